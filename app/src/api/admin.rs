@@ -1,0 +1,52 @@
+use crate::error::AppError;
+use crate::model::TeamSummary;
+use leptos::prelude::*;
+
+/// Every team with its download setting, for platform admins.
+#[server(endpoint = "admin_teams")]
+pub async fn admin_teams() -> Result<Vec<TeamSummary>, AppError> {
+    use crate::server::state::{app_state, fail, signed_in_user};
+    use crate::server::teams::{can_toggle_download, summary};
+    let user = signed_in_user().await?;
+    if !can_toggle_download(&user) {
+        return Err(fail(AppError::Forbidden("Only platform admins can manage teams.".into())));
+    }
+    let state = app_state()?;
+    let teams = state.cluster.list_teams().await.map_err(|e| fail(e.into()))?;
+    Ok(teams.iter().map(|t| summary(&user, t, state.config.oidc.group_match)).collect())
+}
+
+/// Switches a team's push-secret download on or off (patches the Team resource). Platform admins only.
+#[server(endpoint = "set_push_secret_download")]
+pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<bool, AppError> {
+    use crate::server::audit::{AuditRecord, AuditResult};
+    use crate::server::state::{app_state, fail, signed_in_user};
+    use crate::server::teams::can_toggle_download;
+    let user = signed_in_user().await?;
+    let state = app_state()?;
+    let record = |result| AuditRecord {
+        actor: user.username.clone(),
+        action: "push-download-toggle",
+        team: team.clone(),
+        detail: format!("enabled={enabled}"),
+        result,
+    };
+    let current = state.cluster.get_team(&team).await.map_err(|e| fail(e.into()))?;
+    let Some(current) = current else {
+        return Err(fail(AppError::NotFound(format!("There is no team named {team}."))));
+    };
+    if !can_toggle_download(&user) {
+        state.audit.record(&current, record(AuditResult::Denied)).await;
+        return Err(fail(AppError::Forbidden("Only platform admins can change whether a team may download its push secret.".into())));
+    }
+    match state.cluster.set_push_secret_download(&team, enabled).await {
+        Ok(updated) => {
+            state.audit.record(&updated, record(AuditResult::Allowed)).await;
+            Ok(updated.spec.push_secret_download)
+        }
+        Err(error) => {
+            state.audit.record(&current, record(AuditResult::Failed)).await;
+            Err(fail(error.into()))
+        }
+    }
+}

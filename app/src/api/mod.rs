@@ -1,0 +1,5 @@
+//! Server functions, one small domain per file. Each checks the session itself.
+pub mod admin;
+pub mod team_detail;
+pub mod teams;
+pub mod user;

@@ -1,0 +1,88 @@
+use crate::error::AppError;
+use crate::model::TeamDetail;
+use leptos::prelude::*;
+
+/// One team's page: its Harbor project, robots and secrets, fetched concurrently; each part carries its
+/// own error so one failing upstream leaves the rest readable.
+#[server(endpoint = "load_team")]
+pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
+    use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
+    use crate::server::state::{app_state, fail, signed_in_user};
+    use crate::server::teams::{can_view, download_decision, summary, DownloadDecision};
+
+    let user = signed_in_user().await?;
+    let state = app_state()?;
+    let mode = state.config.oidc.group_match;
+    let team = state.cluster.get_team(&name).await.map_err(|e| fail(e.into()))?;
+    // Another team's page answers exactly like a missing one, so team names do not leak.
+    let Some(team) = team.filter(|t| can_view(&user, t, mode)) else {
+        return Err(fail(AppError::NotFound(format!("There is no team named {name} that you can see."))));
+    };
+    let project_name = team.harbor_project();
+    let namespace = team.namespace_name();
+    let names = &state.config.secret_names;
+
+    let project = async {
+        let Some(project) = state.harbor.find_project(&project_name).await? else {
+            return Ok::<_, AppError>(None);
+        };
+        let summary = state.harbor.project_summary(project.project_id).await?;
+        let quota = summary.quota.as_ref();
+        Ok(Some(ProjectView {
+            ui_url: format!("{}/harbor/projects/{}/repositories", state.config.harbor.ui_url.as_str().trim_end_matches('/'), project.project_id),
+            name: project.name,
+            project_id: project.project_id,
+            repo_count: summary.repo_count.or(project.repo_count),
+            storage_used_bytes: quota.and_then(|q| q.used.get("storage").copied()),
+            storage_quota_bytes: quota.and_then(|q| q.hard.get("storage").copied()),
+            created: project.creation_time,
+        }))
+    };
+    let robots = async {
+        let robots = state.harbor.robots_for_project(&project_name).await?;
+        Ok::<_, AppError>(
+            robots
+                .into_iter()
+                .map(|r| RobotView {
+                    permissions: r
+                        .permissions
+                        .iter()
+                        .filter(|p| p.namespace == project_name)
+                        .flat_map(|p| p.access.iter().map(|a| format!("{} {}", a.action, a.resource)))
+                        .collect(),
+                    expires: r.expires_at.filter(|t| *t > 0).map(format_unix),
+                    name: r.name,
+                    description: r.description.unwrap_or_default(),
+                    disabled: r.disable,
+                    created: r.creation_time,
+                })
+                .collect(),
+        )
+    };
+    let secrets = async {
+        let wanted = [(names.pull.as_str(), "pull (on the default ServiceAccount)"), (names.push.as_str(), "push (download)"), (names.builds.as_str(), "push for in-cluster builds")];
+        let states = state.cluster.secret_states(&namespace, &wanted.map(|w| w.0)).await?;
+        Ok::<_, AppError>(
+            states
+                .into_iter()
+                .zip(wanted)
+                .map(|(s, (_, purpose))| SecretView { name: s.name, purpose: purpose.to_owned(), present: s.present, secret_type: s.secret_type, last_changed: s.last_changed })
+                .collect(),
+        )
+    };
+    let (project, robots, secrets) = tokio::join!(project, robots, secrets);
+    Ok(TeamDetail {
+        can_download: download_decision(&user, &team, mode) == DownloadDecision::Allowed,
+        download_url: docker_config_download_path(&team.team_name()),
+        registry_host: state.config.harbor.registry_host.clone(),
+        team: summary(&user, &team, mode),
+        project,
+        robots,
+        secrets,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn format_unix(seconds: i64) -> String {
+    k8s_openapi::jiff::Timestamp::from_second(seconds).map(|t| t.to_string()).unwrap_or_else(|_| seconds.to_string())
+}

@@ -1,0 +1,15 @@
+use crate::error::AppError;
+use crate::model::TeamSummary;
+use leptos::prelude::*;
+
+/// The teams the user belongs to; platform admins get every team.
+#[server(endpoint = "list_teams")]
+pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
+    use crate::server::state::{app_state, fail, signed_in_user};
+    use crate::server::teams::{can_view, summary};
+    let user = signed_in_user().await?;
+    let state = app_state()?;
+    let mode = state.config.oidc.group_match;
+    let teams = state.cluster.list_teams().await.map_err(|e| fail(e.into()))?;
+    Ok(teams.iter().filter(|t| can_view(&user, t, mode)).map(|t| summary(&user, t, mode)).collect())
+}

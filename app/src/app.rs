@@ -1,0 +1,47 @@
+//! The shell, the router and the page frame.
+use crate::components::Header;
+use crate::pages::{AdminPage, NotFound, SignedOutPage, TeamPage, TeamsPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Async SSR: pages arrive complete, so they read the same with JavaScript off.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/berth.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Berth".to_owned() } else { format!("{text} · Berth") }/>
+        <Router>
+            <Header/>
+            <main class="mx-auto w-full max-w-5xl px-4 py-8 sm:px-6">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=TeamsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/teams/:name") view=TeamPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,87 @@
+//! Pieces the pages share.
+use crate::api::user::current_user;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    view! {
+        <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            <nav class="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6" aria-label="Main">
+                <a href="/" class="text-lg font-semibold tracking-tight text-sky-800 dark:text-sky-300">"⚓ Berth"</a>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(user)) => view! {
+                                <a href="/" class="text-sm hover:underline">"Teams"</a>
+                                {user.is_platform_admin.then(|| view! { <a href="/admin" class="text-sm hover:underline">"Admin"</a> })}
+                                <span class="ml-auto text-sm text-slate-600 dark:text-slate-400" id="signed-in-as">
+                                    {user.display_name.clone()} " (" {user.username.clone()} ")"
+                                </span>
+                                <form method="post" action="/auth/logout">
+                                    <button type="submit" id="sign-out" class="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500 dark:border-slate-700 dark:hover:bg-slate-800">
+                                        "Sign out"
+                                    </button>
+                                </form>
+                            }.into_any(),
+                            _ => view! { <a href="/auth/login" class="ml-auto text-sm hover:underline">"Sign in"</a> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </nav>
+        </header>
+    }
+}
+
+/// A titled card.
+#[component]
+pub fn Card(#[prop(into)] title: String, #[prop(optional, into)] id: String, children: Children) -> impl IntoView {
+    view! {
+        <section id=id class="rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <h2 class="mb-3 text-lg font-semibold">{title}</h2>
+            {children()}
+        </section>
+    }
+}
+
+/// A failure of one part of a page, said plainly.
+#[component]
+pub fn ErrorNote(error: AppError) -> impl IntoView {
+    view! {
+        <p role="alert" class="error-note rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+            {error.to_string()}
+        </p>
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="text-sm text-slate-500" aria-live="polite">"Loading…"</p> }
+}
+
+/// `1536` -> `1.5 KiB`.
+pub fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bytes_read_well() {
+        assert_eq!(super::human_bytes(512), "512 B");
+        assert_eq!(super::human_bytes(1536), "1.5 KiB");
+        assert_eq!(super::human_bytes(10 * 1024 * 1024 * 1024), "10.0 GiB");
+    }
+}

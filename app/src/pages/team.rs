@@ -1,0 +1,154 @@
+use crate::api::team_detail::load_team;
+use crate::components::{human_bytes, Card, ErrorNote, Loading};
+use crate::error::AppError;
+use crate::model::{ProjectView, RobotView, SecretView, TeamDetail};
+use crate::pages::not_found::NotFoundBody;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let params = use_params_map();
+    let name = move || params.read().get("name").unwrap_or_default();
+    let detail = Resource::new(name, load_team);
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <TeamView detail/> }.into_any(),
+                    Err(AppError::NotFound(message)) => view! { <NotFoundBody message/> }.into_any(),
+                    Err(error) => view! { <Title text="Team"/><ErrorNote error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TeamView(detail: TeamDetail) -> impl IntoView {
+    let team = detail.team.clone();
+    view! {
+        <Title text=format!("Team {}", team.name)/>
+        <h1 class="text-2xl font-semibold">"Team " <span id="team-name">{team.name.clone()}</span></h1>
+        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+            "Namespace " <code>{team.namespace.clone()}</code> " · groups " {team.groups.join(", ")}
+        </p>
+        <div class="mt-6 grid gap-6">
+            <Card title="Push secret" id="download">
+                {if detail.can_download {
+                    view! {
+                        <p class="mb-3 text-sm">"Download the team's push credentials as a Docker " <code>"config.json"</code> " for " <code>{detail.registry_host.clone()}</code> "."</p>
+                        <a id="download-docker-config" href=detail.download_url.clone() download
+                            class="inline-block rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 focus:outline-none focus:ring-2 focus:ring-sky-500 focus:ring-offset-2">
+                            "Download docker config.json"
+                        </a>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p id="download-disabled" class="text-sm text-slate-600 dark:text-slate-400">
+                            "Downloading the push secret is disabled for this team. A platform admin can enable it."
+                        </p>
+                    }.into_any()
+                }}
+            </Card>
+            <Card title="Harbor project" id="project">
+                {match detail.project.clone() {
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    Ok(None) => view! { <p class="text-sm" id="project-missing">"The Harbor project " <code>{team.harbor_project.clone()}</code> " does not exist yet."</p> }.into_any(),
+                    Ok(Some(project)) => view! { <ProjectFacts project/> }.into_any(),
+                }}
+            </Card>
+            <Card title="Robot accounts" id="robots">
+                {match detail.robots.clone() {
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    Ok(robots) if robots.is_empty() => view! { <p class="text-sm">"No robot accounts reach this project."</p> }.into_any(),
+                    Ok(robots) => view! { <RobotTable robots/> }.into_any(),
+                }}
+            </Card>
+            <Card title="Secrets in the namespace" id="secrets">
+                {match detail.secrets.clone() {
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    Ok(secrets) => view! { <SecretTable secrets/> }.into_any(),
+                }}
+            </Card>
+        </div>
+    }
+}
+
+#[component]
+fn ProjectFacts(project: ProjectView) -> impl IntoView {
+    let storage = match (project.storage_used_bytes, project.storage_quota_bytes) {
+        (Some(used), Some(quota)) if quota >= 0 => format!("{} of {}", human_bytes(used), human_bytes(quota)),
+        (Some(used), _) => format!("{} (no quota)", human_bytes(used)),
+        _ => "not reported".to_owned(),
+    };
+    view! {
+        <dl class="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+            <dt class="font-medium">"Name"</dt>
+            <dd><a id="project-link" class="text-sky-700 underline dark:text-sky-400" href=project.ui_url.clone()>{project.name.clone()}</a></dd>
+            <dt class="font-medium">"Repositories"</dt>
+            <dd id="project-repos">{project.repo_count.map_or("not reported".to_owned(), |c| c.to_string())}</dd>
+            <dt class="font-medium">"Storage"</dt>
+            <dd id="project-storage">{storage}</dd>
+            <dt class="font-medium">"Created"</dt>
+            <dd>{project.created.unwrap_or_else(|| "unknown".to_owned())}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn RobotTable(robots: Vec<RobotView>) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto">
+            <table class="w-full text-left text-sm">
+                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
+                    <th scope="col" class="py-2 pr-4">"Name"</th>
+                    <th scope="col" class="py-2 pr-4">"Permissions"</th>
+                    <th scope="col" class="py-2 pr-4">"Expires"</th>
+                    <th scope="col" class="py-2 pr-4">"State"</th>
+                    <th scope="col" class="py-2">"Created"</th>
+                </tr></thead>
+                <tbody>
+                    {robots.into_iter().map(|robot| view! {
+                        <tr class="robot border-b border-slate-100 dark:border-slate-800">
+                            <td class="py-2 pr-4 font-mono">{robot.name.clone()}</td>
+                            <td class="py-2 pr-4">{robot.permissions.join(", ")}</td>
+                            <td class="py-2 pr-4">{robot.expires.clone().unwrap_or_else(|| "never".to_owned())}</td>
+                            <td class="py-2 pr-4">{if robot.disabled { "disabled" } else { "enabled" }}</td>
+                            <td class="py-2">{robot.created.clone().unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn SecretTable(secrets: Vec<SecretView>) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto">
+            <table class="w-full text-left text-sm">
+                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
+                    <th scope="col" class="py-2 pr-4">"Secret"</th>
+                    <th scope="col" class="py-2 pr-4">"Purpose"</th>
+                    <th scope="col" class="py-2 pr-4">"State"</th>
+                    <th scope="col" class="py-2 pr-4">"Type"</th>
+                    <th scope="col" class="py-2">"Last changed"</th>
+                </tr></thead>
+                <tbody>
+                    {secrets.into_iter().map(|secret| view! {
+                        <tr class="secret border-b border-slate-100 dark:border-slate-800" data-secret=secret.name.clone()>
+                            <td class="py-2 pr-4 font-mono">{secret.name.clone()}</td>
+                            <td class="py-2 pr-4">{secret.purpose.clone()}</td>
+                            <td class="py-2 pr-4">{if secret.present { "present" } else { "missing" }}</td>
+                            <td class="py-2 pr-4 font-mono">{secret.secret_type.clone().unwrap_or_default()}</td>
+                            <td class="py-2">{secret.last_changed.clone().unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,133 @@
+//! The audit trail: one JSON log line per audited action (the durable record for log pipelines) and a
+//! Kubernetes Event on the Team (visible with `kubectl describe team`). Neither ever holds secret material.
+use crate::server::cluster::team::Team;
+use k8s_openapi::api::core::v1::ObjectReference;
+use k8s_openapi::api::events::v1::Event;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::jiff::Timestamp;
+use kube::api::PostParams;
+use kube::{Api, Client, Resource};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditResult {
+    Allowed,
+    Denied,
+    Failed,
+}
+
+impl AuditResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditResult::Allowed => "allowed",
+            AuditResult::Denied => "denied",
+            AuditResult::Failed => "failed",
+        }
+    }
+}
+
+/// One audited action. `action` is a stable identifier (`push-secret-download`, `push-download-toggle`).
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub actor: String,
+    pub action: &'static str,
+    pub team: String,
+    /// e.g. the download format, or the new value of a toggle.
+    pub detail: String,
+    pub result: AuditResult,
+}
+
+#[derive(Clone)]
+pub struct Audit {
+    client: Client,
+    events_namespace: String,
+    instance: String,
+}
+
+impl Audit {
+    pub fn new(client: Client, events_namespace: String) -> Self {
+        let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "berth".into());
+        Self { client, events_namespace, instance }
+    }
+
+    /// Logs the record and writes the Event. A failed Event write is logged, not fatal: the log line is
+    /// the durable record.
+    pub async fn record(&self, team: &Team, record: AuditRecord) {
+        tracing::info!(
+            target: "berth::audit",
+            audit = true,
+            actor = %record.actor,
+            action = record.action,
+            team = %record.team,
+            detail = %record.detail,
+            result = record.result.as_str(),
+            "audit"
+        );
+        if let Err(error) = self.write_event(team, &record).await {
+            tracing::warn!(error = %error, action = record.action, team = %record.team, "could not write the audit Event");
+        }
+    }
+
+    async fn write_event(&self, team: &Team, record: &AuditRecord) -> Result<Event, kube::Error> {
+        let reference = ObjectReference {
+            api_version: Some(Team::api_version(&()).into_owned()),
+            kind: Some(Team::kind(&()).into_owned()),
+            name: team.metadata.name.clone(),
+            uid: team.metadata.uid.clone(),
+            resource_version: team.metadata.resource_version.clone(),
+            ..Default::default()
+        };
+        let reason = match (record.action, record.result) {
+            (action, AuditResult::Allowed) => format!("{}Allowed", pascal(action)),
+            (action, AuditResult::Denied) => format!("{}Denied", pascal(action)),
+            (action, AuditResult::Failed) => format!("{}Failed", pascal(action)),
+        };
+        let annotations = BTreeMap::from([
+            ("berth.dev/audit".to_owned(), "true".to_owned()),
+            ("berth.dev/actor".to_owned(), record.actor.clone()),
+            ("berth.dev/action".to_owned(), record.action.to_owned()),
+            ("berth.dev/team".to_owned(), record.team.clone()),
+            ("berth.dev/detail".to_owned(), record.detail.clone()),
+            ("berth.dev/result".to_owned(), record.result.as_str().to_owned()),
+        ]);
+        let event = Event {
+            metadata: ObjectMeta {
+                generate_name: Some(format!("{}.", record.team)),
+                namespace: Some(self.events_namespace.clone()),
+                labels: Some(BTreeMap::from([("berth.dev/audit".to_owned(), "true".to_owned())])),
+                annotations: Some(annotations),
+                ..Default::default()
+            },
+            event_time: Some(MicroTime(Timestamp::now())),
+            type_: Some(if record.result == AuditResult::Allowed { "Normal" } else { "Warning" }.to_owned()),
+            reason: Some(reason),
+            action: Some(pascal(record.action)),
+            note: Some(format!("{} {} ({}) for team {}: {}", record.actor, record.action, record.detail, record.team, record.result.as_str())),
+            regarding: Some(reference),
+            reporting_controller: Some("berth.dev/berth".into()),
+            reporting_instance: Some(self.instance.clone()),
+            ..Default::default()
+        };
+        Api::<Event>::namespaced(self.client.clone(), &self.events_namespace).create(&PostParams::default(), &event).await
+    }
+}
+
+/// `push-secret-download` -> `PushSecretDownload`.
+fn pascal(action: &str) -> String {
+    action
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn actions_become_pascal_case_reasons() {
+        assert_eq!(super::pascal("push-secret-download"), "PushSecretDownload");
+        assert_eq!(super::pascal("toggle"), "Toggle");
+    }
+}

@@ -1,0 +1,187 @@
+//! The OIDC relying party. Discovery happens on first use and is cached, so Berth starts (and serves
+//! its status) while the identity provider is down.
+use crate::server::auth::groups::{any_matches, groups_from_claim};
+use crate::server::auth::session::{PendingSignIn, SessionUser};
+use crate::server::config::OidcConfig;
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreTokenIntrospectionResponse, CoreTokenType,
+};
+use openidconnect::{
+    AdditionalClaims, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndSessionUrl,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, StandardErrorResponse,
+    StandardTokenResponse, TokenResponse,
+};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::RwLock;
+
+/// Claims beyond the standard ones; the groups claim's name is configuration, so all are kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExtraClaims {
+    #[serde(flatten)]
+    pub other: HashMap<String, serde_json::Value>,
+}
+impl AdditionalClaims for ExtraClaims {}
+
+type Fields = IdTokenFields<ExtraClaims, EmptyExtraTokenFields, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+type Tokens = StandardTokenResponse<Fields, CoreTokenType>;
+type OidcClient = Client<
+    ExtraClaims,
+    CoreAuthDisplay,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJsonWebKey,
+    CoreAuthPrompt,
+    StandardErrorResponse<CoreErrorResponseType>,
+    Tokens,
+    CoreTokenIntrospectionResponse,
+    CoreRevocableToken,
+    CoreRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("the identity provider's discovery document could not be read")]
+    Discovery(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("no sign-in is in progress in this browser")]
+    NoPendingSignIn,
+    #[error("the sign-in answer does not belong to the sign-in this browser started (state mismatch)")]
+    StateMismatch,
+    #[error("the identity provider refused the sign-in: {0}")]
+    Refused(String),
+    #[error("the authorization code could not be exchanged for tokens")]
+    TokenExchange(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the identity provider sent no ID token")]
+    NoIdToken,
+    #[error("the ID token failed verification")]
+    IdToken(#[source] openidconnect::ClaimsVerificationError),
+    #[error("the identity provider has no token endpoint")]
+    Configuration(#[source] openidconnect::ConfigurationError),
+    #[error("the sign-in URLs could not be built")]
+    Url(#[source] openidconnect::url::ParseError),
+}
+
+struct Discovered {
+    client: OidcClient,
+    end_session: Option<EndSessionUrl>,
+}
+
+pub struct Oidc {
+    config: OidcConfig,
+    redirect_uri: String,
+    http: openidconnect::reqwest::Client,
+    discovered: RwLock<Option<Arc<Discovered>>>,
+}
+
+impl Oidc {
+    pub fn new(config: OidcConfig, redirect_uri: String, timeout: Duration) -> Result<Self, openidconnect::reqwest::Error> {
+        // No redirects: following them from the token endpoint would open Berth to SSRF.
+        let http = openidconnect::reqwest::ClientBuilder::new()
+            .redirect(openidconnect::reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .build()?;
+        Ok(Self { config, redirect_uri, http, discovered: RwLock::new(None) })
+    }
+
+    async fn discovered(&self) -> Result<Arc<Discovered>, AuthError> {
+        if let Some(d) = self.discovered.read().await.as_ref() {
+            return Ok(d.clone());
+        }
+        let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(AuthError::Url)?;
+        let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http).await.map_err(|e| AuthError::Discovery(Box::new(e)))?;
+        let end_session = metadata.additional_metadata().end_session_endpoint.clone();
+        let client = Client::from_provider_metadata(
+            metadata,
+            ClientId::new(self.config.client_id.clone()),
+            Some(ClientSecret::new(self.config.client_secret.expose_secret().to_owned())),
+        )
+        .set_redirect_uri(RedirectUrl::new(self.redirect_uri.clone()).map_err(AuthError::Url)?);
+        let discovered = Arc::new(Discovered { client, end_session });
+        *self.discovered.write().await = Some(discovered.clone());
+        Ok(discovered)
+    }
+
+    /// Whether discovery has succeeded (for readiness reporting).
+    pub async fn is_discovered(&self) -> bool {
+        self.discovered.read().await.is_some()
+    }
+
+    /// Starts a sign-in: the URL to send the browser to, and what the callback must find in the session.
+    pub async fn begin(&self, return_to: String) -> Result<(String, PendingSignIn), AuthError> {
+        let discovered = self.discovered().await?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = discovered.client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
+        for scope in self.config.scopes.iter().filter(|s| s.as_str() != "openid") {
+            request = request.add_scope(Scope::new(scope.clone()));
+        }
+        let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
+        let pending = PendingSignIn {
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+            return_to,
+        };
+        Ok((url.to_string(), pending))
+    }
+
+    /// Completes a sign-in: exchanges the code (with the PKCE verifier) and verifies the ID token
+    /// (signature, issuer, audience, expiry, nonce). Returns the user and the raw ID token (the logout hint).
+    pub async fn finish(&self, pending: PendingSignIn, state: &str, code: &str) -> Result<(SessionUser, String), AuthError> {
+        if !constant_time_eq(pending.state.as_bytes(), state.as_bytes()) {
+            return Err(AuthError::StateMismatch);
+        }
+        let discovered = self.discovered().await?;
+        let tokens = discovered
+            .client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(AuthError::Configuration)?
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| AuthError::TokenExchange(Box::new(e)))?;
+        let id_token = tokens.id_token().ok_or(AuthError::NoIdToken)?;
+        let claims = id_token.claims(&discovered.client.id_token_verifier(), &Nonce::new(pending.nonce)).map_err(AuthError::IdToken)?;
+        let groups = groups_from_claim(claims.additional_claims().other.get(&self.config.groups_claim));
+        let username = claims.preferred_username().map(|u| u.to_string()).unwrap_or_else(|| claims.subject().to_string());
+        let display_name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()).unwrap_or_else(|| username.clone());
+        let user = SessionUser {
+            subject: claims.subject().to_string(),
+            is_platform_admin: any_matches(&groups, &self.config.admin_groups, self.config.group_match),
+            username,
+            display_name,
+            groups,
+        };
+        Ok((user, id_token.to_string()))
+    }
+
+    /// The identity provider's end-session URL for this sign-out, when it has one.
+    pub async fn end_session_url(&self, id_token_hint: Option<&str>, post_logout_redirect: &str) -> Option<String> {
+        let discovered = self.discovered().await.ok()?;
+        let endpoint = discovered.end_session.clone()?;
+        let mut request = LogoutRequest::from(endpoint).set_client_id(ClientId::new(self.config.client_id.clone()));
+        if let Ok(url) = PostLogoutRedirectUrl::new(post_logout_redirect.to_owned()) {
+            request = request.set_post_logout_redirect_uri(url);
+        }
+        let mut url = request.http_get_url();
+        if let Some(hint) = id_token_hint {
+            url.query_pairs_mut().append_pair("id_token_hint", hint);
+        }
+        Some(url.to_string())
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,182 @@
+//! The sign-in routes (`/auth/login`, `/auth/callback`, `/auth/logout`) and the guard that sends a
+//! signed-out browser to sign-in and back to the page it asked for.
+use crate::server::auth::session::{current_user, PendingSignIn, ID_TOKEN_KEY, PENDING_SIGN_IN_KEY, USER_KEY};
+use crate::server::plain::message_page;
+use crate::server::state::AppState;
+use axum::extract::{Query, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", get(login))
+        .route("/auth/callback", get(callback))
+        .route("/auth/logout", post(logout))
+}
+
+/// A return-to target that stays on this site: an absolute path, never `//host`, `/\host` or a URL.
+pub fn safe_return_to(candidate: Option<&str>) -> String {
+    match candidate {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control() || c == '\\')
+                && !path.starts_with("/auth/") =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    return_to: Option<String>,
+}
+
+async fn login(State(state): State<AppState>, session: Session, Query(query): Query<LoginQuery>) -> Response {
+    let return_to = safe_return_to(query.return_to.as_deref());
+    match state.oidc.begin(return_to).await {
+        Ok((url, pending)) => {
+            if let Err(error) = session.insert(PENDING_SIGN_IN_KEY, pending).await {
+                tracing::error!(error = %error, "could not store the pending sign-in");
+                return sign_in_failed(StatusCode::INTERNAL_SERVER_ERROR, "Berth could not keep your sign-in session.");
+            }
+            Redirect::to(&url).into_response()
+        }
+        Err(error) => {
+            tracing::warn!(error = %chain(&error), "sign-in could not start");
+            sign_in_failed(StatusCode::BAD_GATEWAY, "The identity provider is unreachable, so you cannot sign in right now.")
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+async fn callback(State(state): State<AppState>, session: Session, Query(query): Query<CallbackQuery>) -> Response {
+    // Taken out at once: a pending sign-in is good for one answer only.
+    let pending: Option<PendingSignIn> = session.remove(PENDING_SIGN_IN_KEY).await.ok().flatten();
+    let Some(pending) = pending else {
+        return sign_in_failed(StatusCode::BAD_REQUEST, "No sign-in is in progress in this browser. Please start again.");
+    };
+    if let Some(error) = query.error {
+        tracing::info!(error = %error, "identity provider refused the sign-in");
+        return sign_in_failed(StatusCode::UNAUTHORIZED, "The identity provider did not sign you in.");
+    }
+    let (Some(code), Some(returned_state)) = (query.code, query.state) else {
+        return sign_in_failed(StatusCode::BAD_REQUEST, "The sign-in answer is incomplete. Please start again.");
+    };
+    let return_to = pending.return_to.clone();
+    match state.oidc.finish(pending, &returned_state, &code).await {
+        Ok((user, id_token)) => {
+            // A new session id at sign-in, so an id planted before sign-in is worth nothing after it.
+            let stored = async {
+                session.cycle_id().await?;
+                session.insert(USER_KEY, &user).await?;
+                session.insert(ID_TOKEN_KEY, id_token).await
+            };
+            if let Err(error) = stored.await {
+                tracing::error!(error = %error, "could not store the session");
+                return sign_in_failed(StatusCode::INTERNAL_SERVER_ERROR, "Berth could not keep your sign-in session.");
+            }
+            tracing::info!(user = %user.username, admin = user.is_platform_admin, groups = user.groups.len(), "signed in");
+            Redirect::to(&return_to).into_response()
+        }
+        Err(error) => {
+            tracing::warn!(error = %chain(&error), "sign-in failed");
+            sign_in_failed(StatusCode::UNAUTHORIZED, &format!("Sign-in failed: {error}."))
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, session: Session) -> Response {
+    let id_token: Option<String> = session.get(ID_TOKEN_KEY).await.ok().flatten();
+    if let Some(user) = current_user(&session).await {
+        tracing::info!(user = %user.username, "signed out");
+    }
+    if let Err(error) = session.flush().await {
+        tracing::error!(error = %error, "could not end the session");
+    }
+    let after = format!("{}/signed-out", state.config.public_url.as_str().trim_end_matches('/'));
+    match state.oidc.end_session_url(id_token.as_deref(), &after).await {
+        Some(url) => Redirect::to(&url).into_response(),
+        None => Redirect::to("/signed-out").into_response(),
+    }
+}
+
+fn sign_in_failed(status: StatusCode, message: &str) -> Response {
+    message_page(status, "Sign-in failed", message, ("/auth/login", "Sign in again"))
+}
+
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Paths anyone may reach: sign-in itself, static files, server functions (they check the session
+/// themselves and answer 401) and the signed-out page.
+fn is_public(path: &str) -> bool {
+    path.starts_with("/auth/")
+        || path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+        || path == "/signed-out"
+        || path == "/favicon.ico"
+        || path == "/healthz"
+}
+
+/// Middleware: a signed-out GET of a page goes to sign-in, which returns to the page afterwards.
+pub async fn require_sign_in(session: Session, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if is_public(path) || current_user(&session).await.is_some() {
+        return next.run(request).await;
+    }
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let location = format!("/auth/login?return_to={}", url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>());
+        return Redirect::to(&location).into_response();
+    }
+    (StatusCode::UNAUTHORIZED, "Please sign in.").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_to;
+
+    #[test]
+    fn return_to_stays_on_this_site() {
+        assert_eq!(safe_return_to(Some("/teams/alpha?tab=robots")), "/teams/alpha?tab=robots");
+        for bad in [
+            "https://evil.test/",
+            "//evil.test/x",
+            "/\\evil.test",
+            "\\\\evil.test",
+            "evil.test",
+            "/ok\n/x",
+            "/%0a",
+            "/\\/evil",
+            "/auth/logout",
+            "",
+        ] {
+            let got = safe_return_to(Some(bad));
+            assert!(got == "/" || (bad == "/%0a" && got == "/%0a"), "{bad:?} -> {got:?}");
+        }
+        assert_eq!(safe_return_to(None), "/");
+    }
+}

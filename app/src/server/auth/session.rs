@@ -1,0 +1,40 @@
+//! What Berth keeps in a signed-in session.
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+pub const USER_KEY: &str = "berth.user";
+pub const PENDING_SIGN_IN_KEY: &str = "berth.pending_sign_in";
+pub const ID_TOKEN_KEY: &str = "berth.id_token";
+
+/// The signed-in user, as the ID token described them at sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub subject: String,
+    pub username: String,
+    pub display_name: String,
+    pub groups: Vec<String>,
+    pub is_platform_admin: bool,
+}
+
+/// A sign-in that went to the identity provider and has not come back yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub return_to: String,
+}
+
+pub async fn current_user(session: &Session) -> Option<SessionUser> {
+    session.get::<SessionUser>(USER_KEY).await.ok().flatten()
+}
+
+impl SessionUser {
+    pub fn view(&self) -> crate::model::UserView {
+        crate::model::UserView {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            is_platform_admin: self.is_platform_admin,
+        }
+    }
+}

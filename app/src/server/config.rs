@@ -1,0 +1,270 @@
+//! Berth's settings, read from `BERTH_*` environment variables. Every problem names its setting.
+use secrecy::SecretString;
+use std::time::Duration;
+use url::Url;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0} is required but not set")]
+    Missing(&'static str),
+    #[error("{setting} is invalid: {problem}")]
+    Invalid { setting: &'static str, problem: String },
+}
+
+/// How a group from the identity provider's claim is compared with the groups a Team names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupMatch {
+    /// `/teams/team-alpha` (a Keycloak-style path) matches `team-alpha`; plain names match themselves.
+    LastSegment,
+    /// The claim value must equal the configured group exactly.
+    Full,
+}
+
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub scopes: Vec<String>,
+    pub groups_claim: String,
+    pub admin_groups: Vec<String>,
+    pub group_match: GroupMatch,
+}
+
+#[derive(Debug, Clone)]
+pub struct HarborConfig {
+    /// Base of Harbor's API, without `/api/v2.0`.
+    pub url: Url,
+    /// Where users open the Harbor UI (defaults to `url`).
+    pub ui_url: Url,
+    pub username: String,
+    pub password: SecretString,
+    pub timeout: Duration,
+    /// The key of the `auths` map in docker configs (defaults to the host of `url`).
+    pub registry_host: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SecretNames {
+    pub pull: String,
+    pub push: String,
+    pub builds: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The URL users reach Berth at; the OIDC redirect URI and the cookies' `Secure` flag follow it.
+    pub public_url: Url,
+    pub oidc: OidcConfig,
+    pub harbor: HarborConfig,
+    pub kube_timeout: Duration,
+    pub oidc_timeout: Duration,
+    /// Where the audit Events of the cluster-scoped Teams are written.
+    pub events_namespace: String,
+    pub secret_names: SecretNames,
+    pub session_inactivity: Duration,
+}
+
+/// Every setting with its default (`None`: required), for the README and `berth config-help`.
+pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
+    ("BERTH_PUBLIC_URL", Some("http://127.0.0.1:3000"), "URL users reach Berth at (redirect URI, Secure cookies when https)"),
+    ("BERTH_OIDC_ISSUER", None, "OIDC issuer URL (discovery at /.well-known/openid-configuration)"),
+    ("BERTH_OIDC_CLIENT_ID", None, "OIDC client id"),
+    ("BERTH_OIDC_CLIENT_SECRET", None, "OIDC client secret"),
+    ("BERTH_OIDC_SCOPES", Some("openid profile email groups"), "scopes requested at sign-in"),
+    ("BERTH_OIDC_GROUPS_CLAIM", Some("groups"), "ID-token claim holding the user's groups"),
+    ("BERTH_ADMIN_GROUPS", Some("berth-admins"), "comma-separated groups whose members are platform admins"),
+    ("BERTH_GROUP_MATCH", Some("last-segment"), "`last-segment` (/teams/team-alpha matches team-alpha) or `full`"),
+    ("BERTH_HARBOR_URL", None, "Harbor base URL (the API is under /api/v2.0)"),
+    ("BERTH_HARBOR_UI_URL", Some("BERTH_HARBOR_URL"), "Harbor UI URL shown to users"),
+    ("BERTH_HARBOR_USERNAME", Some("admin"), "Harbor account Berth uses"),
+    ("BERTH_HARBOR_PASSWORD", None, "password of that account"),
+    ("BERTH_HARBOR_TIMEOUT_SECS", Some("5"), "time-out of one Harbor request"),
+    ("BERTH_REGISTRY_HOST", Some("host[:port] of BERTH_HARBOR_URL"), "registry host used as the `auths` key"),
+    ("BERTH_KUBE_TIMEOUT_SECS", Some("5"), "time-out of one Kubernetes request"),
+    ("BERTH_OIDC_TIMEOUT_SECS", Some("10"), "time-out of one request to the identity provider"),
+    ("BERTH_EVENTS_NAMESPACE", Some("default"), "namespace of the audit Events written about Teams"),
+    ("BERTH_PULL_SECRET_NAME", Some("harbor-pullsecret"), "name of the pull secret in team namespaces"),
+    ("BERTH_PUSH_SECRET_NAME", Some("harbor-pushsecret"), "name of the push secret in team namespaces"),
+    ("BERTH_BUILDS_SECRET_NAME", Some("harbor-pushsecret-builds"), "name of the builds secret in team namespaces"),
+    ("BERTH_SESSION_INACTIVITY_MINS", Some("480"), "sessions end after this long without a request"),
+];
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &'static str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let required = |key: &'static str| get(key).ok_or(ConfigError::Missing(key));
+        let url = |key: &'static str, value: String| {
+            let parsed = Url::parse(&value).map_err(|e| ConfigError::Invalid { setting: key, problem: format!("{e} ({value:?})") })?;
+            match parsed.scheme() {
+                "http" | "https" => Ok(parsed),
+                other => Err(ConfigError::Invalid { setting: key, problem: format!("scheme must be http or https, not {other}") }),
+            }
+        };
+        let seconds = |key: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match get(key) {
+                None => Ok(Duration::from_secs(default)),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+                    _ => Err(ConfigError::Invalid { setting: key, problem: format!("expected a whole number of seconds above 0, got {v:?}") }),
+                },
+            }
+        };
+        let list = |v: String| v.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+
+        let public_url = url("BERTH_PUBLIC_URL", get("BERTH_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()))?;
+        let group_match = match get("BERTH_GROUP_MATCH").as_deref() {
+            None | Some("last-segment") => GroupMatch::LastSegment,
+            Some("full") => GroupMatch::Full,
+            Some(other) => return Err(ConfigError::Invalid { setting: "BERTH_GROUP_MATCH", problem: format!("expected `last-segment` or `full`, got {other:?}") }),
+        };
+        let scopes = list(get("BERTH_OIDC_SCOPES").unwrap_or_else(|| "openid profile email groups".into()));
+        if !scopes.iter().any(|s| s == "openid") {
+            return Err(ConfigError::Invalid { setting: "BERTH_OIDC_SCOPES", problem: "must include `openid`".into() });
+        }
+        let oidc = OidcConfig {
+            issuer: url("BERTH_OIDC_ISSUER", required("BERTH_OIDC_ISSUER")?)?.as_str().trim_end_matches('/').to_owned(),
+            client_id: required("BERTH_OIDC_CLIENT_ID")?,
+            client_secret: SecretString::from(required("BERTH_OIDC_CLIENT_SECRET")?),
+            scopes,
+            groups_claim: get("BERTH_OIDC_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
+            admin_groups: list(get("BERTH_ADMIN_GROUPS").unwrap_or_else(|| "berth-admins".into())),
+            group_match,
+        };
+        let harbor_url = url("BERTH_HARBOR_URL", required("BERTH_HARBOR_URL")?)?;
+        let registry_host = match get("BERTH_REGISTRY_HOST") {
+            Some(host) if host.contains('/') => {
+                return Err(ConfigError::Invalid { setting: "BERTH_REGISTRY_HOST", problem: format!("expected host[:port], got {host:?}") })
+            }
+            Some(host) => host,
+            None => {
+                let host = harbor_url.host_str().unwrap_or_default().to_owned();
+                harbor_url.port().map_or(host.clone(), |p| format!("{host}:{p}"))
+            }
+        };
+        let harbor = HarborConfig {
+            ui_url: match get("BERTH_HARBOR_UI_URL") {
+                Some(v) => url("BERTH_HARBOR_UI_URL", v)?,
+                None => harbor_url.clone(),
+            },
+            url: harbor_url,
+            username: get("BERTH_HARBOR_USERNAME").unwrap_or_else(|| "admin".into()),
+            password: SecretString::from(required("BERTH_HARBOR_PASSWORD")?),
+            timeout: seconds("BERTH_HARBOR_TIMEOUT_SECS", 5)?,
+            registry_host,
+        };
+        Ok(Config {
+            public_url,
+            oidc,
+            harbor,
+            kube_timeout: seconds("BERTH_KUBE_TIMEOUT_SECS", 5)?,
+            oidc_timeout: seconds("BERTH_OIDC_TIMEOUT_SECS", 10)?,
+            events_namespace: get("BERTH_EVENTS_NAMESPACE").unwrap_or_else(|| "default".into()),
+            secret_names: SecretNames {
+                pull: get("BERTH_PULL_SECRET_NAME").unwrap_or_else(|| "harbor-pullsecret".into()),
+                push: get("BERTH_PUSH_SECRET_NAME").unwrap_or_else(|| "harbor-pushsecret".into()),
+                builds: get("BERTH_BUILDS_SECRET_NAME").unwrap_or_else(|| "harbor-pushsecret-builds".into()),
+            },
+            session_inactivity: seconds("BERTH_SESSION_INACTIVITY_MINS", 480).map(|d| d * 60).map_err(|_| ConfigError::Invalid {
+                setting: "BERTH_SESSION_INACTIVITY_MINS",
+                problem: "expected a whole number of minutes above 0".into(),
+            })?,
+        })
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/auth/callback", self.public_url.as_str().trim_end_matches('/'))
+    }
+
+    pub fn serves_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn minimal() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("BERTH_OIDC_ISSUER", "http://127.0.0.1:9090/"),
+            ("BERTH_OIDC_CLIENT_ID", "berth"),
+            ("BERTH_OIDC_CLIENT_SECRET", "s3cret"),
+            ("BERTH_HARBOR_URL", "https://harbor.example.test:8443"),
+            ("BERTH_HARBOR_PASSWORD", "Harbor12345"),
+        ])
+    }
+    fn parse(vars: &HashMap<&'static str, &'static str>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn defaults_fill_everything_optional() {
+        let c = parse(&minimal()).unwrap();
+        assert_eq!(c.oidc.issuer, "http://127.0.0.1:9090");
+        assert_eq!(c.oidc.groups_claim, "groups");
+        assert_eq!(c.oidc.admin_groups, vec!["berth-admins"]);
+        assert_eq!(c.oidc.group_match, GroupMatch::LastSegment);
+        assert_eq!(c.harbor.registry_host, "harbor.example.test:8443");
+        assert_eq!(c.harbor.ui_url.as_str(), "https://harbor.example.test:8443/");
+        assert_eq!(c.harbor.timeout, Duration::from_secs(5));
+        assert_eq!(c.secret_names.push, "harbor-pushsecret");
+        assert_eq!(c.redirect_uri(), "http://127.0.0.1:3000/auth/callback");
+        assert!(!c.serves_https());
+        assert_eq!(c.harbor.password.expose_secret(), "Harbor12345");
+    }
+
+    #[test]
+    fn each_missing_required_setting_is_named() {
+        for key in ["BERTH_OIDC_ISSUER", "BERTH_OIDC_CLIENT_ID", "BERTH_OIDC_CLIENT_SECRET", "BERTH_HARBOR_URL", "BERTH_HARBOR_PASSWORD"] {
+            let mut vars = minimal();
+            vars.remove(key);
+            assert_eq!(parse(&vars).unwrap_err(), ConfigError::Missing(key));
+        }
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        for (key, value) in [
+            ("BERTH_HARBOR_URL", "not a url"),
+            ("BERTH_HARBOR_URL", "ftp://harbor"),
+            ("BERTH_HARBOR_TIMEOUT_SECS", "0"),
+            ("BERTH_KUBE_TIMEOUT_SECS", "soon"),
+            ("BERTH_GROUP_MATCH", "prefix"),
+            ("BERTH_OIDC_SCOPES", "profile email"),
+            ("BERTH_REGISTRY_HOST", "https://harbor"),
+            ("BERTH_PUBLIC_URL", "localhost:3000"),
+        ] {
+            let mut vars = minimal();
+            vars.insert(key, value);
+            let err = parse(&vars).unwrap_err().to_string();
+            assert!(err.starts_with(key), "{key}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn lists_accept_commas_and_spaces() {
+        let mut vars = minimal();
+        vars.insert("BERTH_ADMIN_GROUPS", "platform, /org/admins");
+        vars.insert("BERTH_GROUP_MATCH", "full");
+        vars.insert("BERTH_PUBLIC_URL", "https://berth.example.test");
+        let c = parse(&vars).unwrap();
+        assert_eq!(c.oidc.admin_groups, vec!["platform", "/org/admins"]);
+        assert_eq!(c.oidc.group_match, GroupMatch::Full);
+        assert!(c.serves_https());
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let c = parse(&minimal()).unwrap();
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("s3cret") && !debug.contains("Harbor12345"), "{debug}");
+    }
+}

@@ -1,0 +1,94 @@
+//! Docker `config.json` documents (the `.dockerconfigjson` of registry secrets): rendering and checking.
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DockerConfigError {
+    #[error("the document is not JSON of the docker config shape")]
+    NotDockerConfig,
+    #[error("the document has no credentials for {0}")]
+    NoEntryFor(String),
+    #[error("the entry for {0} lacks a username or password")]
+    Incomplete(String),
+}
+
+#[derive(serde::Deserialize)]
+struct Document {
+    auths: BTreeMap<String, Entry>,
+}
+
+#[derive(serde::Deserialize)]
+struct Entry {
+    username: Option<String>,
+    password: Option<String>,
+    auth: Option<String>,
+}
+
+/// Renders `{"auths":{host:{username,password,auth}}}`; the result holds the password, so it stays secret.
+pub fn render(registry_host: &str, username: &str, password: &SecretString) -> SecretString {
+    let auth = B64.encode(format!("{username}:{}", password.expose_secret()));
+    let doc = serde_json::json!({
+        "auths": { registry_host: { "username": username, "password": password.expose_secret(), "auth": auth } }
+    });
+    SecretString::from(doc.to_string())
+}
+
+/// Checks that `raw` is a docker config with usable credentials for `registry_host` and returns the
+/// username it holds (never the password).
+pub fn check(raw: &[u8], registry_host: &str) -> Result<String, DockerConfigError> {
+    let doc: Document = serde_json::from_slice(raw).map_err(|_| DockerConfigError::NotDockerConfig)?;
+    let entry = doc.auths.get(registry_host).ok_or_else(|| DockerConfigError::NoEntryFor(registry_host.to_owned()))?;
+    let incomplete = || DockerConfigError::Incomplete(registry_host.to_owned());
+    match (&entry.username, &entry.password) {
+        (Some(user), Some(pass)) if !user.is_empty() && !pass.is_empty() => Ok(user.clone()),
+        _ => {
+            // Some tools write only `auth` (base64 of user:password).
+            let decoded = entry.auth.as_deref().and_then(|a| B64.decode(a).ok()).and_then(|b| String::from_utf8(b).ok()).ok_or_else(incomplete)?;
+            match decoded.split_once(':') {
+                Some((user, pass)) if !user.is_empty() && !pass.is_empty() => Ok(user.to_owned()),
+                _ => Err(incomplete()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_then_check_round_trips() {
+        let secret = SecretString::from("Sup3rSecretToken".to_string());
+        let doc = render("harbor.example.test:8443", "robot$berth-alpha-push", &secret);
+        let value: serde_json::Value = serde_json::from_str(doc.expose_secret()).unwrap();
+        let entry = &value["auths"]["harbor.example.test:8443"];
+        assert_eq!(entry["username"], "robot$berth-alpha-push");
+        assert_eq!(entry["password"], "Sup3rSecretToken");
+        let auth = B64.decode(entry["auth"].as_str().unwrap()).unwrap();
+        assert_eq!(auth, b"robot$berth-alpha-push:Sup3rSecretToken");
+        assert_eq!(check(doc.expose_secret().as_bytes(), "harbor.example.test:8443").unwrap(), "robot$berth-alpha-push");
+    }
+
+    #[test]
+    fn auth_only_entries_are_accepted() {
+        let raw = format!(r#"{{"auths":{{"h":{{"auth":"{}"}}}}}}"#, B64.encode("robot$x:pw"));
+        assert_eq!(check(raw.as_bytes(), "h").unwrap(), "robot$x");
+    }
+
+    #[test]
+    fn broken_documents_are_refused() {
+        assert_eq!(check(b"not json", "h"), Err(DockerConfigError::NotDockerConfig));
+        assert_eq!(check(br#"{"auths":{"other":{"username":"u","password":"p"}}}"#, "h"), Err(DockerConfigError::NoEntryFor("h".into())));
+        assert_eq!(check(br#"{"auths":{"h":{"username":"u"}}}"#, "h"), Err(DockerConfigError::Incomplete("h".into())));
+        assert_eq!(check(br#"{"auths":{"h":{"auth":"!!"}}}"#, "h"), Err(DockerConfigError::Incomplete("h".into())));
+    }
+
+    #[test]
+    fn errors_never_carry_the_password() {
+        let raw = br#"{"auths":{"h":{"username":"","password":"Pa55wordX"}}}"#;
+        let err = check(raw, "h").unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("Pa55wordX"));
+    }
+}

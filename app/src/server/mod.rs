@@ -1,0 +1,11 @@
+//! Server-only code, grouped by domain.
+pub mod audit;
+pub mod auth;
+pub mod cluster;
+pub mod config;
+pub mod docker_config;
+pub mod download;
+pub mod harbor;
+pub mod plain;
+pub mod state;
+pub mod teams;

@@ -1,0 +1,73 @@
+//! The one application state, handed to the router and (as context) to every server function.
+use crate::error::AppError;
+use crate::server::audit::Audit;
+use crate::server::auth::oidc::Oidc;
+use crate::server::auth::session::{current_user, SessionUser};
+use crate::server::cluster::{Cluster, ClusterError};
+use crate::server::config::Config;
+use crate::server::harbor::{HarborClient, HarborError};
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub harbor: HarborClient,
+    pub cluster: Cluster,
+    pub oidc: Arc<Oidc>,
+    pub audit: Audit,
+}
+
+/// The state, from a server function.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}
+
+/// The signed-in user of the current request, from a server function.
+pub async fn signed_in_user() -> Result<SessionUser, AppError> {
+    let session: Session = leptos_axum::extract().await.map_err(|e| {
+        tracing::error!(error = %e, "no session layer on a server function request");
+        AppError::Internal
+    })?;
+    current_user(&session).await.ok_or_else(|| fail(AppError::Unauthenticated))
+}
+
+/// Sets the HTTP status of the current server-function response from the error, and returns it.
+pub fn fail(error: AppError) -> AppError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::from_u16(error.status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    error
+}
+
+/// Logs the whole cause chain (which never holds secrets) and gives the UI the top-level message.
+fn log_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl From<HarborError> for AppError {
+    fn from(error: HarborError) -> Self {
+        tracing::warn!(error = %log_chain(&error), "harbor call failed");
+        AppError::Upstream(format!("{error}."))
+    }
+}
+
+impl From<ClusterError> for AppError {
+    fn from(error: ClusterError) -> Self {
+        tracing::warn!(error = %log_chain(&error), "kubernetes call failed");
+        AppError::Upstream(format!("{error}."))
+    }
+}
