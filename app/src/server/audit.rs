@@ -1,9 +1,8 @@
 //! The audit trail: one JSON log line per audited action (the durable record for log pipelines) and a
 //! Kubernetes Event on the Team (visible with `kubectl describe team`). Neither ever holds secret material.
 use crate::server::cluster::team::Team;
-use k8s_openapi::api::core::v1::ObjectReference;
-use k8s_openapi::api::events::v1::Event;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::PostParams;
 use kube::{Api, Client, Resource};
@@ -90,21 +89,27 @@ impl Audit {
             ("berth.dev/detail".to_owned(), record.detail.clone()),
             ("berth.dev/result".to_owned(), record.result.as_str().to_owned()),
         ]);
+        // core/v1 Events without eventTime: the only kind every supported apiserver accepts about a
+        // cluster-scoped object in an ordinary namespace (v1.20 wants kube-system for events.k8s.io/v1).
+        let now = Timestamp::now();
         let event = Event {
             metadata: ObjectMeta {
-                generate_name: Some(format!("{}.", record.team)),
+                name: Some(format!("{}.{:x}", record.team, now.as_nanosecond())),
                 namespace: Some(self.events_namespace.clone()),
                 labels: Some(BTreeMap::from([("berth.dev/audit".to_owned(), "true".to_owned())])),
                 annotations: Some(annotations),
                 ..Default::default()
             },
-            event_time: Some(MicroTime(Timestamp::now())),
+            first_timestamp: Some(Time(now)),
+            last_timestamp: Some(Time(now)),
+            count: Some(1),
             type_: Some(if record.result == AuditResult::Allowed { "Normal" } else { "Warning" }.to_owned()),
             reason: Some(reason),
             action: Some(pascal(record.action)),
-            note: Some(format!("{} {} ({}) for team {}: {}", record.actor, record.action, record.detail, record.team, record.result.as_str())),
-            regarding: Some(reference),
-            reporting_controller: Some("berth.dev/berth".into()),
+            message: Some(format!("{} {} ({}) for team {}: {}", record.actor, record.action, record.detail, record.team, record.result.as_str())),
+            involved_object: reference,
+            source: Some(EventSource { component: Some("berth".into()), host: Some(self.instance.clone()) }),
+            reporting_component: Some("berth.dev/berth".into()),
             reporting_instance: Some(self.instance.clone()),
             ..Default::default()
         };

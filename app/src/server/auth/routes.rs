@@ -137,7 +137,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/signed-out"
-        || path == "/favicon.ico"
+        || path == "/favicon.ico" || path == "/favicon.svg"
         || path == "/healthz"
 }
 

@@ -101,17 +101,6 @@ impl HarborClient {
         Ok(all)
     }
 
-    /// `HEAD /projects?project_name=` (the documented existence check: 200 or 404).
-    pub async fn project_exists(&self, name: &str) -> Result<bool, HarborError> {
-        let op = "the project existence check";
-        let response = self.send(op, self.request(Method::HEAD, "projects").query(&[("project_name", name)])).await?;
-        match response.status() {
-            StatusCode::OK => Ok(true),
-            StatusCode::NOT_FOUND => Ok(false),
-            status => Err(HarborError::Status { operation: op, status }),
-        }
-    }
-
     /// The project of that exact name, if any (Harbor's `name` filter is a fuzzy match).
     pub async fn find_project(&self, name: &str) -> Result<Option<Project>, HarborError> {
         let projects: Vec<Project> = self.list_all("listing projects", "projects", &[("name", name)]).await?;

@@ -1,0 +1,24 @@
+# The two commands that matter: `make demo` and `make test`. Both set up a fresh machine first.
+SCRIPTS := end2end/scripts
+.PHONY: setup build demo test unit stack-down
+
+setup:
+	bash $(SCRIPTS)/setup.sh
+
+build: setup
+	bash $(SCRIPTS)/build.sh
+
+## Berth plus the local stack (OIDC provider, kube-apiserver, fake Harbor behind Prism); Ctrl-C stops all.
+demo: build
+	bash $(SCRIPTS)/demo.sh
+
+## Every test layer: unit, integration against the real parts, Playwright with JavaScript on and off.
+test: build
+	bash $(SCRIPTS)/test.sh
+
+## Only the fast unit tests.
+unit: setup
+	. ~/.cache/berth/toolchain.env; cargo test -p app --features ssr --lib && cargo test -p fake-harbor
+
+stack-down:
+	bash $(SCRIPTS)/stack.sh down

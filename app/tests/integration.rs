@@ -1,0 +1,222 @@
+//! Integration tests against the local stack's real parts: the fake Harbor through Prism (every exchange
+//! checked against Harbor's v2.15.2 spec) and the real kube-apiserver, where Berth runs under the RBAC
+//! that deploy/ grants its ServiceAccount. `make test` starts the stack and sets the environment.
+use app::server::audit::{Audit, AuditRecord, AuditResult};
+use app::server::cluster::team::Team;
+use app::server::cluster::{Cluster, ClusterError};
+use app::server::config::HarborConfig;
+use app::server::harbor::{HarborClient, HarborError};
+use k8s_openapi::api::core::v1::{Event, Namespace, Secret};
+use kube::api::{ListParams, PostParams};
+use kube::{Api, Client};
+use secrecy::SecretString;
+use std::time::{Duration, Instant};
+
+fn env(key: &str) -> String {
+    std::env::var(key).unwrap_or_else(|_| panic!("{key} is not set: run the integration tests through `make test`"))
+}
+
+fn harbor_config(timeout: Duration) -> HarborConfig {
+    let url: url::Url = env("BERTH_HARBOR_URL").parse().unwrap();
+    HarborConfig {
+        ui_url: url.clone(),
+        url,
+        username: "admin".into(),
+        password: SecretString::from(env("BERTH_HARBOR_PASSWORD")),
+        timeout,
+        registry_host: env("BERTH_REGISTRY_HOST"),
+    }
+}
+
+fn harbor() -> HarborClient {
+    HarborClient::new(&harbor_config(Duration::from_secs(5))).unwrap()
+}
+
+async fn fault(latency_ms: u64, status: Option<u16>) {
+    let url = format!("{}/__fake/faults", env("FAKE_HARBOR_URL"));
+    let body = serde_json::json!({ "latency_ms": latency_ms, "status": status });
+    let response = reqwest::Client::new().post(url).json(&body).send().await.unwrap();
+    assert!(response.status().is_success());
+}
+
+/// Clears injected faults even when an assertion fails.
+struct FaultGuard;
+impl Drop for FaultGuard {
+    fn drop(&mut self) {
+        let url = format!("{}/__fake/faults", env("FAKE_HARBOR_URL"));
+        let _ = std::process::Command::new("curl").args(["-sf", "-X", "POST", "-H", "Content-Type: application/json", "-d", "{}", &url]).status();
+    }
+}
+
+async fn kube_client(kubeconfig_var: &str) -> Client {
+    let kubeconfig = kube::config::Kubeconfig::read_from(env(kubeconfig_var)).unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap();
+    Client::try_from(config).unwrap()
+}
+
+async fn berth_cluster() -> Cluster {
+    Cluster::new(kube_client("KUBECONFIG").await, Duration::from_secs(5))
+}
+
+#[tokio::test]
+async fn harbor_finds_the_seeded_project_and_its_summary() {
+    let harbor = harbor();
+    assert!(harbor.find_project("team-nobody").await.unwrap().is_none());
+    let project = harbor.find_project("team-alpha").await.unwrap().expect("team-alpha is seeded");
+    assert_eq!(project.name, "team-alpha");
+    assert!(harbor.find_project("team-alph").await.unwrap().is_none(), "the fuzzy name filter must not give a near match");
+    let summary = harbor.project_summary(project.project_id).await.unwrap();
+    assert_eq!(summary.repo_count, Some(3));
+    let quota = summary.quota.unwrap();
+    assert_eq!(quota.hard.get("storage"), Some(&10_737_418_240));
+}
+
+#[tokio::test]
+async fn harbor_lists_the_team_robots_with_their_prefix_and_permissions() {
+    let robots = harbor().robots_for_project("team-alpha").await.unwrap();
+    let mut names: Vec<_> = robots.iter().map(|r| r.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["robot$berth-alpha-builds", "robot$berth-alpha-pull", "robot$berth-alpha-push"]);
+    let push = robots.iter().find(|r| r.name.ends_with("-push")).unwrap();
+    let actions: Vec<_> = push.permissions[0].access.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["pull", "push"]);
+    assert_eq!(push.expires_at, Some(-1));
+}
+
+#[tokio::test]
+async fn harbor_lists_follow_pagination_past_100() {
+    // 130 robots on a project of their own, created on the fake directly (setup, not what is tested).
+    let fake = reqwest::Client::new();
+    let base = env("FAKE_HARBOR_URL");
+    let password = env("BERTH_HARBOR_PASSWORD");
+    let project = "paging-check";
+    let _ = fake
+        .post(format!("{base}/api/v2.0/projects"))
+        .basic_auth("admin", Some(&password))
+        .json(&serde_json::json!({ "project_name": project }))
+        .send()
+        .await
+        .unwrap();
+    let existing = harbor().robots_for_project(project).await.unwrap().len();
+    for i in existing..130 {
+        let body = serde_json::json!({
+            "name": format!("paging-{i}"), "level": "system", "duration": -1,
+            "permissions": [{ "kind": "project", "namespace": project, "access": [{ "resource": "repository", "action": "pull" }] }],
+        });
+        let response = fake.post(format!("{base}/api/v2.0/robots")).basic_auth("admin", Some(&password)).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    assert_eq!(harbor().robots_for_project(project).await.unwrap().len(), 130);
+}
+
+#[tokio::test]
+async fn harbor_failures_become_typed_errors() {
+    let _guard = FaultGuard;
+    fault(0, Some(500)).await;
+    match harbor().find_project("team-alpha").await {
+        Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 500),
+        other => panic!("expected a 500 status error, got {other:?}"),
+    }
+    fault(1500, None).await;
+    let quick = HarborClient::new(&harbor_config(Duration::from_millis(500))).unwrap();
+    let started = Instant::now();
+    match quick.list_robots().await {
+        Err(HarborError::Timeout { .. }) => assert!(started.elapsed() < Duration::from_millis(1400)),
+        other => panic!("expected a time-out, got {other:?}"),
+    }
+    fault(0, None).await;
+    let mut wrong = harbor_config(Duration::from_secs(5));
+    wrong.password = SecretString::from("wrong-password".to_string());
+    match HarborClient::new(&wrong).unwrap().list_robots().await {
+        Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 401),
+        other => panic!("expected 401, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn harbor_unreachable_is_said_so() {
+    let mut config = harbor_config(Duration::from_secs(2));
+    config.url = "http://127.0.0.1:9".parse().unwrap();
+    let error = HarborClient::new(&config).unwrap().list_robots().await.unwrap_err();
+    assert!(matches!(error, HarborError::Unreachable { .. }), "{error:?}");
+    assert_eq!(error.to_string(), "Harbor is unreachable (listing robot accounts)");
+}
+
+#[tokio::test]
+async fn kubernetes_teams_and_secrets_under_berths_rbac() {
+    let cluster = berth_cluster().await;
+    let names: Vec<_> = cluster.list_teams().await.unwrap().iter().map(Team::team_name).collect();
+    assert!(names.contains(&"alpha".to_string()) && names.contains(&"beta".to_string()), "{names:?}");
+    let alpha = cluster.get_team("alpha").await.unwrap().unwrap();
+    assert_eq!(alpha.namespace_name(), "team-alpha");
+    assert!(cluster.get_team("nobody").await.unwrap().is_none());
+
+    let states = cluster.secret_states("team-alpha", &["harbor-pullsecret", "harbor-pushsecret", "harbor-pushsecret-builds", "absent"]).await.unwrap();
+    let types: Vec<_> = states.iter().map(|s| (s.present, s.secret_type.as_deref())).collect();
+    assert_eq!(
+        types,
+        [(true, Some("kubernetes.io/dockerconfigjson")), (true, Some("kubernetes.io/dockerconfigjson")), (true, Some("Opaque")), (false, None)]
+    );
+    assert!(states[0].last_changed.is_some());
+    let push = cluster.docker_config_bytes("team-alpha", "harbor-pushsecret").await.unwrap().unwrap();
+    let user = app::server::docker_config::check(&push, &env("BERTH_REGISTRY_HOST")).unwrap();
+    assert_eq!(user, "robot$berth-alpha-push");
+}
+
+#[tokio::test]
+async fn kubernetes_toggle_patches_only_the_download_flag() {
+    let cluster = berth_cluster().await;
+    let before = cluster.get_team("beta").await.unwrap().unwrap();
+    let on = cluster.set_push_secret_download("beta", true).await.unwrap();
+    assert!(on.spec.push_secret_download);
+    assert_eq!(on.spec.groups, before.spec.groups);
+    let off = cluster.set_push_secret_download("beta", false).await.unwrap();
+    assert!(!off.spec.push_secret_download);
+}
+
+#[tokio::test]
+async fn berth_is_not_cluster_admin() {
+    let client = kube_client("KUBECONFIG").await;
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let refused = namespaces.list(&ListParams::default()).await.unwrap_err();
+    assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "{refused:?}");
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "team-alpha");
+    let refused = secrets.create(&PostParams::default(), &Secret::default()).await.unwrap_err();
+    assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "{refused:?}");
+    // And the Cluster wrapper reports a refusal as such.
+    let cluster = Cluster::new(client, Duration::from_secs(5));
+    let error = cluster.secret_states("kube-system", &["x"]).await.map(|_| ());
+    assert!(error.is_ok() || matches!(error, Err(ClusterError::Forbidden { .. })));
+}
+
+#[tokio::test]
+async fn kubernetes_unreachable_times_out_as_configured() {
+    let mut config = kube::Config::new("https://127.0.0.1:9".parse().unwrap());
+    config.connect_timeout = Some(Duration::from_millis(500));
+    let cluster = Cluster::new(Client::try_from(config).unwrap(), Duration::from_secs(1));
+    let error = cluster.list_teams().await.unwrap_err();
+    assert!(matches!(error, ClusterError::Api { .. } | ClusterError::Timeout { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn audit_records_become_events_on_the_team() {
+    let client = kube_client("KUBECONFIG").await;
+    let cluster = Cluster::new(client.clone(), Duration::from_secs(5));
+    let team = cluster.get_team("alpha").await.unwrap().unwrap();
+    let audit = Audit::new(client, "default".into());
+    let marker = format!("it-{}", std::process::id());
+    audit
+        .record(&team, AuditRecord { actor: marker.clone(), action: "push-secret-download", team: "alpha".into(), detail: "docker-config".into(), result: AuditResult::Allowed })
+        .await;
+    let admin = kube_client("BERTH_STACK_ADMIN_KUBECONFIG").await;
+    let events: Api<Event> = Api::namespaced(admin, "default");
+    let found = events.list(&ListParams::default().labels("berth.dev/audit=true")).await.unwrap();
+    let event = found
+        .items
+        .iter()
+        .find(|e| e.metadata.annotations.as_ref().and_then(|a| a.get("berth.dev/actor")) == Some(&marker))
+        .expect("the audit Event was written");
+    assert_eq!(event.reason.as_deref(), Some("PushSecretDownloadAllowed"));
+    assert_eq!(event.involved_object.name.as_deref(), Some("alpha"));
+    assert_eq!(event.involved_object.kind.as_deref(), Some("Team"));
+}

@@ -1,0 +1,41 @@
+# Sourced by the scripts: where things are, the stack's ports and demo credentials, and the toolchain.
+# Every value can be overridden from the environment.
+: "${ROOT:?}"
+export BERTH_CACHE="${BERTH_CACHE:-$HOME/.cache/berth}"
+export BERTH_SHARED_DIR="${BERTH_SHARED_DIR:-$ROOT/../shared}"
+export STACK="${BERTH_STACK_DIR:-$ROOT/.stack}"
+# shellcheck disable=SC1091
+[[ -f "$BERTH_CACHE/toolchain.env" ]] && source "$BERTH_CACHE/toolchain.env"
+export PATH="$ROOT/node_modules/.bin:$ROOT/end2end/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+export ETCD_PORT="${ETCD_PORT:-12379}" KUBE_PORT="${KUBE_PORT:-16443}"
+export OIDC_PORT="${OIDC_PORT:-5556}" FAKE_HARBOR_PORT="${FAKE_HARBOR_PORT:-8089}" PRISM_PORT="${PRISM_PORT:-4010}"
+export BERTH_PORT="${BERTH_PORT:-3000}"
+export BERTH_URL="${BERTH_URL:-http://127.0.0.1:$BERTH_PORT}"
+export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
+# Demo-only credentials of the local stack (never used outside it).
+export OIDC_CLIENT_SECRET="${OIDC_CLIENT_SECRET:-berth-demo-client-secret}"
+export HARBOR_PASSWORD="${HARBOR_PASSWORD:-Harbor12345}"
+# The fake Harbor answers registry logins (GET /v2/) itself, so its address is the registry host.
+export REGISTRY_HOST="${REGISTRY_HOST:-127.0.0.1:$FAKE_HARBOR_PORT}"
+export FAKE_HARBOR_BIN="${FAKE_HARBOR_BIN:-$ROOT/target/release/fake-harbor}"
+
+# The environment Berth runs with against the stack (also read by the tests).
+write_env() {
+  cat >"$STACK/env" <<ENV
+export KUBECONFIG="$STACK/berth.kubeconfig"
+export LEPTOS_SITE_ADDR="127.0.0.1:$BERTH_PORT"
+export LEPTOS_SITE_ROOT="$ROOT/target/site"
+export BERTH_PUBLIC_URL="$BERTH_URL"
+export BERTH_OIDC_ISSUER="$OIDC_ISSUER"
+export BERTH_OIDC_CLIENT_ID="berth"
+export BERTH_OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET"
+export BERTH_ADMIN_GROUPS="berth-admins"
+export BERTH_HARBOR_URL="http://127.0.0.1:$PRISM_PORT"
+export BERTH_HARBOR_UI_URL="http://127.0.0.1:$FAKE_HARBOR_PORT"
+export BERTH_HARBOR_PASSWORD="$HARBOR_PASSWORD"
+export BERTH_REGISTRY_HOST="$REGISTRY_HOST"
+export BERTH_STACK_ADMIN_KUBECONFIG="$STACK/admin.kubeconfig"
+export FAKE_HARBOR_URL="http://127.0.0.1:$FAKE_HARBOR_PORT"
+ENV
+}

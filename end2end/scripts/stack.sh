@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# The local stack: a real etcd + kube-apiserver (RBAC on), the OIDC provider, the fake Harbor behind Prism
+# (checked against Harbor's own spec), and the demo data. Berth itself is started by `berth.sh`.
+#
+#   stack.sh up      start everything in the background, seed, write $STACK/env; idempotent per run
+#   stack.sh down    stop every process `up` started
+#   stack.sh seed    (re)create the demo data
+#   stack.sh prism-violations   count Prism's contract violations and warnings so far
+#
+# Everything lives in $BERTH_STACK_DIR (default: .stack/ in the repo, ignored by git).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$ROOT/end2end/scripts/env.sh"
+
+pid_start() {  # name command... : starts a background process, records its pid
+  local name="$1"; shift
+  "$@" >"$STACK/$name.log" 2>&1 &
+  echo $! >"$STACK/$name.pid"
+}
+
+wait_for() {  # what url [curl args...]
+  local what="$1" url="$2"; shift 2
+  for _ in $(seq 1 300); do
+    if curl -sf -o /dev/null "$@" "$url"; then return 0; fi
+    sleep 0.2
+  done
+  echo "stack: $what did not come up at $url; see $STACK/*.log" >&2
+  return 1
+}
+
+kube_binaries() {
+  if [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" ]]; then
+    APISERVER="$KUBEBUILDER_ASSETS/kube-apiserver"
+    ETCD="$KUBEBUILDER_ASSETS/etcd"; [[ -x "$ETCD" ]] || ETCD="$(command -v etcd)"
+  else
+    APISERVER="$BERTH_CACHE/kube-v1.20.2/kube-apiserver"; ETCD="$(command -v etcd)"
+  fi
+}
+
+start_kube() {
+  kube_binaries
+  local pki="$STACK/kube/pki"; mkdir -p "$pki" "$STACK/kube/etcd"
+  if [[ ! -f "$pki/server.crt" ]]; then
+    # A throwaway CA, a serving certificate for 127.0.0.1, the service-account signing key, and one
+    # static admin token (system:masters) for the stack's own set-up steps. Berth never uses it.
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=berth-stack-ca -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=kube-apiserver -keyout "$pki/server.key" -out "$pki/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n' >"$pki/ext.cnf"
+    openssl x509 -req -in "$pki/server.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 3650 \
+      -extfile "$pki/ext.cnf" -out "$pki/server.crt" 2>/dev/null
+    openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
+    openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+    echo "$(openssl rand -hex 16),stack-admin,1,\"system:masters\"" >"$pki/tokens.csv"
+  fi
+  pid_start etcd "$ETCD" --name stack --data-dir "$STACK/kube/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
+    --initial-cluster "stack=http://127.0.0.1:$((ETCD_PORT + 1))" --log-level warn
+  pid_start kube-apiserver "$APISERVER" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$KUBE_PORT" --insecure-port 0 \
+    --tls-cert-file "$pki/server.crt" --tls-private-key-file "$pki/server.key" --client-ca-file "$pki/ca.crt" \
+    --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC \
+    --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$pki/sa.pub" \
+    --service-account-signing-key-file "$pki/sa.key" --api-audiences https://kubernetes.default.svc \
+    --service-cluster-ip-range 10.96.0.0/24 --disable-admission-plugins ServiceAccount --v 1
+  local admin_token; admin_token="$(cut -d, -f1 "$pki/tokens.csv")"
+  kubeconfig "$STACK/admin.kubeconfig" stack-admin "$admin_token"
+  wait_for kube-apiserver "https://127.0.0.1:$KUBE_PORT/readyz" --cacert "$pki/ca.crt" -H "Authorization: Bearer $admin_token"
+}
+
+kubeconfig() {  # file user token
+  cat >"$1" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: stack
+  cluster: {server: "https://127.0.0.1:$KUBE_PORT", certificate-authority: "$STACK/kube/pki/ca.crt"}
+users:
+- name: $2
+  user: {token: "$3"}
+contexts:
+- name: $2
+  context: {cluster: stack, user: $2}
+current-context: $2
+KC
+  chmod 600 "$1"
+}
+
+# Installs what Berth's manifests ship (CRD, namespace, ServiceAccount, RBAC) and gives Berth a token
+# of its ServiceAccount, so it runs with exactly the rights deploy/ grants it.
+install_berth_identity() {
+  local k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
+  "${k[@]}" kustomize "$ROOT/deploy/base" >"$STACK/deploy-base.yaml"
+  "${k[@]}" apply --server-side --field-manager berth-stack -f "$STACK/deploy-base.yaml" >/dev/null
+  "${k[@]}" wait --for condition=established --timeout=30s crd/teams.berth.dev >/dev/null
+  local token; token="$("${k[@]}" -n berth create token berth --duration=48h)"
+  kubeconfig "$STACK/berth.kubeconfig" berth "$token"
+}
+
+start_oidc() {
+  OIDC_PORT="$OIDC_PORT" OIDC_ISSUER="$OIDC_ISSUER" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" BERTH_URL="$BERTH_URL" \
+    OIDC_STATE_DIR="$STACK" pid_start oidc node "$ROOT/end2end/stack/oidc-provider.mjs"
+  wait_for "the OIDC provider" "$OIDC_ISSUER/.well-known/openid-configuration"
+}
+
+start_harbor() {
+  FAKE_HARBOR_ADDR="127.0.0.1:$FAKE_HARBOR_PORT" FAKE_HARBOR_ADMIN_PASSWORD="$HARBOR_PASSWORD" \
+    pid_start fake-harbor "$FAKE_HARBOR_BIN"
+  wait_for "the fake Harbor" "http://127.0.0.1:$FAKE_HARBOR_PORT/__fake/healthz"
+  # Prism ignores Swagger 2.0's basePath: fold /api/v2.0 into every path, and drop the anonymous
+  # security alternative so a request without basic auth is a violation.
+  local spec="$BERTH_SHARED_DIR/specs/harbor-v2.15.2-swagger.yaml" prism_spec="$STACK/harbor.prism.yaml"
+  [[ -f "$spec" ]] || spec="${HARBOR_SPEC:?no Harbor spec: set HARBOR_SPEC or provide ../shared/specs}"
+  python3 - "$spec" "$prism_spec" <<'PY'
+import sys, yaml
+spec = yaml.safe_load(open(sys.argv[1]))
+base = (spec.pop("basePath", "") or "").rstrip("/")
+spec["paths"] = {base + p: v for p, v in spec["paths"].items()}
+spec["security"] = [s for s in spec.get("security", []) if s]
+yaml.safe_dump(spec, open(sys.argv[2], "w"), sort_keys=False)
+PY
+  pid_start prism "$ROOT/end2end/node_modules/.bin/prism" proxy -h 127.0.0.1 -p "$PRISM_PORT" --errors \
+    "$prism_spec" "http://127.0.0.1:$FAKE_HARBOR_PORT"
+  wait_for Prism "http://127.0.0.1:$PRISM_PORT/api/v2.0/ping" -u "admin:$HARBOR_PASSWORD"
+}
+
+# ------------------------------------------------------------------ demo data
+harbor() {  # method path [json] : through Prism, as Berth calls it
+  local args=(-sS -f -u "admin:$HARBOR_PASSWORD" -X "$1" "http://127.0.0.1:$PRISM_PORT/api/v2.0$2" -H 'Content-Type: application/json')
+  [[ $# -ge 3 ]] && args+=(-d "$3")
+  curl "${args[@]}"
+}
+
+robot_token() {  # Harbor's rule: 8-128 chars with upper, lower and digit
+  echo "Bt$(openssl rand -hex 16)Q7z"
+}
+
+docker_config() {  # user password
+  local auth; auth="$(printf '%s:%s' "$1" "$2" | base64 -w0)"
+  printf '{"auths":{"%s":{"username":"%s","password":"%s","auth":"%s"}}}' "$REGISTRY_HOST" "$1" "$2" "$auth"
+}
+
+seed_team() {  # name download(true|false) quota_bytes repos used_bytes
+  local team="$1" download="$2" ns="team-$1" project="team-$1"
+  local k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
+  "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Namespace
+metadata: {name: $ns}
+---
+apiVersion: berth.dev/v1alpha1
+kind: Team
+metadata: {name: $team}
+spec:
+  namespace: $ns
+  groups: [team-$team]
+  harborProject: $project
+  pushSecretDownload: $download
+YAML
+  # Prism 5.16 cannot proxy Harbor's HEAD /projects 404 (a JSON content type with no body), so the
+  # existence check uses the documented list endpoint, as Berth does.
+  if [[ "$(harbor GET "/projects?name=$project&page_size=100" | jq --arg n "$project" 'map(select(.name == $n)) | length')" == 0 ]]; then
+    harbor POST /projects "{\"project_name\":\"$project\",\"metadata\":{\"public\":\"false\"},\"storage_limit\":$3}" >/dev/null
+    harbor POST "/projects/$project/members" "{\"role_id\":2,\"member_group\":{\"group_name\":\"team-$team\",\"group_type\":3}}" >/dev/null
+    harbor POST "/projects/$project/members" "{\"role_id\":1,\"member_group\":{\"group_name\":\"berth-admins\",\"group_type\":3}}" >/dev/null
+  fi
+  curl -sf -X POST "http://127.0.0.1:$FAKE_HARBOR_PORT/__fake/projects/$project/usage" -H 'Content-Type: application/json' \
+    -d "{\"repo_count\":$4,\"storage_used\":$5}"
+  local existing; existing="$(harbor GET "/robots?page_size=100")"
+  for purpose in pull push builds; do
+    local short="berth-$team-$purpose" full="robot\$berth-$team-$purpose" token access
+    [[ "$(jq --arg n "$full" 'map(select(.name == $n)) | length' <<<"$existing")" == 0 ]] || continue
+    token="$(robot_token)"
+    # The secret first, then the robot: a lost robot can be recreated with the token the secret holds.
+    local config; config="$(docker_config "$full" "$token")"
+    case $purpose in
+      pull) "${k[@]}" -n "$ns" create secret generic harbor-pullsecret --type kubernetes.io/dockerconfigjson \
+              --from-literal ".dockerconfigjson=$config" --dry-run=client -o yaml | "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null
+            access='[{"resource":"repository","action":"pull"}]' ;;
+      push) "${k[@]}" -n "$ns" create secret generic harbor-pushsecret --type kubernetes.io/dockerconfigjson \
+              --from-literal ".dockerconfigjson=$config" --dry-run=client -o yaml | "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null
+            access='[{"resource":"repository","action":"pull"},{"resource":"repository","action":"push"}]' ;;
+      builds) "${k[@]}" -n "$ns" create secret generic harbor-pushsecret-builds \
+              --from-literal "config.json=$config" --dry-run=client -o yaml | "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null
+            access='[{"resource":"repository","action":"pull"},{"resource":"repository","action":"push"}]' ;;
+    esac
+    local created id
+    created="$(harbor POST /robots "{\"name\":\"$short\",\"description\":\"Berth $purpose robot of team $team\",\"level\":\"system\",\"duration\":-1,\"disable\":false,\"permissions\":[{\"kind\":\"project\",\"namespace\":\"$project\",\"access\":$access}]}")"
+    id="$(jq -r .id <<<"$created")"
+    harbor PATCH "/robots/$id" "{\"secret\":\"$token\"}" >/dev/null
+  done
+  # Only the pull secret goes on the default ServiceAccount (no controller-manager here creates it).
+  "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null <<YAML
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default, namespace: $ns}
+imagePullSecrets: [{name: harbor-pullsecret}]
+YAML
+}
+
+seed() {
+  seed_team alpha true 10737418240 3 1288490189
+  seed_team beta false -1 0 0
+}
+
+up() {
+  mkdir -p "$STACK"
+  [[ -x "$FAKE_HARBOR_BIN" ]] || { echo "stack: build the fake Harbor first (cargo build --release -p fake-harbor)" >&2; exit 1; }
+  start_kube
+  install_berth_identity
+  start_oidc
+  start_harbor
+  seed
+  write_env
+  echo "stack: kube-apiserver :$KUBE_PORT, OIDC $OIDC_ISSUER, Harbor (Prism) :$PRISM_PORT -> fake :$FAKE_HARBOR_PORT" >&2
+}
+
+down() {
+  local pidfile
+  for pidfile in "$STACK"/*.pid; do
+    [[ -f "$pidfile" ]] || continue
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+}
+
+prism_violations() {
+  # Prism logs each request/response that breaks the spec as a violation; undocumented statuses as warnings.
+  # (lines marked ✖ or ⚠ outside Prism's start-up listing)
+  grep -v '\[CLI\]' "$STACK/prism.log" 2>/dev/null | grep -cE '✖|⚠' || true
+}
+
+case "${1:-}" in
+  up) down; rm -rf "$STACK/kube"; up ;;
+  down) down ;;
+  seed) seed ;;
+  prism-violations) prism_violations ;;
+  *) echo "usage: stack.sh up|down|seed|prism-violations" >&2; exit 2 ;;
+esac

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `make test`: every test layer, in order, against the real parts.
+#   1. unit tests (app with ssr, the fake Harbor, the committed CRD against `berth crd`)
+#   2. integration tests: Harbor client through Prism, Kubernetes under Berth's own RBAC
+#   3. Playwright in Chromium with JavaScript on and off, against the built Berth
+#   4. Prism's violation count (must be 0) and a search of all captured output for the stack's secrets
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$ROOT/end2end/scripts/env.sh"
+cd "$ROOT"
+REPORT="$STACK/test-report"; mkdir -p "$STACK"; : >"$REPORT"
+t0=$(date +%s)
+step() { printf '\n==> %s (%ss)\n' "$*" "$(($(date +%s) - t0))"; }
+cleanup() {
+  [[ -f "$STACK/berth.pid" ]] && kill "$(cat "$STACK/berth.pid")" 2>/dev/null || true
+  "$ROOT/end2end/scripts/stack.sh" down
+}
+trap cleanup EXIT
+
+cargo_tests() {  # label, cargo test args... : runs and keeps the counts of its "test result" lines
+  local label="$1"; shift
+  cargo test --release "$@" 2>&1 | tee "$STACK/$label.log"
+  local passed failed
+  passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$STACK/$label.log")
+  failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' "$STACK/$label.log")
+  echo "$label ${passed:-0} ${failed:-0}" >>"$REPORT"
+}
+
+step "unit tests"
+cargo_tests unit -p app --features ssr --lib
+cargo_tests unit-fake -p fake-harbor
+diff <(target/release/berth crd) deploy/base/crd.yaml >/dev/null \
+  || { echo "deploy/base/crd.yaml differs from \`berth crd\`: regenerate it with target/release/berth crd > deploy/base/crd.yaml" >&2; exit 1; }
+
+step "local stack"
+"$ROOT/end2end/scripts/stack.sh" up
+source "$STACK/env"
+
+step "integration tests (Harbor through Prism, Kubernetes under Berth's RBAC)"
+cargo_tests integration -p app --features ssr --test integration -- --test-threads=1
+
+step "Berth + Playwright (JavaScript on and off)"
+"$ROOT/end2end/scripts/berth.sh" >"$STACK/berth.log" 2>&1 &
+echo $! >"$STACK/berth.pid"
+for _ in $(seq 1 100); do curl -sf -o /dev/null "$BERTH_URL/healthz" && break; sleep 0.2; done
+curl -sf -o /dev/null "$BERTH_URL/healthz" || { cat "$STACK/berth.log"; echo "Berth did not start" >&2; exit 1; }
+(cd end2end && npx playwright test) 2>&1 | tee "$STACK/playwright.log"
+e2e_passed=$(grep -oE '^\s*[0-9]+ passed' "$STACK/playwright.log" | grep -oE '[0-9]+' || echo 0)
+e2e_failed=$(grep -oE '^\s*[0-9]+ failed' "$STACK/playwright.log" | grep -oE '[0-9]+' || echo 0)
+echo "e2e $e2e_passed $e2e_failed" >>"$REPORT"
+
+step "contract and secret checks"
+violations=$("$ROOT/end2end/scripts/stack.sh" prism-violations)
+echo "Prism violations and warnings: $violations"
+if [[ "$violations" != 0 ]]; then grep -v '\[CLI\]' "$STACK/prism.log" | grep -E '✖|⚠' -B4 | head -40; fi
+# Every secret the stack knows: robot tokens (from the secrets Berth serves), client secret, Harbor password.
+mapfile -t secrets < <(
+  for ns in team-alpha team-beta; do
+    kubectl --kubeconfig "$STACK/admin.kubeconfig" -n "$ns" get secret harbor-pullsecret harbor-pushsecret harbor-pushsecret-builds -o json \
+      | jq -r '.items[].data | to_entries[].value | @base64d | fromjson | .auths[] | .password'
+  done
+  echo "$OIDC_CLIENT_SECRET"; echo "$HARBOR_PASSWORD"
+)
+leaks=0
+for s in "${secrets[@]}"; do
+  [[ -n "$s" ]] || continue
+  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/prism.log "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
+    echo "a known secret (${#s} chars) appears in captured output" >&2; leaks=$((leaks + 1))
+  fi
+done
+echo "known secrets checked: ${#secrets[@]}, found in captured output: $leaks"
+
+step "summary"
+total_passed=0; total_failed=0
+while read -r label passed failed; do
+  printf '  %-12s %4s passed %4s failed\n' "$label" "$passed" "$failed"
+  total_passed=$((total_passed + passed)); total_failed=$((total_failed + failed))
+done <"$REPORT"
+[[ "$violations" == 0 ]] || total_failed=$((total_failed + 1))
+[[ "$leaks" == 0 ]] || total_failed=$((total_failed + 1))
+echo "$total_passed passed, $total_failed failed"
+[[ "$total_failed" == 0 ]]
