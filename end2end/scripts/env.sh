@@ -35,7 +35,11 @@ export BERTH_HARBOR_URL="http://127.0.0.1:$PRISM_PORT"
 export BERTH_HARBOR_UI_URL="http://127.0.0.1:$FAKE_HARBOR_PORT"
 export BERTH_HARBOR_PASSWORD="$HARBOR_PASSWORD"
 export BERTH_REGISTRY_HOST="$REGISTRY_HOST"
+# Short time-outs so the outage tests wait seconds, not minutes.
+export BERTH_HARBOR_TIMEOUT_SECS=2
+export BERTH_KUBE_TIMEOUT_SECS=2
 export BERTH_STACK_ADMIN_KUBECONFIG="$STACK/admin.kubeconfig"
 export FAKE_HARBOR_URL="http://127.0.0.1:$FAKE_HARBOR_PORT"
+export KUBE_APISERVER_PIDFILE="$STACK/kube-apiserver.pid"
 ENV
 }

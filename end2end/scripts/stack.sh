@@ -225,9 +225,7 @@ down() {
 }
 
 prism_violations() {
-  # Prism logs each request/response that breaks the spec as a violation; undocumented statuses as warnings.
-  # (lines marked ✖ or ⚠ outside Prism's start-up listing)
-  grep -v '\[CLI\]' "$STACK/prism.log" 2>/dev/null | grep -cE '✖|⚠' || true
+  python3 "$ROOT/end2end/scripts/prism-violations.py" "$STACK/prism.log"
 }
 
 case "${1:-}" in

@@ -136,3 +136,18 @@ test('an unknown team is a 404 page', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.locator('#not-found')).toBeVisible();
 });
+
+test('the session cookie is HttpOnly and SameSite=Lax, and its id changes at sign-in', async ({ page, context }) => {
+  await page.goto('/teams/alpha');
+  await expect(page.locator('#username')).toBeVisible();
+  const before = (await context.cookies()).find((c) => c.name === 'berth_session');
+  expect(before, 'the pending sign-in lives in a session').toBeDefined();
+  await page.fill('#username', 'bob');
+  await page.fill('#password', 'bob-demo-pw');
+  await page.click('#submit');
+  await expect(page.locator('#signed-in-as')).toContainText('bob');
+  const after = (await context.cookies()).find((c) => c.name === 'berth_session');
+  expect(after?.httpOnly).toBe(true);
+  expect(after?.sameSite).toBe('Lax');
+  expect(after?.value).not.toBe(before?.value);
+});
