@@ -195,7 +195,8 @@ async fn kubernetes_unreachable_times_out_as_configured() {
     config.connect_timeout = Some(Duration::from_millis(500));
     let cluster = Cluster::new(Client::try_from(config).unwrap(), Duration::from_secs(1));
     let error = cluster.list_teams().await.unwrap_err();
-    assert!(matches!(error, ClusterError::Api { .. } | ClusterError::Timeout { .. }), "{error:?}");
+    assert!(matches!(error, ClusterError::Unreachable { .. }), "{error:?}");
+    assert_eq!(error.to_string(), "Kubernetes is unreachable (listing teams)");
 }
 
 #[tokio::test]

@@ -61,9 +61,11 @@ async fn serve() -> Result<(), String> {
     let mut kube_config = kube::Config::infer()
         .await
         .map_err(|e| format!("configuration: KUBECONFIG: no usable kubeconfig or in-cluster service account ({e})"))?;
+    // Each call has its own deadline (Cluster::call, which names the operation); the client's time-outs
+    // are only a backstop behind it.
     kube_config.connect_timeout = Some(config.kube_timeout);
-    kube_config.read_timeout = Some(config.kube_timeout);
-    kube_config.write_timeout = Some(config.kube_timeout);
+    kube_config.read_timeout = Some(config.kube_timeout * 2);
+    kube_config.write_timeout = Some(config.kube_timeout * 2);
     let kube_client = kube::Client::try_from(kube_config).map_err(|e| format!("configuration: KUBECONFIG: {e}"))?;
 
     let harbor = HarborClient::new(&config.harbor).map_err(|e| format!("configuration: BERTH_HARBOR_URL: {e}"))?;

@@ -20,8 +20,15 @@ pub enum ClusterError {
         #[source]
         source: kube::Error,
     },
-    #[error("Kubernetes failed {operation}")]
-    Api {
+    #[error("Kubernetes answered {code} to {operation}")]
+    Status {
+        operation: &'static str,
+        code: u16,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("Kubernetes is unreachable ({operation})")]
+    Unreachable {
         operation: &'static str,
         #[source]
         source: kube::Error,
@@ -56,8 +63,11 @@ impl Cluster {
         match tokio::time::timeout(self.timeout, fut).await {
             Err(_) => Err(ClusterError::Timeout { operation, timeout: self.timeout }),
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(source)) if matches!(&source, kube::Error::Api(status) if status.code == 403) => Err(ClusterError::Forbidden { operation, source }),
-            Ok(Err(source)) => Err(ClusterError::Api { operation, source }),
+            Ok(Err(source)) => Err(match &source {
+                kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden { operation, source },
+                kube::Error::Api(status) => ClusterError::Status { operation, code: status.code, source },
+                _ => ClusterError::Unreachable { operation, source },
+            }),
         }
     }
 
