@@ -18,7 +18,7 @@ test: build
 
 ## Only the fast unit tests.
 unit: setup
-	. ~/.cache/berth/toolchain.env; cargo test -p app --features ssr --lib && cargo test -p fake-harbor
+	bash $(SCRIPTS)/unit.sh
 
 stack-down:
 	bash $(SCRIPTS)/stack.sh down

@@ -8,6 +8,11 @@ export STACK="${BERTH_STACK_DIR:-$ROOT/.stack}"
 [[ -f "$BERTH_CACHE/toolchain.env" ]] && source "$BERTH_CACHE/toolchain.env"
 export PATH="$ROOT/node_modules/.bin:$ROOT/end2end/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
+# The LEPTOS_* values cargo-leptos builds with (from Cargo.toml's metadata). leptos_config is rebuilt
+# whenever they change, so every cargo command in these scripts uses the same ones.
+export LEPTOS_OUTPUT_NAME=berth LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_SITE_ADDR=127.0.0.1:3000 \
+  LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=app LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=false
+
 export ETCD_PORT="${ETCD_PORT:-12379}" KUBE_PORT="${KUBE_PORT:-16443}"
 export OIDC_PORT="${OIDC_PORT:-5556}" FAKE_HARBOR_PORT="${FAKE_HARBOR_PORT:-8089}" PRISM_PORT="${PRISM_PORT:-4010}"
 export BERTH_PORT="${BERTH_PORT:-3000}"

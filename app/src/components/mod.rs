@@ -76,8 +76,25 @@ pub fn human_bytes(bytes: i64) -> String {
     }
 }
 
+/// `2026-11-22T21:46:47.4268Z` -> `2026-11-22 21:46 UTC`; anything else is shown as it is.
+pub fn short_time(rfc3339: &str) -> String {
+    let bytes = rfc3339.as_bytes();
+    if rfc3339.len() >= 16 && bytes[10] == b'T' && rfc3339.ends_with('Z') {
+        format!("{} {} UTC", &rfc3339[..10], &rfc3339[11..16])
+    } else {
+        rfc3339.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_read_well() {
+        assert_eq!(super::short_time("2026-11-22T21:46:47.426846844Z"), "2026-11-22 21:46 UTC");
+        assert_eq!(super::short_time("2026-11-22T21:46:47+02:00"), "2026-11-22T21:46:47+02:00");
+        assert_eq!(super::short_time("soon"), "soon");
+    }
+
     #[test]
     fn bytes_read_well() {
         assert_eq!(super::human_bytes(512), "512 B");

@@ -1,5 +1,5 @@
 use crate::api::team_detail::load_team;
-use crate::components::{human_bytes, Card, ErrorNote, Loading};
+use crate::components::{human_bytes, short_time, Card, ErrorNote, Loading};
 use crate::error::AppError;
 use crate::model::{ProjectView, RobotView, SecretView, TeamDetail};
 use crate::pages::not_found::NotFoundBody;
@@ -92,7 +92,7 @@ fn ProjectFacts(project: ProjectView) -> impl IntoView {
             <dt class="font-medium">"Storage"</dt>
             <dd id="project-storage">{storage}</dd>
             <dt class="font-medium">"Created"</dt>
-            <dd>{project.created.unwrap_or_else(|| "unknown".to_owned())}</dd>
+            <dd>{project.created.as_deref().map_or("unknown".to_owned(), short_time)}</dd>
         </dl>
     }
 }
@@ -114,9 +114,9 @@ fn RobotTable(robots: Vec<RobotView>) -> impl IntoView {
                         <tr class="robot border-b border-slate-100 dark:border-slate-800">
                             <td class="py-2 pr-4 font-mono">{robot.name.clone()}</td>
                             <td class="py-2 pr-4">{robot.permissions.join(", ")}</td>
-                            <td class="py-2 pr-4">{robot.expires.clone().unwrap_or_else(|| "never".to_owned())}</td>
+                            <td class="py-2 pr-4">{robot.expires.as_deref().map_or("never".to_owned(), short_time)}</td>
                             <td class="py-2 pr-4">{if robot.disabled { "disabled" } else { "enabled" }}</td>
-                            <td class="py-2">{robot.created.clone().unwrap_or_default()}</td>
+                            <td class="py-2">{robot.created.as_deref().map(short_time).unwrap_or_default()}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -144,7 +144,7 @@ fn SecretTable(secrets: Vec<SecretView>) -> impl IntoView {
                             <td class="py-2 pr-4">{secret.purpose.clone()}</td>
                             <td class="py-2 pr-4">{if secret.present { "present" } else { "missing" }}</td>
                             <td class="py-2 pr-4 font-mono">{secret.secret_type.clone().unwrap_or_default()}</td>
-                            <td class="py-2">{secret.last_changed.clone().unwrap_or_default()}</td>
+                            <td class="py-2">{secret.last_changed.as_deref().map(short_time).unwrap_or_default()}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
