@@ -1,9 +1,14 @@
 # syntax=docker/dockerfile:1
-# Builder: the ordinary toolchain path (rustup's wasm32 target), the same tools the setup script installs.
+# Node 22 for the npm build tools (tailwindcss, binaryen's wasm-opt); Debian's Node is too old for them.
+FROM node:22-bookworm-slim AS node
+
+# Builder: the ordinary toolchain path (rustup's wasm32 target) with the tools the setup script installs.
 FROM rust:1.96-bookworm AS builder
-RUN rustup target add wasm32-unknown-unknown \
- && apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
-RUN cargo install --locked cargo-leptos@0.3.11 --features no_downloads
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && rustup target add wasm32-unknown-unknown \
+ && cargo install --locked cargo-leptos@0.3.11 --features no_downloads
 WORKDIR /src
 COPY Cargo.toml Cargo.lock package.json package-lock.json ./
 # wasm-bindgen-cli must equal the wasm-bindgen of Cargo.lock.
@@ -13,7 +18,7 @@ COPY . .
 ENV PATH=/src/node_modules/.bin:$PATH
 RUN cargo leptos build --release
 
-# Runtime: the binary and the site on a minimal non-root base.
+# Runtime: the binary and the site on a minimal non-root base (glibc only).
 FROM gcr.io/distroless/cc-debian12:nonroot
 WORKDIR /app
 COPY --from=builder /src/target/release/berth /app/berth

@@ -46,8 +46,8 @@ pub fn fail(error: AppError) -> AppError {
     error
 }
 
-/// Logs the whole cause chain (which never holds secrets) and gives the UI the top-level message.
-fn log_chain(error: &dyn std::error::Error) -> String {
+/// An error with all its causes, for the log (the errors of every layer are built to hold no secrets).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -60,14 +60,14 @@ fn log_chain(error: &dyn std::error::Error) -> String {
 
 impl From<HarborError> for AppError {
     fn from(error: HarborError) -> Self {
-        tracing::warn!(error = %log_chain(&error), "harbor call failed");
+        tracing::warn!(error = %error_chain(&error), "harbor call failed");
         AppError::Upstream(format!("{error}."))
     }
 }
 
 impl From<ClusterError> for AppError {
     fn from(error: ClusterError) -> Self {
-        tracing::warn!(error = %log_chain(&error), "kubernetes call failed");
+        tracing::warn!(error = %error_chain(&error), "kubernetes call failed");
         AppError::Upstream(format!("{error}."))
     }
 }

@@ -2,7 +2,7 @@
 //! signed-out browser to sign-in and back to the page it asked for.
 use crate::server::auth::session::{current_user, PendingSignIn, ID_TOKEN_KEY, PENDING_SIGN_IN_KEY, USER_KEY};
 use crate::server::plain::message_page;
-use crate::server::state::AppState;
+use crate::server::state::{error_chain, AppState};
 use axum::extract::{Query, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -51,7 +51,7 @@ async fn login(State(state): State<AppState>, session: Session, Query(query): Qu
             Redirect::to(&url).into_response()
         }
         Err(error) => {
-            tracing::warn!(error = %chain(&error), "sign-in could not start");
+            tracing::warn!(error = %error_chain(&error), "sign-in could not start");
             sign_in_failed(StatusCode::BAD_GATEWAY, "The identity provider is unreachable, so you cannot sign in right now.")
         }
     }
@@ -94,7 +94,7 @@ async fn callback(State(state): State<AppState>, session: Session, Query(query):
             Redirect::to(&return_to).into_response()
         }
         Err(error) => {
-            tracing::warn!(error = %chain(&error), "sign-in failed");
+            tracing::warn!(error = %error_chain(&error), "sign-in failed");
             sign_in_failed(StatusCode::UNAUTHORIZED, &format!("Sign-in failed: {error}."))
         }
     }
@@ -117,17 +117,6 @@ async fn logout(State(state): State<AppState>, session: Session) -> Response {
 
 fn sign_in_failed(status: StatusCode, message: &str) -> Response {
     message_page(status, "Sign-in failed", message, ("/auth/login", "Sign in again"))
-}
-
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Paths anyone may reach: sign-in itself, static files, server functions (they check the session
