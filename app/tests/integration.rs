@@ -221,3 +221,52 @@ async fn audit_records_become_events_on_the_team() {
     assert_eq!(event.involved_object.name.as_deref(), Some("alpha"));
     assert_eq!(event.involved_object.kind.as_deref(), Some("Team"));
 }
+
+#[tokio::test]
+async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
+    use app::server::harbor::{generate_robot_token, Access, ProjectRole, RobotCreate, RobotPermission};
+    use secrecy::ExposeSecret;
+    let harbor = harbor();
+    let project = format!("it-writes-{}", std::process::id());
+    harbor.create_project(&project).await.unwrap();
+    match harbor.create_project(&project).await {
+        Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 409),
+        other => panic!("a second create must conflict, got {other:?}"),
+    }
+    harbor.add_group_member(&project, "team-writes", ProjectRole::Developer).await.unwrap();
+    harbor.add_group_member(&project, "/org/berth-admins", ProjectRole::ProjectAdmin).await.unwrap();
+    let members = harbor.list_members(&project).await.unwrap();
+    let mut seen: Vec<_> = members.iter().map(|m| (m.entity_name.as_str(), m.entity_type.as_str(), m.role_id)).collect();
+    seen.sort();
+    assert_eq!(seen, [("/org/berth-admins", "g", 1), ("team-writes", "g", 2)]);
+
+    let robot = RobotCreate {
+        name: format!("{project}-push"),
+        description: "integration test".into(),
+        level: "system".into(),
+        duration: -1,
+        disable: false,
+        permissions: vec![RobotPermission {
+            kind: "project".into(),
+            namespace: project.clone(),
+            access: vec![Access { resource: "repository".into(), action: "pull".into(), effect: None }, Access { resource: "repository".into(), action: "push".into(), effect: None }],
+        }],
+    };
+    let created = harbor.create_robot(&robot).await.unwrap();
+    assert_eq!(created.name, format!("robot${project}-push"));
+    let token = generate_robot_token();
+    harbor.set_robot_secret(created.id, &token).await.unwrap();
+    // The registry accepts Berth's token, and only it.
+    let login = |password: String| {
+        let name = created.name.clone();
+        async move { reqwest::Client::new().get(format!("{}/v2/", env("FAKE_HARBOR_URL"))).basic_auth(name, Some(password)).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(login(token.expose_secret().to_owned()).await, 200);
+    assert_eq!(login("Wrong-token-1".into()).await, 401);
+    // Harbor's secret rule is enforced.
+    let weak = SecretString::from("short".to_string());
+    assert!(matches!(harbor.set_robot_secret(created.id, &weak).await, Err(HarborError::Status { status, .. }) if status.as_u16() == 400));
+    harbor.delete_robot(created.id).await.unwrap();
+    assert_eq!(login(token.expose_secret().to_owned()).await, 401);
+    assert!(harbor.robots_for_project(&project).await.unwrap().is_empty());
+}

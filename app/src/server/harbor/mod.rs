@@ -1,6 +1,9 @@
 //! A client for the parts of Harbor's v2.0 API Berth uses. Lists are read 100 at a time, following
 //! `X-Total-Count`; the robot v2 API (`/robots`) is used throughout.
+mod token;
 mod types;
+
+pub use token::{generate_robot_token, meets_harbor_rules};
 
 pub use types::*;
 
@@ -76,8 +79,18 @@ impl HarborClient {
         response.json().await.map_err(|source| HarborError::Decode { operation, source })
     }
 
-    /// Reads every page of a list endpoint (`page_size=100`), stopping at `X-Total-Count`.
     async fn list_all<T: DeserializeOwned>(&self, operation: &'static str, path: &str, query: &[(&str, &str)]) -> Result<Vec<T>, HarborError> {
+        self.list_all_with(operation, path, query, None).await
+    }
+
+    /// Reads every page of a list endpoint (`page_size=100`), stopping at `X-Total-Count`.
+    async fn list_all_with<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+        header: Option<(&str, &str)>,
+    ) -> Result<Vec<T>, HarborError> {
         let mut all = Vec::new();
         for page in 1.. {
             let page_str = page.to_string();
@@ -85,7 +98,11 @@ impl HarborClient {
             let mut q: Vec<(&str, &str)> = query.to_vec();
             q.push(("page", &page_str));
             q.push(("page_size", &size));
-            let response = self.send(operation, self.request(Method::GET, path).query(&q)).await?;
+            let mut request = self.request(Method::GET, path).query(&q);
+            if let Some((name, value)) = header {
+                request = request.header(name, value);
+            }
+            let response = self.send(operation, request).await?;
             let total = response.headers().get("x-total-count").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
             let items: Vec<T> = Self::json(operation, response).await?;
             let got = items.len();
@@ -111,6 +128,52 @@ impl HarborClient {
         let op = "reading the project summary";
         let response = self.send(op, self.request(Method::GET, &format!("projects/{project_id}/summary")).header("X-Is-Resource-Name", "false")).await?;
         Self::json(op, response).await
+    }
+
+    async fn expect_status(&self, operation: &'static str, request: reqwest::RequestBuilder, wanted: StatusCode) -> Result<reqwest::Response, HarborError> {
+        let response = self.send(operation, request).await?;
+        if response.status() == wanted {
+            Ok(response)
+        } else {
+            Err(HarborError::Status { operation, status: response.status() })
+        }
+    }
+
+    /// Creates a private project.
+    pub async fn create_project(&self, name: &str) -> Result<(), HarborError> {
+        let body = serde_json::json!({ "project_name": name, "metadata": { "public": "false" } });
+        self.expect_status("creating the project", self.request(Method::POST, "projects").json(&body), StatusCode::CREATED).await.map(drop)
+    }
+
+    pub async fn list_members(&self, project: &str) -> Result<Vec<ProjectMember>, HarborError> {
+        let path = format!("projects/{project}/members");
+        self.list_all_with("listing project members", &path, &[], Some(("X-Is-Resource-Name", "true"))).await
+    }
+
+    /// Adds an OIDC group (`group_type` 3) to the project with a role.
+    pub async fn add_group_member(&self, project: &str, group: &str, role: ProjectRole) -> Result<(), HarborError> {
+        let body = serde_json::json!({ "role_id": role as i64, "member_group": { "group_name": group, "group_type": 3 } });
+        let request = self.request(Method::POST, &format!("projects/{project}/members")).header("X-Is-Resource-Name", "true").json(&body);
+        self.expect_status("adding a project member", request, StatusCode::CREATED).await.map(drop)
+    }
+
+    /// Creates a robot account; Harbor gives it a secret of its own, which Berth replaces at once with
+    /// `set_robot_secret`.
+    pub async fn create_robot(&self, robot: &RobotCreate) -> Result<RobotCreated, HarborError> {
+        let op = "creating a robot account";
+        let response = self.expect_status(op, self.request(Method::POST, "robots").json(robot), StatusCode::CREATED).await?;
+        response.json().await.map_err(|source| HarborError::Decode { operation: op, source })
+    }
+
+    /// Sets the robot's secret to the one Berth generated (`PATCH /robots/{id}`).
+    pub async fn set_robot_secret(&self, robot_id: i64, secret: &SecretString) -> Result<(), HarborError> {
+        let body = serde_json::json!({ "secret": secret.expose_secret() });
+        let request = self.request(Method::PATCH, &format!("robots/{robot_id}")).json(&body);
+        self.expect_status("setting a robot secret", request, StatusCode::OK).await.map(drop)
+    }
+
+    pub async fn delete_robot(&self, robot_id: i64) -> Result<(), HarborError> {
+        self.expect_status("deleting a robot account", self.request(Method::DELETE, &format!("robots/{robot_id}")), StatusCode::OK).await.map(drop)
     }
 
     /// Every robot account (system and project level).

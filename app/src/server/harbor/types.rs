@@ -63,3 +63,44 @@ pub struct Robot {
     #[serde(default)]
     pub creation_time: Option<String>,
 }
+
+/// A project member as listed (`entity_type` `g` for groups).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProjectMember {
+    pub id: i64,
+    #[serde(default)]
+    pub entity_name: String,
+    #[serde(default)]
+    pub entity_type: String,
+    pub role_id: i64,
+}
+
+/// Harbor's project roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectRole {
+    ProjectAdmin = 1,
+    Developer = 2,
+    Guest = 3,
+    Maintainer = 4,
+}
+
+/// What `POST /robots` takes. Harbor ignores a `secret` here, so there is none: set it with
+/// `HarborClient::set_robot_secret` afterwards.
+#[derive(Debug, Clone, Serialize)]
+pub struct RobotCreate {
+    pub name: String,
+    pub description: String,
+    pub level: String,
+    /// Days; -1 for never.
+    pub duration: i64,
+    pub disable: bool,
+    pub permissions: Vec<RobotPermission>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RobotCreated {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+}
