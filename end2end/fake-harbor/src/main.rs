@@ -75,6 +75,11 @@ struct Fake {
 
 type Shared = Arc<Mutex<Fake>>;
 
+/// The state; a handler that panicked mid-change leaves it as it was, which is all a test double needs.
+fn lock(fake: &Shared) -> std::sync::MutexGuard<'_, Fake> {
+    fake.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn now() -> String {
     OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
 }
@@ -107,7 +112,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 /// Faults first (as a broken Harbor would answer), then Harbor's admin basic auth.
 async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> Response {
     let (latency, status, admin) = {
-        let f = fake.lock().unwrap();
+        let f = lock(&fake);
         (f.faults.latency_ms, f.faults.status, (f.admin_user.clone(), f.admin_password.clone()))
     };
     if latency > 0 {
@@ -211,7 +216,7 @@ struct ProjectListQuery {
 }
 
 async fn list_projects(State(fake): State<Shared>, Query(q): Query<ProjectListQuery>) -> Response {
-    let f = fake.lock().unwrap();
+    let f = lock(&fake);
     let items = f.projects.iter().filter(|p| q.name.as_deref().is_none_or(|n| p.name.contains(n))).map(project_json).collect();
     let extra = q.name.as_deref().map(|n| format!("&name={n}")).unwrap_or_default();
     paged("/api/v2.0/projects", &extra, &q.paging, items)
@@ -226,7 +231,7 @@ async fn head_project(State(fake): State<Shared>, Query(q): Query<HeadQuery>) ->
     let Some(name) = q.project_name else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    let exists = fake.lock().unwrap().projects.iter().any(|p| p.name == name);
+    let exists = lock(&fake).projects.iter().any(|p| p.name == name);
     // Harbor answers HEAD like GET, error body headers included (the server drops the body itself).
     if exists {
         StatusCode::OK.into_response()
@@ -243,7 +248,7 @@ async fn create_project(State(fake): State<Shared>, body: Bytes) -> Response {
     if !valid_project_name(&name) {
         return error(StatusCode::BAD_REQUEST, &format!("project name is not in lower case or contains illegal characters: {name}"));
     }
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     if f.projects.iter().any(|p| p.name == name) {
         return error(StatusCode::CONFLICT, &format!("The project named {name} already exists"));
     }
@@ -264,7 +269,7 @@ async fn create_project(State(fake): State<Shared>, body: Bytes) -> Response {
 }
 
 async fn get_project(State(fake): State<Shared>, Path(name_or_id): Path<String>, headers: HeaderMap) -> Response {
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     match find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) {
         Some(p) => Json(project_json(p)).into_response(),
         None => error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found")),
@@ -272,7 +277,7 @@ async fn get_project(State(fake): State<Shared>, Path(name_or_id): Path<String>,
 }
 
 async fn project_summary(State(fake): State<Shared>, Path(name_or_id): Path<String>, headers: HeaderMap) -> Response {
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
         return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
     };
@@ -286,7 +291,7 @@ async fn project_summary(State(fake): State<Shared>, Path(name_or_id): Path<Stri
 }
 
 async fn list_members(State(fake): State<Shared>, Path(name_or_id): Path<String>, headers: HeaderMap, Query(paging): Query<Paging>) -> Response {
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
         return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
     };
@@ -310,7 +315,7 @@ async fn add_member(State(fake): State<Shared>, Path(name_or_id): Path<String>, 
         // This stand-in is configured as an OIDC-authenticated Harbor: only OIDC groups (type 3).
         return error(StatusCode::BAD_REQUEST, "invalid member: need role_id 1-5 and an OIDC group (group_type 3)");
     }
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     f.next_id += 1;
     let id = f.next_id;
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
@@ -332,7 +337,7 @@ struct RobotListQuery {
 }
 
 async fn list_robots(State(fake): State<Shared>, Query(query): Query<RobotListQuery>) -> Response {
-    let f = fake.lock().unwrap();
+    let f = lock(&fake);
     // Supports the exact-match form Harbor documents, e.g. q=Level=system or q=name=robot$x.
     let filters: Vec<(String, String)> = query
         .q
@@ -371,7 +376,7 @@ async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
     if name.is_empty() || !(level == "system" || level == "project") || (duration != -1 && duration <= 0) {
         return error(StatusCode::BAD_REQUEST, "bad request: name, level (system|project) and duration (-1 or > 0) are required");
     }
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     for perm in perms {
         let ns = perm["namespace"].as_str().unwrap_or_default();
         if perm["kind"] == "project" && ns != "*" && !f.projects.iter().any(|p| p.name == ns) {
@@ -415,7 +420,7 @@ async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
 }
 
 async fn get_robot(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
-    let f = fake.lock().unwrap();
+    let f = lock(&fake);
     match f.robots.iter().find(|r| r.id == id) {
         Some(r) => Json(robot_json(r)).into_response(),
         None => error(StatusCode::NOT_FOUND, &format!("robot {id} not found")),
@@ -426,7 +431,7 @@ async fn refresh_robot_secret(State(fake): State<Shared>, Path(id): Path<i64>, b
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid request body");
     };
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     let Some(robot) = f.robots.iter_mut().find(|r| r.id == id) else {
         return error(StatusCode::NOT_FOUND, &format!("robot {id} not found"));
     };
@@ -441,7 +446,7 @@ async fn refresh_robot_secret(State(fake): State<Shared>, Path(id): Path<i64>, b
 }
 
 async fn delete_robot(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     let before = f.robots.len();
     f.robots.retain(|r| r.id != id);
     if f.robots.len() == before {
@@ -467,7 +472,7 @@ async fn health() -> Json<Value> {
 /// The registry's login check (`docker login` does `GET /v2/` with basic auth): robots by name and
 /// current secret, refused when disabled or expired.
 async fn registry_login(State(fake): State<Shared>, headers: HeaderMap) -> Response {
-    let f = fake.lock().unwrap();
+    let f = lock(&fake);
     let ok = basic_credentials(&headers).is_some_and(|(user, pass)| {
         (user == f.admin_user && pass == f.admin_password)
             || f.robots.iter().any(|r| r.name == user && r.secret == pass && !r.disable && (r.expires_at == -1 || r.expires_at > unix_now()))
@@ -486,7 +491,7 @@ struct FaultRequest {
 }
 
 async fn set_faults(State(fake): State<Shared>, Json(req): Json<FaultRequest>) -> StatusCode {
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     f.faults = Faults { latency_ms: req.latency_ms.unwrap_or(0), status: req.status };
     StatusCode::NO_CONTENT
 }
@@ -498,7 +503,7 @@ struct UsageRequest {
 }
 
 async fn set_usage(State(fake): State<Shared>, Path(name): Path<String>, Json(req): Json<UsageRequest>) -> StatusCode {
-    let mut f = fake.lock().unwrap();
+    let mut f = lock(&fake);
     match f.projects.iter_mut().find(|p| p.name == name) {
         Some(p) => {
             p.repo_count = req.repo_count;
@@ -511,7 +516,7 @@ async fn set_usage(State(fake): State<Shared>, Path(name): Path<String>, Json(re
 
 /// Robots with their current secrets, for tests that check what Berth wrote.
 async fn dump_robot_secret(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
-    let f = fake.lock().unwrap();
+    let f = lock(&fake);
     match f.robots.iter().find(|r| r.id == id) {
         Some(r) => Json(json!({ "name": r.name, "secret": r.secret })).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
