@@ -65,7 +65,7 @@ async fn harbor_finds_the_seeded_project_and_its_summary() {
     let project = harbor.find_project("team-alpha").await.unwrap().expect("team-alpha is seeded");
     assert_eq!(project.name, "team-alpha");
     assert!(harbor.find_project("team-alph").await.unwrap().is_none(), "the fuzzy name filter must not give a near match");
-    let summary = harbor.project_summary(project.project_id).await.unwrap();
+    let summary = harbor.project_summary(&project.name).await.unwrap();
     assert_eq!(summary.repo_count, Some(3));
     let quota = summary.quota.unwrap();
     assert_eq!(quota.hard.get("storage"), Some(&10_737_418_240));

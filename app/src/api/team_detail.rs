@@ -23,10 +23,12 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
     let names = &state.config.secret_names;
 
     let project = async {
-        let Some(project) = state.harbor.find_project(&project_name).await? else {
+        let (project, summary) = tokio::join!(state.harbor.find_project(&project_name), state.harbor.project_summary(&project_name));
+        let Some(project) = project? else {
+            // The summary of a missing project is a 404: nothing to show either way.
             return Ok::<_, AppError>(None);
         };
-        let summary = state.harbor.project_summary(project.project_id).await?;
+        let summary = summary?;
         let quota = summary.quota.as_ref();
         Ok(Some(ProjectView {
             ui_url: format!("{}/harbor/projects/{}/repositories", state.config.harbor.ui_url.as_str().trim_end_matches('/'), project.project_id),

@@ -29,13 +29,18 @@ pub fn app_state() -> Result<AppState, AppError> {
     })
 }
 
-/// The signed-in user of the current request, from a server function.
-pub async fn signed_in_user() -> Result<SessionUser, AppError> {
+/// The signed-in user of the current request, if any, from a server function.
+pub async fn session_user() -> Result<Option<SessionUser>, AppError> {
     let session: Session = leptos_axum::extract().await.map_err(|e| {
         tracing::error!(error = %e, "no session layer on a server function request");
         AppError::Internal
     })?;
-    current_user(&session).await.ok_or_else(|| fail(AppError::Unauthenticated))
+    Ok(current_user(&session).await)
+}
+
+/// The signed-in user of the current request; 401 when there is none.
+pub async fn signed_in_user() -> Result<SessionUser, AppError> {
+    session_user().await?.ok_or_else(|| fail(AppError::Unauthenticated))
 }
 
 /// Sets the HTTP status of the current server-function response from the error, and returns it.

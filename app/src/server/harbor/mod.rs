@@ -124,9 +124,10 @@ impl HarborClient {
         Ok(projects.into_iter().find(|p| p.name == name))
     }
 
-    pub async fn project_summary(&self, project_id: i64) -> Result<ProjectSummary, HarborError> {
+    /// By name, so it can run beside `find_project` instead of after it.
+    pub async fn project_summary(&self, project: &str) -> Result<ProjectSummary, HarborError> {
         let op = "reading the project summary";
-        let response = self.send(op, self.request(Method::GET, &format!("projects/{project_id}/summary")).header("X-Is-Resource-Name", "false")).await?;
+        let response = self.send(op, self.request(Method::GET, &format!("projects/{project}/summary")).header("X-Is-Resource-Name", "true")).await?;
         Self::json(op, response).await
     }
 
