@@ -56,13 +56,25 @@ start_kube() {
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
     --initial-cluster "stack=http://127.0.0.1:$((ETCD_PORT + 1))" --log-level warn
+  # Berth's own requests are audited (metadata only: never a request body), so tests can count its writes.
+  cat >"$STACK/kube/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    users: ["system:serviceaccount:berth:berth"]
+  - level: None
+POLICY
+  : >"$STACK/kube-audit.log"
   pid_start kube-apiserver "$APISERVER" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$KUBE_PORT" --insecure-port 0 \
     --tls-cert-file "$pki/server.crt" --tls-private-key-file "$pki/server.key" --client-ca-file "$pki/ca.crt" \
     --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC \
     --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$pki/sa.pub" \
     --service-account-signing-key-file "$pki/sa.key" --api-audiences https://kubernetes.default.svc \
-    --service-cluster-ip-range 10.96.0.0/24 --disable-admission-plugins ServiceAccount --v 1
+    --service-cluster-ip-range 10.96.0.0/24 --disable-admission-plugins ServiceAccount --v 1 \
+    --audit-policy-file "$STACK/kube/audit-policy.yaml" --audit-log-path "$STACK/kube-audit.log" --audit-log-format json
   local admin_token; admin_token="$(cut -d, -f1 "$pki/tokens.csv")"
   kubeconfig "$STACK/admin.kubeconfig" stack-admin "$admin_token"
   wait_for kube-apiserver "https://127.0.0.1:$KUBE_PORT/readyz" --cacert "$pki/ca.crt" -H "Authorization: Bearer $admin_token"
@@ -93,6 +105,7 @@ install_berth_identity() {
   "${k[@]}" kustomize "$ROOT/deploy/base" >"$STACK/deploy-base.yaml"
   "${k[@]}" apply --server-side --field-manager berth-stack -f "$STACK/deploy-base.yaml" >/dev/null
   "${k[@]}" wait --for condition=established --timeout=30s crd/teams.berth.dev >/dev/null
+  namespace berth
   local token; token="$("${k[@]}" -n berth create token berth --duration=48h)"
   kubeconfig "$STACK/berth.kubeconfig" berth "$token"
 }
@@ -125,29 +138,25 @@ PY
 }
 
 # ------------------------------------------------------------------ demo data
-harbor() {  # method path [json] : through Prism, as Berth calls it
-  local args=(-sS -f -u "admin:$HARBOR_PASSWORD" -X "$1" "http://127.0.0.1:$PRISM_PORT/api/v2.0$2" -H 'Content-Type: application/json')
-  [[ $# -ge 3 ]] && args+=(-d "$3")
-  curl "${args[@]}"
-}
-
-robot_token() {  # Harbor's rule: 8-128 chars with upper, lower and digit
-  echo "Bt$(openssl rand -hex 16)Q7z"
-}
-
-docker_config() {  # user password
-  local auth; auth="$(printf '%s:%s' "$1" "$2" | base64 -w0)"
-  printf '{"auths":{"%s":{"username":"%s","password":"%s","auth":"%s"}}}' "$REGISTRY_HOST" "$1" "$2" "$auth"
+# Only what Berth does not make itself: namespaces (with the `default` ServiceAccount the
+# controller-manager would create) and Teams. Berth's reconciler makes the Harbor projects, members,
+# robots and secrets.
+namespace() {  # name
+  kubectl --kubeconfig "$STACK/admin.kubeconfig" apply --server-side --field-manager berth-stack -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Namespace
+metadata: {name: $1}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default, namespace: $1}
+YAML
 }
 
 seed_team() {  # name download(true|false) quota_bytes repos used_bytes
   local team="$1" download="$2" ns="team-$1" project="team-$1"
-  local k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
-  "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Namespace
-metadata: {name: $ns}
----
+  namespace "$ns"
+  kubectl --kubeconfig "$STACK/admin.kubeconfig" apply --server-side --field-manager berth-seed -f - >/dev/null <<YAML
 apiVersion: berth.dev/v1alpha1
 kind: Team
 metadata: {name: $team}
@@ -157,45 +166,9 @@ spec:
   harborProject: $project
   pushSecretDownload: $download
 YAML
-  # Prism 5.16 cannot proxy Harbor's HEAD /projects 404 (a JSON content type with no body), so the
-  # existence check uses the documented list endpoint, as Berth does.
-  if [[ "$(harbor GET "/projects?name=$project&page_size=100" | jq --arg n "$project" 'map(select(.name == $n)) | length')" == 0 ]]; then
-    harbor POST /projects "{\"project_name\":\"$project\",\"metadata\":{\"public\":\"false\"},\"storage_limit\":$3}" >/dev/null
-    harbor POST "/projects/$project/members" "{\"role_id\":2,\"member_group\":{\"group_name\":\"team-$team\",\"group_type\":3}}" >/dev/null
-    harbor POST "/projects/$project/members" "{\"role_id\":1,\"member_group\":{\"group_name\":\"berth-admins\",\"group_type\":3}}" >/dev/null
-  fi
+  # Usage figures the fake Harbor reports once the project exists (nothing is pushed in the demo).
   curl -sf -X POST "http://127.0.0.1:$FAKE_HARBOR_PORT/__fake/projects/$project/usage" -H 'Content-Type: application/json' \
-    -d "{\"repo_count\":$4,\"storage_used\":$5}"
-  local existing; existing="$(harbor GET "/robots?page_size=100")"
-  for purpose in pull push builds; do
-    local short="berth-$team-$purpose" full="robot\$berth-$team-$purpose" token access
-    [[ "$(jq --arg n "$full" 'map(select(.name == $n)) | length' <<<"$existing")" == 0 ]] || continue
-    token="$(robot_token)"
-    # The secret first, then the robot: a lost robot can be recreated with the token the secret holds.
-    local config; config="$(docker_config "$full" "$token")"
-    case $purpose in
-      pull) "${k[@]}" -n "$ns" create secret generic harbor-pullsecret --type kubernetes.io/dockerconfigjson \
-              --from-literal ".dockerconfigjson=$config" --dry-run=client -o yaml | "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null
-            access='[{"resource":"repository","action":"pull"}]' ;;
-      push) "${k[@]}" -n "$ns" create secret generic harbor-pushsecret --type kubernetes.io/dockerconfigjson \
-              --from-literal ".dockerconfigjson=$config" --dry-run=client -o yaml | "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null
-            access='[{"resource":"repository","action":"pull"},{"resource":"repository","action":"push"}]' ;;
-      builds) "${k[@]}" -n "$ns" create secret generic harbor-pushsecret-builds \
-              --from-literal "config.json=$config" --dry-run=client -o yaml | "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null
-            access='[{"resource":"repository","action":"pull"},{"resource":"repository","action":"push"}]' ;;
-    esac
-    local created id
-    created="$(harbor POST /robots "{\"name\":\"$short\",\"description\":\"Berth $purpose robot of team $team\",\"level\":\"system\",\"duration\":-1,\"disable\":false,\"permissions\":[{\"kind\":\"project\",\"namespace\":\"$project\",\"access\":$access}]}")"
-    id="$(jq -r .id <<<"$created")"
-    harbor PATCH "/robots/$id" "{\"secret\":\"$token\"}" >/dev/null
-  done
-  # Only the pull secret goes on the default ServiceAccount (no controller-manager here creates it).
-  "${k[@]}" apply --server-side --field-manager berth-seed -f - >/dev/null <<YAML
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: default, namespace: $ns}
-imagePullSecrets: [{name: harbor-pullsecret}]
-YAML
+    -d "{\"repo_count\":$4,\"storage_used\":$5,\"storage_limit\":$3}"
 }
 
 seed() {

@@ -8,6 +8,7 @@ use app::server::{
     config::{Config, SETTINGS},
     download,
     harbor::HarborClient,
+    reconcile::{metrics::Metrics, Reconciler},
     state::AppState,
 };
 use axum::{middleware, routing::get, Router};
@@ -66,17 +67,32 @@ async fn serve() -> Result<(), String> {
     kube_config.connect_timeout = Some(config.kube_timeout);
     kube_config.read_timeout = Some(config.kube_timeout * 2);
     kube_config.write_timeout = Some(config.kube_timeout * 2);
-    let kube_client = kube::Client::try_from(kube_config).map_err(|e| format!("configuration: KUBECONFIG: {e}"))?;
+    let kube_client = kube::Client::try_from(kube_config.clone()).map_err(|e| format!("configuration: KUBECONFIG: {e}"))?;
+    // Watches are long polls that stay quiet for minutes: no read time-out for them.
+    kube_config.read_timeout = None;
+    let watch_client = kube::Client::try_from(kube_config).map_err(|e| format!("configuration: KUBECONFIG: {e}"))?;
 
     let harbor = HarborClient::new(&config.harbor).map_err(|e| format!("configuration: BERTH_HARBOR_URL: {e}"))?;
+    let metrics = Arc::new(Metrics::default());
+    let cluster = Cluster::new(kube_client.clone(), config.kube_timeout);
+    let audit = Audit::new(kube_client.clone(), config.events_namespace.clone());
     let oidc = Oidc::new(config.oidc.clone(), config.redirect_uri(), config.oidc_timeout).map_err(|e| format!("configuration: BERTH_OIDC_ISSUER: {e}"))?;
     let state = AppState {
         leptos_options: leptos_options.clone(),
-        harbor,
-        cluster: Cluster::new(kube_client.clone(), config.kube_timeout),
+        harbor: harbor.clone(),
+        cluster: cluster.clone(),
         oidc: Arc::new(oidc),
-        audit: Audit::new(kube_client, config.events_namespace.clone()),
+        audit: audit.clone(),
         config: config.clone(),
+        metrics: metrics.clone(),
+    };
+    let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+    let reconciler = if config.reconcile.enabled {
+        let shared = Arc::new(Reconciler::new(harbor, cluster, watch_client, config.clone(), audit, metrics.clone()));
+        Some(tokio::spawn(app::server::reconcile::run(shared, stopping_rx.clone())))
+    } else {
+        tracing::info!("BERTH_RECONCILE=off: serving the UI only");
+        None
     };
 
     let sessions = SessionManagerLayer::new(MemoryStore::default())
@@ -89,6 +105,10 @@ async fn serve() -> Result<(), String> {
     let routes = generate_route_list(App);
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(move || {
+            let metrics = metrics.clone();
+            async move { ([("content-type", "text/plain; version=0.0.4")], metrics.render()) }
+        }))
         .merge(auth_routes::router())
         .merge(download::router())
         .leptos_routes(&state, routes, {
@@ -103,7 +123,21 @@ async fn serve() -> Result<(), String> {
 
     let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("configuration: LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, public_url = %config.public_url, "berth listening");
-    axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| format!("server error: {e}"))
+    let mut server_stopping = stopping_rx.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stopping_tx.send(true);
+    });
+    let served = axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(async move {
+            let _ = server_stopping.wait_for(|stopping| *stopping).await;
+        })
+        .await;
+    // The reconciler finishes its current reconciles and hands the Lease back before the process ends.
+    if let Some(reconciler) = reconciler {
+        let _ = reconciler.await;
+    }
+    served.map_err(|e| format!("server error: {e}"))
 }
 
 async fn shutdown_signal() {

@@ -51,6 +51,35 @@ pub struct SecretNames {
     pub builds: String,
 }
 
+/// What the reconciler does and how often.
+#[derive(Debug, Clone)]
+pub struct ReconcileConfig {
+    /// Off: this process only serves the UI (another deployment reconciles).
+    pub enabled: bool,
+    /// Every team is reconciled at least this often.
+    pub resync: Duration,
+    /// Harbor's lists are read in full at least this often even when the change probes see nothing.
+    pub full_read: Duration,
+    /// Robot lifetime in days; `None` for never.
+    pub robot_duration_days: Option<i64>,
+    /// Harbor's robot name prefix (Harbor's `robot_name_prefix` setting).
+    pub robot_prefix: String,
+    pub member_role: crate::server::harbor::ProjectRole,
+    pub admin_group_role: crate::server::harbor::ProjectRole,
+    /// How long a rotated-out robot keeps working before Berth deletes it.
+    pub rotation_grace: Duration,
+    /// Rotate credentials older than this on its own; `None`: only on request.
+    pub rotate_after: Option<Duration>,
+    /// Delete the Harbor project when its Team is deleted (kept by default).
+    pub delete_project_on_offboard: bool,
+    pub lease_namespace: String,
+    pub lease_name: String,
+    /// This process's name in the Lease.
+    pub instance: String,
+    /// Only Teams matching this label selector are reconciled (empty: all).
+    pub team_selector: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The URL users reach Berth at; the OIDC redirect URI and the cookies' `Secure` flag follow it.
@@ -63,6 +92,9 @@ pub struct Config {
     pub events_namespace: String,
     pub secret_names: SecretNames,
     pub session_inactivity: Duration,
+    /// The group whose members administer a team; `{team}` is replaced by the team's name.
+    pub team_admin_group: String,
+    pub reconcile: ReconcileConfig,
 }
 
 /// Every setting with its default (`None`: required), for the README and `berth config-help`.
@@ -88,6 +120,21 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_PUSH_SECRET_NAME", Some("harbor-pushsecret"), "name of the push secret in team namespaces"),
     ("BERTH_BUILDS_SECRET_NAME", Some("harbor-pushsecret-builds"), "name of the builds secret in team namespaces"),
     ("BERTH_SESSION_INACTIVITY_MINS", Some("480"), "sessions end after this long without a request"),
+    ("BERTH_TEAM_ADMIN_GROUP", Some("team-{team}-admin"), "group of a team's admins (toggle download, rotate); {team} is the team name"),
+    ("BERTH_RECONCILE", Some("on"), "`on`: this process may hold the reconciler Lease; `off`: UI only"),
+    ("BERTH_RESYNC_SECS", Some("600"), "every team is reconciled at least this often"),
+    ("BERTH_FULL_READ_SECS", Some("3600"), "Harbor's lists are read in full at least this often (else only when a change probe sees a change)"),
+    ("BERTH_ROBOT_DURATION_DAYS", Some("never"), "lifetime of the robots Berth creates, in days, or `never`"),
+    ("BERTH_HARBOR_ROBOT_PREFIX", Some("robot$"), "Harbor's robot name prefix (its robot_name_prefix setting)"),
+    ("BERTH_MEMBER_ROLE", Some("developer"), "Harbor role of a team's groups in its project"),
+    ("BERTH_ADMIN_GROUP_ROLE", Some("projectAdmin"), "Harbor role of BERTH_ADMIN_GROUPS in every team project"),
+    ("BERTH_ROTATION_GRACE_SECS", Some("3600"), "how long a rotated-out robot keeps working before it is deleted"),
+    ("BERTH_ROTATE_AFTER_DAYS", Some("never"), "rotate credentials older than this many days on their own, or `never`"),
+    ("BERTH_OFFBOARD_DELETE_PROJECT", Some("false"), "delete the Harbor project when its Team is deleted"),
+    ("BERTH_LEASE_NAMESPACE", Some("berth"), "namespace of the reconciler's Lease (Berth's own)"),
+    ("BERTH_LEASE_NAME", Some("berth-reconciler"), "name of the reconciler's Lease"),
+    ("BERTH_INSTANCE", Some("$HOSTNAME"), "this process's identity in the Lease"),
+    ("BERTH_TEAM_SELECTOR", Some("(all)"), "label selector of the Teams this Berth reconciles"),
 ];
 
 impl Config {
@@ -158,7 +205,54 @@ impl Config {
             timeout: seconds("BERTH_HARBOR_TIMEOUT_SECS", 5)?,
             registry_host,
         };
+        let days_or_never = |key: &'static str| -> Result<Option<i64>, ConfigError> {
+            match get(key).as_deref() {
+                None | Some("never") => Ok(None),
+                Some(v) => match v.parse::<i64>() {
+                    Ok(n) if n > 0 => Ok(Some(n)),
+                    _ => Err(ConfigError::Invalid { setting: key, problem: format!("expected a whole number of days above 0 or `never`, got {v:?}") }),
+                },
+            }
+        };
+        let role = |key: &'static str, default: &str| {
+            let value = get(key).unwrap_or_else(|| default.to_owned());
+            crate::server::harbor::ProjectRole::parse(&value).ok_or_else(|| ConfigError::Invalid {
+                setting: key,
+                problem: format!("expected projectAdmin, maintainer, developer, guest or limitedGuest, got {value:?}"),
+            })
+        };
+        let flag = |key: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(key).as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None => Ok(default),
+                Some("on" | "true" | "yes" | "1") => Ok(true),
+                Some("off" | "false" | "no" | "0") => Ok(false),
+                Some(other) => Err(ConfigError::Invalid { setting: key, problem: format!("expected on/off or true/false, got {other:?}") }),
+            }
+        };
+        let team_admin_group = get("BERTH_TEAM_ADMIN_GROUP").unwrap_or_else(|| "team-{team}-admin".into());
+        if !team_admin_group.contains("{team}") {
+            return Err(ConfigError::Invalid { setting: "BERTH_TEAM_ADMIN_GROUP", problem: "must contain {team}".into() });
+        }
+        let robot_prefix = get("BERTH_HARBOR_ROBOT_PREFIX").unwrap_or_else(|| "robot$".into());
+        let reconcile = ReconcileConfig {
+            enabled: flag("BERTH_RECONCILE", true)?,
+            resync: seconds("BERTH_RESYNC_SECS", 600)?,
+            full_read: seconds("BERTH_FULL_READ_SECS", 3600)?,
+            robot_duration_days: days_or_never("BERTH_ROBOT_DURATION_DAYS")?,
+            robot_prefix,
+            member_role: role("BERTH_MEMBER_ROLE", "developer")?,
+            admin_group_role: role("BERTH_ADMIN_GROUP_ROLE", "projectAdmin")?,
+            rotation_grace: seconds("BERTH_ROTATION_GRACE_SECS", 3600)?,
+            rotate_after: days_or_never("BERTH_ROTATE_AFTER_DAYS")?.map(|d| Duration::from_secs(d as u64 * 86_400)),
+            delete_project_on_offboard: flag("BERTH_OFFBOARD_DELETE_PROJECT", false)?,
+            lease_namespace: get("BERTH_LEASE_NAMESPACE").unwrap_or_else(|| "berth".into()),
+            lease_name: get("BERTH_LEASE_NAME").unwrap_or_else(|| "berth-reconciler".into()),
+            instance: get("BERTH_INSTANCE").or_else(|| lookup("HOSTNAME")).unwrap_or_else(|| format!("berth-{}", std::process::id())),
+            team_selector: get("BERTH_TEAM_SELECTOR").unwrap_or_default(),
+        };
         Ok(Config {
+            team_admin_group,
+            reconcile,
             public_url,
             oidc,
             harbor,
@@ -179,6 +273,11 @@ impl Config {
 
     pub fn redirect_uri(&self) -> String {
         format!("{}/auth/callback", self.public_url.as_str().trim_end_matches('/'))
+    }
+
+    /// The admin group of one team.
+    pub fn team_admin_group_of(&self, team: &str) -> String {
+        self.team_admin_group.replace("{team}", team)
     }
 
     pub fn serves_https(&self) -> bool {
@@ -219,6 +318,32 @@ mod tests {
         assert_eq!(c.redirect_uri(), "http://127.0.0.1:3000/auth/callback");
         assert!(!c.serves_https());
         assert_eq!(c.harbor.password.expose_secret(), "Harbor12345");
+        assert_eq!(c.team_admin_group_of("alpha"), "team-alpha-admin");
+        let r = &c.reconcile;
+        assert!(r.enabled);
+        assert_eq!(r.resync, Duration::from_secs(600));
+        assert_eq!(r.robot_duration_days, None);
+        assert_eq!(r.robot_prefix, "robot$");
+        assert_eq!(r.member_role, crate::server::harbor::ProjectRole::Developer);
+        assert_eq!(r.admin_group_role, crate::server::harbor::ProjectRole::ProjectAdmin);
+        assert_eq!(r.rotate_after, None);
+        assert!(!r.delete_project_on_offboard);
+        assert_eq!((r.lease_namespace.as_str(), r.lease_name.as_str()), ("berth", "berth-reconciler"));
+    }
+
+    #[test]
+    fn reconciler_settings_parse() {
+        let mut vars = minimal();
+        vars.insert("BERTH_ROBOT_DURATION_DAYS", "90");
+        vars.insert("BERTH_ROTATE_AFTER_DAYS", "30");
+        vars.insert("BERTH_MEMBER_ROLE", "maintainer");
+        vars.insert("BERTH_RECONCILE", "off");
+        vars.insert("BERTH_OFFBOARD_DELETE_PROJECT", "true");
+        let r = parse(&vars).unwrap().reconcile;
+        assert_eq!(r.robot_duration_days, Some(90));
+        assert_eq!(r.rotate_after, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(r.member_role, crate::server::harbor::ProjectRole::Maintainer);
+        assert!(!r.enabled && r.delete_project_on_offboard);
     }
 
     #[test]
@@ -241,6 +366,11 @@ mod tests {
             ("BERTH_OIDC_SCOPES", "profile email"),
             ("BERTH_REGISTRY_HOST", "https://harbor"),
             ("BERTH_PUBLIC_URL", "localhost:3000"),
+            ("BERTH_ROBOT_DURATION_DAYS", "0"),
+            ("BERTH_MEMBER_ROLE", "owner"),
+            ("BERTH_RECONCILE", "maybe"),
+            ("BERTH_TEAM_ADMIN_GROUP", "admins"),
+            ("BERTH_RESYNC_SECS", "-5"),
         ] {
             let mut vars = minimal();
             vars.insert(key, value);

@@ -38,16 +38,21 @@ pub fn render(registry_host: &str, username: &str, password: &SecretString) -> S
 /// Checks that `raw` is a docker config with usable credentials for `registry_host` and returns the
 /// username it holds (never the password).
 pub fn check(raw: &[u8], registry_host: &str) -> Result<String, DockerConfigError> {
+    credentials(raw, registry_host).map(|(user, _)| user)
+}
+
+/// The username and password for `registry_host` in a docker config.
+pub fn credentials(raw: &[u8], registry_host: &str) -> Result<(String, SecretString), DockerConfigError> {
     let doc: Document = serde_json::from_slice(raw).map_err(|_| DockerConfigError::NotDockerConfig)?;
     let entry = doc.auths.get(registry_host).ok_or_else(|| DockerConfigError::NoEntryFor(registry_host.to_owned()))?;
     let incomplete = || DockerConfigError::Incomplete(registry_host.to_owned());
     match (&entry.username, &entry.password) {
-        (Some(user), Some(pass)) if !user.is_empty() && !pass.is_empty() => Ok(user.clone()),
+        (Some(user), Some(pass)) if !user.is_empty() && !pass.is_empty() => Ok((user.clone(), SecretString::from(pass.clone()))),
         _ => {
             // Some tools write only `auth` (base64 of user:password).
             let decoded = entry.auth.as_deref().and_then(|a| B64.decode(a).ok()).and_then(|b| String::from_utf8(b).ok()).ok_or_else(incomplete)?;
             match decoded.split_once(':') {
-                Some((user, pass)) if !user.is_empty() && !pass.is_empty() => Ok(user.to_owned()),
+                Some((user, pass)) if !user.is_empty() && !pass.is_empty() => Ok((user.to_owned(), SecretString::from(pass.to_owned()))),
                 _ => Err(incomplete()),
             }
         }

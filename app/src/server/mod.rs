@@ -7,5 +7,6 @@ pub mod docker_config;
 pub mod download;
 pub mod harbor;
 pub mod plain;
+pub mod reconcile;
 pub mod state;
 pub mod teams;

@@ -19,6 +19,7 @@ pub struct AppState {
     pub cluster: Cluster,
     pub oidc: Arc<Oidc>,
     pub audit: Audit,
+    pub metrics: Arc<crate::server::reconcile::metrics::Metrics>,
 }
 
 /// The state, from a server function.

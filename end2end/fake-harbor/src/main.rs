@@ -25,6 +25,14 @@ use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// What clients asked of the API (control endpoints excluded), for tests that count requests and writes.
+#[derive(Default, Clone, serde::Serialize)]
+struct Stats {
+    requests: u64,
+    writes: u64,
+    by_method: std::collections::BTreeMap<String, u64>,
+}
+
 #[derive(Default)]
 struct Faults {
     latency_ms: u64,
@@ -36,6 +44,7 @@ struct Project {
     name: String,
     public: bool,
     created: String,
+    updated: String,
     repo_count: i64,
     storage_used: i64,
     storage_limit: i64,
@@ -71,6 +80,8 @@ struct Fake {
     projects: Vec<Project>,
     robots: Vec<Robot>,
     faults: Faults,
+    stats: Stats,
+    future_usage: std::collections::HashMap<String, UsageRequest>,
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -112,7 +123,13 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 /// Faults first (as a broken Harbor would answer), then Harbor's admin basic auth.
 async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> Response {
     let (latency, status, admin) = {
-        let f = lock(&fake);
+        let mut f = lock(&fake);
+        let method = request.method().as_str().to_owned();
+        f.stats.requests += 1;
+        if !matches!(method.as_str(), "GET" | "HEAD") {
+            f.stats.writes += 1;
+        }
+        *f.stats.by_method.entry(method).or_default() += 1;
         (f.faults.latency_ms, f.faults.status, (f.admin_user.clone(), f.admin_password.clone()))
     };
     if latency > 0 {
@@ -135,6 +152,16 @@ async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> 
 struct Paging {
     page: Option<String>,
     page_size: Option<String>,
+}
+
+/// Harbor's `sort` parameter for the one ordering Berth uses: newest `update_time` first.
+fn sorted(mut items: Vec<Value>, sort: Option<&str>) -> Vec<Value> {
+    match sort {
+        Some("-update_time") => items.sort_by(|a, b| b["update_time"].as_str().cmp(&a["update_time"].as_str())),
+        Some("update_time") => items.sort_by(|a, b| a["update_time"].as_str().cmp(&b["update_time"].as_str())),
+        _ => {}
+    }
+    items
 }
 
 /// One page of `items`, with Harbor's `X-Total-Count` and `Link` headers.
@@ -165,7 +192,7 @@ fn paged(path: &str, extra_query: &str, paging: &Paging, items: Vec<Value>) -> R
 fn project_json(p: &Project) -> Value {
     json!({
         "project_id": p.id, "name": p.name, "owner_id": 1, "owner_name": "admin",
-        "creation_time": p.created, "update_time": p.created, "deleted": false,
+        "creation_time": p.created, "update_time": p.updated, "deleted": false,
         "repo_count": p.repo_count, "metadata": { "public": p.public.to_string() },
     })
 }
@@ -211,13 +238,14 @@ fn generated_secret(seed: i64) -> String {
 #[derive(Deserialize)]
 struct ProjectListQuery {
     name: Option<String>,
+    sort: Option<String>,
     #[serde(flatten)]
     paging: Paging,
 }
 
 async fn list_projects(State(fake): State<Shared>, Query(q): Query<ProjectListQuery>) -> Response {
     let f = lock(&fake);
-    let items = f.projects.iter().filter(|p| q.name.as_deref().is_none_or(|n| p.name.contains(n))).map(project_json).collect();
+    let items = sorted(f.projects.iter().filter(|p| q.name.as_deref().is_none_or(|n| p.name.contains(n))).map(project_json).collect(), q.sort.as_deref());
     let extra = q.name.as_deref().map(|n| format!("&name={n}")).unwrap_or_default();
     paged("/api/v2.0/projects", &extra, &q.paging, items)
 }
@@ -255,16 +283,22 @@ async fn create_project(State(fake): State<Shared>, body: Bytes) -> Response {
     f.next_id += 1;
     let id = f.next_id;
     let public = req["metadata"]["public"].as_str() == Some("true") || req["public"].as_bool() == Some(true);
+    let created = now();
     f.projects.push(Project {
         id,
         name,
         public,
-        created: now(),
+        updated: created.clone(),
+        created,
         repo_count: 0,
         storage_used: 0,
         storage_limit: req["storage_limit"].as_i64().unwrap_or(-1),
         members: Vec::new(),
     });
+    let usage = f.future_usage.get(&f.projects.last().map(|p| p.name.clone()).unwrap_or_default()).copied();
+    if let (Some(usage), Some(p)) = (usage, f.projects.last_mut()) {
+        apply_usage(p, usage);
+    }
     (StatusCode::CREATED, [(header::LOCATION, format!("/api/v2.0/projects/{id}"))]).into_response()
 }
 
@@ -332,6 +366,7 @@ async fn add_member(State(fake): State<Shared>, Path(name_or_id): Path<String>, 
 #[derive(Deserialize)]
 struct RobotListQuery {
     q: Option<String>,
+    sort: Option<String>,
     #[serde(flatten)]
     paging: Paging,
 }
@@ -359,7 +394,7 @@ async fn list_robots(State(fake): State<Shared>, Query(query): Query<RobotListQu
         })
         .map(robot_json)
         .collect();
-    paged("/api/v2.0/robots", "", &query.paging, items)
+    paged("/api/v2.0/robots", "", &query.paging, sorted(items, query.sort.as_deref()))
 }
 
 async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
@@ -445,6 +480,90 @@ async fn refresh_robot_secret(State(fake): State<Shared>, Path(id): Path<i64>, b
     Json(json!({ "secret": secret })).into_response()
 }
 
+/// `PUT /robots/{id}`: Harbor replaces description, permissions, disable and duration; the name and
+/// level must stay (given with or without the prefix); the secret is untouched.
+async fn update_robot(State(fake): State<Shared>, Path(id): Path<i64>, body: Bytes) -> Response {
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "invalid request body");
+    };
+    let mut f = lock(&fake);
+    let prefix = f.robot_prefix.clone();
+    let projects: Vec<String> = f.projects.iter().map(|p| p.name.clone()).collect();
+    let Some(robot) = f.robots.iter_mut().find(|r| r.id == id) else {
+        return error(StatusCode::NOT_FOUND, &format!("robot {id} not found"));
+    };
+    let name = req["name"].as_str().unwrap_or_default();
+    if name != robot.name && format!("{prefix}{name}") != robot.name {
+        return error(StatusCode::BAD_REQUEST, "cannot update the robot name");
+    }
+    if req["level"].as_str() != Some(robot.level.as_str()) {
+        return error(StatusCode::BAD_REQUEST, "cannot update the robot level");
+    }
+    let Some(perms) = req["permissions"].as_array().filter(|p| !p.is_empty()) else {
+        return error(StatusCode::BAD_REQUEST, "bad request: permissions are required");
+    };
+    for perm in perms {
+        let ns = perm["namespace"].as_str().unwrap_or_default();
+        if perm["kind"] == "project" && ns != "*" && !projects.iter().any(|p| p == ns) {
+            return error(StatusCode::NOT_FOUND, &format!("project {ns} not found"));
+        }
+    }
+    robot.permissions = req["permissions"].clone();
+    robot.description = req["description"].as_str().unwrap_or_default().to_owned();
+    robot.disable = req["disable"].as_bool().unwrap_or(false);
+    robot.updated = now();
+    StatusCode::OK.into_response()
+}
+
+async fn delete_project(State(fake): State<Shared>, Path(name_or_id): Path<String>, headers: HeaderMap) -> Response {
+    let mut f = lock(&fake);
+    let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
+        return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
+    };
+    if p.repo_count > 0 {
+        return error(StatusCode::PRECONDITION_FAILED, "the project contains repositories, can not be deleted");
+    }
+    let id = p.id;
+    f.projects.retain(|p| p.id != id);
+    StatusCode::OK.into_response()
+}
+
+async fn update_member(State(fake): State<Shared>, Path((name_or_id, mid)): Path<(String, i64)>, headers: HeaderMap, body: Bytes) -> Response {
+    let role_id = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["role_id"].as_i64()).unwrap_or(0);
+    if !(1..=5).contains(&role_id) {
+        return error(StatusCode::BAD_REQUEST, "invalid role_id");
+    }
+    let mut f = lock(&fake);
+    let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
+        return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
+    };
+    match p.members.iter_mut().find(|m| m.id == mid) {
+        Some(m) => {
+            m.role_id = role_id;
+            StatusCode::OK.into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, &format!("member {mid} not found")),
+    }
+}
+
+async fn delete_member(State(fake): State<Shared>, Path((name_or_id, mid)): Path<(String, i64)>, headers: HeaderMap) -> Response {
+    let mut f = lock(&fake);
+    let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
+        return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
+    };
+    p.members.retain(|m| m.id != mid);
+    StatusCode::OK.into_response()
+}
+
+async fn get_stats(State(fake): State<Shared>) -> Json<Stats> {
+    Json(lock(&fake).stats.clone())
+}
+
+async fn reset_stats(State(fake): State<Shared>) -> StatusCode {
+    lock(&fake).stats = Stats::default();
+    StatusCode::NO_CONTENT
+}
+
 async fn delete_robot(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
     let mut f = lock(&fake);
     let before = f.robots.len();
@@ -496,22 +615,31 @@ async fn set_faults(State(fake): State<Shared>, Json(req): Json<FaultRequest>) -
     StatusCode::NO_CONTENT
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Copy)]
 struct UsageRequest {
     repo_count: i64,
     storage_used: i64,
+    storage_limit: Option<i64>,
 }
 
+fn apply_usage(p: &mut Project, usage: UsageRequest) {
+    p.repo_count = usage.repo_count;
+    p.storage_used = usage.storage_used;
+    if let Some(limit) = usage.storage_limit {
+        p.storage_limit = limit;
+    }
+}
+
+/// Sets a project's usage figures; for a project not created yet, they apply when it is.
 async fn set_usage(State(fake): State<Shared>, Path(name): Path<String>, Json(req): Json<UsageRequest>) -> StatusCode {
     let mut f = lock(&fake);
     match f.projects.iter_mut().find(|p| p.name == name) {
-        Some(p) => {
-            p.repo_count = req.repo_count;
-            p.storage_used = req.storage_used;
-            StatusCode::NO_CONTENT
+        Some(p) => apply_usage(p, req),
+        None => {
+            f.future_usage.insert(name, req);
         }
-        None => StatusCode::NOT_FOUND,
     }
+    StatusCode::NO_CONTENT
 }
 
 /// Robots with their current secrets, for tests that check what Berth wrote.
@@ -535,17 +663,20 @@ async fn main() {
         projects: Vec::new(),
         robots: Vec::new(),
         faults: Faults::default(),
+        stats: Stats::default(),
+        future_usage: Default::default(),
     }));
     let api = Router::new()
         .route("/ping", get(ping))
         .route("/systeminfo", get(systeminfo))
         .route("/health", get(health))
         .route("/projects", get(list_projects).head(head_project).post(create_project))
-        .route("/projects/{project}", get(get_project))
+        .route("/projects/{project}", get(get_project).delete(delete_project))
         .route("/projects/{project}/summary", get(project_summary))
         .route("/projects/{project}/members", get(list_members).post(add_member))
+        .route("/projects/{project}/members/{mid}", axum::routing::put(update_member).delete(delete_member))
         .route("/robots", get(list_robots).post(create_robot))
-        .route("/robots/{id}", get(get_robot).patch(refresh_robot_secret).delete(delete_robot))
+        .route("/robots/{id}", get(get_robot).put(update_robot).patch(refresh_robot_secret).delete(delete_robot))
         .layer(middleware::from_fn_with_state(fake.clone(), api_guard));
     let app = Router::new()
         .nest("/api/v2.0", api)
@@ -553,6 +684,7 @@ async fn main() {
         .route("/__fake/faults", post(set_faults))
         .route("/__fake/projects/{name}/usage", post(set_usage))
         .route("/__fake/robots/{id}", get(dump_robot_secret))
+        .route("/__fake/stats", get(get_stats).delete(reset_stats))
         .route("/__fake/healthz", get(|| async { "ok" }))
         .with_state(fake);
     let listener = tokio::net::TcpListener::bind(&addr).await.unwrap_or_else(|e| panic!("fake-harbor: cannot listen on {addr}: {e}"));

@@ -1,12 +1,12 @@
 //! Kubernetes access: Team resources and the registry secrets in team namespaces.
 pub mod team;
 
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{LocalObjectReference, Secret, ServiceAccount};
 use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
 use std::future::Future;
 use std::time::Duration;
-use team::Team;
+use team::{Team, TeamSpec, TeamStatus};
 
 pub const FIELD_MANAGER: &str = "berth";
 
@@ -117,6 +117,98 @@ impl Cluster {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
         let secret = self.call("reading the push secret", api.get_opt(name)).await?;
         Ok(secret.and_then(|s| s.data).and_then(|mut d| d.remove(".dockerconfigjson")).map(|b| b.0))
+    }
+}
+
+impl ClusterError {
+    /// A short stable reason for conditions and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ClusterError::Timeout { .. } => "KubernetesTimeout",
+            ClusterError::Forbidden { .. } => "KubernetesForbidden",
+            ClusterError::Status { code: 404, .. } => "KubernetesNotFound",
+            ClusterError::Status { code: 409, .. } => "KubernetesConflict",
+            ClusterError::Status { .. } => "KubernetesError",
+            ClusterError::Unreachable { .. } => "KubernetesUnreachable",
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ClusterError::Status { code: 404, .. })
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, ClusterError::Status { code: 409, .. })
+    }
+}
+
+/// Writes the reconciler and the admin pages make.
+impl Cluster {
+    pub async fn get_secret(&self, namespace: &str, name: &str) -> Result<Option<Secret>, ClusterError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        self.call("reading a secret", api.get_opt(name)).await
+    }
+
+    /// Server-side apply with Berth's field manager: Berth owns exactly the fields it sets.
+    pub async fn apply_secret(&self, secret: &Secret) -> Result<Secret, ClusterError> {
+        let namespace = secret.metadata.namespace.as_deref().unwrap_or_default();
+        let name = secret.metadata.name.as_deref().unwrap_or_default();
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let mut body = secret.clone();
+        body.metadata.managed_fields = None;
+        body.metadata.resource_version = None;
+        let value = serde_json::json!({ "apiVersion": "v1", "kind": "Secret", "metadata": body.metadata, "type": body.type_, "data": body.data });
+        self.call("writing a secret", api.patch(name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&value))).await
+    }
+
+    /// Deletes a secret; a missing one is not an error.
+    pub async fn delete_secret(&self, namespace: &str, name: &str) -> Result<bool, ClusterError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        match self.call("deleting a secret", api.delete(name, &Default::default())).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces a ServiceAccount's `imagePullSecrets`, only if nobody changed the account since
+    /// `resource_version` was read (the list is atomic, so other entries are carried over by the caller).
+    pub async fn set_image_pull_secrets(&self, account: &ServiceAccount, secrets: Vec<LocalObjectReference>) -> Result<(), ClusterError> {
+        let namespace = account.metadata.namespace.as_deref().unwrap_or_default();
+        let name = account.metadata.name.as_deref().unwrap_or_default();
+        let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), namespace);
+        let patch = serde_json::json!([
+            { "op": "test", "path": "/metadata/resourceVersion", "value": account.metadata.resource_version },
+            { "op": "add", "path": "/imagePullSecrets", "value": secrets },
+        ]);
+        let patch: json_patch::Patch = serde_json::from_value(patch).expect("a well-formed JSON patch");
+        self.call("updating the default ServiceAccount", api.patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))).await.map(drop)
+    }
+
+    /// Replaces the Team's status (the status subresource).
+    pub async fn replace_team_status(&self, name: &str, status: &TeamStatus) -> Result<Team, ClusterError> {
+        let api: Api<Team> = Api::all(self.client.clone());
+        let patch = serde_json::json!({ "status": status });
+        // A merge patch would keep fields the new status leaves out; the JSON patch `add` replaces all.
+        let patch: json_patch::Patch = serde_json::from_value(serde_json::json!([{ "op": "add", "path": "/status", "value": patch["status"] }])).expect("a well-formed JSON patch");
+        self.call("writing the team status", api.patch_status(name, &PatchParams::default(), &Patch::Json::<()>(patch))).await
+    }
+
+    pub async fn create_team(&self, name: &str, spec: TeamSpec) -> Result<Team, ClusterError> {
+        let api: Api<Team> = Api::all(self.client.clone());
+        self.call("creating the team", api.create(&kube::api::PostParams::default(), &Team::new(name, spec))).await
+    }
+
+    pub async fn delete_team(&self, name: &str) -> Result<(), ClusterError> {
+        let api: Api<Team> = Api::all(self.client.clone());
+        self.call("deleting the team", api.delete(name, &Default::default())).await.map(drop)
+    }
+
+    /// Sets one annotation on a Team (e.g. a rotation request) with a merge patch.
+    pub async fn annotate_team(&self, name: &str, key: &str, value: &str) -> Result<Team, ClusterError> {
+        let api: Api<Team> = Api::all(self.client.clone());
+        let patch = serde_json::json!({ "metadata": { "annotations": { key: value } } });
+        self.call("updating the team", api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))).await
     }
 }
 

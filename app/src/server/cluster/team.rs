@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
     singular = "team",
     printcolumn = r#"{"name":"Namespace","type":"string","jsonPath":".spec.namespace"}"#,
     printcolumn = r#"{"name":"Project","type":"string","jsonPath":".spec.harborProject"}"#,
-    printcolumn = r#"{"name":"Download","type":"boolean","jsonPath":".spec.pushSecretDownload"}"#
+    printcolumn = r#"{"name":"Download","type":"boolean","jsonPath":".spec.pushSecretDownload"}"#,
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Reason","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].reason"}"#,
+    status = "TeamStatus"
 )]
 #[serde(rename_all = "camelCase")]
 pub struct TeamSpec {
@@ -28,6 +31,84 @@ pub struct TeamSpec {
     /// Whether members may download the push secret.
     #[serde(default)]
     pub push_secret_download: bool,
+}
+
+/// What the reconciler last saw and did. Written only when it changes, so a pass with nothing to do
+/// writes nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// `Ready`, `HarborProject`, `Members`, `Robots`, `Secrets`.
+    #[serde(default)]
+    pub conditions: Vec<TeamCondition>,
+    /// The robot behind each secret (pull, push, builds).
+    #[serde(default)]
+    pub robots: Vec<RobotStatus>,
+    /// Rotated-out robots, deleted once their grace period ends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retiring: Vec<RetiringRobot>,
+    /// The earliest robot expiry (RFC 3339); absent when no robot expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_expiry: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+    pub last_transition_time: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RobotStatus {
+    /// `pull`, `push` or `builds`.
+    pub purpose: String,
+    /// Harbor's full name, prefix included.
+    pub name: String,
+    pub id: i64,
+    /// SHA-256 (first 16 bytes, hex) of the token Berth set on this robot; never the token.
+    pub token_fingerprint: String,
+    /// Harbor's `update_time` of the robot right after Berth set the token: a later one means somebody
+    /// changed the robot (e.g. refreshed its secret in Harbor's UI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harbor_update_time: Option<String>,
+    /// The secret holding the token.
+    pub secret: String,
+    /// When the secret got this robot's token (RFC 3339).
+    pub since: String,
+    /// RFC 3339; absent for robots that never expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// The value of the Team's `berth.dev/rotate-<purpose>` annotation last acted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_handled: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RetiringRobot {
+    pub purpose: String,
+    pub name: String,
+    pub id: i64,
+    /// RFC 3339: the robot is deleted after this.
+    pub delete_after: String,
+}
+
+impl TeamStatus {
+    pub fn condition(&self, type_: &str) -> Option<&TeamCondition> {
+        self.conditions.iter().find(|c| c.type_ == type_)
+    }
+    pub fn robot(&self, purpose: &str) -> Option<&RobotStatus> {
+        self.robots.iter().find(|r| r.purpose == purpose)
+    }
 }
 
 impl Team {

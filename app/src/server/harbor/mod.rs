@@ -153,7 +153,7 @@ impl HarborClient {
 
     /// Adds an OIDC group (`group_type` 3) to the project with a role.
     pub async fn add_group_member(&self, project: &str, group: &str, role: ProjectRole) -> Result<(), HarborError> {
-        let body = serde_json::json!({ "role_id": role as i64, "member_group": { "group_name": group, "group_type": 3 } });
+        let body = serde_json::json!({ "role_id": role.id(), "member_group": { "group_name": group, "group_type": 3 } });
         let request = self.request(Method::POST, &format!("projects/{project}/members")).header("X-Is-Resource-Name", "true").json(&body);
         self.expect_status("adding a project member", request, StatusCode::CREATED).await.map(drop)
     }
@@ -175,6 +175,61 @@ impl HarborClient {
 
     pub async fn delete_robot(&self, robot_id: i64) -> Result<(), HarborError> {
         self.expect_status("deleting a robot account", self.request(Method::DELETE, &format!("robots/{robot_id}")), StatusCode::OK).await.map(drop)
+    }
+
+    /// Replaces a robot's name, permissions and settings (`PUT /robots/{id}`); its secret stays.
+    pub async fn update_robot(&self, robot: &RobotUpdate) -> Result<(), HarborError> {
+        let request = self.request(Method::PUT, &format!("robots/{}", robot.id)).json(robot);
+        self.expect_status("updating a robot account", request, StatusCode::OK).await.map(drop)
+    }
+
+    pub async fn get_robot(&self, robot_id: i64) -> Result<Option<Robot>, HarborError> {
+        let op = "reading a robot account";
+        let response = self.send(op, self.request(Method::GET, &format!("robots/{robot_id}"))).await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        Self::json(op, response).await.map(Some)
+    }
+
+    /// `PUT /projects/{project}/members/{id}` with a new role.
+    pub async fn set_member_role(&self, project: &str, member_id: i64, role: ProjectRole) -> Result<(), HarborError> {
+        let body = serde_json::json!({ "role_id": role.id() });
+        let request = self.request(Method::PUT, &format!("projects/{project}/members/{member_id}")).header("X-Is-Resource-Name", "true").json(&body);
+        self.expect_status("changing a project member's role", request, StatusCode::OK).await.map(drop)
+    }
+
+    /// Deletes a project (Harbor refuses with 412 while it still holds repositories).
+    pub async fn delete_project(&self, project: &str) -> Result<(), HarborError> {
+        let request = self.request(Method::DELETE, &format!("projects/{project}")).header("X-Is-Resource-Name", "true");
+        self.expect_status("deleting the project", request, StatusCode::OK).await.map(drop)
+    }
+
+    /// Every project (all pages).
+    pub async fn list_projects(&self) -> Result<Vec<Project>, HarborError> {
+        self.list_all("listing projects", "projects", &[]).await
+    }
+
+    /// One request telling whether a list changed: its total and its most recently updated entry.
+    async fn probe(&self, operation: &'static str, path: &str) -> Result<ListProbe, HarborError> {
+        let request = self.request(Method::GET, path).query(&[("sort", "-update_time"), ("page", "1"), ("page_size", "1")]);
+        let response = self.send(operation, request).await?;
+        let total = response.headers().get("x-total-count").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+        let items: Vec<serde_json::Value> = Self::json(operation, response).await?;
+        let newest = items.first();
+        Ok(ListProbe {
+            total: total.unwrap_or(items.len()),
+            newest_update: newest.and_then(|v| v["update_time"].as_str()).map(str::to_owned),
+            newest_id: newest.and_then(|v| v["id"].as_i64().or_else(|| v["project_id"].as_i64())),
+        })
+    }
+
+    pub async fn probe_robots(&self) -> Result<ListProbe, HarborError> {
+        self.probe("checking robot accounts for changes", "robots").await
+    }
+
+    pub async fn probe_projects(&self) -> Result<ListProbe, HarborError> {
+        self.probe("checking projects for changes", "projects").await
     }
 
     /// Every robot account (system and project level).

@@ -9,6 +9,8 @@ pub struct Project {
     #[serde(default)]
     pub creation_time: Option<String>,
     #[serde(default)]
+    pub update_time: Option<String>,
+    #[serde(default)]
     pub repo_count: Option<i64>,
 }
 
@@ -58,10 +60,37 @@ pub struct Robot {
     /// Unix seconds; -1 for never.
     #[serde(default)]
     pub expires_at: Option<i64>,
+    /// Days; -1 for never.
+    #[serde(default)]
+    pub duration: Option<i64>,
     #[serde(default)]
     pub permissions: Vec<RobotPermission>,
     #[serde(default)]
     pub creation_time: Option<String>,
+    /// Changes whenever the robot is updated, its secret refreshed included: how Berth notices a token
+    /// refreshed in Harbor's UI without sending a `PATCH` every pass.
+    #[serde(default)]
+    pub update_time: Option<String>,
+}
+
+/// What `PUT /robots/{id}` takes: the whole robot (Harbor replaces it), without a secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct RobotUpdate {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub level: String,
+    pub duration: i64,
+    pub disable: bool,
+    pub permissions: Vec<RobotPermission>,
+}
+
+/// The size of a list and its most recently updated entry: enough to tell whether anything in it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListProbe {
+    pub total: usize,
+    pub newest_update: Option<String>,
+    pub newest_id: Option<i64>,
 }
 
 /// A project member as listed (`entity_type` `g` for groups).
@@ -82,6 +111,25 @@ pub enum ProjectRole {
     Developer = 2,
     Guest = 3,
     Maintainer = 4,
+    LimitedGuest = 5,
+}
+
+impl ProjectRole {
+    /// The names Harbor's UI uses, as settings spell them.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().replace(['-', '_', ' '], "").as_str() {
+            "projectadmin" | "admin" => ProjectRole::ProjectAdmin,
+            "developer" => ProjectRole::Developer,
+            "guest" => ProjectRole::Guest,
+            "maintainer" => ProjectRole::Maintainer,
+            "limitedguest" => ProjectRole::LimitedGuest,
+            _ => return None,
+        })
+    }
+
+    pub fn id(self) -> i64 {
+        self as i64
+    }
 }
 
 /// What `POST /robots` takes. Harbor ignores a `secret` here, so there is none: set it with

@@ -1,0 +1,610 @@
+//! One team's reconcile: project, members, robots with Berth's tokens, secrets, the pull secret on the
+//! `default` ServiceAccount; and its clean-up when the Team is deleted.
+use super::desired::{self, Credentials, Purpose, SecretSpec};
+use super::{Context, ReconcileError, Reconciler};
+use crate::server::audit::{AuditRecord, AuditResult};
+use crate::server::cluster::team::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
+use crate::server::harbor::{generate_robot_token, HarborError, Robot, RobotCreate, RobotUpdate};
+use k8s_openapi::api::core::v1::{LocalObjectReference, Secret};
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use kube::runtime::controller::Action;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    HarborProject,
+    Members,
+    Robots,
+    Secrets,
+}
+
+impl Step {
+    const ALL: [Step; 4] = [Step::HarborProject, Step::Members, Step::Robots, Step::Secrets];
+    fn condition(self) -> &'static str {
+        match self {
+            Step::HarborProject => "HarborProject",
+            Step::Members => "Members",
+            Step::Robots => "Robots",
+            Step::Secrets => "Secrets",
+        }
+    }
+}
+
+fn now() -> Timestamp {
+    // Whole seconds: status and annotations stay short and compare equal across passes.
+    Timestamp::from_second(Timestamp::now().as_second()).unwrap_or_else(|_| Timestamp::now())
+}
+
+fn parse_time(text: &str) -> Option<Timestamp> {
+    text.parse().ok()
+}
+
+/// What one pass found and did; becomes the Team's status at the end, whether the pass finished or not.
+struct Pass {
+    previous: TeamStatus,
+    robots: BTreeMap<&'static str, RobotStatus>,
+    retiring: Vec<RetiringRobot>,
+    step: Step,
+    done: BTreeMap<Step, (&'static str, String)>,
+    requeue: Option<Duration>,
+}
+
+impl Pass {
+    fn new(team: &Team, remembered: Option<TeamStatus>) -> Self {
+        let previous = remembered.or_else(|| team.status.clone()).unwrap_or_default();
+        let robots = previous.robots.iter().filter_map(|r| Purpose::parse(&r.purpose).map(|p| (p.as_str(), r.clone()))).collect();
+        Self { retiring: previous.retiring.clone(), previous, robots, step: Step::HarborProject, done: BTreeMap::new(), requeue: None }
+    }
+
+    fn ok(&mut self, step: Step, reason: &'static str, message: String) {
+        self.done.insert(step, (reason, message));
+    }
+
+    fn requeue_within(&mut self, after: Duration) {
+        self.requeue = Some(self.requeue.map_or(after, |r| r.min(after)));
+    }
+
+    fn status(&self, team: &Team, error: Option<&ReconcileError>) -> TeamStatus {
+        let now = now().to_string();
+        let condition = |type_: &str, status: &str, reason: &str, message: String| TeamCondition {
+            last_transition_time: self
+                .previous
+                .condition(type_)
+                .filter(|c| c.status == status)
+                .map(|c| c.last_transition_time.clone())
+                .unwrap_or_else(|| now.clone()),
+            type_: type_.to_owned(),
+            status: status.to_owned(),
+            reason: reason.to_owned(),
+            message,
+        };
+        // A Kubernetes error while the robots step writes secrets is a secrets problem.
+        let failed = error.map(|e| match (self.step, e) {
+            (Step::Robots, ReconcileError::Cluster(_)) => Step::Secrets,
+            (step, _) => step,
+        });
+        let mut conditions = Vec::new();
+        conditions.push(match (error, failed) {
+            (Some(e), Some(step)) => condition("Ready", "False", e.reason(), format!("{}: {e}", step.condition())),
+            _ => condition("Ready", "True", "Reconciled", "Harbor project, members, robots and secrets are in shape.".into()),
+        });
+        for step in Step::ALL {
+            conditions.push(match (self.done.get(&step), error, failed) {
+                (Some((reason, message)), _, _) => condition(step.condition(), "True", reason, message.clone()),
+                (None, Some(e), Some(f)) if f == step => condition(step.condition(), "False", e.reason(), e.to_string()),
+                (None, _, Some(f)) => condition(step.condition(), "Unknown", "Waiting", format!("Not checked this pass: {} failed first.", f.condition())),
+                (None, _, None) => condition(step.condition(), "Unknown", "Waiting", "Not checked yet.".into()),
+            });
+        }
+        let robots: Vec<RobotStatus> = Purpose::ALL.iter().filter_map(|p| self.robots.get(p.as_str()).cloned()).collect();
+        let next_expiry = robots.iter().filter_map(|r| r.expires_at.as_deref().and_then(parse_time)).min().map(|t| t.to_string());
+        TeamStatus { observed_generation: team.metadata.generation, conditions, robots, retiring: self.retiring.clone(), next_expiry }
+    }
+}
+
+pub(super) async fn apply(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
+    let r = &ctx.shared;
+    let remembered = r.last_status(&team);
+    let mut pass = Pass::new(&team, remembered.clone());
+    let outcome = converge(&team, &ctx, &mut pass).await;
+    let status = pass.status(&team, outcome.as_ref().err());
+    let known = remembered.as_ref().or(team.status.as_ref());
+    if known != Some(&status) {
+        r.cluster.replace_team_status(&team.team_name(), &status).await?;
+        r.metrics.write("kube_team_status");
+    }
+    r.remember_status(&team, &status);
+    outcome?;
+    let resync = r.config.reconcile.resync;
+    Ok(Action::requeue(pass.requeue.map_or(resync, |d| d.min(resync))))
+}
+
+/// Harbor's and Kubernetes' naming rules, checked before anything is written.
+fn validate(team: &Team) -> Result<(), ReconcileError> {
+    let dns_label = |s: &str| {
+        !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') && !s.starts_with('-') && !s.ends_with('-')
+    };
+    let name = team.team_name();
+    if !dns_label(&name) {
+        return Err(ReconcileError::Invalid(format!("the team name {name:?} must be a DNS label (a-z, 0-9, -)")));
+    }
+    let namespace = team.namespace_name();
+    if !dns_label(&namespace) {
+        return Err(ReconcileError::Invalid(format!("spec.namespace {namespace:?} is not a valid namespace name")));
+    }
+    let project = team.harbor_project();
+    let ok = project.len() <= 255
+        && project.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && project.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && project.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+    if !ok {
+        return Err(ReconcileError::Invalid(format!("spec.harborProject {project:?} breaks Harbor's rule (lower case letters, digits, . _ -)")));
+    }
+    if team.groups().iter().any(|g| g.trim().is_empty()) {
+        return Err(ReconcileError::Invalid("spec.groups holds an empty group".into()));
+    }
+    Ok(())
+}
+
+async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), ReconcileError> {
+    let r = &ctx.shared;
+    validate(team)?;
+    let project = team.harbor_project();
+    pass.step = Step::HarborProject;
+    let refresh = r.snapshot.refresh(&r.harbor, r.config.reconcile.full_read).await?;
+    r.metrics.harbor_refresh(match refresh {
+        super::snapshot::Refresh::Trusted => "trusted",
+        super::snapshot::Refresh::Probed => "probed",
+        super::snapshot::Refresh::FullRead => "full_read",
+    });
+    let created = ensure_project(r, &project).await?;
+    pass.ok(Step::HarborProject, "Exists", format!("Harbor project {project} exists."));
+
+    pass.step = Step::Members;
+    ensure_members(r, team, &project, created).await?;
+    pass.ok(Step::Members, "InSync", format!("The team's groups are {:?} in {project}; the platform admins are {:?}.", r.config.reconcile.member_role, r.config.reconcile.admin_group_role));
+
+    pass.step = Step::Robots;
+    for purpose in Purpose::ALL {
+        ensure_credentials(ctx, team, purpose, pass).await?;
+    }
+    retire(r, team, pass).await?;
+    let names: Vec<&str> = pass.robots.values().map(|r| r.name.as_str()).collect();
+    pass.ok(Step::Robots, "InSync", format!("Robots {} hold the tokens in the team's secrets.", names.join(", ")));
+
+    pass.step = Step::Secrets;
+    ensure_pull_secret_on_account(ctx, team).await?;
+    let s = &r.config.secret_names;
+    pass.ok(Step::Secrets, "InSync", format!("{}, {} and {} are in {}; {} is on its default ServiceAccount.", s.pull, s.push, s.builds, team.namespace_name(), s.pull));
+    Ok(())
+}
+
+/// Creates the project (private) when it is missing; `true` when it was created.
+async fn ensure_project(r: &Reconciler, project: &str) -> Result<bool, ReconcileError> {
+    if r.snapshot.project(project).is_some() {
+        return Ok(false);
+    }
+    // The view may lag: ask Harbor before creating.
+    if let Some(found) = r.harbor.find_project(project).await? {
+        r.snapshot.put_project(found);
+        return Ok(false);
+    }
+    match r.harbor.create_project(project).await {
+        Ok(()) => r.metrics.write("harbor_project_create"),
+        Err(HarborError::Status { status, .. }) if status.as_u16() == 409 => {}
+        Err(e) => return Err(e.into()),
+    }
+    let found = r.harbor.find_project(project).await?;
+    if let Some(found) = found {
+        r.snapshot.put_project(found);
+    }
+    Ok(true)
+}
+
+/// Each team group with the member role and each platform-admin group with the admin role. Compared
+/// with Harbor when the project was just made, when the Team changed, and at least every full read.
+async fn ensure_members(r: &Reconciler, team: &Team, project: &str, force: bool) -> Result<(), ReconcileError> {
+    let key = team.team_name();
+    let generation = team.metadata.generation;
+    let recently = {
+        let checked = r.members_checked.lock().unwrap_or_else(|p| p.into_inner());
+        checked.get(&key).is_some_and(|(at, g)| *g == generation && at.elapsed() < r.config.reconcile.full_read)
+    };
+    if recently && !force {
+        return Ok(());
+    }
+    let cfg = &r.config.reconcile;
+    let mut wanted = BTreeMap::new();
+    for group in team.groups() {
+        wanted.insert(group, cfg.member_role);
+    }
+    for group in &r.config.oidc.admin_groups {
+        wanted.insert(group.clone(), cfg.admin_group_role);
+    }
+    let members = r.harbor.list_members(project).await?;
+    for (group, role) in wanted {
+        match members.iter().find(|m| m.entity_type == "g" && m.entity_name == group) {
+            None => {
+                r.harbor.add_group_member(project, &group, role).await?;
+                r.metrics.write("harbor_member_add");
+            }
+            Some(member) if member.role_id != role.id() => {
+                r.harbor.set_member_role(project, member.id, role).await?;
+                r.metrics.write("harbor_member_role");
+            }
+            Some(_) => {}
+        }
+    }
+    r.members_checked.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (Instant::now(), generation));
+    Ok(())
+}
+
+/// Why the credentials of a purpose must be replaced now, if they must.
+fn rotation_due(r: &Reconciler, team: &Team, purpose: Purpose, secret: Option<&Secret>, robot: Option<&Robot>, previous: Option<&RobotStatus>) -> Option<String> {
+    let now = now();
+    if let Some(asked) = team.metadata.annotations.as_ref().and_then(|a| a.get(&purpose.rotate_annotation())) {
+        if previous.and_then(|p| p.rotation_handled.as_ref()) != Some(asked) {
+            return Some(format!("requested ({asked})"));
+        }
+    }
+    let cfg = &r.config.reconcile;
+    if let Some(max_age) = cfg.rotate_after {
+        let rotated = secret.and_then(|s| s.metadata.annotations.as_ref()?.get(desired::ROTATED_AT_ANNOTATION)?.parse::<Timestamp>().ok());
+        if rotated.is_some_and(|t| now.duration_since(t) > SignedDuration::try_from(max_age).unwrap_or(SignedDuration::MAX)) {
+            return Some("max-age".into());
+        }
+    }
+    let expires = robot.and_then(|r| r.expires_at).filter(|e| *e > 0)?;
+    let left = expires - now.as_second();
+    if left < expiry_margin(r).as_secs() as i64 {
+        return Some(format!("expires in {left} s"));
+    }
+    None
+}
+
+/// Rotate this long before a robot expires: enough for the grace period and two resyncs, but never
+/// more than a fifth of a robot's lifetime (so short-lived robots are not rotated all the time).
+fn expiry_margin(r: &Reconciler) -> Duration {
+    let cfg = &r.config.reconcile;
+    let margin = cfg.rotation_grace + cfg.resync * 2;
+    match cfg.robot_duration_days {
+        Some(days) => margin.min(Duration::from_secs(days as u64 * 86_400 / 5)),
+        None => margin,
+    }
+}
+
+async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: &mut Pass) -> Result<(), ReconcileError> {
+    let r = &ctx.shared;
+    let cfg = &r.config;
+    let prefix = cfg.reconcile.robot_prefix.as_str();
+    let team_name = team.team_name();
+    let namespace = team.namespace_name();
+    let secret_name = purpose.secret_name(&cfg.secret_names).to_owned();
+    let pending_name = desired::pending_secret_name(&secret_name);
+    let host = cfg.harbor.registry_host.as_str();
+    let belongs = |c: &Credentials| desired::robot_purpose(&c.username, prefix, &team_name) == Some(purpose);
+    let read_current = |s: Option<&Secret>| s.and_then(|s| desired::credentials_in(s, purpose, host)).filter(belongs);
+    let read_pending = |s: Option<&Secret>| s.and_then(desired::pending_credentials).filter(belongs);
+
+    let mut secret = ctx.cached_secret(&namespace, &secret_name).map(|s| (*s).clone());
+    let mut current = read_current(secret.as_ref());
+    let mut pending = read_pending(ctx.cached_secret(&namespace, &pending_name).as_deref());
+    let previous = pass.robots.get(purpose.as_str()).cloned();
+    let current_robot = current.as_ref().and_then(|c| r.snapshot.robot(&c.username));
+    let mut due = rotation_due(r, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
+
+    if current.is_none() || pending.is_some() || due.is_some() {
+        // About to mint or switch credentials: confirm with the API server first, the cache may lag.
+        secret = r.cluster.get_secret(&namespace, &secret_name).await?;
+        current = read_current(secret.as_ref());
+        pending = read_pending(r.cluster.get_secret(&namespace, &pending_name).await?.as_ref());
+        let current_robot = current.as_ref().and_then(|c| r.snapshot.robot(&c.username));
+        due = rotation_due(r, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
+    }
+
+    if current.is_none() || pending.is_some() || due.is_some() {
+        let rotating = due.is_some() && current.is_some();
+        let next = match pending {
+            Some(p) => p,
+            None => {
+                let username = if rotating {
+                    format!("{prefix}{}", desired::rotated_robot_name(&team_name, purpose, now().as_second()))
+                } else {
+                    // A lost secret: keep the robot of record when it still exists, else the first name.
+                    previous
+                        .as_ref()
+                        .map(|p| p.name.clone())
+                        .filter(|n| r.snapshot.robot(n).is_some())
+                        .unwrap_or_else(|| format!("{prefix}{}", desired::robot_base_name(&team_name, purpose)))
+                };
+                let creds = Credentials { username, token: generate_robot_token() };
+                // Written before Harbor learns the token, so a crash in between loses nothing.
+                r.cluster.apply_secret(&desired::pending_secret(&team_name, &namespace, &pending_name, purpose, &creds)).await?;
+                r.metrics.write("kube_secret_apply");
+                creds
+            }
+        };
+        let robot = put_robot(r, team, purpose, &next, None).await?;
+        let since = now().to_string();
+        let spec = SecretSpec { team: &team_name, namespace: &namespace, name: &secret_name, purpose, registry_host: host, rotated_at: &since };
+        // Harbor accepts the new token now; only then do workloads get it.
+        r.cluster.apply_secret(&desired::registry_secret(&spec, &next)).await?;
+        r.metrics.write("kube_secret_apply");
+        if let Some(old) = current.as_ref().filter(|c| c.username != next.username) {
+            if let Some(old_robot) = r.snapshot.robot(&old.username) {
+                let delete_after = now() + SignedDuration::try_from(cfg.reconcile.rotation_grace).unwrap_or(SignedDuration::ZERO);
+                pass.retiring.retain(|x| x.id != old_robot.id);
+                pass.retiring.push(RetiringRobot { purpose: purpose.as_str().into(), name: old_robot.name.clone(), id: old_robot.id, delete_after: delete_after.to_string() });
+            }
+        }
+        r.cluster.delete_secret(&namespace, &pending_name).await?;
+        r.metrics.write("kube_secret_delete");
+        let asked = team.metadata.annotations.as_ref().and_then(|a| a.get(&purpose.rotate_annotation())).cloned();
+        let handled = asked.or_else(|| previous.as_ref().and_then(|p| p.rotation_handled.clone()));
+        pass.robots.insert(purpose.as_str(), robot_status(purpose, &robot, &next, &secret_name, since, handled));
+        r.metrics.set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
+        if rotating {
+            let by = team
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(&purpose.rotate_annotation()))
+                .and_then(|v| v.split_once(" by ").map(|(_, who)| who.to_owned()))
+                .unwrap_or_else(|| "berth-reconciler".into());
+            let detail = format!("{} secret {secret_name}: {} -> {} ({})", purpose.as_str(), current.as_ref().map(|c| c.username.as_str()).unwrap_or("-"), next.username, due.unwrap_or_default());
+            r.audit.record(team, AuditRecord { actor: by, action: "rotation", team: team_name.clone(), detail, result: AuditResult::Allowed }).await;
+        }
+        return Ok(());
+    }
+
+    // Steady state: the secret is the source of truth; Harbor is brought in line with it.
+    let (Some(creds), Some(secret)) = (current, secret) else { return Ok(()) };
+    let robot = put_robot(r, team, purpose, &creds, previous.as_ref()).await?;
+    let since = secret
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(desired::ROTATED_AT_ANNOTATION).cloned())
+        .or_else(|| previous.as_ref().map(|p| p.since.clone()))
+        .unwrap_or_else(|| now().to_string());
+    let spec = SecretSpec { team: &team_name, namespace: &namespace, name: &secret_name, purpose, registry_host: host, rotated_at: &since };
+    let wanted = desired::registry_secret(&spec, &creds);
+    if !desired::secret_matches(&secret, &wanted) {
+        r.cluster.apply_secret(&wanted).await?;
+        r.metrics.write("kube_secret_apply");
+    }
+    let handled = previous.as_ref().and_then(|p| p.rotation_handled.clone());
+    pass.robots.insert(purpose.as_str(), robot_status(purpose, &robot, &creds, &secret_name, since, handled));
+    r.metrics.set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
+    if let Some(expires) = robot.expires_at.filter(|e| *e > 0) {
+        let rotate_in = expires - now().as_second() - expiry_margin(r).as_secs() as i64;
+        pass.requeue_within(Duration::from_secs(rotate_in.max(1) as u64));
+    }
+    Ok(())
+}
+
+fn seconds_left(robot: &Robot) -> Option<i64> {
+    robot.expires_at.filter(|e| *e > 0).map(|e| e - now().as_second())
+}
+
+fn robot_status(purpose: Purpose, robot: &Robot, creds: &Credentials, secret: &str, since: String, rotation_handled: Option<String>) -> RobotStatus {
+    RobotStatus {
+        purpose: purpose.as_str().into(),
+        name: robot.name.clone(),
+        id: robot.id,
+        token_fingerprint: desired::fingerprint(&creds.token),
+        harbor_update_time: robot.update_time.clone(),
+        secret: secret.to_owned(),
+        since,
+        expires_at: robot.expires_at.filter(|e| *e > 0).and_then(|e| Timestamp::from_second(e).ok()).map(|t| t.to_string()),
+        rotation_handled,
+    }
+}
+
+/// Makes Harbor hold a robot named as in `creds`, with this purpose's permissions, enabled, whose
+/// token is `creds.token`. Writes only what differs: a token `PATCH` only when Berth has no record of
+/// applying this token to this robot, or Harbor changed the robot since.
+async fn put_robot(r: &Reconciler, team: &Team, purpose: Purpose, creds: &Credentials, applied: Option<&RobotStatus>) -> Result<Robot, ReconcileError> {
+    let project = team.harbor_project();
+    let permissions = desired::permissions(&project, purpose);
+    let fingerprint = desired::fingerprint(&creds.token);
+    let id = match r.snapshot.robot(&creds.username) {
+        None => {
+            let create = RobotCreate {
+                name: desired::short_robot_name(&creds.username, &r.config.reconcile.robot_prefix).to_owned(),
+                description: format!("Berth: {} robot of team {}", purpose.as_str(), team.team_name()),
+                level: "system".into(),
+                duration: r.config.reconcile.robot_duration_days.unwrap_or(-1),
+                disable: false,
+                permissions,
+            };
+            let created = match r.harbor.create_robot(&create).await {
+                Ok(created) => created,
+                Err(e @ HarborError::Status { status, .. }) if status.as_u16() == 409 => {
+                    // It exists after all: Berth's view was behind. Read everything again next time.
+                    r.snapshot.invalidate();
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            r.metrics.write("harbor_robot_create");
+            r.harbor.set_robot_secret(created.id, &creds.token).await?;
+            r.metrics.write("harbor_robot_secret");
+            created.id
+        }
+        Some(robot) => {
+            let drifted = !desired::permissions_match(&robot.permissions, &permissions) || robot.disable || robot.level.as_deref() != Some("system");
+            if drifted {
+                let update = RobotUpdate {
+                    id: robot.id,
+                    name: robot.name.clone(),
+                    description: robot.description.clone().unwrap_or_default(),
+                    level: "system".into(),
+                    duration: robot.duration.unwrap_or(-1),
+                    disable: false,
+                    permissions,
+                };
+                r.harbor.update_robot(&update).await?;
+                r.metrics.write("harbor_robot_update");
+            }
+            let recorded = applied.is_some_and(|a| a.id == robot.id && a.token_fingerprint == fingerprint && a.harbor_update_time == robot.update_time);
+            if !drifted && recorded {
+                return Ok(robot);
+            }
+            r.harbor.set_robot_secret(robot.id, &creds.token).await?;
+            r.metrics.write("harbor_robot_secret");
+            robot.id
+        }
+    };
+    // Harbor's update_time after Berth's write is what the next pass compares with.
+    let robot = r.harbor.get_robot(id).await?.ok_or(ReconcileError::Harbor(HarborError::Status { operation: "reading a robot account", status: reqwest::StatusCode::NOT_FOUND }))?;
+    r.snapshot.put_robot(robot.clone());
+    Ok(robot)
+}
+
+/// Deletes rotated-out robots whose grace period ended, and adopts strays (a team robot that is
+/// neither current nor retiring, e.g. left by a crash) into the retiring list.
+async fn retire(r: &Reconciler, team: &Team, pass: &mut Pass) -> Result<(), ReconcileError> {
+    let prefix = &r.config.reconcile.robot_prefix;
+    let team_name = team.team_name();
+    let current: Vec<i64> = pass.robots.values().map(|s| s.id).collect();
+    for stray in r.snapshot.robots_where(|name| desired::robot_purpose(name, prefix, &team_name).is_some()) {
+        if !current.contains(&stray.id) && !pass.retiring.iter().any(|x| x.id == stray.id) {
+            let purpose = desired::robot_purpose(&stray.name, prefix, &team_name).map(Purpose::as_str).unwrap_or_default();
+            let delete_after = now() + SignedDuration::try_from(r.config.reconcile.rotation_grace).unwrap_or(SignedDuration::ZERO);
+            pass.retiring.push(RetiringRobot { purpose: purpose.into(), name: stray.name.clone(), id: stray.id, delete_after: delete_after.to_string() });
+        }
+    }
+    let now = now();
+    let mut kept = Vec::new();
+    let due: Vec<RetiringRobot> = std::mem::take(&mut pass.retiring);
+    let mut failure = None;
+    for entry in due {
+        let when = parse_time(&entry.delete_after).unwrap_or(now);
+        if when > now || failure.is_some() {
+            if when > now {
+                pass.requeue_within(Duration::from_secs(now.duration_until(when).as_secs().max(1) as u64));
+            }
+            kept.push(entry);
+            continue;
+        }
+        match r.harbor.delete_robot(entry.id).await {
+            Ok(()) => {
+                r.metrics.write("harbor_robot_delete");
+                r.snapshot.remove_robot(&entry.name);
+                r.metrics.set_robot_expiry(&team_name, &entry.name, None);
+            }
+            Err(HarborError::Status { status, .. }) if status.as_u16() == 404 => r.snapshot.remove_robot(&entry.name),
+            Err(e) => {
+                failure = Some(e);
+                kept.push(entry);
+            }
+        }
+    }
+    pass.retiring = kept;
+    match failure {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// The pull secret (only it) in the `default` ServiceAccount's `imagePullSecrets`; the push secrets
+/// never. Other entries stay as they are.
+async fn ensure_pull_secret_on_account(ctx: &Context, team: &Team) -> Result<(), ReconcileError> {
+    let r = &ctx.shared;
+    let namespace = team.namespace_name();
+    let names = &r.config.secret_names;
+    let Some(account) = ctx.cached_account(&namespace) else {
+        return Err(ReconcileError::Waiting {
+            reason: "ServiceAccountMissing",
+            message: format!("The namespace {namespace} has no default ServiceAccount yet (the controller-manager creates it); the pull secret is added when it appears."),
+        });
+    };
+    let current = account.image_pull_secrets.clone().unwrap_or_default();
+    let mut wanted: Vec<LocalObjectReference> = current.iter().filter(|s| s.name != names.push && s.name != names.builds).cloned().collect();
+    if !wanted.iter().any(|s| s.name == names.pull) {
+        wanted.push(LocalObjectReference { name: names.pull.clone() });
+    }
+    if wanted != current {
+        r.cluster.set_image_pull_secrets(&account, wanted).await?;
+        r.metrics.write("kube_serviceaccount_patch");
+    }
+    Ok(())
+}
+
+/// Offboarding: the pull secret off the ServiceAccount, Berth's secrets, the team's robots; the project
+/// only when configured. Secrets go before robots, so no secret is ever left naming a deleted robot.
+pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
+    let r = &ctx.shared;
+    let team_name = team.team_name();
+    let namespace = team.namespace_name();
+    let names = &r.config.secret_names;
+    if let Some(account) = ctx.cached_account(&namespace) {
+        let current = account.image_pull_secrets.clone().unwrap_or_default();
+        let wanted: Vec<LocalObjectReference> = current.iter().filter(|s| s.name != names.pull).cloned().collect();
+        if wanted != current {
+            r.cluster.set_image_pull_secrets(&account, wanted).await?;
+            r.metrics.write("kube_serviceaccount_patch");
+        }
+    }
+    let mut deleted_secrets = 0;
+    for purpose in Purpose::ALL {
+        let name = purpose.secret_name(names).to_owned();
+        for secret in [desired::pending_secret_name(&name), name] {
+            match r.cluster.delete_secret(&namespace, &secret).await {
+                Ok(true) => {
+                    deleted_secrets += 1;
+                    r.metrics.write("kube_secret_delete");
+                }
+                Ok(false) => {}
+                // A namespace deleted with the Team takes the secrets with it.
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    r.snapshot.refresh(&r.harbor, r.config.reconcile.full_read).await?;
+    let prefix = &r.config.reconcile.robot_prefix;
+    let mut ids: Vec<(i64, String)> = r.snapshot.robots_where(|n| desired::robot_purpose(n, prefix, &team_name).is_some()).into_iter().map(|x| (x.id, x.name)).collect();
+    if let Some(status) = &team.status {
+        ids.extend(status.robots.iter().map(|x| (x.id, x.name.clone())));
+        ids.extend(status.retiring.iter().map(|x| (x.id, x.name.clone())));
+    }
+    ids.sort();
+    ids.dedup();
+    let mut deleted_robots = 0;
+    for (id, name) in &ids {
+        match r.harbor.delete_robot(*id).await {
+            Ok(()) => {
+                deleted_robots += 1;
+                r.metrics.write("harbor_robot_delete");
+            }
+            Err(HarborError::Status { status, .. }) if status.as_u16() == 404 => {}
+            Err(e) => return Err(e.into()),
+        }
+        r.snapshot.remove_robot(name);
+    }
+    let project = team.harbor_project();
+    let project_note = if r.config.reconcile.delete_project_on_offboard {
+        match r.harbor.delete_project(&project).await {
+            Ok(()) => {
+                r.metrics.write("harbor_project_delete");
+                r.snapshot.remove_project(&project);
+                format!("project {project} deleted")
+            }
+            Err(HarborError::Status { status, .. }) if status.as_u16() == 404 => format!("project {project} was already gone"),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        format!("project {project} kept")
+    };
+    r.metrics.forget_team(&team_name);
+    r.forget_status(&team);
+    r.members_checked.lock().unwrap_or_else(|p| p.into_inner()).remove(&team_name);
+    let detail = format!("{deleted_robots} robot(s) and {deleted_secrets} secret(s) deleted; {project_note}");
+    tracing::info!(team = %team_name, %detail, "team offboarded");
+    r.audit.record(&team, AuditRecord { actor: "berth-reconciler".into(), action: "offboard", team: team_name.clone(), detail, result: AuditResult::Allowed }).await;
+    Ok(Action::await_change())
+}
