@@ -6,7 +6,7 @@ use app::server::cluster::team::Team;
 use app::server::cluster::{Cluster, ClusterError};
 use app::server::config::HarborConfig;
 use app::server::harbor::{HarborClient, HarborError};
-use k8s_openapi::api::core::v1::{Event, Namespace, Secret};
+use k8s_openapi::api::core::v1::{Event, Namespace};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
 use secrecy::SecretString;
@@ -180,9 +180,12 @@ async fn berth_is_not_cluster_admin() {
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let refused = namespaces.list(&ListParams::default()).await.unwrap_err();
     assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "{refused:?}");
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), "team-alpha");
-    let refused = secrets.create(&PostParams::default(), &Secret::default()).await.unwrap_err();
+    let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(client.clone(), "team-alpha");
+    let refused = config_maps.create(&PostParams::default(), &Default::default()).await.unwrap_err();
     assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "{refused:?}");
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> = Api::namespaced(client.clone(), "team-alpha");
+    let refused = leases.list(&ListParams::default()).await.unwrap_err();
+    assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "Leases only in Berth's namespace: {refused:?}");
     // And the Cluster wrapper reports a refusal as such.
     let cluster = Cluster::new(client, Duration::from_secs(5));
     let error = cluster.secret_states("kube-system", &["x"]).await.map(|_| ());

@@ -37,6 +37,9 @@ struct Stats {
 struct Faults {
     latency_ms: u64,
     status: Option<u16>,
+    /// The status fault hits only requests with this method and/or a path containing this text.
+    method: Option<String>,
+    path: Option<String>,
 }
 
 struct Project {
@@ -124,13 +127,15 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> Response {
     let (latency, status, admin) = {
         let mut f = lock(&fake);
+        let hit = f.faults.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(request.method().as_str()))
+            && f.faults.path.as_deref().is_none_or(|p| request.uri().path().contains(p));
         let method = request.method().as_str().to_owned();
         f.stats.requests += 1;
         if !matches!(method.as_str(), "GET" | "HEAD") {
             f.stats.writes += 1;
         }
         *f.stats.by_method.entry(method).or_default() += 1;
-        (f.faults.latency_ms, f.faults.status, (f.admin_user.clone(), f.admin_password.clone()))
+        (f.faults.latency_ms, f.faults.status.filter(|_| hit), (f.admin_user.clone(), f.admin_password.clone()))
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -607,11 +612,13 @@ async fn registry_login(State(fake): State<Shared>, headers: HeaderMap) -> Respo
 struct FaultRequest {
     latency_ms: Option<u64>,
     status: Option<u16>,
+    method: Option<String>,
+    path: Option<String>,
 }
 
 async fn set_faults(State(fake): State<Shared>, Json(req): Json<FaultRequest>) -> StatusCode {
     let mut f = lock(&fake);
-    f.faults = Faults { latency_ms: req.latency_ms.unwrap_or(0), status: req.status };
+    f.faults = Faults { latency_ms: req.latency_ms.unwrap_or(0), status: req.status, method: req.method, path: req.path };
     StatusCode::NO_CONTENT
 }
 

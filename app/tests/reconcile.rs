@@ -1,0 +1,443 @@
+//! The reconciler, tested from outside: `make test` runs Berth (BERTH_RESYNC_SECS=5,
+//! BERTH_ROTATION_GRACE_SECS=5) against the stack; these tests change Teams, secrets and Harbor the way
+//! people and accidents do, and check what Berth makes of it: through the admin's kubeconfig, Harbor's
+//! API (through Prism, so every exchange is checked against Harbor's spec), the fake Harbor's registry
+//! login and request counters, the apiserver's audit log and Berth's /metrics.
+use app::server::cluster::team::{Team, TeamSpec, TeamStatus};
+use app::server::config::HarborConfig;
+use app::server::harbor::{HarborClient, RobotUpdate};
+use app::server::reconcile::desired::{self, Purpose};
+use k8s_openapi::api::core::v1::{Event, Namespace, Secret, ServiceAccount};
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::{Api, Client};
+use secrecy::{ExposeSecret, SecretString};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+fn env(key: &str) -> String {
+    std::env::var(key).unwrap_or_else(|_| panic!("{key} is not set: run these tests through `make test`"))
+}
+
+fn harbor() -> HarborClient {
+    let url: url::Url = env("BERTH_HARBOR_URL").parse().unwrap();
+    HarborClient::new(&HarborConfig {
+        ui_url: url.clone(),
+        url,
+        username: "admin".into(),
+        password: SecretString::from(env("BERTH_HARBOR_PASSWORD")),
+        timeout: Duration::from_secs(10),
+        registry_host: env("BERTH_REGISTRY_HOST"),
+    })
+    .unwrap()
+}
+
+async fn admin() -> Client {
+    let kubeconfig = kube::config::Kubeconfig::read_from(env("BERTH_STACK_ADMIN_KUBECONFIG")).unwrap();
+    Client::try_from(kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap()).unwrap()
+}
+
+/// Polls `check` until it gives a value, or fails the test after `limit`.
+async fn wait_for<T, F: Future<Output = Option<T>>>(what: &str, limit: Duration, mut check: impl FnMut() -> F) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A namespace with its `default` ServiceAccount (what the controller-manager would add) and a Team.
+async fn create_team(name: &str, groups: &[&str]) {
+    let client = admin().await;
+    let ns = format!("team-{name}");
+    let pp = PatchParams::apply("reconcile-test").force();
+    let namespace: Namespace = serde_json::from_value(serde_json::json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": ns } })).unwrap();
+    Api::<Namespace>::all(client.clone()).patch(&ns, &pp, &Patch::Apply(&namespace)).await.unwrap();
+    let account: ServiceAccount = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "ServiceAccount", "metadata": { "name": "default", "namespace": ns },
+        "imagePullSecrets": [{ "name": "someone-elses-secret" }],
+    }))
+    .unwrap();
+    Api::<ServiceAccount>::namespaced(client.clone(), &ns).patch("default", &pp, &Patch::Apply(&account)).await.unwrap();
+    let spec = TeamSpec { groups: groups.iter().map(|g| g.to_string()).collect(), ..Default::default() };
+    Api::<Team>::all(client).create(&PostParams::default(), &Team::new(name, spec)).await.unwrap();
+}
+
+async fn team(name: &str) -> Option<Team> {
+    Api::<Team>::all(admin().await).get_opt(name).await.unwrap()
+}
+
+async fn wait_ready(name: &str) -> TeamStatus {
+    wait_for(&format!("team {name} Ready"), PATIENCE, || async {
+        let status = team(name).await?.status?;
+        (status.condition("Ready")?.status == "True").then_some(status)
+    })
+    .await
+}
+
+async fn secret(namespace: &str, name: &str) -> Option<Secret> {
+    Api::<Secret>::namespaced(admin().await, namespace).get_opt(name).await.unwrap()
+}
+
+/// The credentials a team's secret of that purpose holds now.
+async fn credentials(team: &str, purpose: Purpose) -> Option<desired::Credentials> {
+    let name = match purpose {
+        Purpose::Pull => "harbor-pullsecret",
+        Purpose::Push => "harbor-pushsecret",
+        Purpose::Builds => "harbor-pushsecret-builds",
+    };
+    desired::credentials_in(&secret(&format!("team-{team}"), name).await?, purpose, &env("BERTH_REGISTRY_HOST"))
+}
+
+/// `docker login` against the fake registry: does Harbor accept these credentials?
+async fn registry_accepts(creds: &desired::Credentials) -> bool {
+    let url = format!("{}/v2/", env("FAKE_HARBOR_URL"));
+    let response = reqwest::Client::new().get(url).basic_auth(&creds.username, Some(creds.token.expose_secret())).send().await.unwrap();
+    response.status().is_success()
+}
+
+async fn every_secret_works(team: &str) -> bool {
+    for purpose in Purpose::ALL {
+        match credentials(team, purpose).await {
+            Some(creds) if registry_accepts(&creds).await => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+async fn team_robots(team: &str) -> Vec<app::server::harbor::Robot> {
+    let robots = harbor().list_robots().await.unwrap();
+    robots.into_iter().filter(|r| desired::robot_purpose(&r.name, "robot$", team).is_some()).collect()
+}
+
+async fn fake(path: &str, body: serde_json::Value) {
+    let response = reqwest::Client::new().post(format!("{}{path}", env("FAKE_HARBOR_URL"))).json(&body).send().await.unwrap();
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+}
+
+struct FaultGuard;
+impl Drop for FaultGuard {
+    fn drop(&mut self) {
+        let url = format!("{}/__fake/faults", env("FAKE_HARBOR_URL"));
+        let _ = std::process::Command::new("curl").args(["-sf", "-X", "POST", "-H", "Content-Type: application/json", "-d", "{}", &url]).status();
+    }
+}
+
+async fn audit_events(team: &str, action: &str) -> Vec<Event> {
+    let events = Api::<Event>::namespaced(admin().await, "default").list(&ListParams::default().labels("berth.dev/audit=true")).await.unwrap();
+    let annotation = |e: &Event, key: &str| e.metadata.annotations.as_ref().and_then(|a| a.get(key)).cloned().unwrap_or_default();
+    events.items.into_iter().filter(|e| annotation(e, "berth.dev/team") == team && annotation(e, "berth.dev/action") == action).collect()
+}
+
+/// Berth's /metrics as (name with labels, value) pairs.
+async fn metrics(base: &str) -> Vec<(String, f64)> {
+    let text = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+    text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.rsplit_once(' ')).filter_map(|(k, v)| Some((k.to_owned(), v.parse().ok()?))).collect()
+}
+
+async fn metric_sum(base: &str, prefix: &str) -> f64 {
+    metrics(base).await.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, v)| v).sum()
+}
+
+/// Writes by Berth's ServiceAccount in the apiserver's audit log, Lease renewals aside (leader election
+/// renews every few seconds by design; it is not team state).
+fn kubernetes_writes_by_berth() -> usize {
+    let log = std::fs::read_to_string(env("BERTH_STACK_AUDIT_LOG")).unwrap();
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["stage"] == "ResponseComplete" && e["user"]["username"] == "system:serviceaccount:berth:berth")
+        .filter(|e| matches!(e["verb"].as_str(), Some("create" | "update" | "patch" | "delete")))
+        .filter(|e| e["objectRef"]["resource"] != "leases" && e["objectRef"]["resource"] != "events")
+        .count()
+}
+
+#[tokio::test]
+async fn onboarding_from_zero() {
+    create_team("it-onboard", &["it-onboard-devs"]).await;
+    let status = wait_ready("it-onboard").await;
+    for condition in ["Ready", "HarborProject", "Members", "Robots", "Secrets"] {
+        assert_eq!(status.condition(condition).map(|c| c.status.as_str()), Some("True"), "{condition}: {status:?}");
+    }
+    let harbor = harbor();
+    let project = harbor.find_project("team-it-onboard").await.unwrap().expect("the project was created");
+    assert_eq!(project.name, "team-it-onboard");
+    let members = harbor.list_members("team-it-onboard").await.unwrap();
+    let role_of = |group: &str| members.iter().find(|m| m.entity_name == group && m.entity_type == "g").map(|m| m.role_id);
+    assert_eq!(role_of("it-onboard-devs"), Some(2), "the team's group is a Developer: {members:?}");
+    assert_eq!(role_of("berth-admins"), Some(1), "the platform admins are Project Admins");
+
+    let mut robots = team_robots("it-onboard").await;
+    robots.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<_> = robots.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["robot$berth-it-onboard-builds", "robot$berth-it-onboard-pull", "robot$berth-it-onboard-push"]);
+    for robot in &robots {
+        assert_eq!(robot.level.as_deref(), Some("system"));
+        let purpose = desired::robot_purpose(&robot.name, "robot$", "it-onboard").unwrap();
+        assert!(desired::permissions_match(&robot.permissions, &desired::permissions("team-it-onboard", purpose)), "{robot:?}");
+    }
+    for (name, kind) in [("harbor-pullsecret", "kubernetes.io/dockerconfigjson"), ("harbor-pushsecret", "kubernetes.io/dockerconfigjson"), ("harbor-pushsecret-builds", "Opaque")] {
+        let s = secret("team-it-onboard", name).await.expect(name);
+        assert_eq!(s.type_.as_deref(), Some(kind));
+        assert_eq!(s.metadata.labels.as_ref().unwrap().get("app.kubernetes.io/managed-by").map(String::as_str), Some("berth"));
+        assert!(s.metadata.managed_fields.iter().flatten().any(|m| m.manager.as_deref() == Some("berth") && m.operation.as_deref() == Some("Apply")), "server-side apply by berth");
+    }
+    assert!(secret("team-it-onboard", "harbor-pullsecret-next").await.is_none(), "no pending secret is left");
+    assert!(every_secret_works("it-onboard").await, "Harbor accepts every secret's credentials");
+    let account = Api::<ServiceAccount>::namespaced(admin().await, "team-it-onboard").get("default").await.unwrap();
+    let pulls: Vec<_> = account.image_pull_secrets.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(pulls, ["someone-elses-secret", "harbor-pullsecret"], "the pull secret is added, nothing else changes");
+    let text = serde_json::to_string(&status).unwrap();
+    for purpose in Purpose::ALL {
+        let token = credentials("it-onboard", purpose).await.unwrap().token;
+        assert!(!text.contains(token.expose_secret()), "the status holds fingerprints, never tokens");
+    }
+}
+
+#[tokio::test]
+async fn steady_state_makes_no_writes() {
+    let berth = env("BERTH_PUBLIC_URL");
+    let berth = berth.trim_end_matches('/');
+    let teams = Api::<Team>::all(admin().await).list(&ListParams::default()).await.unwrap().items;
+    for t in &teams {
+        wait_ready(&t.team_name()).await;
+    }
+    // Let the last writes settle (a status written by an earlier test, a robot retiring).
+    let settling = Instant::now();
+    let mut quiet_since = Instant::now();
+    let mut last = metric_sum(berth, "berth_reconcile_writes_total").await;
+    loop {
+        assert!(settling.elapsed() < PATIENCE, "Berth kept writing for {PATIENCE:?}");
+        let now = metric_sum(berth, "berth_reconcile_writes_total").await;
+        if now == last && quiet_since.elapsed() > Duration::from_secs(6) {
+            break;
+        }
+        if now != last {
+            last = now;
+            quiet_since = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    reqwest::Client::new().delete(format!("{}/__fake/stats", env("FAKE_HARBOR_URL"))).send().await.unwrap();
+    let passes_before = metric_sum(berth, "berth_reconcile_passes_total").await;
+    let writes_before = metric_sum(berth, "berth_reconcile_writes_total").await;
+    let kube_before = kubernetes_writes_by_berth();
+    // Two resync periods: every team is reconciled at least twice.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let stats: serde_json::Value = reqwest::get(format!("{}/__fake/stats", env("FAKE_HARBOR_URL"))).await.unwrap().json().await.unwrap();
+    let passes = metric_sum(berth, "berth_reconcile_passes_total").await - passes_before;
+    let writes = metric_sum(berth, "berth_reconcile_writes_total").await - writes_before;
+    let kube_writes = kubernetes_writes_by_berth() - kube_before;
+    println!("steady state over {} teams: {passes} passes, Harbor {} requests / {} writes, Berth-counted writes {writes}, apiserver-audited writes {kube_writes}", teams.len(), stats["requests"], stats["writes"]);
+    assert!(passes >= 2.0 * teams.len() as f64, "every team was reconciled twice ({passes} passes)");
+    assert_eq!(stats["writes"], 0, "no write to Harbor: {stats}");
+    assert_eq!(writes, 0.0);
+    assert_eq!(kube_writes, 0, "no write to Kubernetes");
+    // Two probes per check of Harbor's view, at most one check per 10 s (plus one full read of 4 when the
+    // view was written to just before).
+    assert!(stats["requests"].as_u64().unwrap() <= 8, "Harbor reads stay a handful: {stats}");
+}
+
+#[tokio::test]
+async fn a_deleted_secret_is_restored() {
+    create_team("it-secret", &["it-secret-devs"]).await;
+    wait_ready("it-secret").await;
+    let before = credentials("it-secret", Purpose::Push).await.unwrap();
+    Api::<Secret>::namespaced(admin().await, "team-it-secret").delete("harbor-pushsecret", &DeleteParams::default()).await.unwrap();
+    let after = wait_for("the push secret back", PATIENCE, || async { credentials("it-secret", Purpose::Push).await }).await;
+    assert_eq!(after.username, before.username, "the same robot keeps serving");
+    assert!(registry_accepts(&after).await, "Harbor accepts the restored secret's new token");
+    assert!(!registry_accepts(&before).await, "the lost token no longer works");
+}
+
+#[tokio::test]
+async fn a_deleted_robot_is_recreated_with_the_secrets_token() {
+    create_team("it-robot", &["it-robot-devs"]).await;
+    wait_ready("it-robot").await;
+    let creds = credentials("it-robot", Purpose::Pull).await.unwrap();
+    let robot = team_robots("it-robot").await.into_iter().find(|r| r.name == creds.username).unwrap();
+    harbor().delete_robot(robot.id).await.unwrap();
+    assert!(!registry_accepts(&creds).await);
+    wait_for("the pull robot recreated", PATIENCE, || async { registry_accepts(&creds).await.then_some(()) }).await;
+    assert_eq!(credentials("it-robot", Purpose::Pull).await.unwrap().token.expose_secret(), creds.token.expose_secret(), "the secret did not change");
+}
+
+#[tokio::test]
+async fn a_token_refreshed_in_harbor_is_set_back() {
+    create_team("it-refresh", &["it-refresh-devs"]).await;
+    wait_ready("it-refresh").await;
+    let creds = credentials("it-refresh", Purpose::Builds).await.unwrap();
+    let robot = team_robots("it-refresh").await.into_iter().find(|r| r.name == creds.username).unwrap();
+    // What "refresh secret" in Harbor's UI does.
+    harbor().set_robot_secret(robot.id, &SecretString::from("Someb0dyElsesToken")).await.unwrap();
+    assert!(!registry_accepts(&creds).await);
+    wait_for("the secret's token set back", PATIENCE, || async { registry_accepts(&creds).await.then_some(()) }).await;
+}
+
+#[tokio::test]
+async fn drifted_permissions_are_corrected() {
+    create_team("it-perms", &["it-perms-devs"]).await;
+    wait_ready("it-perms").await;
+    let robot = team_robots("it-perms").await.into_iter().find(|r| r.name.ends_with("-push")).unwrap();
+    let pull_only = desired::permissions("team-it-perms", Purpose::Pull);
+    let update = RobotUpdate { id: robot.id, name: robot.name.clone(), description: "changed by hand".into(), level: "system".into(), duration: -1, disable: true, permissions: pull_only };
+    harbor().update_robot(&update).await.unwrap();
+    wait_for("push permissions back", PATIENCE, || async {
+        let r = team_robots("it-perms").await.into_iter().find(|r| r.id == robot.id)?;
+        (desired::permissions_match(&r.permissions, &desired::permissions("team-it-perms", Purpose::Push)) && !r.disable).then_some(())
+    })
+    .await;
+    assert!(registry_accepts(&credentials("it-perms", Purpose::Push).await.unwrap()).await);
+}
+
+#[tokio::test]
+async fn a_deleted_project_is_recreated_with_its_members() {
+    create_team("it-project", &["it-project-devs"]).await;
+    wait_ready("it-project").await;
+    harbor().delete_project("team-it-project").await.unwrap();
+    wait_for("the project back with its members", PATIENCE, || async {
+        harbor().find_project("team-it-project").await.unwrap()?;
+        let members = harbor().list_members("team-it-project").await.ok()?;
+        members.iter().any(|m| m.entity_name == "it-project-devs" && m.role_id == 2).then_some(())
+    })
+    .await;
+    wait_ready("it-project").await;
+}
+
+#[tokio::test]
+async fn rotation_has_no_moment_of_rejected_logins() {
+    create_team("it-rotate", &["it-rotate-devs"]).await;
+    wait_ready("it-rotate").await;
+    let old = credentials("it-rotate", Purpose::Push).await.unwrap();
+    let old_robot = team_robots("it-rotate").await.into_iter().find(|r| r.name == old.username).unwrap();
+    // A workload logging in continuously with whatever the secret holds at that moment.
+    let poller = tokio::spawn(async move {
+        let (mut ok, mut rejected, mut users) = (0u32, 0u32, std::collections::BTreeSet::new());
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(25) {
+            if let Some(creds) = credentials("it-rotate", Purpose::Push).await {
+                if registry_accepts(&creds).await {
+                    ok += 1;
+                } else {
+                    rejected += 1;
+                }
+                users.insert(creds.username);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        (ok, rejected, users)
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let api = Api::<Team>::all(admin().await);
+    let patch = serde_json::json!({ "metadata": { "annotations": { "berth.dev/rotate-push": "2026-11-23T00:00:00Z by it-tester" } } });
+    api.patch("it-rotate", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+    let new = wait_for("the push secret switched", PATIENCE, || async { credentials("it-rotate", Purpose::Push).await.filter(|c| c.username != old.username) }).await;
+    assert!(new.username.starts_with("robot$berth-it-rotate-push-r"), "{}", new.username);
+    // The old robot works through the grace period (5 s in the tests), then goes.
+    wait_for("the old robot deleted", PATIENCE, || async { (!team_robots("it-rotate").await.iter().any(|r| r.id == old_robot.id)).then_some(()) }).await;
+    let (ok, rejected, users) = poller.await.unwrap();
+    println!("rotation: {ok} logins accepted, {rejected} rejected, robots seen {users:?}");
+    assert_eq!(rejected, 0, "no login was rejected during the rotation");
+    assert!(users.contains(&old.username) && users.contains(&new.username));
+    assert!(!registry_accepts(&old).await, "the old token is gone with its robot");
+    let status = wait_ready("it-rotate").await;
+    assert!(status.retiring.is_empty(), "{status:?}");
+    assert_eq!(status.robot("push").unwrap().rotation_handled.as_deref(), Some("2026-11-23T00:00:00Z by it-tester"));
+    let events = audit_events("it-rotate", "rotation").await;
+    assert_eq!(events.len(), 1, "one rotation record");
+    assert_eq!(events[0].metadata.annotations.as_ref().unwrap().get("berth.dev/actor").map(String::as_str), Some("it-tester"));
+}
+
+#[tokio::test]
+async fn offboarding_removes_robots_and_secrets_and_keeps_the_project() {
+    create_team("it-offboard", &["it-offboard-devs"]).await;
+    wait_ready("it-offboard").await;
+    assert_eq!(team_robots("it-offboard").await.len(), 3);
+    Api::<Team>::all(admin().await).delete("it-offboard", &DeleteParams::default()).await.unwrap();
+    wait_for("the Team gone (finalizer done)", PATIENCE, || async { team("it-offboard").await.is_none().then_some(()) }).await;
+    assert!(team_robots("it-offboard").await.is_empty(), "robots deleted");
+    for name in ["harbor-pullsecret", "harbor-pushsecret", "harbor-pushsecret-builds"] {
+        assert!(secret("team-it-offboard", name).await.is_none(), "{name} deleted");
+    }
+    let account = Api::<ServiceAccount>::namespaced(admin().await, "team-it-offboard").get("default").await.unwrap();
+    let pulls: Vec<_> = account.image_pull_secrets.unwrap_or_default().into_iter().map(|r| r.name).collect();
+    assert_eq!(pulls, ["someone-elses-secret"]);
+    assert!(harbor().find_project("team-it-offboard").await.unwrap().is_some(), "the project is kept by default");
+    assert_eq!(audit_events("it-offboard", "offboard").await.len(), 1);
+}
+
+#[tokio::test]
+async fn harbor_failing_mid_pass_leaves_nothing_half_written() {
+    let guard = FaultGuard;
+    // Projects and members work; creating robots fails, as a Harbor with a broken database might.
+    fake("/__fake/faults", serde_json::json!({ "status": 500, "method": "POST", "path": "/robots" })).await;
+    create_team("it-fault", &["it-fault-devs"]).await;
+    let status = wait_for("the failure reported", PATIENCE, || async {
+        let status = team("it-fault").await?.status?;
+        (status.condition("Ready")?.status == "False").then_some(status)
+    })
+    .await;
+    let robots = status.condition("Robots").unwrap();
+    assert_eq!((robots.status.as_str(), robots.reason.as_str()), ("False", "HarborRefused"), "{status:?}");
+    assert!(robots.message.contains("creating a robot account"), "{}", robots.message);
+    assert_eq!(status.condition("HarborProject").unwrap().status, "True");
+    for name in ["harbor-pullsecret", "harbor-pushsecret", "harbor-pushsecret-builds"] {
+        assert!(secret("team-it-fault", name).await.is_none(), "no secret naming a robot that does not exist: {name}");
+    }
+    assert!(team_robots("it-fault").await.is_empty());
+    drop(guard);
+    wait_ready("it-fault").await;
+    assert!(every_secret_works("it-fault").await);
+    assert_eq!(team_robots("it-fault").await.len(), 3, "exactly one robot per secret");
+    assert!(secret("team-it-fault", "harbor-pullsecret-next").await.is_none());
+}
+
+/// A second Berth process, on its own port, reconciling no Team (a selector nothing matches) but taking
+/// part in the election for the Lease `lease`.
+fn spawn_berth(port: u16, instance: &str, lease: &str) -> std::process::Child {
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/berth");
+    std::process::Command::new(binary)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("BERTH_INSTANCE", instance)
+        .env("BERTH_LEASE_NAME", lease)
+        .env("BERTH_TEAM_SELECTOR", "berth.dev/none=true")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_of_two_berths_reconciles_and_the_lease_moves_when_it_dies() {
+    let lease = format!("it-lease-{}", std::process::id());
+    let mut first = spawn_berth(3101, "it-first", &lease);
+    let mut second = spawn_berth(3102, "it-second", &lease);
+    let leader = |port: u16| async move { metrics(&format!("http://127.0.0.1:{port}")).await.iter().find(|(k, _)| k == "berth_reconciler_leader").map(|(_, v)| *v) };
+    let leaders = wait_for("one leader", PATIENCE, || async {
+        let (a, b) = (reqwest::get("http://127.0.0.1:3101/healthz").await.ok()?, reqwest::get("http://127.0.0.1:3102/healthz").await.ok()?);
+        if !(a.status().is_success() && b.status().is_success()) {
+            return None;
+        }
+        let (a, b) = (leader(3101).await?, leader(3102).await?);
+        (a + b == 1.0).then_some((a, b))
+    })
+    .await;
+    // Still exactly one a few renewals later.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(leader(3101).await.unwrap() + leader(3102).await.unwrap(), 1.0);
+    let (dead, survivor_port, survivor) = if leaders.0 == 1.0 { (&mut first, 3102, &mut second) } else { (&mut second, 3101, &mut first) };
+    // SIGKILL: no chance to hand the Lease back; the survivor must wait for it to expire.
+    dead.kill().unwrap();
+    dead.wait().unwrap();
+    let killed = Instant::now();
+    wait_for("the survivor leading", PATIENCE, || async { (leader(survivor_port).await? == 1.0).then_some(()) }).await;
+    let handover = killed.elapsed();
+    println!("Lease hand-over after SIGKILL of the holder: {:.1} s", handover.as_secs_f64());
+    assert!(handover < Duration::from_secs(30), "{handover:?}");
+    survivor.kill().unwrap();
+    survivor.wait().unwrap();
+}
