@@ -18,6 +18,43 @@ pub struct TeamSummary {
     pub push_secret_download: bool,
     /// Whether the signed-in user belongs to the team (platform admins see teams they are not in).
     pub is_member: bool,
+    /// What the reconciler last reported; `None` before its first pass.
+    pub state: Option<TeamState>,
+}
+
+/// The reconciler's report on a team (its `status`), as the pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamState {
+    /// `True`, `False` or `Unknown`.
+    pub ready: String,
+    pub reason: String,
+    pub message: String,
+    /// The Team changed after the last pass: the report is about the previous version.
+    pub stale: bool,
+    pub conditions: Vec<ConditionView>,
+    pub credentials: Vec<CredentialView>,
+    pub next_expiry: Option<String>,
+    /// Rotated-out robots still working through their grace period.
+    pub retiring: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConditionView {
+    pub kind: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+    pub since: String,
+}
+
+/// Which robot a secret holds, since when, until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialView {
+    pub purpose: String,
+    pub secret: String,
+    pub robot: String,
+    pub since: String,
+    pub expires: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +101,8 @@ pub struct TeamDetail {
     pub secrets: Result<Vec<SecretView>, AppError>,
     pub can_download: bool,
     pub download_url: String,
+    /// Platform admins and the team's admins may switch the download and rotate credentials.
+    pub can_manage: bool,
 }
 
 /// Where the push secret of a team is downloaded as a Docker `config.json`.

@@ -5,7 +5,7 @@
 //! login and request counters, the apiserver's audit log and Berth's /metrics.
 use app::server::cluster::team::{Team, TeamSpec, TeamStatus};
 use app::server::config::HarborConfig;
-use app::server::harbor::{HarborClient, RobotUpdate};
+use app::server::harbor::{HarborClient, RobotCreate, RobotUpdate};
 use app::server::reconcile::desired::{self, Purpose};
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret, ServiceAccount};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -284,7 +284,8 @@ async fn drifted_permissions_are_corrected() {
     wait_ready("it-perms").await;
     let robot = team_robots("it-perms").await.into_iter().find(|r| r.name.ends_with("-push")).unwrap();
     let pull_only = desired::permissions("team-it-perms", Purpose::Pull);
-    let update = RobotUpdate { id: robot.id, name: robot.name.clone(), description: "changed by hand".into(), level: "system".into(), duration: -1, disable: true, permissions: pull_only };
+    let robot_now = RobotCreate { name: robot.name.clone(), description: "changed by hand".into(), level: "system".into(), duration: -1, disable: true, permissions: pull_only };
+    let update = RobotUpdate { id: robot.id, robot: robot_now };
     harbor().update_robot(&update).await.unwrap();
     wait_for("push permissions back", PATIENCE, || async {
         let r = team_robots("it-perms").await.into_iter().find(|r| r.id == robot.id)?;

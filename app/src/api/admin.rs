@@ -6,9 +6,9 @@ use leptos::prelude::*;
 #[server(endpoint = "admin_teams")]
 pub async fn admin_teams() -> Result<Vec<TeamSummary>, AppError> {
     use crate::server::state::{app_state, fail, signed_in_user};
-    use crate::server::teams::{can_toggle_download, summary};
+    use crate::server::teams::{is_platform_admin, summary};
     let user = signed_in_user().await?;
-    if !can_toggle_download(&user) {
+    if !is_platform_admin(&user) {
         return Err(fail(AppError::Forbidden("Only platform admins can manage teams.".into())));
     }
     let state = app_state()?;
@@ -16,12 +16,13 @@ pub async fn admin_teams() -> Result<Vec<TeamSummary>, AppError> {
     Ok(teams.iter().map(|t| summary(&user, t, state.config.oidc.group_match)).collect())
 }
 
-/// Switches a team's push-secret download on or off (patches the Team resource). Platform admins only.
+/// Switches a team's push-secret download on or off (patches the Team resource). Platform admins and
+/// the team's admins.
 #[server(endpoint = "set_push_secret_download")]
 pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<bool, AppError> {
     use crate::server::audit::{AuditRecord, AuditResult};
     use crate::server::state::{app_state, fail, signed_in_user};
-    use crate::server::teams::can_toggle_download;
+    use crate::server::teams::can_manage;
     let user = signed_in_user().await?;
     let state = app_state()?;
     let record = |result| AuditRecord {
@@ -35,9 +36,9 @@ pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<boo
     let Some(current) = current else {
         return Err(fail(AppError::NotFound(format!("There is no team named {team}."))));
     };
-    if !can_toggle_download(&user) {
+    if !can_manage(&user, &current, &state.config.team_admin_group_of(&team), state.config.oidc.group_match) {
         state.audit.record(&current, record(AuditResult::Denied)).await;
-        return Err(fail(AppError::Forbidden("Only platform admins can change whether a team may download its push secret.".into())));
+        return Err(fail(AppError::Forbidden("Only platform admins and the team's admins can change whether a team may download its push secret.".into())));
     }
     match state.cluster.set_push_secret_download(&team, enabled).await {
         Ok(updated) => {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
     use crate::server::state::{app_state, fail, signed_in_user};
-    use crate::server::teams::{can_view, download_decision, summary, DownloadDecision};
+    use crate::server::teams::{can_manage, can_view, download_decision, summary, DownloadDecision};
 
     let user = signed_in_user().await?;
     let state = app_state()?;
@@ -75,6 +75,7 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
     let (project, robots, secrets) = tokio::join!(project, robots, secrets);
     Ok(TeamDetail {
         can_download: download_decision(&user, &team, mode) == DownloadDecision::Allowed,
+        can_manage: can_manage(&user, &team, &state.config.team_admin_group_of(&team.team_name()), mode),
         download_url: docker_config_download_path(&team.team_name()),
         registry_host: state.config.harbor.registry_host.clone(),
         team: summary(&user, &team, mode),

@@ -1,4 +1,5 @@
 use crate::api::admin::{admin_teams, SetPushSecretDownload};
+use crate::api::manage::{CreateTeam, DeleteTeam};
 use crate::components::{ErrorNote, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -6,12 +7,34 @@ use leptos_meta::Title;
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let toggle = ServerAction::<SetPushSecretDownload>::new();
-    // Reload the list after every toggle.
-    let teams = Resource::new(move || toggle.version().get(), |_| admin_teams());
+    let create = ServerAction::<CreateTeam>::new();
+    let delete = ServerAction::<DeleteTeam>::new();
+    // Reload the list after every action.
+    let teams = Resource::new(move || (toggle.version().get(), create.version().get(), delete.version().get()), |_| admin_teams());
+    let input = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm focus:outline-none focus:ring-2 focus:ring-sky-500 dark:border-slate-700 dark:bg-slate-950";
+    let button = "rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
+    let outcome = move |result: Option<Result<String, crate::error::AppError>>, id: &'static str| {
+        result.map(|r| match r {
+            Ok(message) => view! { <p class="mt-4 text-sm" role="status" id=id>{message}</p> }.into_any(),
+            Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
+        })
+    };
     view! {
         <Title text="Admin"/>
-        <h1 class="text-2xl font-semibold">"Teams and download settings"</h1>
+        <h1 class="text-2xl font-semibold">"Teams"</h1>
         {move || toggle.value().get().and_then(|r| r.err()).map(|error| view! { <div class="mt-4"><ErrorNote error/></div> })}
+        {move || outcome(create.value().get(), "create-result")}
+        {move || outcome(delete.value().get(), "delete-result")}
+        <section class="mt-6 rounded-lg border border-slate-200 p-4 dark:border-slate-800" aria-labelledby="create-heading">
+            <h2 id="create-heading" class="text-lg font-semibold">"Onboard a team"</h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Its namespace " <code>"team-<name>"</code> " must exist; Berth creates the Harbor project, robots and secrets."</p>
+            <ActionForm action=create attr:id="create-team" attr:class="mt-3 flex flex-wrap items-end gap-3">
+                <label class="text-sm">"Name" <br/><input class=input name="name" required pattern="[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?" placeholder="payments"/></label>
+                <label class="text-sm">"OIDC groups (comma-separated; default team-<name>)" <br/><input class=input name="groups" placeholder="team-payments"/></label>
+                <label class="text-sm"><input type="checkbox" name="push_secret_download"/> " Members may download the push secret"</label>
+                <button type="submit" class=button disabled=move || create.pending().get()>{move || if create.pending().get() { "Creating..." } else { "Create team" }}</button>
+            </ActionForm>
+        </section>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match teams.await {
@@ -23,18 +46,31 @@ pub fn AdminPage() -> impl IntoView {
                                     <th scope="col" class="py-2 pr-4">"Team"</th>
                                     <th scope="col" class="py-2 pr-4">"Namespace"</th>
                                     <th scope="col" class="py-2 pr-4">"Harbor project"</th>
+                                    <th scope="col" class="py-2 pr-4">"State"</th>
                                     <th scope="col" class="py-2 pr-4">"Push secret download"</th>
-                                    <th scope="col" class="py-2"><span class="sr-only">"Action"</span></th>
+                                    <th scope="col" class="py-2 pr-4"><span class="sr-only">"Download action"</span></th>
+                                    <th scope="col" class="py-2"><span class="sr-only">"Delete"</span></th>
                                 </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|team| {
                                         let enable = !team.push_secret_download;
                                         let name = team.name.clone();
+                                        let delete_name = team.name.clone();
+                                        let confirm_id = format!("confirm-{}", team.name);
+                                        let confirm_label = format!("Type {} to confirm deleting it", team.name);
+                                        let confirm_placeholder = team.name.clone();
                                         view! {
                                             <tr class="border-b border-slate-100 dark:border-slate-800" data-team=team.name.clone()>
                                                 <td class="py-2 pr-4"><a class="text-sky-700 underline dark:text-sky-400" href=format!("/teams/{}", team.name)>{team.name.clone()}</a></td>
                                                 <td class="py-2 pr-4 font-mono">{team.namespace.clone()}</td>
                                                 <td class="py-2 pr-4 font-mono">{team.harbor_project.clone()}</td>
+                                                <td class="py-2 pr-4 team-state" data-ready=team.state.as_ref().map(|s| s.ready.clone()).unwrap_or_default()>
+                                                    {match &team.state {
+                                                        None => "not set up yet".to_owned(),
+                                                        Some(s) if s.ready == "True" => "ready".to_owned(),
+                                                        Some(s) => format!("{}: {}", s.reason, s.message),
+                                                    }}
+                                                </td>
                                                 <td class="py-2 pr-4 download-state">{if team.push_secret_download { "enabled" } else { "disabled" }}</td>
                                                 <td class="py-2">
                                                     <ActionForm action=toggle>
@@ -44,6 +80,15 @@ pub fn AdminPage() -> impl IntoView {
                                                             disabled=move || toggle.pending().get()>
                                                             {if enable { "Enable download" } else { "Disable download" }}
                                                         </button>
+                                                    </ActionForm>
+                                                </td>
+                                                <td class="py-2">
+                                                    // A destructive action: the team's name must be typed to confirm (works without JavaScript).
+                                                    <ActionForm action=delete attr:class="delete-team flex gap-2">
+                                                        <input type="hidden" name="team" value=delete_name/>
+                                                        <label class="sr-only" for=confirm_id.clone()>{confirm_label}</label>
+                                                        <input id=confirm_id class=format!("{input} w-28") name="confirm" required placeholder=confirm_placeholder autocomplete="off"/>
+                                                        <button type="submit" class=format!("{button} text-red-700 dark:text-red-400") disabled=move || delete.pending().get()>"Delete"</button>
                                                     </ActionForm>
                                                 </td>
                                             </tr>

@@ -1,7 +1,9 @@
+use crate::api::admin::SetPushSecretDownload;
+use crate::api::manage::RotateCredentials;
 use crate::api::team_detail::load_team;
 use crate::components::{human_bytes, short_time, Card, ErrorNote, Loading};
 use crate::error::AppError;
-use crate::model::{ProjectView, RobotView, SecretView, TeamDetail};
+use crate::model::{ProjectView, RobotView, SecretView, TeamDetail, TeamState};
 use crate::pages::not_found::NotFoundBody;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,12 +13,15 @@ use leptos_router::hooks::use_params_map;
 pub fn TeamPage() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.read().get("name").unwrap_or_default();
-    let detail = Resource::new(name, load_team);
+    let toggle = ServerAction::<SetPushSecretDownload>::new();
+    let rotate = ServerAction::<RotateCredentials>::new();
+    // Reload after every action, so the page shows the new setting and the reconciler's report.
+    let detail = Resource::new(move || (name(), toggle.version().get(), rotate.version().get()), |(name, _, _)| load_team(name));
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <TeamView detail/> }.into_any(),
+                    Ok(detail) => view! { <TeamView detail toggle rotate/> }.into_any(),
                     Err(AppError::NotFound(message)) => view! { <NotFoundBody message/> }.into_any(),
                     Err(error) => view! { <Title text="Team"/><ErrorNote error/> }.into_any(),
                 }
@@ -26,8 +31,9 @@ pub fn TeamPage() -> impl IntoView {
 }
 
 #[component]
-fn TeamView(detail: TeamDetail) -> impl IntoView {
+fn TeamView(detail: TeamDetail, toggle: ServerAction<SetPushSecretDownload>, rotate: ServerAction<RotateCredentials>) -> impl IntoView {
     let team = detail.team.clone();
+    let manage = detail.can_manage.then(|| view! { <ManageCard team=team.name.clone() download=team.push_secret_download toggle rotate/> });
     view! {
         <Title text=format!("Team {}", team.name)/>
         <h1 class="text-2xl font-semibold">"Team " <span id="team-name">{team.name.clone()}</span></h1>
@@ -35,6 +41,10 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
             "Namespace " <code>{team.namespace.clone()}</code> " · groups " {team.groups.join(", ")}
         </p>
         <div class="mt-6 grid gap-6">
+            <Card title="State" id="status">
+                <StateFacts state=team.state.clone()/>
+            </Card>
+            {manage}
             <Card title="Push secret" id="download">
                 {if detail.can_download {
                     view! {
@@ -47,7 +57,7 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
                 } else {
                     view! {
                         <p id="download-disabled" class="text-sm text-slate-600 dark:text-slate-400">
-                            "Downloading the push secret is disabled for this team. A platform admin can enable it."
+                            "Downloading the push secret is disabled for this team. A platform admin or a team admin can enable it."
                         </p>
                     }.into_any()
                 }}
@@ -73,6 +83,94 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
                 }}
             </Card>
         </div>
+    }
+}
+
+/// The reconciler's report: ready or not and why, each part, which robot each secret holds.
+#[component]
+fn StateFacts(state: Option<TeamState>) -> impl IntoView {
+    let Some(state) = state else {
+        return view! { <p id="state-pending" class="text-sm">"Berth has not set this team up yet; it does within seconds of the team's creation."</p> }.into_any();
+    };
+    let ok = state.ready == "True";
+    let badge = if ok {
+        "rounded bg-emerald-100 px-2 py-0.5 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100"
+    } else {
+        "rounded bg-amber-100 px-2 py-0.5 text-amber-900 dark:bg-amber-900 dark:text-amber-100"
+    };
+    view! {
+        <p class="text-sm" id="state-ready" data-ready=state.ready.clone() data-reason=state.reason.clone()>
+            <span class=badge>{if ok { "Ready" } else { "Needs attention" }}</span>
+            " " {state.message.clone()}
+            {state.stale.then(|| view! { <span class="ml-1 text-slate-600 dark:text-slate-400">"(the latest change is being applied)"</span> })}
+        </p>
+        <div class="mt-3 overflow-x-auto">
+            <table class="w-full text-left text-sm">
+                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
+                    <th scope="col" class="py-2 pr-4">"Part"</th>
+                    <th scope="col" class="py-2 pr-4">"State"</th>
+                    <th scope="col" class="py-2">"Details"</th>
+                </tr></thead>
+                <tbody>
+                    {state.conditions.into_iter().map(|c| view! {
+                        <tr class="condition border-b border-slate-100 dark:border-slate-800" data-condition=c.kind.clone() data-status=c.status.clone()>
+                            <td class="py-2 pr-4">{c.kind.clone()}</td>
+                            <td class="py-2 pr-4">{match c.status.as_str() { "True" => "in shape", "False" => "failing", _ => "not checked" }}</td>
+                            <td class="py-2">{c.message.clone()} <span class="text-slate-600 dark:text-slate-400">" (" {c.reason.clone()} ", since " {short_time(&c.since)} ")"</span></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <ul class="mt-3 text-sm" id="credentials">
+            {state.credentials.into_iter().map(|c| view! {
+                <li class="credential" data-purpose=c.purpose.clone()>
+                    <code>{c.secret.clone()}</code> " holds " <code>{c.robot.clone()}</code> " since " {short_time(&c.since)}
+                    {match c.expires.as_deref() { Some(t) => format!(", expires {}", short_time(t)), None => ", never expires".to_owned() }}
+                </li>
+            }).collect_view()}
+        </ul>
+        {(!state.retiring.is_empty()).then(|| view! {
+            <p class="mt-2 text-sm" id="retiring">"Rotated out, working until their grace period ends: " {state.retiring.join(", ")}</p>
+        })}
+    }
+    .into_any()
+}
+
+/// For platform admins and the team's admins: the download switch and credential rotation.
+#[component]
+fn ManageCard(team: String, download: bool, toggle: ServerAction<SetPushSecretDownload>, rotate: ServerAction<RotateCredentials>) -> impl IntoView {
+    let button = "rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
+    let rotate_team = team.clone();
+    view! {
+        <Card title="Manage" id="manage">
+            {move || rotate.value().get().map(|result| match result {
+                Ok(message) => view! { <p class="mb-3 text-sm" role="status" id="rotate-result">{message}</p> }.into_any(),
+                Err(error) => view! { <div class="mb-3"><ErrorNote error/></div> }.into_any(),
+            })}
+            {move || toggle.value().get().and_then(|r| r.err()).map(|error| view! { <div class="mb-3"><ErrorNote error/></div> })}
+            <ActionForm action=toggle>
+                <input type="hidden" name="team" value=team.clone()/>
+                <input type="hidden" name="enabled" value=(!download).to_string()/>
+                <button type="submit" id="team-toggle-download" class=button disabled=move || toggle.pending().get()>
+                    {if download { "Disable push-secret download" } else { "Enable push-secret download" }}
+                </button>
+            </ActionForm>
+            <p class="mt-4 text-sm">"Rotate credentials: a new robot and token; the secret switches to it; the old robot keeps working for the grace period, then is deleted."</p>
+            <div class="mt-2 flex flex-wrap gap-2">
+                {["pull", "push", "builds"].into_iter().map(|purpose| {
+                    let team = rotate_team.clone();
+                    view! {
+                    <ActionForm action=rotate>
+                        <input type="hidden" name="team" value=team/>
+                        <input type="hidden" name="purpose" value=purpose/>
+                        <button type="submit" class=format!("rotate {button}") data-purpose=purpose disabled=move || rotate.pending().get()>
+                            {move || if rotate.pending().get() { "Requesting...".to_owned() } else { format!("Rotate {purpose}") }}
+                        </button>
+                    </ActionForm>
+                }}).collect_view()}
+            </div>
+        </Card>
     }
 }
 

@@ -73,16 +73,13 @@ pub struct Robot {
     pub update_time: Option<String>,
 }
 
-/// What `PUT /robots/{id}` takes: the whole robot (Harbor replaces it), without a secret.
+/// What `PUT /robots/{id}` takes: the whole robot (Harbor replaces it), without a secret. `robot.name`
+/// is the robot's current name (Harbor does not rename).
 #[derive(Debug, Clone, Serialize)]
 pub struct RobotUpdate {
     pub id: i64,
-    pub name: String,
-    pub description: String,
-    pub level: String,
-    pub duration: i64,
-    pub disable: bool,
-    pub permissions: Vec<RobotPermission>,
+    #[serde(flatten)]
+    pub robot: RobotCreate,
 }
 
 /// The size of a list and its most recently updated entry: enough to tell whether anything in it changed.

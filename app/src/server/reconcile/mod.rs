@@ -127,6 +127,9 @@ pub struct Context {
     pub shared: Arc<Reconciler>,
     pub secrets: Store<Secret>,
     pub accounts: Store<ServiceAccount>,
+    /// Turns true once both caches hold their first full list. One task waits on the stores and tells
+    /// everyone here: `Store::wait_until_ready` wakes only one of several concurrent waiters.
+    caches_ready: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Context {
@@ -141,10 +144,10 @@ impl Context {
 
 pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     use kube::runtime::finalizer::{finalizer, Error as FinalizerError, Event};
-    ctx.secrets.wait_until_ready().await.map_err(|_| ReconcileError::CacheGone)?;
-    ctx.accounts.wait_until_ready().await.map_err(|_| ReconcileError::CacheGone)?;
+    ctx.caches_ready.clone().wait_for(|ready| *ready).await.map_err(|_| ReconcileError::CacheGone)?;
     let started = Instant::now();
     let api: Api<Team> = Api::all(ctx.shared.cluster.client());
+    let adds_finalizer = !team.finalizers().iter().any(|f| f == FINALIZER) && team.metadata.deletion_timestamp.is_none();
     let result = finalizer(&api, FINALIZER, team, |event| async {
         match event {
             Event::Apply(team) => team::apply(team, ctx.clone()).await,
@@ -159,7 +162,8 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
         FinalizerError::UnnamedObject | FinalizerError::InvalidFinalizer => ReconcileError::Invalid("the Team has no name".into()),
     });
     ctx.shared.metrics.pass(started.elapsed(), result.as_ref().err().map(ReconcileError::reason));
-    result
+    // After adding the finalizer, come back on our own rather than only on the watch event it causes.
+    result.map(|action| if adds_finalizer { Action::requeue(Duration::from_secs(1)) } else { action })
 }
 
 /// Retry soon after a failure; the status already says what failed.
@@ -180,24 +184,32 @@ pub fn error_policy(team: Arc<Team>, error: &ReconcileError, ctx: Arc<Context>) 
 pub async fn run_controller(shared: Arc<Reconciler>, stop: impl Future<Output = ()> + Send + Sync + 'static) {
     let client = shared.watch_client.clone();
     let selector = shared.config.reconcile.team_selector.clone();
-    let mut team_watch = watcher::Config::default().any_semantic();
+    // Consistent lists (not `any_semantic`): a just-created CRD's watch cache can lag behind etcd.
+    let mut team_watch = watcher::Config::default();
     if !selector.is_empty() {
         team_watch = team_watch.labels(&selector);
     }
     let managed = format!("{}={}", desired::MANAGED_BY_LABEL, desired::MANAGED_BY);
     let (secrets, secret_writer) = reflector::store::<Secret>();
-    let secret_events = watcher(Api::<Secret>::all(client.clone()), watcher::Config::default().labels(&managed).any_semantic())
+    let secret_events = watcher(Api::<Secret>::all(client.clone()), watcher::Config::default().labels(&managed))
         .default_backoff()
         .reflect(secret_writer)
         .touched_objects();
     let (accounts, account_writer) = reflector::store::<ServiceAccount>();
-    let account_events = watcher(Api::<ServiceAccount>::all(client.clone()), watcher::Config::default().fields("metadata.name=default").any_semantic())
+    let account_events = watcher(Api::<ServiceAccount>::all(client.clone()), watcher::Config::default().fields("metadata.name=default"))
         .default_backoff()
         .reflect(account_writer)
         .touched_objects();
     let controller = Controller::new(Api::<Team>::all(client), team_watch);
     let teams = controller.store();
-    let ctx = Arc::new(Context { shared: shared.clone(), secrets, accounts });
+    let (ready_tx, caches_ready) = tokio::sync::watch::channel(false);
+    let waiting = (secrets.clone(), accounts.clone());
+    tokio::spawn(async move {
+        if waiting.0.wait_until_ready().await.is_ok() && waiting.1.wait_until_ready().await.is_ok() {
+            let _ = ready_tx.send(true);
+        }
+    });
+    let ctx = Arc::new(Context { shared: shared.clone(), secrets, accounts, caches_ready });
     controller
         .watches_stream(secret_events, |secret: Secret| secret.labels().get(desired::TEAM_LABEL).map(|team| ObjectRef::new(team)))
         .watches_stream(account_events, move |account: ServiceAccount| {

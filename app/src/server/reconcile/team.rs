@@ -439,12 +439,14 @@ async fn put_robot(r: &Reconciler, team: &Team, purpose: Purpose, creds: &Creden
             if drifted {
                 let update = RobotUpdate {
                     id: robot.id,
-                    name: robot.name.clone(),
-                    description: robot.description.clone().unwrap_or_default(),
-                    level: "system".into(),
-                    duration: robot.duration.unwrap_or(-1),
-                    disable: false,
-                    permissions,
+                    robot: RobotCreate {
+                        name: robot.name.clone(),
+                        description: robot.description.clone().unwrap_or_default(),
+                        level: "system".into(),
+                        duration: robot.duration.unwrap_or(-1),
+                        disable: false,
+                        permissions,
+                    },
                 };
                 r.harbor.update_robot(&update).await?;
                 r.metrics.write("harbor_robot_update");

@@ -1,5 +1,5 @@
 //! Who may see and do what with a team. Every server function and route asks these rules.
-use crate::model::TeamSummary;
+use crate::model::{ConditionView, CredentialView, TeamState, TeamSummary};
 use crate::server::auth::groups::any_matches;
 use crate::server::auth::session::SessionUser;
 use crate::server::cluster::team::Team;
@@ -33,9 +33,53 @@ pub fn download_decision(user: &SessionUser, team: &Team, mode: GroupMatch) -> D
     }
 }
 
-/// Only platform admins switch a team's download setting.
-pub fn can_toggle_download(user: &SessionUser) -> bool {
+/// Only platform admins see every team and create or delete teams.
+pub fn is_platform_admin(user: &SessionUser) -> bool {
     user.is_platform_admin
+}
+
+/// A member of the team's admin group (`BERTH_TEAM_ADMIN_GROUP`, default `team-<name>-admin`).
+pub fn is_team_admin(user: &SessionUser, team: &Team, admin_group: &str, mode: GroupMatch) -> bool {
+    any_matches(&user.groups, &[admin_group.to_owned()], mode) && !team.team_name().is_empty()
+}
+
+/// Platform admins and the team's admins switch its download setting and rotate its credentials.
+pub fn can_manage(user: &SessionUser, team: &Team, admin_group: &str, mode: GroupMatch) -> bool {
+    user.is_platform_admin || is_team_admin(user, team, admin_group, mode)
+}
+
+/// Team names become namespace, project and robot names: a DNS label, short enough for all three.
+pub fn valid_team_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 40
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// The reconciler's status as the pages show it.
+pub fn state(team: &Team) -> Option<TeamState> {
+    let status = team.status.as_ref()?;
+    let ready = status.condition("Ready");
+    Some(TeamState {
+        ready: ready.map_or("Unknown".into(), |c| c.status.clone()),
+        reason: ready.map(|c| c.reason.clone()).unwrap_or_default(),
+        message: ready.map(|c| c.message.clone()).unwrap_or_default(),
+        stale: status.observed_generation < team.metadata.generation,
+        conditions: status
+            .conditions
+            .iter()
+            .filter(|c| c.type_ != "Ready")
+            .map(|c| ConditionView { kind: c.type_.clone(), status: c.status.clone(), reason: c.reason.clone(), message: c.message.clone(), since: c.last_transition_time.clone() })
+            .collect(),
+        credentials: status
+            .robots
+            .iter()
+            .map(|r| CredentialView { purpose: r.purpose.clone(), secret: r.secret.clone(), robot: r.name.clone(), since: r.since.clone(), expires: r.expires_at.clone() })
+            .collect(),
+        next_expiry: status.next_expiry.clone(),
+        retiring: status.retiring.iter().map(|r| r.name.clone()).collect(),
+    })
 }
 
 pub fn summary(user: &SessionUser, team: &Team, mode: GroupMatch) -> TeamSummary {
@@ -46,6 +90,7 @@ pub fn summary(user: &SessionUser, team: &Team, mode: GroupMatch) -> TeamSummary
         groups: team.groups(),
         push_secret_download: team.spec.push_secret_download,
         is_member: is_member(user, team, mode),
+        state: state(team),
     }
 }
 
@@ -71,21 +116,35 @@ mod tests {
     fn the_rules_as_a_table() {
         use DownloadDecision::*;
         let mode = GroupMatch::LastSegment;
-        // (who, download enabled, can view, download decision, can toggle)
+        // (who, download enabled, can view, download decision, can manage (toggle, rotate))
         let cases = [
             (user(&["team-alpha"], false), true, true, Allowed, false),
             (user(&["team-alpha"], false), false, true, Disabled, false),
             (user(&["/teams/team-alpha"], false), true, true, Allowed, false),
+            (user(&["team-alpha", "team-alpha-admin"], false), false, true, Disabled, true),
+            (user(&["/teams/team-alpha", "/teams/team-alpha-admin"], false), true, true, Allowed, true),
+            (user(&["team-beta", "team-beta-admin"], false), true, false, NotMember, false),
             (user(&["team-beta"], false), true, false, NotMember, false),
             (user(&[], false), false, false, NotMember, false),
             (user(&["berth-admins"], true), true, true, Allowed, true),
             (user(&["berth-admins"], true), false, true, Disabled, true),
         ];
-        for (u, enabled, view, decision, toggle) in cases {
+        for (u, enabled, view, decision, manage) in cases {
             let t = team(enabled);
             assert_eq!(can_view(&u, &t, mode), view, "{u:?}");
             assert_eq!(download_decision(&u, &t, mode), decision, "{u:?} enabled={enabled}");
-            assert_eq!(can_toggle_download(&u), toggle, "{u:?}");
+            assert_eq!(can_manage(&u, &t, "team-alpha-admin", mode), manage, "{u:?}");
+            assert_eq!(is_platform_admin(&u), u.is_platform_admin);
+        }
+    }
+
+    #[test]
+    fn team_names_fit_every_place_they_go() {
+        for good in ["alpha", "a", "team-42", "x-y-z"] {
+            assert!(valid_team_name(good), "{good}");
+        }
+        for bad in ["", "Alpha", "-a", "a-", "a_b", "a.b", "a b", &"x".repeat(41), "ä"] {
+            assert!(!valid_team_name(bad), "{bad}");
         }
     }
 
