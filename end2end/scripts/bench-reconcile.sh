@@ -61,9 +61,11 @@ kube_writes() {
     and (.verb == "create" or .verb == "update" or .verb == "patch" or .verb == "delete")
     and .objectRef.resource != "leases" and .objectRef.resource != "events")' "$BERTH_STACK_AUDIT_LOG" | wc -l
 }
-# Wait until the onboarding's last writes (statuses, pending secrets) are done.
+# Wait until the onboarding's last writes (statuses, pending secrets) are done, then one more resync
+# period: the first look at Harbor after Berth's own writes is a full read, part of onboarding.
 last=-1
 while [[ "$(metric berth_reconcile_writes_total)" != "$last" ]]; do last=$(metric berth_reconcile_writes_total); sleep 5; done
+sleep "$RESYNC"
 
 curl -sf -X DELETE "$FAKE_HARBOR_URL/__fake/stats"
 passes0=$(metric berth_reconcile_passes_total); writes0=$(metric berth_reconcile_writes_total); kube0=$(kube_writes)
