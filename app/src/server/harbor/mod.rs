@@ -140,10 +140,12 @@ impl HarborClient {
         }
     }
 
-    /// Creates a private project.
-    pub async fn create_project(&self, name: &str) -> Result<(), HarborError> {
+    /// Creates a private project; its id when Harbor's `Location` header gives it.
+    pub async fn create_project(&self, name: &str) -> Result<Option<i64>, HarborError> {
         let body = serde_json::json!({ "project_name": name, "metadata": { "public": "false" } });
-        self.expect_status("creating the project", self.request(Method::POST, "projects").json(&body), StatusCode::CREATED).await.map(drop)
+        let response = self.expect_status("creating the project", self.request(Method::POST, "projects").json(&body), StatusCode::CREATED).await?;
+        let location = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        Ok(location.rsplit('/').next().and_then(|id| id.parse().ok()))
     }
 
     pub async fn list_members(&self, project: &str) -> Result<Vec<ProjectMember>, HarborError> {

@@ -4,7 +4,8 @@ use super::desired::{self, Credentials, Purpose, SecretSpec};
 use super::{Context, ReconcileError, Reconciler};
 use crate::server::audit::{AuditRecord, AuditResult};
 use crate::server::cluster::team::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
-use crate::server::harbor::{generate_robot_token, HarborError, Robot, RobotCreate, RobotUpdate};
+use crate::server::config::ReconcileConfig;
+use crate::server::harbor::{generate_robot_token, HarborError, Project, Robot, RobotCreate, RobotUpdate};
 use k8s_openapi::api::core::v1::{LocalObjectReference, Secret};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::runtime::controller::Action;
@@ -181,26 +182,33 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
     Ok(())
 }
 
-/// Creates the project (private) when it is missing; `true` when it was created.
+/// Creates the project (private) when it is missing; `true` when it was created. The view says it is
+/// missing; Harbor's 409 says when the view was behind.
 async fn ensure_project(r: &Reconciler, project: &str) -> Result<bool, ReconcileError> {
     if r.snapshot.project(project).is_some() {
         return Ok(false);
     }
-    // The view may lag: ask Harbor before creating.
-    if let Some(found) = r.harbor.find_project(project).await? {
-        r.snapshot.put_project(found);
-        return Ok(false);
-    }
     match r.harbor.create_project(project).await {
-        Ok(()) => r.metrics.write("harbor_project_create"),
-        Err(HarborError::Status { status, .. }) if status.as_u16() == 409 => {}
-        Err(e) => return Err(e.into()),
+        Ok(Some(id)) => {
+            r.metrics.write("harbor_project_create");
+            r.snapshot.put_project(Project { project_id: id, name: project.to_owned(), creation_time: None, update_time: None, repo_count: None });
+            Ok(true)
+        }
+        Ok(None) => {
+            r.metrics.write("harbor_project_create");
+            if let Some(found) = r.harbor.find_project(project).await? {
+                r.snapshot.put_project(found);
+            }
+            Ok(true)
+        }
+        Err(HarborError::Status { status, .. }) if status.as_u16() == 409 => {
+            if let Some(found) = r.harbor.find_project(project).await? {
+                r.snapshot.put_project(found);
+            }
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
     }
-    let found = r.harbor.find_project(project).await?;
-    if let Some(found) = found {
-        r.snapshot.put_project(found);
-    }
-    Ok(true)
 }
 
 /// Each team group with the member role and each platform-admin group with the admin role. Compared
@@ -223,13 +231,19 @@ async fn ensure_members(r: &Reconciler, team: &Team, project: &str, force: bool)
     for group in &r.config.oidc.admin_groups {
         wanted.insert(group.clone(), cfg.admin_group_role);
     }
-    let members = r.harbor.list_members(project).await?;
+    // A project made a moment ago holds only its creator: no need to read its members.
+    let members = if force { Vec::new() } else { r.harbor.list_members(project).await? };
     for (group, role) in wanted {
         match members.iter().find(|m| m.entity_type == "g" && m.entity_name == group) {
-            None => {
-                r.harbor.add_group_member(project, &group, role).await?;
-                r.metrics.write("harbor_member_add");
-            }
+            None => match r.harbor.add_group_member(project, &group, role).await {
+                Ok(()) => r.metrics.write("harbor_member_add"),
+                // Already a member (the project was older than it looked): compared on the next check.
+                Err(HarborError::Status { status, .. }) if status.as_u16() == 409 => {
+                    r.members_checked.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+                    return Ok(());
+                }
+                Err(e) => return Err(e.into()),
+            },
             Some(member) if member.role_id != role.id() => {
                 r.harbor.set_member_role(project, member.id, role).await?;
                 r.metrics.write("harbor_member_role");
@@ -242,14 +256,13 @@ async fn ensure_members(r: &Reconciler, team: &Team, project: &str, force: bool)
 }
 
 /// Why the credentials of a purpose must be replaced now, if they must.
-fn rotation_due(r: &Reconciler, team: &Team, purpose: Purpose, secret: Option<&Secret>, robot: Option<&Robot>, previous: Option<&RobotStatus>) -> Option<String> {
+fn rotation_due(cfg: &ReconcileConfig, team: &Team, purpose: Purpose, secret: Option<&Secret>, robot: Option<&Robot>, previous: Option<&RobotStatus>) -> Option<String> {
     let now = now();
     if let Some(asked) = team.metadata.annotations.as_ref().and_then(|a| a.get(&purpose.rotate_annotation())) {
         if previous.and_then(|p| p.rotation_handled.as_ref()) != Some(asked) {
             return Some(format!("requested ({asked})"));
         }
     }
-    let cfg = &r.config.reconcile;
     if let Some(max_age) = cfg.rotate_after {
         let rotated = secret.and_then(|s| s.metadata.annotations.as_ref()?.get(desired::ROTATED_AT_ANNOTATION)?.parse::<Timestamp>().ok());
         if rotated.is_some_and(|t| now.duration_since(t) > SignedDuration::try_from(max_age).unwrap_or(SignedDuration::MAX)) {
@@ -258,7 +271,7 @@ fn rotation_due(r: &Reconciler, team: &Team, purpose: Purpose, secret: Option<&S
     }
     let expires = robot.and_then(|r| r.expires_at).filter(|e| *e > 0)?;
     let left = expires - now.as_second();
-    if left < expiry_margin(r).as_secs() as i64 {
+    if left < expiry_margin(cfg).as_secs() as i64 {
         return Some(format!("expires in {left} s"));
     }
     None
@@ -266,8 +279,7 @@ fn rotation_due(r: &Reconciler, team: &Team, purpose: Purpose, secret: Option<&S
 
 /// Rotate this long before a robot expires: enough for the grace period and two resyncs, but never
 /// more than a fifth of a robot's lifetime (so short-lived robots are not rotated all the time).
-fn expiry_margin(r: &Reconciler) -> Duration {
-    let cfg = &r.config.reconcile;
+fn expiry_margin(cfg: &ReconcileConfig) -> Duration {
     let margin = cfg.rotation_grace + cfg.resync * 2;
     match cfg.robot_duration_days {
         Some(days) => margin.min(Duration::from_secs(days as u64 * 86_400 / 5)),
@@ -293,7 +305,7 @@ async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: 
     let mut pending = read_pending(ctx.cached_secret(&namespace, &pending_name).as_deref());
     let previous = pass.robots.get(purpose.as_str()).cloned();
     let current_robot = current.as_ref().and_then(|c| r.snapshot.robot(&c.username));
-    let mut due = rotation_due(r, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
+    let mut due = rotation_due(&cfg.reconcile, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
 
     if current.is_none() || pending.is_some() || due.is_some() {
         // About to mint or switch credentials: confirm with the API server first, the cache may lag.
@@ -301,7 +313,7 @@ async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: 
         current = read_current(secret.as_ref());
         pending = read_pending(r.cluster.get_secret(&namespace, &pending_name).await?.as_ref());
         let current_robot = current.as_ref().and_then(|c| r.snapshot.robot(&c.username));
-        due = rotation_due(r, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
+        due = rotation_due(&cfg.reconcile, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
     }
 
     if current.is_none() || pending.is_some() || due.is_some() {
@@ -379,7 +391,7 @@ async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: 
     pass.robots.insert(purpose.as_str(), robot_status(purpose, &robot, &creds, &secret_name, since, handled));
     r.metrics.set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
     if let Some(expires) = robot.expires_at.filter(|e| *e > 0) {
-        let rotate_in = expires - now().as_second() - expiry_margin(r).as_secs() as i64;
+        let rotate_in = expires - now().as_second() - expiry_margin(&cfg.reconcile).as_secs() as i64;
         pass.requeue_within(Duration::from_secs(rotate_in.max(1) as u64));
     }
     Ok(())
@@ -609,4 +621,112 @@ pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action
     tracing::info!(team = %team_name, %detail, "team offboarded");
     r.audit.record(&team, AuditRecord { actor: "berth-reconciler".into(), action: "offboard", team: team_name.clone(), detail, result: AuditResult::Allowed }).await;
     Ok(Action::await_change())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::cluster::team::TeamSpec;
+    use crate::server::harbor::ProjectRole;
+    use std::collections::BTreeMap;
+
+    fn config() -> ReconcileConfig {
+        ReconcileConfig {
+            enabled: true,
+            resync: Duration::from_secs(600),
+            full_read: Duration::from_secs(3600),
+            robot_duration_days: None,
+            robot_prefix: "robot$".into(),
+            member_role: ProjectRole::Developer,
+            admin_group_role: ProjectRole::ProjectAdmin,
+            rotation_grace: Duration::from_secs(3600),
+            rotate_after: None,
+            delete_project_on_offboard: false,
+            lease_namespace: "berth".into(),
+            lease_name: "berth-reconciler".into(),
+            instance: "test".into(),
+            team_selector: String::new(),
+        }
+    }
+
+    fn team_with(annotations: &[(&str, &str)], status: Option<TeamStatus>) -> Team {
+        let mut team = Team::new("alpha", TeamSpec::default());
+        team.metadata.generation = Some(3);
+        team.metadata.annotations = Some(annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>());
+        team.status = status;
+        team
+    }
+
+    fn robot(expires_at: i64) -> Robot {
+        serde_json::from_value(serde_json::json!({ "id": 7, "name": "robot$berth-alpha-push", "expires_at": expires_at })).unwrap()
+    }
+
+    fn handled(value: &str) -> RobotStatus {
+        RobotStatus { purpose: "push".into(), rotation_handled: Some(value.into()), ..Default::default() }
+    }
+
+    #[test]
+    fn rotation_is_due_on_a_new_request_only() {
+        let cfg = config();
+        let team = team_with(&[("berth.dev/rotate-push", "t1 by carol")], None);
+        assert!(rotation_due(&cfg, &team, Purpose::Push, None, None, None).is_some());
+        assert!(rotation_due(&cfg, &team, Purpose::Push, None, None, Some(&handled("t1 by carol"))).is_none(), "already handled");
+        assert!(rotation_due(&cfg, &team, Purpose::Push, None, None, Some(&handled("t0 by bob"))).is_some(), "a newer request");
+        assert!(rotation_due(&cfg, &team, Purpose::Pull, None, None, None).is_none(), "asked for push, not pull");
+    }
+
+    #[test]
+    fn rotation_is_due_by_age_and_before_expiry() {
+        let mut cfg = config();
+        let team = team_with(&[], None);
+        let now = Timestamp::now().as_second();
+        assert!(rotation_due(&cfg, &team, Purpose::Push, None, Some(&robot(-1)), None).is_none(), "never expires");
+        assert!(rotation_due(&cfg, &team, Purpose::Push, None, Some(&robot(now + 30 * 86_400)), None).is_none());
+        // Within the grace period plus two resyncs of expiring: rotate now.
+        assert!(rotation_due(&cfg, &team, Purpose::Push, None, Some(&robot(now + 3600)), None).is_some());
+        cfg.rotate_after = Some(Duration::from_secs(86_400));
+        let mut secret = Secret::default();
+        let two_days_ago = Timestamp::from_second(now - 2 * 86_400).unwrap().to_string();
+        secret.metadata.annotations = Some(BTreeMap::from([(desired::ROTATED_AT_ANNOTATION.to_owned(), two_days_ago)]));
+        assert_eq!(rotation_due(&cfg, &team, Purpose::Push, Some(&secret), None, None).as_deref(), Some("max-age"));
+        // Short-lived robots are not rotated all the time: the margin is at most a fifth of their life.
+        assert_eq!(expiry_margin(&cfg), Duration::from_secs(3600 + 2 * 600));
+        cfg.robot_duration_days = Some(1);
+        cfg.rotation_grace = Duration::from_secs(86_400);
+        assert_eq!(expiry_margin(&cfg), Duration::from_secs(86_400 / 5));
+    }
+
+    #[test]
+    fn the_status_is_the_same_when_nothing_changed_and_says_what_failed() {
+        let team = team_with(&[], None);
+        let mut pass = Pass::new(&team, None);
+        for step in Step::ALL {
+            pass.ok(step, "InSync", format!("{step:?} fine"));
+        }
+        let first = pass.status(&team, None);
+        assert_eq!(first.observed_generation, Some(3));
+        assert_eq!(first.condition("Ready").unwrap().status, "True");
+        // The next pass, with the same findings, yields an equal status: nothing to write.
+        let team = team_with(&[], Some(first.clone()));
+        let mut again = Pass::new(&team, None);
+        for step in Step::ALL {
+            again.ok(step, "InSync", format!("{step:?} fine"));
+        }
+        assert_eq!(again.status(&team, None), first);
+
+        // Harbor failing while robots are made: Robots False, Secrets not checked, Ready False.
+        let mut failing = Pass::new(&team, None);
+        failing.ok(Step::HarborProject, "Exists", "ok".into());
+        failing.ok(Step::Members, "InSync", "ok".into());
+        failing.step = Step::Robots;
+        let error = ReconcileError::Waiting { reason: "HarborRefused", message: "Harbor answered 500".into() };
+        let status = failing.status(&team, Some(&error));
+        let get = |t: &str| status.condition(t).map(|c| (c.status.as_str(), c.reason.as_str())).unwrap();
+        assert_eq!(get("Ready"), ("False", "HarborRefused"));
+        assert_eq!(get("Robots"), ("False", "HarborRefused"));
+        assert_eq!(get("Secrets"), ("Unknown", "Waiting"));
+        assert_eq!(get("HarborProject"), ("True", "Exists"));
+        assert_eq!(status.condition("Ready").unwrap().last_transition_time, status.condition("Robots").unwrap().last_transition_time);
+        assert_ne!(status.condition("Ready").unwrap().message, "");
+    }
 }
