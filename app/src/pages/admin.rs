@@ -58,7 +58,7 @@ pub fn AdminPage() -> impl IntoView {
                                         let delete_name = team.name.clone();
                                         let confirm_id = format!("confirm-{}", team.name);
                                         let confirm_label = format!("Type {} to confirm deleting it", team.name);
-                                        let confirm_placeholder = team.name.clone();
+                                        let confirm_placeholder = format!("type {}", team.name);
                                         view! {
                                             <tr class="border-b border-slate-100 dark:border-slate-800" data-team=team.name.clone()>
                                                 <td class="py-2 pr-4"><a class="text-sky-700 underline dark:text-sky-400" href=format!("/teams/{}", team.name)>{team.name.clone()}</a></td>
