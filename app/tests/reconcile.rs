@@ -296,6 +296,23 @@ async fn drifted_permissions_are_corrected() {
 }
 
 #[tokio::test]
+async fn changing_the_groups_moves_the_harbor_membership() {
+    create_team("it-groups", &["it-groups-old"]).await;
+    wait_ready("it-groups").await;
+    // Somebody adds a group by hand in Harbor: not Berth's to remove.
+    harbor().add_group_member("team-it-groups", "hand-added", app::server::harbor::ProjectRole::Guest).await.unwrap();
+    let patch = serde_json::json!({ "spec": { "groups": ["it-groups-new"] } });
+    Api::<Team>::all(admin().await).patch("it-groups", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+    let names = wait_for("the new group in, the old one out", PATIENCE, || async {
+        let members = harbor().list_members("team-it-groups").await.ok()?;
+        let names: Vec<String> = members.iter().filter(|m| m.entity_type == "g").map(|m| m.entity_name.clone()).collect();
+        (names.contains(&"it-groups-new".to_string()) && !names.contains(&"it-groups-old".to_string())).then_some(names)
+    })
+    .await;
+    assert!(names.contains(&"hand-added".to_string()) && names.contains(&"berth-admins".to_string()), "{names:?}");
+}
+
+#[tokio::test]
 async fn a_deleted_project_is_recreated_with_its_members() {
     create_team("it-project", &["it-project-devs"]).await;
     wait_ready("it-project").await;

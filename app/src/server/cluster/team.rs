@@ -49,6 +49,9 @@ pub struct TeamStatus {
     /// Rotated-out robots, deleted once their grace period ends.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retiring: Vec<RetiringRobot>,
+    /// The OIDC groups Berth made members of the project (so it removes only those it added).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_groups: Vec<String>,
     /// The earliest robot expiry (RFC 3339); absent when no robot expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_expiry: Option<String>,

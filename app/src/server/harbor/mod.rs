@@ -201,6 +201,11 @@ impl HarborClient {
         self.expect_status("changing a project member's role", request, StatusCode::OK).await.map(drop)
     }
 
+    pub async fn delete_member(&self, project: &str, member_id: i64) -> Result<(), HarborError> {
+        let request = self.request(Method::DELETE, &format!("projects/{project}/members/{member_id}")).header("X-Is-Resource-Name", "true");
+        self.expect_status("removing a project member", request, StatusCode::OK).await.map(drop)
+    }
+
     /// Deletes a project (Harbor refuses with 412 while it still holds repositories).
     pub async fn delete_project(&self, project: &str) -> Result<(), HarborError> {
         let request = self.request(Method::DELETE, &format!("projects/{project}")).header("X-Is-Resource-Name", "true");

@@ -47,6 +47,7 @@ struct Pass {
     previous: TeamStatus,
     robots: BTreeMap<&'static str, RobotStatus>,
     retiring: Vec<RetiringRobot>,
+    member_groups: Vec<String>,
     step: Step,
     done: BTreeMap<Step, (&'static str, String)>,
     requeue: Option<Duration>,
@@ -56,7 +57,7 @@ impl Pass {
     fn new(team: &Team, remembered: Option<TeamStatus>) -> Self {
         let previous = remembered.or_else(|| team.status.clone()).unwrap_or_default();
         let robots = previous.robots.iter().filter_map(|r| Purpose::parse(&r.purpose).map(|p| (p.as_str(), r.clone()))).collect();
-        Self { retiring: previous.retiring.clone(), previous, robots, step: Step::HarborProject, done: BTreeMap::new(), requeue: None }
+        Self { retiring: previous.retiring.clone(), member_groups: previous.member_groups.clone(), previous, robots, step: Step::HarborProject, done: BTreeMap::new(), requeue: None }
     }
 
     fn ok(&mut self, step: Step, reason: &'static str, message: String) {
@@ -101,7 +102,14 @@ impl Pass {
         }
         let robots: Vec<RobotStatus> = Purpose::ALL.iter().filter_map(|p| self.robots.get(p.as_str()).cloned()).collect();
         let next_expiry = robots.iter().filter_map(|r| r.expires_at.as_deref().and_then(parse_time)).min().map(|t| t.to_string());
-        TeamStatus { observed_generation: team.metadata.generation, conditions, robots, retiring: self.retiring.clone(), next_expiry }
+        TeamStatus {
+            observed_generation: team.metadata.generation,
+            conditions,
+            robots,
+            retiring: self.retiring.clone(),
+            member_groups: self.member_groups.clone(),
+            next_expiry,
+        }
     }
 }
 
@@ -164,7 +172,7 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
     pass.ok(Step::HarborProject, "Exists", format!("Harbor project {project} exists."));
 
     pass.step = Step::Members;
-    ensure_members(r, team, &project, created).await?;
+    ensure_members(r, team, &project, created, pass).await?;
     pass.ok(Step::Members, "InSync", format!("The team's groups are {:?} in {project}; the platform admins are {:?}.", r.config.reconcile.member_role, r.config.reconcile.admin_group_role));
 
     pass.step = Step::Robots;
@@ -213,7 +221,9 @@ async fn ensure_project(r: &Reconciler, project: &str) -> Result<bool, Reconcile
 
 /// Each team group with the member role and each platform-admin group with the admin role. Compared
 /// with Harbor when the project was just made, when the Team changed, and at least every full read.
-async fn ensure_members(r: &Reconciler, team: &Team, project: &str, force: bool) -> Result<(), ReconcileError> {
+/// Groups Berth made members earlier and no longer wants (removed from `spec.groups` or from
+/// `BERTH_ADMIN_GROUPS`) are removed; groups somebody else added are left alone.
+async fn ensure_members(r: &Reconciler, team: &Team, project: &str, force: bool, pass: &mut Pass) -> Result<(), ReconcileError> {
     let key = team.team_name();
     let generation = team.metadata.generation;
     let recently = {
@@ -233,6 +243,14 @@ async fn ensure_members(r: &Reconciler, team: &Team, project: &str, force: bool)
     }
     // A project made a moment ago holds only its creator: no need to read its members.
     let members = if force { Vec::new() } else { r.harbor.list_members(project).await? };
+    let managed: Vec<String> = wanted.keys().cloned().collect();
+    for gone in pass.member_groups.iter().filter(|g| !wanted.contains_key(*g)) {
+        if let Some(member) = members.iter().find(|m| m.entity_type == "g" && &m.entity_name == gone) {
+            r.harbor.delete_member(project, member.id).await?;
+            r.metrics.write("harbor_member_remove");
+        }
+    }
+    pass.member_groups = managed;
     for (group, role) in wanted {
         match members.iter().find(|m| m.entity_type == "g" && m.entity_name == group) {
             None => match r.harbor.add_group_member(project, &group, role).await {
