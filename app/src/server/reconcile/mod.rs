@@ -145,6 +145,16 @@ impl Context {
 pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     use kube::runtime::finalizer::{finalizer, Error as FinalizerError, Event};
     ctx.caches_ready.clone().wait_for(|ready| *ready).await.map_err(|_| ReconcileError::CacheGone)?;
+    if team.metadata.deletion_timestamp.is_some() {
+        // Deleting Berth's own secrets triggers reconciles that may find the Team still cached after its
+        // clean-up already ran and its finalizer went: ask the API server before cleaning up (and
+        // auditing) twice.
+        let live = ctx.shared.cluster.get_team(&team.name_any()).await?;
+        let ours = live.filter(|l| l.metadata.uid == team.metadata.uid && l.finalizers().iter().any(|f| f == FINALIZER));
+        if ours.is_none() {
+            return Ok(Action::await_change());
+        }
+    }
     let started = Instant::now();
     let api: Api<Team> = Api::all(ctx.shared.cluster.client());
     let adds_finalizer = !team.finalizers().iter().any(|f| f == FINALIZER) && team.metadata.deletion_timestamp.is_none();
