@@ -177,20 +177,21 @@ impl Cluster {
         let namespace = account.metadata.namespace.as_deref().unwrap_or_default();
         let name = account.metadata.name.as_deref().unwrap_or_default();
         let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), namespace);
-        let patch = serde_json::json!([
-            { "op": "test", "path": "/metadata/resourceVersion", "value": account.metadata.resource_version },
-            { "op": "add", "path": "/imagePullSecrets", "value": secrets },
+        let patch = json_patch::Patch(vec![
+            json_patch::PatchOperation::Test(json_patch::TestOperation {
+                path: pointer(&["metadata", "resourceVersion"]),
+                value: serde_json::json!(account.metadata.resource_version),
+            }),
+            json_patch::PatchOperation::Add(json_patch::AddOperation { path: pointer(&["imagePullSecrets"]), value: serde_json::json!(secrets) }),
         ]);
-        let patch: json_patch::Patch = serde_json::from_value(patch).expect("a well-formed JSON patch");
         self.call("updating the default ServiceAccount", api.patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))).await.map(drop)
     }
 
     /// Replaces the Team's status (the status subresource).
     pub async fn replace_team_status(&self, name: &str, status: &TeamStatus) -> Result<Team, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
-        let patch = serde_json::json!({ "status": status });
         // A merge patch would keep fields the new status leaves out; the JSON patch `add` replaces all.
-        let patch: json_patch::Patch = serde_json::from_value(serde_json::json!([{ "op": "add", "path": "/status", "value": patch["status"] }])).expect("a well-formed JSON patch");
+        let patch = json_patch::Patch(vec![json_patch::PatchOperation::Add(json_patch::AddOperation { path: pointer(&["status"]), value: serde_json::json!(status) })]);
         self.call("writing the team status", api.patch_status(name, &PatchParams::default(), &Patch::Json::<()>(patch))).await
     }
 
@@ -210,6 +211,11 @@ impl Cluster {
         let patch = serde_json::json!({ "metadata": { "annotations": { key: value } } });
         self.call("updating the team", api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))).await
     }
+}
+
+/// A JSON pointer from its tokens (no parsing, so nothing can fail).
+fn pointer(tokens: &[&str]) -> json_patch::jsonptr::PointerBuf {
+    json_patch::jsonptr::PointerBuf::from_tokens(tokens.iter().copied())
 }
 
 /// The latest managed-fields time, else the creation time.

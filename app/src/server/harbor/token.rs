@@ -20,7 +20,7 @@ pub fn generate_robot_token() -> SecretString {
     ];
     chars.extend((3..LENGTH).map(|_| all[rng.random_range(0..all.len())]));
     chars.shuffle(&mut rng);
-    SecretString::from(String::from_utf8(chars).expect("ASCII only"))
+    SecretString::from(chars.into_iter().map(char::from).collect::<String>())
 }
 
 /// Harbor's rule for robot secrets.

@@ -196,27 +196,24 @@ async fn ensure_project(r: &Reconciler, project: &str) -> Result<bool, Reconcile
     if r.snapshot.project(project).is_some() {
         return Ok(false);
     }
-    match r.harbor.create_project(project).await {
-        Ok(Some(id)) => {
+    let (made, id) = match r.harbor.create_project(project).await {
+        Ok(id) => {
             r.metrics.write("harbor_project_create");
-            r.snapshot.put_project(Project { project_id: id, name: project.to_owned(), creation_time: None, update_time: None, repo_count: None });
-            Ok(true)
+            (true, id)
         }
-        Ok(None) => {
-            r.metrics.write("harbor_project_create");
+        Err(HarborError::Status { status, .. }) if status.as_u16() == 409 => (false, None),
+        Err(e) => return Err(e.into()),
+    };
+    match id {
+        Some(id) => r.snapshot.put_project(Project { project_id: id, name: project.to_owned(), creation_time: None, update_time: None, repo_count: None }),
+        // No id in `Location`, or it existed after all: read it.
+        None => {
             if let Some(found) = r.harbor.find_project(project).await? {
                 r.snapshot.put_project(found);
             }
-            Ok(true)
         }
-        Err(HarborError::Status { status, .. }) if status.as_u16() == 409 => {
-            if let Some(found) = r.harbor.find_project(project).await? {
-                r.snapshot.put_project(found);
-            }
-            Ok(false)
-        }
-        Err(e) => Err(e.into()),
     }
+    Ok(made)
 }
 
 /// Each team group with the member role and each platform-admin group with the admin role. Compared
@@ -327,9 +324,10 @@ async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: 
 
     if current.is_none() || pending.is_some() || due.is_some() {
         // About to mint or switch credentials: confirm with the API server first, the cache may lag.
-        secret = r.cluster.get_secret(&namespace, &secret_name).await?;
+        let (live, live_pending) = tokio::try_join!(r.cluster.get_secret(&namespace, &secret_name), r.cluster.get_secret(&namespace, &pending_name))?;
+        secret = live;
         current = read_current(secret.as_ref());
-        pending = read_pending(r.cluster.get_secret(&namespace, &pending_name).await?.as_ref());
+        pending = read_pending(live_pending.as_ref());
         let current_robot = current.as_ref().and_then(|c| r.snapshot.robot(&c.username));
         due = rotation_due(&cfg.reconcile, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
     }
