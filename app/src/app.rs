@@ -1,5 +1,5 @@
 //! The shell, the router and the page frame.
-use crate::components::Header;
+use crate::components::{provide_toasts, Header, ToastRegion};
 use crate::pages::{AdminPage, NotFound, SignedOutPage, TeamPage, TeamsPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -29,6 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_toasts();
     // Async SSR: pages arrive complete, so they read the same with JavaScript off.
     view! {
         <Stylesheet id="leptos" href="/pkg/berth.css"/>
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            <ToastRegion/>
         </Router>
     }
 }

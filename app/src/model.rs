@@ -101,11 +101,92 @@ pub struct TeamDetail {
     pub secrets: Result<Vec<SecretView>, AppError>,
     pub can_download: bool,
     pub download_url: String,
+    /// The push robot's full name (`robot$...`): the username of every push login.
+    pub push_username: String,
+    /// Ways to use the push credentials, and everyday use of the registry, with the team's names.
+    pub credential_howto: Vec<Snippet>,
+    pub usage_howto: Vec<Snippet>,
+    pub warnings: Vec<TeamWarning>,
     /// Platform admins and the team's admins may switch the download and rotate credentials.
     pub can_manage: bool,
 }
 
+/// The forms in which a member may download the team's push secret, each its own audited route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DownloadFormat {
+    /// Docker's `config.json`.
+    DockerConfig,
+    /// `auth.json` for podman, buildah and skopeo.
+    ContainersAuth,
+    /// A Kubernetes Secret manifest (`kubernetes.io/dockerconfigjson`).
+    KubernetesSecret,
+    /// The password alone, for `--password-stdin` and the copy button.
+    Password,
+}
+
+impl DownloadFormat {
+    pub const ALL: [DownloadFormat; 4] = [Self::DockerConfig, Self::ContainersAuth, Self::KubernetesSecret, Self::Password];
+
+    /// The last path segment of the route.
+    pub fn route_file(self) -> &'static str {
+        match self {
+            Self::DockerConfig => "docker-config.json",
+            Self::ContainersAuth => "auth.json",
+            Self::KubernetesSecret => "secret.yaml",
+            Self::Password => "password.txt",
+        }
+    }
+
+    pub fn from_route_file(file: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.route_file() == file)
+    }
+
+    /// The name the audit records use.
+    pub fn audit_name(self) -> &'static str {
+        match self {
+            Self::DockerConfig => "docker-config",
+            Self::ContainersAuth => "containers-auth",
+            Self::KubernetesSecret => "kubernetes-secret",
+            Self::Password => "password",
+        }
+    }
+
+    /// The file name the browser saves.
+    pub fn saved_as(self, team: &str) -> String {
+        match self {
+            Self::DockerConfig => format!("docker-config-{team}.json"),
+            Self::ContainersAuth => format!("auth-{team}.json"),
+            Self::KubernetesSecret => format!("harbor-pushsecret-{team}.yaml"),
+            Self::Password => format!("password-{team}.txt"),
+        }
+    }
+
+    pub fn path(self, team: &str) -> String {
+        format!("/teams/{team}/downloads/{}", self.route_file())
+    }
+}
+
 /// Where the push secret of a team is downloaded as a Docker `config.json`.
 pub fn docker_config_download_path(team: &str) -> String {
-    format!("/teams/{team}/downloads/docker-config.json")
+    DownloadFormat::DockerConfig.path(team)
+}
+
+/// A how-to with the team's real names filled in. Never holds secret material: passwords come from the
+/// CI system's secret store or from a downloaded file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snippet {
+    pub id: String,
+    pub title: String,
+    pub intro: String,
+    pub code: String,
+}
+
+/// Something on a team page a member should act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamWarning {
+    /// `expiring`, `expired`, `secret-missing` or `reconcile-failed`.
+    pub kind: String,
+    pub message: String,
+    /// What to do about it.
+    pub remedy: String,
 }

@@ -8,7 +8,9 @@ use leptos::prelude::*;
 pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
     use crate::server::state::{app_state, fail, signed_in_user};
-    use crate::server::teams::{can_manage, can_view, download_decision, summary, DownloadDecision};
+    use crate::server::howto::{credential_snippets, usage_snippets, HowtoNames};
+    use crate::server::teams::{can_manage, can_view, download_decision, state as state_of, summary, warnings, DownloadDecision};
+    use k8s_openapi::jiff::Timestamp;
 
     let user = signed_in_user().await?;
     let state = app_state()?;
@@ -73,7 +75,27 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
         )
     };
     let (project, robots, secrets) = tokio::join!(project, robots, secrets);
+    let team_name = team.team_name();
+    let team_state = state_of(&team);
+    let push_username = team_state
+        .as_ref()
+        .and_then(|s| s.credentials.iter().find(|c| c.purpose == "push").map(|c| c.robot.clone()))
+        .unwrap_or_else(|| format!("{}berth-{team_name}-push", state.config.reconcile.robot_prefix));
+    let howto_names = HowtoNames {
+        team: &team_name,
+        registry_host: &state.config.harbor.registry_host,
+        project: &project_name,
+        namespace: &namespace,
+        push_username: &push_username,
+        pull_secret: &names.pull,
+        builds_secret: &names.builds,
+    };
+    let warnings = warnings(team_state.as_ref(), secrets.as_ref().ok().map(Vec::as_slice), Timestamp::now(), state.config.expiry_warning);
     Ok(TeamDetail {
+        credential_howto: credential_snippets(&howto_names),
+        usage_howto: usage_snippets(&howto_names),
+        push_username,
+        warnings,
         can_download: download_decision(&user, &team, mode) == DownloadDecision::Allowed,
         can_manage: can_manage(&user, &team, &state.config.team_admin_group_of(&team.team_name()), mode),
         download_url: docker_config_download_path(&team.team_name()),

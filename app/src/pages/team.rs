@@ -1,9 +1,9 @@
 use crate::api::admin::SetPushSecretDownload;
 use crate::api::manage::RotateCredentials;
 use crate::api::team_detail::load_team;
-use crate::components::{human_bytes, short_time, Card, ErrorNote, Loading};
+use crate::components::{human_bytes, short_time, toast_action, Card, CodeBlock, CopyButton, ErrorNote, Loading, BUTTON, PRIMARY};
 use crate::error::AppError;
-use crate::model::{ProjectView, RobotView, SecretView, TeamDetail, TeamState};
+use crate::model::{DownloadFormat, ProjectView, RobotView, SecretView, TeamDetail, TeamState, TeamWarning};
 use crate::pages::not_found::NotFoundBody;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,6 +15,8 @@ pub fn TeamPage() -> impl IntoView {
     let name = move || params.read().get("name").unwrap_or_default();
     let toggle = ServerAction::<SetPushSecretDownload>::new();
     let rotate = ServerAction::<RotateCredentials>::new();
+    toast_action(toggle, |_| "Download setting saved.".to_owned());
+    toast_action(rotate, |message| message.clone());
     // Reload after every action, so the page shows the new setting and the reconciler's report.
     let detail = Resource::new(move || (name(), toggle.version().get(), rotate.version().get()), |(name, _, _)| load_team(name));
     view! {
@@ -34,33 +36,41 @@ pub fn TeamPage() -> impl IntoView {
 fn TeamView(detail: TeamDetail, toggle: ServerAction<SetPushSecretDownload>, rotate: ServerAction<RotateCredentials>) -> impl IntoView {
     let team = detail.team.clone();
     let manage = detail.can_manage.then(|| view! { <ManageCard team=team.name.clone() download=team.push_secret_download toggle rotate/> });
+    let usage_howto = detail.usage_howto.clone();
+    let registry_path = format!("{}/{}", detail.registry_host, team.harbor_project);
+    let downloadable = detail.can_download.then(|| detail.clone());
+    let activity = detail.can_manage.then(|| view! {
+        <a id="team-activity" class="text-sm text-sky-700 underline dark:text-sky-400" href=format!("/audit?team={}", team.name)>"Activity"</a>
+    });
     view! {
         <Title text=format!("Team {}", team.name)/>
         <h1 class="text-2xl font-semibold">"Team " <span id="team-name">{team.name.clone()}</span></h1>
-        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-            "Namespace " <code>{team.namespace.clone()}</code> " · groups " {team.groups.join(", ")}
+        <p class="mt-1 flex flex-wrap gap-x-3 text-sm text-slate-600 dark:text-slate-400">
+            <span>"Namespace " <code>{team.namespace.clone()}</code> " · groups " {team.groups.join(", ")}</span>
+            {activity}
         </p>
+        <Warnings warnings=detail.warnings.clone()/>
         <div class="mt-6 grid gap-6">
             <Card title="State" id="status">
                 <StateFacts state=team.state.clone()/>
             </Card>
             {manage}
-            <Card title="Push secret" id="download">
-                {if detail.can_download {
-                    view! {
-                        <p class="mb-3 text-sm">"Download the team's push credentials as a Docker " <code>"config.json"</code> " for " <code>{detail.registry_host.clone()}</code> "."</p>
-                        <a id="download-docker-config" href=detail.download_url.clone() download
-                            class="inline-block rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 focus:outline-none focus:ring-2 focus:ring-sky-500 focus:ring-offset-2">
-                            "Download docker config.json"
-                        </a>
-                    }.into_any()
+            <Card title="Push credentials" id="download">
+                {if let Some(detail) = downloadable {
+                    view! { <CredentialDownloads detail/> }.into_any()
                 } else {
                     view! {
-                        <p id="download-disabled" class="text-sm text-slate-600 dark:text-slate-400">
+                        <p id="download-disabled" class="text-sm text-slate-700 dark:text-slate-300">
                             "Downloading the push secret is disabled for this team. A platform admin or a team admin can enable it."
                         </p>
                     }.into_any()
                 }}
+            </Card>
+            <Card title="Using the registry" id="howto">
+                <p class="mb-3 text-sm">"Your images live at " <code id="registry-path" class="rounded bg-slate-100 px-1 dark:bg-slate-800">{registry_path}</code> "."</p>
+                <div class="grid gap-2">
+                    {usage_howto.into_iter().map(|snippet| view! { <CodeBlock snippet/> }).collect_view()}
+                </div>
             </Card>
             <Card title="Harbor project" id="project">
                 {match detail.project.clone() {
@@ -82,6 +92,53 @@ fn TeamView(detail: TeamDetail, toggle: ServerAction<SetPushSecretDownload>, rot
                     Ok(secrets) => view! { <SecretTable secrets/> }.into_any(),
                 }}
             </Card>
+        </div>
+    }
+}
+
+/// Expiring or expired robots, missing secrets, a failing last pass: each with what to do.
+#[component]
+fn Warnings(warnings: Vec<TeamWarning>) -> impl IntoView {
+    (!warnings.is_empty()).then(|| view! {
+        <ul id="warnings" class="mt-4 grid gap-2" aria-label="Warnings">
+            {warnings.into_iter().map(|w| view! {
+                <li class="warning rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100" data-kind=w.kind.clone()>
+                    <strong class="font-semibold">{w.message.clone()}</strong> " " {w.remedy.clone()}
+                </li>
+            }).collect_view()}
+        </ul>
+    })
+}
+
+/// Every download format of the push secret, the login snippets and the copy button.
+#[component]
+fn CredentialDownloads(detail: TeamDetail) -> impl IntoView {
+    let team = detail.team.name.clone();
+    let link = |format: DownloadFormat, id: &'static str, label: &'static str| view! {
+        <a id=id href=format.path(&team) download class=PRIMARY>{label}</a>
+    };
+    view! {
+        <p class="mb-3 text-sm">
+            "Push to " <code>{detail.registry_host.clone()}</code> " as " <code id="push-username" class="rounded bg-slate-100 px-1 dark:bg-slate-800">{detail.push_username.clone()}</code>
+            ". Each download is recorded; keep the files private and delete them when done."
+        </p>
+        <div class="flex flex-wrap items-center gap-2">
+            {link(DownloadFormat::DockerConfig, "download-docker-config", "Docker config.json")}
+            {link(DownloadFormat::ContainersAuth, "download-containers-auth", "auth.json (podman, buildah, skopeo)")}
+            {link(DownloadFormat::Password, "download-password", "Password file")}
+            <CopyButton id="copy-password" label="Copy password" fetch_url=DownloadFormat::Password.path(&team)
+                done="Password copied to the clipboard. Paste it into --password-stdin or your CI secret store, then clear the clipboard."/>
+        </div>
+        <form method="get" action=DownloadFormat::KubernetesSecret.path(&team) class="mt-4 flex flex-wrap items-end gap-2" id="secret-manifest-form">
+            <label class="grid gap-1 text-sm">
+                <span>"Kubernetes Secret manifest for namespace"</span>
+                <input name="namespace" value=detail.team.namespace.clone() required pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?" maxlength="63"
+                    class="rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-sm dark:border-slate-600 dark:bg-slate-900"/>
+            </label>
+            <button type="submit" id="download-kubernetes-secret" class=BUTTON>"Download Secret YAML"</button>
+        </form>
+        <div class="mt-4 grid gap-2">
+            {detail.credential_howto.into_iter().map(|snippet| view! { <CodeBlock snippet/> }).collect_view()}
         </div>
     }
 }
@@ -140,7 +197,7 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
 /// For platform admins and the team's admins: the download switch and credential rotation.
 #[component]
 fn ManageCard(team: String, download: bool, toggle: ServerAction<SetPushSecretDownload>, rotate: ServerAction<RotateCredentials>) -> impl IntoView {
-    let button = "rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
+    let button = BUTTON;
     let rotate_team = team.clone();
     view! {
         <Card title="Manage" id="manage">

@@ -95,6 +95,8 @@ pub struct Config {
     /// The group whose members administer a team; `{team}` is replaced by the team's name.
     pub team_admin_group: String,
     pub reconcile: ReconcileConfig,
+    /// Team pages warn when a robot expires within this long.
+    pub expiry_warning: Duration,
 }
 
 /// Every setting with its default (`None`: required), for the README and `berth config-help`.
@@ -121,6 +123,7 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_BUILDS_SECRET_NAME", Some("harbor-pushsecret-builds"), "name of the builds secret in team namespaces"),
     ("BERTH_SESSION_INACTIVITY_MINS", Some("480"), "sessions end after this long without a request"),
     ("BERTH_TEAM_ADMIN_GROUP", Some("team-{team}-admin"), "group of a team's admins (toggle download, rotate); {team} is the team name"),
+    ("BERTH_EXPIRY_WARNING_DAYS", Some("14"), "team pages warn when a robot expires within this many days"),
     ("BERTH_RECONCILE", Some("on"), "`on`: this process may hold the reconciler Lease; `off`: UI only"),
     ("BERTH_RESYNC_SECS", Some("600"), "every team is reconciled at least this often"),
     ("BERTH_FULL_READ_SECS", Some("3600"), "Harbor's lists are read in full at least this often (else only when a change probe sees a change)"),
@@ -250,7 +253,15 @@ impl Config {
             instance: get("BERTH_INSTANCE").or_else(|| lookup("HOSTNAME")).unwrap_or_else(|| format!("berth-{}", std::process::id())),
             team_selector: get("BERTH_TEAM_SELECTOR").unwrap_or_default(),
         };
+        let expiry_warning = match get("BERTH_EXPIRY_WARNING_DAYS") {
+            None => Duration::from_secs(14 * 86_400),
+            Some(v) => match v.parse::<u64>() {
+                Ok(days) if days <= 3650 => Duration::from_secs(days * 86_400),
+                _ => return Err(ConfigError::Invalid { setting: "BERTH_EXPIRY_WARNING_DAYS", problem: format!("expected a whole number of days up to 3650, got {v:?}") }),
+            },
+        };
         Ok(Config {
+            expiry_warning,
             team_admin_group,
             reconcile,
             public_url,

@@ -35,6 +35,25 @@ pub fn render(registry_host: &str, username: &str, password: &SecretString) -> S
     SecretString::from(doc.to_string())
 }
 
+/// A containers `auth.json` (podman, buildah, skopeo): only the `auth` field, which all three read.
+pub fn render_containers_auth(registry_host: &str, username: &str, password: &SecretString) -> SecretString {
+    let auth = B64.encode(format!("{username}:{}", password.expose_secret()));
+    SecretString::from(serde_json::json!({ "auths": { registry_host: { "auth": auth } } }).to_string())
+}
+
+/// A Kubernetes Secret manifest (`kubernetes.io/dockerconfigjson`) holding the docker config as it is.
+pub fn render_kubernetes_secret(name: &str, namespace: &str, docker_config: &[u8]) -> SecretString {
+    let manifest = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": { "name": name, "namespace": namespace },
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": { ".dockerconfigjson": B64.encode(docker_config) },
+    });
+    // Plain JSON values always serialize to YAML; the empty fallback is never reached.
+    SecretString::from(serde_yaml::to_string(&manifest).unwrap_or_default())
+}
+
 /// Checks that `raw` is a docker config with usable credentials for `registry_host` and returns the
 /// username it holds (never the password).
 pub fn check(raw: &[u8], registry_host: &str) -> Result<String, DockerConfigError> {
@@ -74,6 +93,28 @@ mod tests {
         let auth = B64.decode(entry["auth"].as_str().unwrap()).unwrap();
         assert_eq!(auth, b"robot$berth-alpha-push:Sup3rSecretToken");
         assert_eq!(check(doc.expose_secret().as_bytes(), "harbor.example.test:8443").unwrap(), "robot$berth-alpha-push");
+    }
+
+    #[test]
+    fn containers_auth_holds_only_the_auth_field() {
+        let doc = render_containers_auth("h:8443", "robot$x", &SecretString::from("Pw1abcdefg".to_string()));
+        let value: serde_json::Value = serde_json::from_str(doc.expose_secret()).unwrap();
+        assert_eq!(value["auths"]["h:8443"].as_object().unwrap().len(), 1);
+        assert_eq!(check(doc.expose_secret().as_bytes(), "h:8443").unwrap(), "robot$x");
+    }
+
+    #[test]
+    fn kubernetes_secret_parses_back_to_the_same_docker_config() {
+        let config = render("h", "robot$berth-alpha-push", &SecretString::from("Pw1abcdefg".to_string()));
+        let yaml = render_kubernetes_secret("harbor-pushsecret", "ci", config.expose_secret().as_bytes());
+        let secret: k8s_openapi::api::core::v1::Secret = serde_yaml::from_str(yaml.expose_secret()).unwrap();
+        let value: serde_yaml::Value = serde_yaml::from_str(yaml.expose_secret()).unwrap();
+        assert_eq!(value["apiVersion"], "v1");
+        assert_eq!(value["kind"], "Secret");
+        assert_eq!(secret.metadata.namespace.as_deref(), Some("ci"));
+        assert_eq!(secret.type_.as_deref(), Some("kubernetes.io/dockerconfigjson"));
+        let data = &secret.data.unwrap()[".dockerconfigjson"].0;
+        assert_eq!(data.as_slice(), config.expose_secret().as_bytes());
     }
 
     #[test]

@@ -1,28 +1,46 @@
-//! `GET /teams/{team}/downloads/docker-config.json`: the team's push secret as a Docker `config.json`.
-//! A file download is a plain route (a link works with JavaScript off); the rules are those of
-//! `teams::download_decision`, and the secret is read only once they allow it.
+//! `GET /teams/{team}/downloads/{file}`: the team's push secret as a Docker `config.json`, a containers
+//! `auth.json`, a Kubernetes Secret manifest or the password alone. File downloads are plain routes (a
+//! link works with JavaScript off); the rules are those of `teams::download_decision`, the secret is read
+//! only once they allow it, and every answer (refusals included) is audited with its format.
+use crate::model::DownloadFormat;
 use crate::server::audit::{AuditRecord, AuditResult};
 use crate::server::auth::session::current_user;
 use crate::server::docker_config;
 use crate::server::plain::message_page;
 use crate::server::state::AppState;
 use crate::server::teams::{download_decision, DownloadDecision};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use secrecy::ExposeSecret;
 use tower_sessions::Session;
 
-pub const FORMAT_DOCKER_CONFIG: &str = "docker-config";
-
 pub fn router() -> Router<AppState> {
-    Router::new().route("/teams/{team}/downloads/docker-config.json", get(docker_config_download))
+    Router::new().route("/teams/{team}/downloads/{file}", get(download))
 }
 
-async fn docker_config_download(State(state): State<AppState>, session: Session, Path(team_name): Path<String>) -> Response {
+#[derive(serde::Deserialize)]
+struct DownloadQuery {
+    /// For the Secret manifest: the namespace it is meant for (the team's own when absent).
+    namespace: Option<String>,
+}
+
+/// A Kubernetes namespace name: an RFC 1123 label.
+pub fn valid_namespace(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+async fn download(State(state): State<AppState>, session: Session, Path((team_name, file)): Path<(String, String)>, Query(query): Query<DownloadQuery>) -> Response {
     let back = (format!("/teams/{team_name}"), "Back to the team");
     let refuse = |status: StatusCode, title: &str, message: &str| message_page(status, title, message, (&back.0, back.1));
+    let Some(format) = DownloadFormat::from_route_file(&file) else {
+        return refuse(StatusCode::NOT_FOUND, "No such download", &format!("Berth offers no download named {file}."));
+    };
     let Some(user) = current_user(&session).await else {
         return refuse(StatusCode::UNAUTHORIZED, "Sign-in required", "Please sign in to download team credentials.");
     };
@@ -38,7 +56,7 @@ async fn docker_config_download(State(state): State<AppState>, session: Session,
         actor: user.username.clone(),
         action: "push-secret-download",
         team: team_name.clone(),
-        detail: format!("{FORMAT_DOCKER_CONFIG}{detail}"),
+        detail: format!("{}{detail}", format.audit_name()),
         result,
     };
     match download_decision(&user, &team, state.config.oidc.group_match) {
@@ -56,6 +74,11 @@ async fn docker_config_download(State(state): State<AppState>, session: Session,
         }
         DownloadDecision::Allowed => {}
     }
+    let manifest_namespace = query.namespace.filter(|n| !n.is_empty()).unwrap_or_else(|| team.namespace_name());
+    if format == DownloadFormat::KubernetesSecret && !valid_namespace(&manifest_namespace) {
+        state.audit.record(&team, record(AuditResult::Denied, ", invalid namespace")).await;
+        return refuse(StatusCode::BAD_REQUEST, "Invalid namespace", "A namespace name is lowercase letters, digits and '-', at most 63 characters.");
+    }
     let namespace = team.namespace_name();
     let secret_name = &state.config.secret_names.push;
     let bytes = match state.cluster.docker_config_bytes(&namespace, secret_name).await {
@@ -65,7 +88,7 @@ async fn docker_config_download(State(state): State<AppState>, session: Session,
             return refuse(
                 StatusCode::NOT_FOUND,
                 "Push secret missing",
-                &format!("The secret {secret_name} in namespace {namespace} is missing or has no .dockerconfigjson."),
+                &format!("The secret {secret_name} in namespace {namespace} is missing or has no .dockerconfigjson. Berth recreates it within a resync period; try again shortly."),
             );
         }
         Err(error) => {
@@ -74,20 +97,48 @@ async fn docker_config_download(State(state): State<AppState>, session: Session,
             return refuse(StatusCode::BAD_GATEWAY, "Kubernetes unavailable", &message);
         }
     };
-    if let Err(problem) = docker_config::check(&bytes, &state.config.harbor.registry_host) {
-        state.audit.record(&team, record(AuditResult::Failed, ", secret malformed")).await;
-        tracing::warn!(team = %team_name, problem = %problem, "push secret is not a usable docker config");
-        return refuse(StatusCode::CONFLICT, "Push secret unusable", &format!("The push secret of team {team_name} is not usable: {problem}."));
-    }
-    state.audit.record(&team, record(AuditResult::Allowed, "")).await;
+    let host = &state.config.harbor.registry_host;
+    let (username, password) = match docker_config::credentials(&bytes, host) {
+        Ok(credentials) => credentials,
+        Err(problem) => {
+            state.audit.record(&team, record(AuditResult::Failed, ", secret malformed")).await;
+            tracing::warn!(team = %team_name, problem = %problem, "push secret is not a usable docker config");
+            return refuse(StatusCode::CONFLICT, "Push secret unusable", &format!("The push secret of team {team_name} is not usable: {problem}."));
+        }
+    };
+    let (content_type, body) = match format {
+        DownloadFormat::DockerConfig => ("application/json", bytes),
+        DownloadFormat::ContainersAuth => ("application/json", docker_config::render_containers_auth(host, &username, &password).expose_secret().as_bytes().to_vec()),
+        DownloadFormat::KubernetesSecret => {
+            let manifest = docker_config::render_kubernetes_secret(secret_name, &manifest_namespace, &bytes);
+            ("application/yaml", manifest.expose_secret().as_bytes().to_vec())
+        }
+        DownloadFormat::Password => ("text/plain; charset=utf-8", password.expose_secret().as_bytes().to_vec()),
+    };
+    let detail = if format == DownloadFormat::KubernetesSecret { format!(", namespace {manifest_namespace}") } else { String::new() };
+    state.audit.record(&team, record(AuditResult::Allowed, &detail)).await;
     (
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"docker-config-{team_name}.json\"")),
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", format.saved_as(&team_name))),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        bytes,
+        body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn namespaces_are_rfc1123_labels() {
+        assert!(super::valid_namespace("team-alpha"));
+        assert!(super::valid_namespace(&"a".repeat(63)));
+        assert!(!super::valid_namespace(&"a".repeat(64)));
+        assert!(!super::valid_namespace("Team"));
+        assert!(!super::valid_namespace("-a"));
+        assert!(!super::valid_namespace("a/b"));
+        assert!(!super::valid_namespace(""));
+    }
 }

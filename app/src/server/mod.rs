@@ -6,6 +6,7 @@ pub mod config;
 pub mod docker_config;
 pub mod download;
 pub mod harbor;
+pub mod howto;
 pub mod plain;
 pub mod reconcile;
 pub mod state;

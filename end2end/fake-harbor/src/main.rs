@@ -75,7 +75,27 @@ struct Robot {
     updated: String,
 }
 
+/// A Harbor user. OIDC users appear on their first sign-in to Harbor; local ones through `POST /users`.
+struct User {
+    id: i64,
+    username: String,
+    email: String,
+    realname: String,
+    sysadmin: bool,
+    created: String,
+    updated: String,
+}
+
+/// What `/systeminfo` and `/health` report; tests change it through `/__fake/system`.
+struct System {
+    version: String,
+    unhealthy: Vec<String>,
+}
+
 struct Fake {
+    users: Vec<User>,
+    next_user_id: i64,
+    system: System,
     admin_user: String,
     admin_password: String,
     robot_prefix: String,
@@ -584,14 +604,142 @@ async fn ping() -> &'static str {
     "Pong"
 }
 
-async fn systeminfo() -> Json<Value> {
-    Json(json!({ "harbor_version": "v2.15.2-fake", "auth_mode": "oidc_auth", "primary_auth_mode": false, "self_registration": false, "has_ca_root": false }))
+async fn systeminfo(State(fake): State<Shared>) -> Json<Value> {
+    let f = lock(&fake);
+    Json(json!({ "harbor_version": f.system.version, "auth_mode": "oidc_auth", "primary_auth_mode": false, "self_registration": false, "has_ca_root": false }))
 }
 
-async fn health() -> Json<Value> {
+async fn health(State(fake): State<Shared>) -> Json<Value> {
+    let f = lock(&fake);
     let components = ["core", "database", "jobservice", "portal", "redis", "registry", "registryctl"];
-    Json(json!({ "status": "healthy", "components": components.iter().map(|c| json!({"name": c, "status": "healthy"})).collect::<Vec<_>>() }))
+    let listed: Vec<Value> = components
+        .iter()
+        .map(|c| match f.system.unhealthy.iter().any(|u| u == c) {
+            true => json!({ "name": c, "status": "unhealthy", "error": format!("failed to connect to {c}") }),
+            false => json!({ "name": c, "status": "healthy" }),
+        })
+        .collect();
+    let status = if f.system.unhealthy.is_empty() { "healthy" } else { "unhealthy" };
+    Json(json!({ "status": status, "components": listed }))
 }
+
+fn user_json(u: &User) -> Value {
+    json!({
+        "user_id": u.id, "username": u.username, "email": u.email, "realname": u.realname, "comment": "",
+        "sysadmin_flag": u.sysadmin, "admin_role_in_auth": false, "creation_time": u.created, "update_time": u.updated,
+    })
+}
+
+/// Harbor's `q` for users: `username=~x`, `email=~x` (fuzzy) or `username=x` (exact), comma-separated.
+fn user_matches(u: &User, q: &str) -> bool {
+    q.split(',').filter(|c| !c.is_empty()).all(|condition| {
+        let (key, fuzzy, value) = match condition.split_once("=~") {
+            Some((k, v)) => (k, true, v),
+            None => match condition.split_once('=') {
+                Some((k, v)) => (k, false, v),
+                None => return false,
+            },
+        };
+        let field = match key {
+            "username" => &u.username,
+            "email" => &u.email,
+            _ => return false,
+        };
+        if fuzzy { field.to_lowercase().contains(&value.to_lowercase()) } else { field == value }
+    })
+}
+
+#[derive(Deserialize)]
+struct UserListQuery {
+    q: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+async fn list_users(State(fake): State<Shared>, Query(query): Query<UserListQuery>) -> Response {
+    let f = lock(&fake);
+    let q = query.q.unwrap_or_default();
+    let items = f.users.iter().filter(|u| user_matches(u, &q)).map(user_json).collect();
+    let extra = if q.is_empty() { String::new() } else { format!("&q={}", url_escape(&q)) };
+    paged("/api/v2.0/users", &extra, &query.paging, items)
+}
+
+fn url_escape(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+async fn get_user(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
+    let f = lock(&fake);
+    match f.users.iter().find(|u| u.id == id) {
+        Some(u) => Json(user_json(u)).into_response(),
+        None => error(StatusCode::NOT_FOUND, &format!("user {id} not found")),
+    }
+}
+
+/// Harbor marks the user deleted (its name and e-mail are freed, so the person can be onboarded again);
+/// the admin account (id 1) cannot be deleted.
+async fn delete_user(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
+    let mut f = lock(&fake);
+    if id == 1 {
+        return error(StatusCode::FORBIDDEN, "can not delete the admin user");
+    }
+    let before = f.users.len();
+    f.users.retain(|u| u.id != id);
+    if f.users.len() == before {
+        return error(StatusCode::NOT_FOUND, &format!("user {id} not found"));
+    }
+    StatusCode::OK.into_response()
+}
+
+/// Creates a local user; 409 when the username or e-mail is taken: the same conflict an OIDC sign-in to
+/// Harbor meets when a stale account holds them.
+async fn create_user(State(fake): State<Shared>, body: Bytes) -> Response {
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "invalid request body");
+    };
+    let text = |k: &str| req[k].as_str().unwrap_or_default().to_owned();
+    let (username, email) = (text("username"), text("email"));
+    if username.is_empty() || !valid_robot_secret(&text("password")) {
+        return error(StatusCode::BAD_REQUEST, "username and a password of 8-128 characters with upper, lower case and a digit are required");
+    }
+    let mut f = lock(&fake);
+    if f.users.iter().any(|u| u.username.eq_ignore_ascii_case(&username) || (!email.is_empty() && u.email.eq_ignore_ascii_case(&email))) {
+        return error(StatusCode::CONFLICT, "the user with same username or email has been onboarded");
+    }
+    f.next_user_id += 1;
+    let id = f.next_user_id;
+    let created = req["creation_time"].as_str().map(str::to_owned).unwrap_or_else(now);
+    f.users.push(User { id, username, email, realname: text("realname"), sysadmin: false, updated: created.clone(), created });
+    (StatusCode::CREATED, [(header::LOCATION, format!("/api/v2.0/users/{id}"))]).into_response()
+}
+
+#[derive(Deserialize)]
+struct SystemRequest {
+    version: Option<String>,
+    #[serde(default)]
+    unhealthy: Vec<String>,
+}
+
+/// Sets the version `/systeminfo` reports and the components `/health` calls unhealthy.
+async fn set_system(State(fake): State<Shared>, Json(req): Json<SystemRequest>) -> StatusCode {
+    let mut f = lock(&fake);
+    f.system = System { version: req.version.unwrap_or_else(|| DEFAULT_VERSION.to_owned()), unhealthy: req.unhealthy };
+    StatusCode::NO_CONTENT
+}
+
+/// A user as Harbor records an OIDC user on first sign-in, with a chosen creation time (seeding the stale
+/// account of an identity provider that was redeployed).
+async fn seed_user(State(fake): State<Shared>, Json(req): Json<Value>) -> Response {
+    let mut f = lock(&fake);
+    f.next_user_id += 1;
+    let id = f.next_user_id;
+    let text = |k: &str| req[k].as_str().unwrap_or_default().to_owned();
+    let created = req["creation_time"].as_str().map(str::to_owned).unwrap_or_else(now);
+    f.users.push(User { id, username: text("username"), email: text("email"), realname: text("realname"), sysadmin: false, updated: created.clone(), created });
+    Json(json!({ "user_id": id })).into_response()
+}
+
+const DEFAULT_VERSION: &str = "v2.15.2-fake";
 
 /// The registry's login check (`docker login` does `GET /v2/` with basic auth): robots by name and
 /// current secret, refused when disabled or expired.
@@ -663,6 +811,17 @@ async fn main() {
     let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_owned());
     let addr = env("FAKE_HARBOR_ADDR", "127.0.0.1:8089");
     let fake: Shared = Arc::new(Mutex::new(Fake {
+        users: vec![User {
+            id: 1,
+            username: env("FAKE_HARBOR_ADMIN_USER", "admin"),
+            email: "admin@example.com".into(),
+            realname: "system admin".into(),
+            sysadmin: true,
+            created: now(),
+            updated: now(),
+        }],
+        next_user_id: 2,
+        system: System { version: DEFAULT_VERSION.into(), unhealthy: Vec::new() },
         admin_user: env("FAKE_HARBOR_ADMIN_USER", "admin"),
         admin_password: env("FAKE_HARBOR_ADMIN_PASSWORD", "Harbor12345"),
         robot_prefix: env("FAKE_HARBOR_ROBOT_PREFIX", "robot$"),
@@ -682,6 +841,8 @@ async fn main() {
         .route("/projects/{project}/summary", get(project_summary))
         .route("/projects/{project}/members", get(list_members).post(add_member))
         .route("/projects/{project}/members/{mid}", axum::routing::put(update_member).delete(delete_member))
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}", get(get_user).delete(delete_user))
         .route("/robots", get(list_robots).post(create_robot))
         .route("/robots/{id}", get(get_robot).put(update_robot).patch(refresh_robot_secret).delete(delete_robot))
         .layer(middleware::from_fn_with_state(fake.clone(), api_guard));
@@ -689,6 +850,8 @@ async fn main() {
         .nest("/api/v2.0", api)
         .route("/v2/", get(registry_login))
         .route("/__fake/faults", post(set_faults))
+        .route("/__fake/system", post(set_system))
+        .route("/__fake/users", post(seed_user))
         .route("/__fake/projects/{name}/usage", post(set_usage))
         .route("/__fake/robots/{id}", get(dump_robot_secret))
         .route("/__fake/stats", get(get_stats).delete(reset_stats))

@@ -1,7 +1,10 @@
 //! A client for the parts of Harbor's v2.0 API Berth uses. Lists are read 100 at a time, following
 //! `X-Total-Count`; the robot v2 API (`/robots`) is used throughout.
+mod system;
 mod token;
 mod types;
+
+pub use system::{valid_user_search, ComponentHealth, HarborUser, HealthReport, SystemInfo};
 
 pub use token::{generate_robot_token, meets_harbor_rules};
 

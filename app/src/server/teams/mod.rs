@@ -1,5 +1,7 @@
 //! Who may see and do what with a team. Every server function and route asks these rules.
-use crate::model::{ConditionView, CredentialView, TeamState, TeamSummary};
+use crate::model::{ConditionView, CredentialView, SecretView, TeamState, TeamSummary, TeamWarning};
+use k8s_openapi::jiff::{self, Timestamp};
+use std::time::Duration;
 use crate::server::auth::groups::any_matches;
 use crate::server::auth::session::SessionUser;
 use crate::server::cluster::team::Team;
@@ -82,6 +84,44 @@ pub fn state(team: &Team) -> Option<TeamState> {
     })
 }
 
+/// What a member should act on: robots expiring within `window` (or expired), missing secrets, a failing
+/// last reconcile. Each warning says what to do.
+pub fn warnings(state: Option<&TeamState>, secrets: Option<&[SecretView]>, now: Timestamp, window: Duration) -> Vec<TeamWarning> {
+    let mut found = Vec::new();
+    let warn = |kind: &str, message: String, remedy: &str| TeamWarning { kind: kind.to_owned(), message, remedy: remedy.to_owned() };
+    if let Some(state) = state {
+        if state.ready == "False" {
+            found.push(warn(
+                "reconcile-failed",
+                format!("Berth's last pass over this team failed: {} ({}).", state.message, state.reason),
+                "Berth retries on its own; if this stays, ask your platform team and quote the reason.",
+            ));
+        }
+        for credential in &state.credentials {
+            let Some(expires) = credential.expires.as_deref().and_then(|t| t.parse::<Timestamp>().ok()) else { continue };
+            let left = expires.duration_since(now);
+            if left.is_negative() {
+                found.push(warn("expired", format!("The {} robot {} expired at {expires}.", credential.purpose, credential.robot), "Ask a team admin to rotate it (Manage, Rotate); Berth also replaces expired robots on its next pass."));
+            } else if left < jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::MAX) {
+                let days = left.as_secs() / 86_400;
+                found.push(warn(
+                    "expiring",
+                    format!("The {} robot {} expires in {days} day{} ({expires}).", credential.purpose, credential.robot, if days == 1 { "" } else { "s" }),
+                    "Berth rotates robots before they expire; a team admin can rotate now (Manage, Rotate). Update any copy you keep outside the cluster (CI secrets) after the rotation.",
+                ));
+            }
+        }
+    }
+    for secret in secrets.unwrap_or_default().iter().filter(|s| !s.present) {
+        found.push(warn(
+            "secret-missing",
+            format!("The secret {} ({}) is missing from the namespace.", secret.name, secret.purpose),
+            "Berth recreates it on its next pass (within a resync period); if it stays missing, check the team's state above.",
+        ));
+    }
+    found
+}
+
 pub fn summary(user: &SessionUser, team: &Team, mode: GroupMatch) -> TeamSummary {
     TeamSummary {
         name: team.team_name(),
@@ -153,5 +193,37 @@ mod tests {
         let t = team(true);
         assert!(!can_view(&user(&["/teams/team-alpha"], false), &t, GroupMatch::Full));
         assert!(can_view(&user(&["team-alpha"], false), &t, GroupMatch::Full));
+    }
+
+    #[test]
+    fn warnings_say_what_is_wrong_and_what_to_do() {
+        let now: Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
+        let credential = |purpose: &str, expires: Option<&str>| CredentialView {
+            purpose: purpose.into(),
+            secret: format!("harbor-{purpose}secret"),
+            robot: format!("robot$berth-alpha-{purpose}"),
+            since: "2026-11-01T00:00:00Z".into(),
+            expires: expires.map(str::to_owned),
+        };
+        let state = TeamState {
+            ready: "False".into(),
+            reason: "HarborUnavailable".into(),
+            message: "Harbor answered 500".into(),
+            stale: false,
+            conditions: vec![],
+            credentials: vec![credential("pull", Some("2026-11-30T00:00:00Z")), credential("push", Some("2026-11-20T00:00:00Z")), credential("builds", None), credential("x", Some("2027-06-01T00:00:00Z"))],
+            next_expiry: None,
+            retiring: vec![],
+        };
+        let secrets = [
+            SecretView { name: "harbor-pullsecret".into(), purpose: "pull".into(), present: true, secret_type: None, last_changed: None },
+            SecretView { name: "harbor-pushsecret".into(), purpose: "push".into(), present: false, secret_type: None, last_changed: None },
+        ];
+        let found = warnings(Some(&state), Some(&secrets), now, Duration::from_secs(14 * 86_400));
+        let kinds: Vec<&str> = found.iter().map(|w| w.kind.as_str()).collect();
+        assert_eq!(kinds, ["reconcile-failed", "expiring", "expired", "secret-missing"]);
+        assert!(found[1].message.contains("in 7 days"), "{}", found[1].message);
+        assert!(found.iter().all(|w| !w.remedy.is_empty()));
+        assert!(warnings(None, None, now, Duration::from_secs(0)).is_empty());
     }
 }

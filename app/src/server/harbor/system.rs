@@ -1,0 +1,113 @@
+//! Harbor's own state (version, component health, liveness) and its user accounts, for the admin pages.
+use super::{HarborClient, HarborError};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SystemInfo {
+    pub harbor_version: Option<String>,
+    pub auth_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HealthReport {
+    pub status: String,
+    #[serde(default)]
+    pub components: Vec<ComponentHealth>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ComponentHealth {
+    pub name: String,
+    pub status: String,
+    pub error: Option<String>,
+}
+
+/// A Harbor account. `UserResp` may also carry `oidc_user_meta` with the user's CLI secret; it is not
+/// read, so it never enters Berth's memory beyond the response buffer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HarborUser {
+    pub user_id: i64,
+    pub username: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub realname: Option<String>,
+    #[serde(default)]
+    pub sysadmin_flag: bool,
+    pub creation_time: Option<String>,
+}
+
+/// What may go into Harbor's `q` filter: its syntax uses `,`, `=`, `~`, quotes, brackets and spaces.
+pub fn valid_user_search(text: &str) -> bool {
+    (2..=255).contains(&text.chars().count()) && !text.chars().any(|c| ",=~\"'()[]{} \\".contains(c) || c.is_control())
+}
+
+impl HarborClient {
+    /// `GET /ping`: how long Harbor's API took to answer.
+    pub async fn ping(&self) -> Result<Duration, HarborError> {
+        let op = "ping";
+        let started = Instant::now();
+        self.expect_status(op, self.request(Method::GET, "ping"), StatusCode::OK).await?;
+        Ok(started.elapsed())
+    }
+
+    pub async fn system_info(&self) -> Result<SystemInfo, HarborError> {
+        let op = "reading the system info";
+        let response = self.send(op, self.request(Method::GET, "systeminfo")).await?;
+        Self::json(op, response).await
+    }
+
+    pub async fn health(&self) -> Result<HealthReport, HarborError> {
+        let op = "reading component health";
+        let response = self.send(op, self.request(Method::GET, "health")).await?;
+        Self::json(op, response).await
+    }
+
+    /// Accounts whose username or e-mail contains `text` (Harbor's fuzzy match), each once.
+    pub async fn search_users(&self, text: &str) -> Result<Vec<HarborUser>, HarborError> {
+        let by_name = format!("username=~{text}");
+        let by_email = format!("email=~{text}");
+        let (name_query, email_query) = ([("q", by_name.as_str())], [("q", by_email.as_str())]);
+        let (names, emails) = tokio::join!(
+            self.list_all::<HarborUser>("searching users", "users", &name_query),
+            self.list_all::<HarborUser>("searching users", "users", &email_query),
+        );
+        let mut users = names?;
+        for user in emails? {
+            if !users.iter().any(|u| u.user_id == user.user_id) {
+                users.push(user);
+            }
+        }
+        users.sort_by_key(|u| u.user_id);
+        Ok(users)
+    }
+
+    pub async fn get_user(&self, user_id: i64) -> Result<Option<HarborUser>, HarborError> {
+        let op = "reading a user";
+        let response = self.send(op, self.request(Method::GET, &format!("users/{user_id}"))).await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        Self::json(op, response).await.map(Some)
+    }
+
+    /// `DELETE /users/{id}` (Harbor >= 2.4): frees the username and e-mail of a stale account.
+    pub async fn delete_user(&self, user_id: i64) -> Result<(), HarborError> {
+        self.expect_status("deleting a user", self.request(Method::DELETE, &format!("users/{user_id}")), StatusCode::OK).await.map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn searches_cannot_inject_harbor_query_syntax() {
+        assert!(super::valid_user_search("dave"));
+        assert!(super::valid_user_search("dave@example.test"));
+        assert!(!super::valid_user_search("d"));
+        assert!(!super::valid_user_search("dave,sysadmin_flag=true"));
+        assert!(!super::valid_user_search("a=~b"));
+        assert!(!super::valid_user_search("two words"));
+    }
+}
