@@ -1,6 +1,6 @@
 //! The shell, the router and the page frame.
 use crate::components::{provide_toasts, Header, ToastRegion};
-use crate::pages::{AdminPage, NotFound, SignedOutPage, TeamPage, TeamsPage};
+use crate::pages::{AdminPage, AuditPage, HarborUsersPage, HealthPage, NotFound, SignedOutPage, TeamPage, TeamsPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -41,6 +41,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=TeamsPage ssr=SsrMode::Async/>
                     <Route path=path!("/teams/:name") view=TeamPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/health") view=HealthPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/harbor-users") view=HarborUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

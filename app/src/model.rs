@@ -190,3 +190,87 @@ pub struct TeamWarning {
     /// What to do about it.
     pub remedy: String,
 }
+
+/// Every audited action, for the audit view's filter.
+pub const AUDIT_ACTIONS: [&str; 8] =
+    ["push-secret-download", "push-download-toggle", "rotation-request", "rotation", "team-create", "team-delete", "offboard", "harbor-user-delete"];
+
+/// One audit record: who did what to which team, when, with what result. Never holds secret material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub time: String,
+    pub actor: String,
+    pub action: String,
+    pub team: String,
+    pub detail: String,
+    /// `allowed`, `denied` or `failed`.
+    pub result: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+    /// Records matching the filter before the page limit.
+    pub matching: usize,
+    /// The teams the viewer may filter by (a team admin: their own).
+    pub teams: Vec<String>,
+    /// Platform admins see every team's records and Harbor user deletions.
+    pub all_teams: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentView {
+    pub name: String,
+    pub status: String,
+    pub error: Option<String>,
+}
+
+/// Harbor as Berth sees it; each call carries its own result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarborHealthView {
+    pub url: String,
+    pub ping_ms: Result<u64, AppError>,
+    pub version: Result<Option<String>, AppError>,
+    /// `status` and components of `/health`.
+    pub health: Result<(String, Vec<ComponentView>), AppError>,
+    /// Unreachable, too old for the robot v2 API, or unhealthy, said plainly.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KubernetesHealthView {
+    pub version: String,
+    pub latency_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconcilerView {
+    /// This replica may reconcile (`BERTH_RECONCILE`).
+    pub enabled: bool,
+    pub this_replica: String,
+    pub holder: Option<String>,
+    pub renewed: Option<String>,
+    pub last_pass: Option<String>,
+    pub last_result: Option<String>,
+    pub passes_ok: Option<String>,
+    pub passes_failed: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemHealth {
+    pub harbor: HarborHealthView,
+    pub kubernetes: Result<KubernetesHealthView, AppError>,
+    pub reconciler: Result<ReconcilerView, AppError>,
+}
+
+/// A Harbor account as the conflict fixer shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarborUserView {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub realname: String,
+    pub created: Option<String>,
+    /// Harbor admins cannot be removed here.
+    pub is_admin: bool,
+}

@@ -74,7 +74,8 @@ POLICY
     --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$pki/sa.pub" \
     --service-account-signing-key-file "$pki/sa.key" --api-audiences https://kubernetes.default.svc \
     --service-cluster-ip-range 10.96.0.0/24 --disable-admission-plugins ServiceAccount --v 1 \
-    --audit-policy-file "$STACK/kube/audit-policy.yaml" --audit-log-path "$STACK/kube-audit.log" --audit-log-format json
+    --audit-policy-file "$STACK/kube/audit-policy.yaml" --audit-log-path "$STACK/kube-audit.log" --audit-log-format json \
+    --event-ttl 24h
   local admin_token; admin_token="$(cut -d, -f1 "$pki/tokens.csv")"
   kubeconfig "$STACK/admin.kubeconfig" stack-admin "$admin_token"
   wait_for kube-apiserver "https://127.0.0.1:$KUBE_PORT/readyz" --cacert "$pki/ca.crt" -H "Authorization: Bearer $admin_token"
@@ -174,6 +175,13 @@ YAML
 seed() {
   seed_team alpha true 10737418240 3 1288490189
   seed_team beta false -1 0 0
+  # Harbor accounts as OIDC sign-ins to Harbor leave them; dave's is stale (made under the identity
+  # provider before its redeploy), the case the Harbor users page fixes.
+  local user
+  for user in '{"username":"bob","email":"bob@example.test","realname":"Bob Builder"}' \
+              '{"username":"dave","email":"dave@example.test","realname":"Dave (old IdP)","creation_time":"2025-03-14T09:26:53Z"}'; do
+    curl -sf -X POST "http://127.0.0.1:$FAKE_HARBOR_PORT/__fake/users" -H 'Content-Type: application/json' -d "$user" >/dev/null
+  done
 }
 
 up() {

@@ -1,6 +1,6 @@
 use crate::api::admin::{admin_teams, SetPushSecretDownload};
 use crate::api::manage::{CreateTeam, DeleteTeam};
-use crate::components::{ErrorNote, Loading};
+use crate::components::{toast_action, ErrorNote, Loading, BUTTON, INPUT};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,8 +11,10 @@ pub fn AdminPage() -> impl IntoView {
     let delete = ServerAction::<DeleteTeam>::new();
     // Reload the list after every action.
     let teams = Resource::new(move || (toggle.version().get(), create.version().get(), delete.version().get()), |_| admin_teams());
-    let input = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm focus:outline-none focus:ring-2 focus:ring-sky-500 dark:border-slate-700 dark:bg-slate-950";
-    let button = "rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
+    let (input, button) = (INPUT, BUTTON);
+    toast_action(toggle, |enabled| if *enabled { "Download enabled.".to_owned() } else { "Download disabled.".to_owned() });
+    toast_action(create, |message| message.clone());
+    toast_action(delete, |message| message.clone());
     let outcome = move |result: Option<Result<String, crate::error::AppError>>, id: &'static str| {
         result.map(|r| match r {
             Ok(message) => view! { <p class="mt-4 text-sm" role="status" id=id>{message}</p> }.into_any(),
@@ -21,6 +23,7 @@ pub fn AdminPage() -> impl IntoView {
     };
     view! {
         <Title text="Admin"/>
+        <AdminNav/>
         <h1 class="text-2xl font-semibold">"Teams"</h1>
         {move || toggle.value().get().and_then(|r| r.err()).map(|error| view! { <div class="mt-4"><ErrorNote error/></div> })}
         {move || outcome(create.value().get(), "create-result")}
@@ -76,7 +79,7 @@ pub fn AdminPage() -> impl IntoView {
                                                     <ActionForm action=toggle>
                                                         <input type="hidden" name="team" value=name/>
                                                         <input type="hidden" name="enabled" value=enable.to_string()/>
-                                                        <button type="submit" class="toggle-download rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800"
+                                                        <button type="submit" class=format!("toggle-download {BUTTON}")
                                                             disabled=move || toggle.pending().get()>
                                                             {if enable { "Enable download" } else { "Disable download" }}
                                                         </button>
@@ -101,5 +104,19 @@ pub fn AdminPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The admin area's sections.
+#[component]
+pub fn AdminNav() -> impl IntoView {
+    let link = "rounded-md px-3 py-1 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:hover:bg-slate-800 aria-[current=page]:bg-slate-200 aria-[current=page]:font-semibold dark:aria-[current=page]:bg-slate-800";
+    view! {
+        <nav aria-label="Admin" class="mb-6 flex flex-wrap gap-2 text-sm" id="admin-nav">
+            <leptos_router::components::A href="/admin" attr:class=link exact=true>"Teams"</leptos_router::components::A>
+            <leptos_router::components::A href="/audit" attr:class=link>"Audit"</leptos_router::components::A>
+            <leptos_router::components::A href="/admin/health" attr:class=link>"System health"</leptos_router::components::A>
+            <leptos_router::components::A href="/admin/harbor-users" attr:class=link>"Harbor users"</leptos_router::components::A>
+        </nav>
     }
 }

@@ -49,9 +49,27 @@ impl Audit {
         Self { client, events_namespace, instance }
     }
 
-    /// Logs the record and writes the Event. A failed Event write is logged, not fatal: the log line is
-    /// the durable record.
+    /// Logs the record and writes the Event about the team. A failed Event write is logged, not fatal:
+    /// the log line is the durable record.
     pub async fn record(&self, team: &Team, record: AuditRecord) {
+        let reference = ObjectReference {
+            api_version: Some(Team::api_version(&()).into_owned()),
+            kind: Some(Team::kind(&()).into_owned()),
+            name: team.metadata.name.clone(),
+            uid: team.metadata.uid.clone(),
+            resource_version: team.metadata.resource_version.clone(),
+            ..Default::default()
+        };
+        self.record_about(reference, record).await;
+    }
+
+    /// An action on a Harbor account (no Team involved): the Event names the account.
+    pub async fn record_harbor_user(&self, username: &str, record: AuditRecord) {
+        let reference = ObjectReference { kind: Some("HarborUser".into()), name: Some(username.to_owned()), ..Default::default() };
+        self.record_about(reference, record).await;
+    }
+
+    async fn record_about(&self, reference: ObjectReference, record: AuditRecord) {
         tracing::info!(
             target: "berth::audit",
             audit = true,
@@ -62,20 +80,12 @@ impl Audit {
             result = record.result.as_str(),
             "audit"
         );
-        if let Err(error) = self.write_event(team, &record).await {
+        if let Err(error) = self.write_event(reference, &record).await {
             tracing::warn!(error = %error, action = record.action, team = %record.team, "could not write the audit Event");
         }
     }
 
-    async fn write_event(&self, team: &Team, record: &AuditRecord) -> Result<Event, kube::Error> {
-        let reference = ObjectReference {
-            api_version: Some(Team::api_version(&()).into_owned()),
-            kind: Some(Team::kind(&()).into_owned()),
-            name: team.metadata.name.clone(),
-            uid: team.metadata.uid.clone(),
-            resource_version: team.metadata.resource_version.clone(),
-            ..Default::default()
-        };
+    async fn write_event(&self, reference: ObjectReference, record: &AuditRecord) -> Result<Event, kube::Error> {
         let reason = match (record.action, record.result) {
             (action, AuditResult::Allowed) => format!("{}Allowed", pascal(action)),
             (action, AuditResult::Denied) => format!("{}Denied", pascal(action)),
@@ -94,9 +104,14 @@ impl Audit {
         let now = Timestamp::now();
         let event = Event {
             metadata: ObjectMeta {
-                name: Some(format!("{}.{:x}", record.team, now.as_nanosecond())),
+                name: Some(format!("{}.{:x}", if record.team.is_empty() { "berth" } else { &record.team }, now.as_nanosecond())),
                 namespace: Some(self.events_namespace.clone()),
-                labels: Some(BTreeMap::from([("berth.dev/audit".to_owned(), "true".to_owned())])),
+                // Labels too, so `kubectl get events -l berth.dev/action=rotation` works.
+                labels: Some(BTreeMap::from([
+                    ("berth.dev/audit".to_owned(), "true".to_owned()),
+                    ("berth.dev/action".to_owned(), record.action.to_owned()),
+                    ("berth.dev/result".to_owned(), record.result.as_str().to_owned()),
+                ])),
                 annotations: Some(annotations),
                 ..Default::default()
             },
@@ -106,7 +121,10 @@ impl Audit {
             type_: Some(if record.result == AuditResult::Allowed { "Normal" } else { "Warning" }.to_owned()),
             reason: Some(reason),
             action: Some(pascal(record.action)),
-            message: Some(format!("{} {} ({}) for team {}: {}", record.actor, record.action, record.detail, record.team, record.result.as_str())),
+            message: Some(match record.team.as_str() {
+                "" => format!("{} {} ({}): {}", record.actor, record.action, record.detail, record.result.as_str()),
+                team => format!("{} {} ({}) for team {team}: {}", record.actor, record.action, record.detail, record.result.as_str()),
+            }),
             involved_object: reference,
             source: Some(EventSource { component: Some("berth".into()), host: Some(self.instance.clone()) }),
             reporting_component: Some("berth.dev/berth".into()),
@@ -114,6 +132,41 @@ impl Audit {
             ..Default::default()
         };
         Api::<Event>::namespaced(self.client.clone(), &self.events_namespace).create(&PostParams::default(), &event).await
+    }
+}
+
+/// One audit record read back from its Event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub time: String,
+    pub actor: String,
+    pub action: String,
+    pub team: String,
+    pub detail: String,
+    pub result: String,
+}
+
+impl StoredRecord {
+    /// `None` for Events that are not Berth's audit records.
+    pub fn from_event(event: &Event) -> Option<Self> {
+        let annotations = event.metadata.annotations.as_ref()?;
+        if annotations.get("berth.dev/audit").map(String::as_str) != Some("true") {
+            return None;
+        }
+        let get = |key: &str| annotations.get(key).cloned().unwrap_or_default();
+        let time = event.last_timestamp.as_ref().or(event.first_timestamp.as_ref()).map(|t| t.0.to_string()).unwrap_or_default();
+        Some(Self { time, actor: get("berth.dev/actor"), action: get("berth.dev/action"), team: get("berth.dev/team"), detail: get("berth.dev/detail"), result: get("berth.dev/result") })
+    }
+}
+
+impl Audit {
+    /// Every audit record still held as an Event (the apiserver keeps Events for its `--event-ttl`,
+    /// 1 h by default), newest first.
+    pub async fn stored_records(&self, cluster: &crate::server::cluster::Cluster) -> Result<Vec<StoredRecord>, crate::server::cluster::ClusterError> {
+        let events = cluster.list_labelled_events(&self.events_namespace, "berth.dev/audit=true").await?;
+        let mut records: Vec<StoredRecord> = events.iter().filter_map(StoredRecord::from_event).collect();
+        records.sort_by(|a, b| b.time.cmp(&a.time));
+        Ok(records)
     }
 }
 

@@ -112,6 +112,26 @@ impl Cluster {
         futures::future::try_join_all(reads).await
     }
 
+    /// The apiserver's version and how long it took to answer.
+    pub async fn server_version(&self) -> Result<(String, Duration), ClusterError> {
+        let started = std::time::Instant::now();
+        let info = self.call("reading the server version", self.client.apiserver_version()).await?;
+        Ok((info.git_version, started.elapsed()))
+    }
+
+    /// The reconciler's Lease (leader and last pass), if it exists.
+    pub async fn get_lease(&self, namespace: &str, name: &str) -> Result<Option<k8s_openapi::api::coordination::v1::Lease>, ClusterError> {
+        let api: Api<k8s_openapi::api::coordination::v1::Lease> = Api::namespaced(self.client.clone(), namespace);
+        self.call("reading the reconciler Lease", api.get_opt(name)).await
+    }
+
+    /// Events carrying `label_selector` in `namespace` (the audit view).
+    pub async fn list_labelled_events(&self, namespace: &str, label_selector: &str) -> Result<Vec<k8s_openapi::api::core::v1::Event>, ClusterError> {
+        let api: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(self.client.clone(), namespace);
+        let params = kube::api::ListParams::default().labels(label_selector);
+        Ok(self.call("listing audit records", api.list(&params)).await?.items)
+    }
+
     /// The `.dockerconfigjson` of a secret; `None` when the secret or that key is missing.
     pub async fn docker_config_bytes(&self, namespace: &str, name: &str) -> Result<Option<Vec<u8>>, ClusterError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);

@@ -4,7 +4,7 @@ mod system;
 mod token;
 mod types;
 
-pub use system::{valid_user_search, ComponentHealth, HarborUser, HealthReport, SystemInfo};
+pub use system::{valid_user_search, version_problem, ComponentHealth, HarborUser, HealthReport, SystemInfo};
 
 pub use token::{generate_robot_token, meets_harbor_rules};
 

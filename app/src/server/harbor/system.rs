@@ -39,6 +39,21 @@ pub struct HarborUser {
     pub creation_time: Option<String>,
 }
 
+/// Why Berth cannot work with a Harbor of this version (`v2.1.4-abc` is too old: no robot v2 API).
+pub fn version_problem(version: Option<&str>) -> Option<String> {
+    let Some(version) = version else {
+        return Some("Harbor did not report its version (Berth needs 2.2 or newer for the robot v2 API).".into());
+    };
+    let mut numbers = version.trim_start_matches('v').split(['.', '-']).map(|p| p.parse::<u32>());
+    match (numbers.next(), numbers.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) if (major, minor) < (2, 2) => {
+            Some(format!("Harbor {version} is older than 2.2: it has no robot v2 API, so Berth cannot manage robots. Upgrade Harbor."))
+        }
+        (Some(Ok(_)), Some(Ok(_))) => None,
+        _ => Some(format!("Harbor reports the version {version:?}, which Berth cannot read (it needs 2.2 or newer).")),
+    }
+}
+
 /// What may go into Harbor's `q` filter: its syntax uses `,`, `=`, `~`, quotes, brackets and spaces.
 pub fn valid_user_search(text: &str) -> bool {
     (2..=255).contains(&text.chars().count()) && !text.chars().any(|c| ",=~\"'()[]{} \\".contains(c) || c.is_control())
@@ -101,6 +116,16 @@ impl HarborClient {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn old_and_unreadable_versions_are_named() {
+        assert_eq!(super::version_problem(Some("v2.15.2-fake")), None);
+        assert_eq!(super::version_problem(Some("v2.2.0")), None);
+        assert!(super::version_problem(Some("v2.1.4-abc")).unwrap().contains("older than 2.2"));
+        assert!(super::version_problem(Some("v1.10.0")).unwrap().contains("robot v2"));
+        assert!(super::version_problem(Some("dev")).is_some());
+        assert!(super::version_problem(None).is_some());
+    }
+
     #[test]
     fn searches_cannot_inject_harbor_query_syntax() {
         assert!(super::valid_user_search("dave"));

@@ -3,8 +3,10 @@
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
-use kube::api::{PostParams};
+use super::metrics::Metrics;
+use kube::api::PostParams;
 use kube::{Api, Client};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A holder that stops renewing loses the Lease after this long.
@@ -16,11 +18,20 @@ pub struct LeaseLock {
     api: Api<Lease>,
     name: String,
     holder: String,
+    /// The holder's last pass, written as annotations with each renewal (a write that happens anyway) so
+    /// every replica's health page can show it.
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl LeaseLock {
-    pub fn new(client: Client, namespace: &str, name: &str, holder: &str) -> Self {
-        Self { api: Api::namespaced(client, namespace), name: name.to_owned(), holder: holder.to_owned() }
+    pub fn new(client: Client, namespace: &str, name: &str, holder: &str, metrics: Option<Arc<Metrics>>) -> Self {
+        Self { api: Api::namespaced(client, namespace), name: name.to_owned(), holder: holder.to_owned(), metrics }
+    }
+
+    fn annotate(&self, metadata: &mut ObjectMeta) {
+        if let Some(metrics) = &self.metrics {
+            metadata.annotations.get_or_insert_with(Default::default).extend(metrics.report());
+        }
     }
 
     pub fn holder(&self) -> &str {
@@ -42,10 +53,11 @@ impl LeaseLock {
     pub async fn try_acquire_or_renew(&self) -> Result<bool, kube::Error> {
         let now = Timestamp::now();
         let Some(mut lease) = self.api.get_opt(&self.name).await? else {
-            let lease = Lease {
+            let mut lease = Lease {
                 metadata: ObjectMeta { name: Some(self.name.clone()), ..Default::default() },
                 spec: Some(self.spec(now, None, 0)),
             };
+            self.annotate(&mut lease.metadata);
             return match self.api.create(&PostParams::default(), &lease).await {
                 Ok(_) => Ok(true),
                 Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
@@ -62,6 +74,7 @@ impl LeaseLock {
         }
         let transitions = spec.lease_transitions.unwrap_or(0) + i32::from(!ours);
         lease.spec = Some(self.spec(now, if ours { spec.acquire_time } else { None }, transitions));
+        self.annotate(&mut lease.metadata);
         match self.api.replace(&self.name, &PostParams::default(), &lease).await {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),

@@ -20,6 +20,7 @@ struct Inner {
     robot_expiry: BTreeMap<(String, String), i64>,
     leader: bool,
     last_pass_unix: Option<i64>,
+    last_pass_result: &'static str,
 }
 
 #[derive(Default)]
@@ -48,6 +49,21 @@ impl Metrics {
         m.duration_count += 1;
         m.duration_sum += secs;
         m.last_pass_unix = Some(k8s_openapi::jiff::Timestamp::now().as_second());
+        m.last_pass_result = error_reason.unwrap_or("ok");
+    }
+
+    /// What the Lease reports to the other replicas: the last pass (time, result) and the pass counts.
+    pub fn report(&self) -> std::collections::BTreeMap<String, String> {
+        let m = self.inner();
+        let mut report = std::collections::BTreeMap::new();
+        if let Some(unix) = m.last_pass_unix {
+            let time = k8s_openapi::jiff::Timestamp::from_second(unix).map(|t| t.to_string()).unwrap_or_default();
+            report.insert("berth.dev/last-pass-time".to_owned(), time);
+            report.insert("berth.dev/last-pass-result".to_owned(), m.last_pass_result.to_owned());
+        }
+        report.insert("berth.dev/passes-ok".to_owned(), m.passes.get("ok").copied().unwrap_or(0).to_string());
+        report.insert("berth.dev/passes-failed".to_owned(), m.passes.get("error").copied().unwrap_or(0).to_string());
+        report
     }
 
     /// One write to Harbor or Kubernetes, by kind (e.g. `harbor_robot_create`, `kube_secret_apply`).

@@ -241,7 +241,7 @@ pub async fn run_controller(shared: Arc<Reconciler>, stop: impl Future<Output = 
 /// shutdown. `shutdown` turns true when the process is stopping.
 pub async fn run(shared: Arc<Reconciler>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let cfg = &shared.config.reconcile;
-    let lock = lease::LeaseLock::new(shared.cluster.client(), &cfg.lease_namespace, &cfg.lease_name, &cfg.instance);
+    let lock = lease::LeaseLock::new(shared.cluster.client(), &cfg.lease_namespace, &cfg.lease_name, &cfg.instance, Some(shared.metrics.clone()));
     loop {
         if *shutdown.borrow() {
             return;

@@ -1,0 +1,72 @@
+//! The OIDC user-conflict fixer: after an identity provider is redeployed, Harbor refuses the person's
+//! next sign-in ("the user with same username or email has been onboarded") because a stale account
+//! holds the name. A platform admin finds that account and removes it with `DELETE /users/{id}`.
+use crate::error::AppError;
+use crate::model::HarborUserView;
+use leptos::prelude::*;
+
+/// Harbor accounts whose username or e-mail contains `query`.
+#[server(endpoint = "search_harbor_users")]
+pub async fn search_harbor_users(query: String) -> Result<Vec<HarborUserView>, AppError> {
+    use crate::server::harbor::valid_user_search;
+    use crate::server::state::{app_state, fail, signed_in_user};
+    let user = signed_in_user().await?;
+    if !user.is_platform_admin {
+        return Err(fail(AppError::Forbidden("Only platform admins can manage Harbor users.".into())));
+    }
+    let query = query.trim().to_owned();
+    if !valid_user_search(&query) {
+        return Err(fail(AppError::BadRequest("Search for at least 2 characters of a username or e-mail, without spaces, commas, quotes, brackets, '=' or '~'.".into())));
+    }
+    let state = app_state()?;
+    let users = state.harbor.search_users(&query).await.map_err(|e| fail(e.into()))?;
+    Ok(users.into_iter().map(view_of).collect())
+}
+
+/// Removes a Harbor account; `confirm` must repeat its username. Harbor admins are refused. Audited.
+#[server(endpoint = "delete_harbor_user")]
+pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String, AppError> {
+    use crate::server::audit::{AuditRecord, AuditResult};
+    use crate::server::state::{app_state, fail, signed_in_user};
+    let user = signed_in_user().await?;
+    let state = app_state()?;
+    let record = |result, detail: String| AuditRecord { actor: user.username.clone(), action: "harbor-user-delete", team: String::new(), detail, result };
+    if !user.is_platform_admin {
+        state.audit.record_harbor_user(&format!("id-{user_id}"), record(AuditResult::Denied, format!("user id {user_id}"))).await;
+        return Err(fail(AppError::Forbidden("Only platform admins can manage Harbor users.".into())));
+    }
+    // Read it again: the confirmation must match the account being removed now, not a stale list.
+    let Some(target) = state.harbor.get_user(user_id).await.map_err(|e| fail(e.into()))? else {
+        return Err(fail(AppError::NotFound(format!("Harbor has no user with id {user_id} (already removed?)."))));
+    };
+    let detail = format!("user {} (id {user_id}, created {})", target.username, target.creation_time.as_deref().unwrap_or("unknown"));
+    if confirm.trim() != target.username {
+        return Err(fail(AppError::BadRequest(format!("To remove {}, type the username to confirm.", target.username))));
+    }
+    if target.sysadmin_flag || user_id == 1 {
+        state.audit.record_harbor_user(&target.username, record(AuditResult::Denied, format!("{detail}, a Harbor admin"))).await;
+        return Err(fail(AppError::Forbidden(format!("{} is a Harbor admin; Berth does not remove admins.", target.username))));
+    }
+    match state.harbor.delete_user(user_id).await {
+        Ok(()) => {
+            state.audit.record_harbor_user(&target.username, record(AuditResult::Allowed, detail)).await;
+            Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username))
+        }
+        Err(error) => {
+            state.audit.record_harbor_user(&target.username, record(AuditResult::Failed, detail)).await;
+            Err(fail(error.into()))
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn view_of(user: crate::server::harbor::HarborUser) -> HarborUserView {
+    HarborUserView {
+        id: user.user_id,
+        is_admin: user.sysadmin_flag || user.user_id == 1,
+        username: user.username,
+        email: user.email.unwrap_or_default(),
+        realname: user.realname.unwrap_or_default(),
+        created: user.creation_time,
+    }
+}

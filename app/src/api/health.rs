@@ -1,0 +1,65 @@
+use crate::error::AppError;
+use crate::model::SystemHealth;
+use leptos::prelude::*;
+
+/// Harbor (version, components, ping), Kubernetes reachability and the reconciler's leader and last
+/// pass, for platform admins. Every upstream is asked at once, and each part carries its own result.
+#[server(endpoint = "load_system_health")]
+pub async fn load_system_health() -> Result<SystemHealth, AppError> {
+    use crate::model::{ComponentView, HarborHealthView, KubernetesHealthView, ReconcilerView};
+    use crate::server::state::{app_state, fail, signed_in_user};
+    let user = signed_in_user().await?;
+    if !user.is_platform_admin {
+        return Err(fail(AppError::Forbidden("System health is for platform admins.".into())));
+    }
+    let state = app_state()?;
+    let harbor = &state.harbor;
+    let reconcile = &state.config.reconcile;
+    let (ping, info, health, kubernetes, lease) = tokio::join!(
+        harbor.ping(),
+        harbor.system_info(),
+        harbor.health(),
+        state.cluster.server_version(),
+        state.cluster.get_lease(&reconcile.lease_namespace, &reconcile.lease_name),
+    );
+    let ping_ms = ping.map(|d| d.as_millis() as u64).map_err(AppError::from);
+    let version = info.map(|i| i.harbor_version).map_err(AppError::from);
+    let health = health
+        .map(|h| (h.status, h.components.into_iter().map(|c| ComponentView { name: c.name, status: c.status, error: c.error }).collect::<Vec<_>>()))
+        .map_err(AppError::from);
+    let mut warnings = Vec::new();
+    if let Err(error) = &ping_ms {
+        warnings.push(format!("Harbor is unreachable: {error} Pages show Harbor's parts as failing and the reconciler retries."));
+    }
+    if let Ok(version) = &version {
+        if let Some(problem) = crate::server::harbor::version_problem(version.as_deref()) {
+            warnings.push(problem);
+        }
+    }
+    if let Ok((status, components)) = &health {
+        if status != "healthy" {
+            let sick: Vec<&str> = components.iter().filter(|c| c.status != "healthy").map(|c| c.name.as_str()).collect();
+            warnings.push(format!("Harbor reports itself {status}: {}.", sick.join(", ")));
+        }
+    }
+    let kubernetes = kubernetes.map(|(version, latency)| KubernetesHealthView { version, latency_ms: latency.as_millis() as u64 }).map_err(AppError::from);
+    let reconciler = lease.map_err(AppError::from).map(|lease| {
+        let annotation = |key: &str| lease.as_ref().and_then(|l| l.metadata.annotations.as_ref()).and_then(|a| a.get(key)).cloned();
+        let spec = lease.as_ref().and_then(|l| l.spec.clone()).unwrap_or_default();
+        ReconcilerView {
+            enabled: reconcile.enabled,
+            this_replica: reconcile.instance.clone(),
+            holder: spec.holder_identity.filter(|h| !h.is_empty()),
+            renewed: spec.renew_time.map(|t| t.0.to_string()),
+            last_pass: annotation("berth.dev/last-pass-time"),
+            last_result: annotation("berth.dev/last-pass-result"),
+            passes_ok: annotation("berth.dev/passes-ok"),
+            passes_failed: annotation("berth.dev/passes-failed"),
+        }
+    });
+    Ok(SystemHealth {
+        harbor: HarborHealthView { url: state.config.harbor.url.to_string(), ping_ms, version, health, warnings },
+        kubernetes,
+        reconciler,
+    })
+}

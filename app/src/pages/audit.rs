@@ -1,0 +1,102 @@
+use super::admin::AdminNav;
+use crate::api::audit::load_audit_log;
+use crate::components::{short_time, ErrorNote, Loading, BUTTON, INPUT};
+use crate::model::{AuditLog, AUDIT_ACTIONS};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+/// Who did what, when, with what result: from the audit Events, filterable by team and action. The
+/// filter is a GET form, so it works the same without JavaScript.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = move || {
+        let q = query.read();
+        (q.get("team").filter(|t| !t.is_empty()), q.get("action").filter(|a| !a.is_empty()))
+    };
+    let log = Resource::new(filter, |(team, action)| load_audit_log(team, action));
+    view! {
+        <Title text="Audit"/>
+        <AdminNav/>
+        <h1 class="text-2xl font-semibold">"Audit"</h1>
+        <p class="mt-1 text-sm text-slate-700 dark:text-slate-300">
+            "Records come from the Kubernetes Events Berth writes (kept for the API server's event TTL); the JSON audit log is the durable record."
+        </p>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                let (team, action) = filter();
+                match log.await {
+                    Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
+                    Ok(log) => view! { <AuditFilter log=log.clone() team action/><AuditTable log/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AuditFilter(log: AuditLog, team: Option<String>, action: Option<String>) -> impl IntoView {
+    let team = team.unwrap_or_default();
+    let action = action.unwrap_or_default();
+    view! {
+        <Form method="GET" action="/audit" attr:id="audit-filter" attr:class="mt-4 flex flex-wrap items-end gap-3">
+            <label class="grid gap-1 text-sm">"Team"
+                <select name="team" class=INPUT>
+                    <option value="" selected=team.is_empty()>{if log.all_teams { "All teams" } else { "All my teams" }}</option>
+                    {log.teams.iter().map(|t| view! { <option value=t.clone() selected=*t == team>{t.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="grid gap-1 text-sm">"Action"
+                <select name="action" class=INPUT>
+                    <option value="" selected=action.is_empty()>"All actions"</option>
+                    {AUDIT_ACTIONS.iter().map(|a| view! { <option value=*a selected=*a == action>{*a}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class=BUTTON>"Filter"</button>
+        </Form>
+    }
+}
+
+#[component]
+fn AuditTable(log: AuditLog) -> impl IntoView {
+    if log.entries.is_empty() {
+        return view! { <p id="audit-empty" class="mt-6 text-sm">"No records match."</p> }.into_any();
+    }
+    let shown = log.entries.len();
+    view! {
+        <p class="mt-4 text-sm text-slate-700 dark:text-slate-300" id="audit-count">
+            {if shown < log.matching { format!("The newest {shown} of {} records.", log.matching) } else { format!("{shown} records.") }}
+        </p>
+        <div class="mt-2 overflow-x-auto">
+            <table id="audit-records" class="w-full text-left text-sm">
+                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
+                    <th scope="col" class="py-2 pr-4">"When"</th>
+                    <th scope="col" class="py-2 pr-4">"Who"</th>
+                    <th scope="col" class="py-2 pr-4">"Action"</th>
+                    <th scope="col" class="py-2 pr-4">"Team"</th>
+                    <th scope="col" class="py-2 pr-4">"Detail"</th>
+                    <th scope="col" class="py-2">"Result"</th>
+                </tr></thead>
+                <tbody>
+                    {log.entries.into_iter().map(|e| view! {
+                        <tr class="audit-record border-b border-slate-100 dark:border-slate-800" data-action=e.action.clone() data-result=e.result.clone() data-team=e.team.clone() data-actor=e.actor.clone()>
+                            <td class="whitespace-nowrap py-2 pr-4">{short_time(&e.time)}</td>
+                            <td class="py-2 pr-4">{e.actor.clone()}</td>
+                            <td class="py-2 pr-4 font-mono">{e.action.clone()}</td>
+                            <td class="py-2 pr-4">{e.team.clone()}</td>
+                            <td class="py-2 pr-4">{e.detail.clone()}</td>
+                            <td class=format!("py-2 font-medium {}", match e.result.as_str() {
+                                "allowed" => "text-emerald-800 dark:text-emerald-300",
+                                "denied" => "text-amber-800 dark:text-amber-300",
+                                _ => "text-red-800 dark:text-red-300",
+                            })>{e.result.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,101 @@
+use super::admin::AdminNav;
+use crate::api::harbor_users::{search_harbor_users, DeleteHarborUser};
+use crate::components::{short_time, toast_action, ErrorNote, Loading, BUTTON, INPUT};
+use crate::model::HarborUserView;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+/// The OIDC user-conflict fixer: find the stale Harbor account that blocks a person's sign-in to Harbor
+/// after an identity provider redeploy, and remove it after typing its username.
+#[component]
+pub fn HarborUsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let delete = ServerAction::<DeleteHarborUser>::new();
+    toast_action(delete, |message| message.clone());
+    let users = Resource::new(move || (search(), delete.version().get()), |(q, _)| async move {
+        if q.trim().is_empty() { Ok(None) } else { search_harbor_users(q).await.map(Some) }
+    });
+    view! {
+        <Title text="Harbor users"/>
+        <AdminNav/>
+        <h1 class="text-2xl font-semibold">"Harbor users"</h1>
+        <p class="mt-1 max-w-3xl text-sm text-slate-700 dark:text-slate-300">
+            "When Harbor refuses a sign-in with \"the user with same username or email has been onboarded\" (typically after the identity provider was redeployed), "
+            "a stale Harbor account holds the name. Find it here and remove it; the person's next sign-in to Harbor creates a fresh account. "
+            "Their project memberships come from OIDC groups, so they come back on their own."
+        </p>
+        <Form method="GET" action="/admin/harbor-users" attr:id="user-search" attr:class="mt-4 flex flex-wrap items-end gap-3">
+            <label class="grid gap-1 text-sm">"Username or e-mail"
+                <input name="q" class=INPUT required minlength="2" value=search autocomplete="off"/>
+            </label>
+            <button type="submit" class=BUTTON>"Search"</button>
+        </Form>
+        {move || delete.value().get().map(|result| match result {
+            Ok(message) => view! { <p class="mt-4 text-sm" role="status" id="user-delete-result">{message}</p> }.into_any(),
+            Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
+        })}
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Ok(Some(list)) if list.is_empty() => view! { <p id="users-none" class="mt-6 text-sm">"No Harbor user matches."</p> }.into_any(),
+                    Ok(Some(list)) => view! { <UserTable list delete/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn UserTable(list: Vec<HarborUserView>, delete: ServerAction<DeleteHarborUser>) -> impl IntoView {
+    view! {
+        <div class="mt-6 overflow-x-auto">
+            <table id="harbor-users" class="w-full text-left text-sm">
+                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
+                    <th scope="col" class="py-2 pr-4">"Username"</th>
+                    <th scope="col" class="py-2 pr-4">"E-mail"</th>
+                    <th scope="col" class="py-2 pr-4">"Name"</th>
+                    <th scope="col" class="py-2 pr-4">"Created"</th>
+                    <th scope="col" class="py-2">"Remove"</th>
+                </tr></thead>
+                <tbody>
+                    {list.into_iter().map(|user| {
+                        let confirm_id = format!("confirm-user-{}", user.id);
+                        let confirm_label = format!("Type {} to confirm removing this Harbor user", user.username);
+                        let confirm_placeholder = format!("type {}", user.username);
+                        let user_id = user.id.to_string();
+                        view! {
+                            <tr class="harbor-user border-b border-slate-100 dark:border-slate-800" data-username=user.username.clone() data-user-id=user.id.to_string()>
+                                <td class="py-2 pr-4 font-mono">{user.username.clone()}</td>
+                                <td class="py-2 pr-4">{user.email.clone()}</td>
+                                <td class="py-2 pr-4">{user.realname.clone()}</td>
+                                <td class="py-2 pr-4">{user.created.as_deref().map(short_time).unwrap_or_default()}</td>
+                                <td class="py-2">
+                                    {if user.is_admin {
+                                        view! { <span class="text-slate-700 dark:text-slate-300">"Harbor admin: not removable here"</span> }.into_any()
+                                    } else {
+                                        view! {
+                                            // Destructive: the username must be typed to confirm (works without JavaScript).
+                                            <ActionForm action=delete attr:class="delete-user flex flex-wrap gap-2">
+                                                <input type="hidden" name="user_id" value=user_id/>
+                                                <label class="sr-only" for=confirm_id.clone()>{confirm_label}</label>
+                                                <input id=confirm_id class=format!("{INPUT} w-36") name="confirm" required autocomplete="off" placeholder=confirm_placeholder/>
+                                                <button type="submit" class=format!("{BUTTON} text-red-800 dark:text-red-300") disabled=move || delete.pending().get()>
+                                                    {move || if delete.pending().get() { "Removing…" } else { "Remove" }}
+                                                </button>
+                                            </ActionForm>
+                                        }.into_any()
+                                    }}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
