@@ -35,8 +35,10 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/berth.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Berth".to_owned() } else { format!("{text} · Berth") }/>
         <Router>
+            // The first stop for keyboard users: past the navigation to the page itself.
+            <a href="#main" id="skip-link" class="sr-only rounded-md bg-white px-3 py-2 text-sm text-sky-800 focus:not-sr-only focus:absolute focus:left-4 focus:top-2 focus:z-50 focus:ring-2 focus:ring-sky-500 dark:bg-slate-900 dark:text-sky-300">"Skip to content"</a>
             <Header/>
-            <main class="mx-auto w-full max-w-5xl px-4 py-8 sm:px-6">
+            <main id="main" tabindex="-1" class="mx-auto w-full max-w-5xl px-4 py-8 focus:outline-none sm:px-6">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=TeamsPage ssr=SsrMode::Async/>
                     <Route path=path!("/teams/:name") view=TeamPage ssr=SsrMode::Async/>
