@@ -329,3 +329,17 @@ async function checkPage(page: Page, user: string | null, path: string) {
     expect(serious, `${path} in ${await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')} mode`).toEqual([]);
   }
 }
+
+// Runs last in this file: by now the reconciler tests and the journeys have done every audited action.
+test('the audit view holds a record of every audited action, none with a secret in it', async ({ page }, info) => {
+  await signIn(page, 'alice');
+  const samples: Record<string, string[]> = {};
+  for (const action of ['push-secret-download', 'push-download-toggle', 'rotation-request', 'rotation', 'team-create', 'team-delete', 'offboard', 'harbor-user-delete']) {
+    await page.goto(`/audit?action=${action}`);
+    const first = page.locator('#audit-records tr.audit-record').first();
+    await expect(first, action).toHaveAttribute('data-action', action);
+    samples[action] = await first.locator('td').allInnerTexts();
+  }
+  if (jsOn(info)) console.log(`audit samples: ${JSON.stringify(samples)}`);
+  expect(JSON.stringify(samples)).not.toContain(pushPassword());
+});

@@ -69,7 +69,8 @@ pub fn ToastRegion() -> impl IntoView {
     view! {
         <div class="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4 sm:items-end" aria-live="polite" aria-atomic="false">
             <For each=move || toasts.list.get() key=|t| t.id let:toast>
-                <div role=if toast.ok { "status" } else { "alert" } data-kind=if toast.ok { "success" } else { "error" }
+                // Polite for errors too: the page also shows them in place (role=alert), announced once is enough.
+                <div role="status" data-kind=if toast.ok { "success" } else { "error" }
                     class=if toast.ok {
                         "toast pointer-events-auto flex max-w-md items-start gap-3 rounded-md border border-emerald-300 bg-emerald-50 px-4 py-2 text-sm text-emerald-900 shadow dark:border-emerald-700 dark:bg-emerald-950 dark:text-emerald-100"
                     } else {

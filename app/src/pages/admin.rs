@@ -91,7 +91,7 @@ pub fn AdminPage() -> impl IntoView {
                                                         <input type="hidden" name="team" value=delete_name/>
                                                         <label class="sr-only" for=confirm_id.clone()>{confirm_label}</label>
                                                         <input id=confirm_id class=format!("{input} w-28") name="confirm" required placeholder=confirm_placeholder autocomplete="off"/>
-                                                        <button type="submit" class=format!("{button} text-red-700 dark:text-red-400") disabled=move || delete.pending().get()>"Delete"</button>
+                                                        <button type="submit" class=format!("{button} text-red-700 dark:text-red-400") disabled=move || delete.pending().get()>{move || if delete.pending().get() { "Deleting…" } else { "Delete" }}</button>
                                                     </ActionForm>
                                                 </td>
                                             </tr>

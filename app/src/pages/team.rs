@@ -210,7 +210,11 @@ fn ManageCard(team: String, download: bool, toggle: ServerAction<SetPushSecretDo
                 <input type="hidden" name="team" value=team.clone()/>
                 <input type="hidden" name="enabled" value=(!download).to_string()/>
                 <button type="submit" id="team-toggle-download" class=button disabled=move || toggle.pending().get()>
-                    {if download { "Disable push-secret download" } else { "Enable push-secret download" }}
+                    {move || match (toggle.pending().get(), download) {
+                        (true, _) => "Saving…",
+                        (false, true) => "Disable push-secret download",
+                        (false, false) => "Enable push-secret download",
+                    }}
                 </button>
             </ActionForm>
             <p class="mt-4 text-sm">"Rotate credentials: a new robot and token; the secret switches to it; the old robot keeps working for the grace period, then is deleted."</p>
