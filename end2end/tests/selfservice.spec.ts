@@ -60,14 +60,15 @@ test('every download format parses back to the same push credentials, and each i
   expect(file.text).toBe(password);
   expect(await registryLogin(username, file.text)).toBe(200);
 
-  // The manifest is for the namespace typed into the form; the API server itself parses and validates it.
-  await page.fill('#secret-manifest-form input[name="namespace"]', 'team-beta');
+  // The manifest is for the namespace typed into the form (one without that secret, so the dry run creates
+  // it); the API server itself parses and validates it.
+  await page.fill('#secret-manifest-form input[name="namespace"]', 'default');
   const manifest = await saved(page, () => page.click('#download-kubernetes-secret'));
   expect(manifest.name).toBe('harbor-pushsecret-alpha.yaml');
   const dir = mkdtempSync(join(tmpdir(), 'berth-'));
   writeFileSync(join(dir, 'secret.yaml'), manifest.text);
   const applied = JSON.parse(kubectl('apply', '--dry-run=server', '-o', 'json', '-f', join(dir, 'secret.yaml')));
-  expect(applied.metadata).toMatchObject({ name: 'harbor-pushsecret', namespace: 'team-beta' });
+  expect(applied.metadata).toMatchObject({ name: 'harbor-pushsecret', namespace: 'default' });
   expect(applied.type).toBe('kubernetes.io/dockerconfigjson');
   expect(JSON.parse(Buffer.from(applied.data['.dockerconfigjson'], 'base64').toString()).auths[registry].password).toBe(password);
 
@@ -76,7 +77,7 @@ test('every download format parses back to the same push credentials, and each i
   expect(bad.status()).toBe(400);
 
   const details = auditEvents('push-secret-download').filter((e) => e.annotations['berth.dev/actor'] === 'bob').map((e) => `${e.annotations['berth.dev/detail']}:${e.annotations['berth.dev/result']}`);
-  for (const expected of ['docker-config:allowed', 'containers-auth:allowed', 'password:allowed', 'kubernetes-secret, namespace team-beta:allowed', 'kubernetes-secret, invalid namespace:denied']) {
+  for (const expected of ['docker-config:allowed', 'containers-auth:allowed', 'password:allowed', 'kubernetes-secret, namespace default:allowed', 'kubernetes-secret, invalid namespace:denied']) {
     expect(details).toContain(expected);
   }
 });
