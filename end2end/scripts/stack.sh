@@ -103,8 +103,11 @@ KC
 # of its ServiceAccount, so it runs with exactly the rights deploy/ grants it.
 install_berth_identity() {
   local k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
-  "${k[@]}" kustomize "$ROOT/deploy/base" >"$STACK/deploy-base.yaml"
-  "${k[@]}" apply --server-side --field-manager berth-stack -f "$STACK/deploy-base.yaml" >/dev/null
+  # The single-replica overlay (the base plus its ConfigMap), exactly as an operator applies it. No
+  # controller runs here, so its Deployment stays a stored object; Berth runs beside the stack under
+  # the same ServiceAccount and RBAC.
+  "${k[@]}" kustomize "$ROOT/deploy/overlays/single" >"$STACK/deploy-single.yaml"
+  "${k[@]}" apply --server-side --field-manager berth-stack -f "$STACK/deploy-single.yaml" >/dev/null
   "${k[@]}" wait --for condition=established --timeout=30s crd/teams.berth.dev >/dev/null
   namespace berth
   local token; token="$("${k[@]}" -n berth create token berth --duration=48h)"

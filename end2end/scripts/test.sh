@@ -50,6 +50,31 @@ expect_refusal "berth: configuration: BERTH_HARBOR_PASSWORD is required but not 
 expect_refusal "berth: configuration: BERTH_HARBOR_TIMEOUT_SECS is invalid: expected a whole number of seconds above 0, got \"soon\"" "${good[@]}" BERTH_HARBOR_TIMEOUT_SECS=soon
 expect_refusal "berth: configuration: BERTH_GROUP_MATCH is invalid: expected \`last-segment\` or \`full\`, got \"prefix\"" "${good[@]}" BERTH_GROUP_MATCH=prefix
 expect_refusal "berth: configuration: KUBECONFIG: no usable kubeconfig or in-cluster service account" "${good[@]}" KUBECONFIG=/nonexistent HOME=/nonexistent
+expect_check() {  # description want-exit want-text env-assignments... -- check-config arguments...
+  local what="$1" want_code="$2" want="$3"; shift 3
+  local vars=() out code=0
+  while [[ $# -gt 0 && "$1" != "--" ]]; do vars+=("$1"); shift; done
+  shift
+  out="$(env -i PATH="$PATH" "${vars[@]}" "$ROOT/target/release/berth" check-config "$@" 2>&1)" || code=$?
+  if [[ $code == "$want_code" && "$out" == *"$want"* ]]; then cli_passed=$((cli_passed + 1)); echo "ok: check-config $what"
+  else cli_failed=$((cli_failed + 1)); echo "FAILED: check-config $what: wanted exit $want_code and '$want', got exit $code and:"; echo "$out"; fi
+}
+config_dir="$(mktemp -d)"
+printf 'Harb0rFromAFile\n' >"$config_dir/harbor-password"
+cat >"$config_dir/berth.yaml" <<YAML
+oidc_issuer: http://127.0.0.1:1
+oidc_client_id: berth
+admin_groups: [ops, sre]
+harbor_url: http://127.0.0.1:2
+harbor_password_file: $config_dir/harbor-password
+YAML
+expect_check "accepts a file plus the environment" 0 "set: BERTH_HARBOR_PASSWORD from config file (harbor_password_file): $config_dir/harbor-password" \
+  BERTH_OIDC_CLIENT_SECRET=x -- --config "$config_dir/berth.yaml"
+expect_check "takes BERTH_CONFIG and lets the environment win" 0 "set: BERTH_HARBOR_URL from environment" \
+  BERTH_CONFIG="$config_dir/berth.yaml" BERTH_OIDC_CLIENT_SECRET=x BERTH_HARBOR_URL=http://127.0.0.1:3 --
+bad_out="$(env -i PATH="$PATH" BERTH_OIDC_ISSUER=ftp://x BERTH_HARBOR_TIMEOUT_SECS=soon BERTH_GROUP_MATCH=prefix "$ROOT/target/release/berth" check-config 2>&1)" && bad_code=0 || bad_code=$?
+if [[ $bad_code == 1 && $(grep -c '^problem: ' <<<"$bad_out") == 7 ]]; then cli_passed=$((cli_passed + 1)); echo "ok: check-config names all 7 problems, one per line"
+else cli_failed=$((cli_failed + 1)); echo "FAILED: check-config on a bad configuration (exit $bad_code):"; echo "$bad_out"; fi
 echo "cli $cli_passed $cli_failed" >>"$REPORT"
 
 step "local stack"
@@ -63,6 +88,35 @@ echo $! >"$STACK/berth.pid"
 for _ in $(seq 1 100); do curl -sf -o /dev/null "$BERTH_URL/healthz" && break; sleep 0.2; done
 curl -sf -o /dev/null "$BERTH_URL/healthz" || { cat "$STACK/berth.log"; echo "Berth did not start" >&2; exit 1; }
 kubectl --kubeconfig "$STACK/admin.kubeconfig" wait --for=condition=Ready --timeout=60s team/alpha team/beta
+
+step "check-config --probe against the stack"
+probe_out="$(env -i PATH="$PATH" HOME="$HOME" bash -c "source '$STACK/env' && '$ROOT/target/release/berth' check-config --probe" 2>&1)" && probe_code=0 || probe_code=$?
+echo "$probe_out"
+if [[ $probe_code == 0 && $(grep -c '^reachable: ' <<<"$probe_out") == 3 ]]; then echo "cli-probe 1 0" >>"$REPORT"; else echo "FAILED: check-config --probe" >&2; echo "cli-probe 0 1" >>"$REPORT"; fi
+
+step "production signals (headers on every route, /readyz with Kubernetes stopped)"
+cargo_tests production -p app --features ssr --test production -- --test-threads=1
+
+step "image payload: what the Dockerfile copies, run from an empty directory with its environment"
+# No container engine runs here; this is the image's file system and ENV, minus the base image.
+image_dir="$(mktemp -d)"; mkdir -p "$image_dir/app"
+cp target/release/berth "$image_dir/app/berth"; cp -r target/site "$image_dir/app/site"
+echo "image payload (binary + site): $(du -sb "$image_dir/app" | cut -f1) bytes (binary $(stat -c %s "$image_dir/app/berth"), site $(du -sb "$image_dir/app/site" | cut -f1))"
+image_port=3199
+env -i PATH=/usr/bin:/bin HOME=/nonexistent bash -c "source '$STACK/env'; unset LEPTOS_SITE_ROOT LEPTOS_SITE_ADDR
+  export LEPTOS_SITE_ADDR=127.0.0.1:$image_port LEPTOS_ENV=PROD RUST_LOG=info   # the Dockerfile's ENV, but
+  export LEPTOS_SITE_ROOT='$image_dir/app/site'                                  # its /app here, and a UI-only
+  export BERTH_RECONCILE=off BERTH_PUBLIC_URL=http://127.0.0.1:$image_port       # replica beside the real one
+  cd '$image_dir' && exec ./app/berth" >"$STACK/image.log" 2>&1 &
+image_pid=$!
+image_ok=0
+for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$image_port/healthz" && break; sleep 0.2; done
+if curl -sf "http://127.0.0.1:$image_port/signed-out" | grep -q 'Berth' \
+  && curl -sf -o /dev/null "http://127.0.0.1:$image_port/pkg/berth.wasm" \
+  && curl -sf -o /dev/null "http://127.0.0.1:$image_port/readyz"; then image_ok=1; echo "ok: the image payload serves the portal"
+else echo "FAILED: the image payload does not serve the portal:"; cat "$STACK/image.log"; fi
+kill "$image_pid" 2>/dev/null; wait "$image_pid" 2>/dev/null || true
+echo "image $image_ok $((1 - image_ok))" >>"$REPORT"
 
 step "integration tests (Harbor through Prism, Kubernetes under Berth's RBAC)"
 cargo_tests integration -p app --features ssr --test integration -- --test-threads=1
@@ -90,7 +144,7 @@ mapfile -t secrets < <(
 leaks=0
 for s in "${secrets[@]}"; do
   [[ -n "$s" ]] || continue
-  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
+  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
     echo "a known secret (${#s} chars) appears in captured output" >&2; leaks=$((leaks + 1))
   fi
 done

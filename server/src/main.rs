@@ -1,13 +1,15 @@
-//! `berth`: serves the portal (default), or prints the Team CRD (`berth crd`) or the settings
-//! (`berth settings`).
+//! `berth`: serves the portal (default), checks a configuration (`berth check-config`), or prints the
+//! Team CRD (`berth crd`) or the settings (`berth settings`). `--config FILE` names a config file.
 use app::app::{shell, App};
 use app::server::{
     audit::Audit,
     auth::{oidc::Oidc, routes as auth_routes},
     cluster::{team::crd_yaml, Cluster},
-    config::{Config, SETTINGS},
+    config::{check, Config, ConfigError, Layers, SETTINGS},
     download,
     harbor::HarborClient,
+    headers::{provide_request_nonce, security_headers, SecurityHeaders},
+    probes,
     reconcile::{metrics::Metrics, Reconciler},
     state::AppState,
 };
@@ -16,13 +18,29 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::process::ExitCode;
 use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, MemoryStore, SessionManagerLayer};
 
+const USAGE: &str = "use `berth [serve] [--config FILE]`, `berth check-config [--config FILE] [--probe]`, `berth crd` or `berth settings`";
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let config_file = match take_option(&mut args, "--config") {
+        Ok(file) => file.map(std::path::PathBuf::from),
+        Err(message) => {
+            eprintln!("berth: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let probe = take_flag(&mut args, "--probe");
+    if args.len() > 1 || (probe && args.first().map(String::as_str) != Some("check-config")) {
+        eprintln!("berth: unexpected arguments {args:?}; {USAGE}");
+        return ExitCode::from(2);
+    }
     match args.first().map(String::as_str) {
+        Some("check-config") => check_config(config_file, probe).await,
         Some("crd") => {
             print!("{}", crd_yaml());
             ExitCode::SUCCESS
@@ -33,7 +51,7 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        None | Some("serve") => match serve().await {
+        None | Some("serve") => match serve(config_file).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("berth: {message}");
@@ -41,21 +59,85 @@ async fn main() -> ExitCode {
             }
         },
         Some(other) => {
-            eprintln!("berth: unknown command {other:?}; use `berth`, `berth serve`, `berth crd` or `berth settings`");
+            eprintln!("berth: unknown command {other:?}; {USAGE}");
             ExitCode::from(2)
         }
     }
 }
 
+/// Removes `name VALUE` (or `name=VALUE`) from the arguments.
+fn take_option(args: &mut Vec<String>, name: &str) -> Result<Option<String>, String> {
+    let Some(at) = args.iter().position(|a| a == name || a.starts_with(&format!("{name}="))) else { return Ok(None) };
+    let arg = args.remove(at);
+    match arg.split_once('=') {
+        Some((_, value)) => Ok(Some(value.to_owned())),
+        None if at < args.len() => Ok(Some(args.remove(at))),
+        None => Err(format!("{name} needs a value")),
+    }
+}
+
+fn take_flag(args: &mut Vec<String>, name: &str) -> bool {
+    let before = args.len();
+    args.retain(|a| a != name);
+    args.len() != before
+}
+
+/// Prints every problem of the configuration on its own line (exit 1), or where each set value comes
+/// from (exit 0); with `--probe`, also whether the identity provider, Harbor and Kubernetes answer.
+async fn check_config(config_file: Option<std::path::PathBuf>, probe: bool) -> ExitCode {
+    let layers = match Layers::load(|key| std::env::var(key).ok(), config_file) {
+        Ok(layers) => layers,
+        Err(problems) => return report_problems(&problems),
+    };
+    let problems = check::problems(&layers);
+    if !problems.is_empty() {
+        return report_problems(&problems);
+    }
+    let config = match Config::from_lookup(|key| layers.get(key)) {
+        Ok(config) => config,
+        Err(problem) => return report_problems(&[problem]),
+    };
+    for (setting, origin) in layers.origins() {
+        println!("set: {setting} from {origin}");
+    }
+    println!("configuration: ok");
+    if !probe {
+        return ExitCode::SUCCESS;
+    }
+    let mut failed = false;
+    for probe in check::probe(&config).await {
+        match probe.result {
+            Ok(detail) => println!("reachable: {}: {detail}", probe.what),
+            Err(problem) => {
+                failed = true;
+                println!("problem: {}: {problem}", probe.what);
+            }
+        }
+    }
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn report_problems(problems: &[ConfigError]) -> ExitCode {
+    for problem in problems {
+        println!("problem: {problem}");
+    }
+    ExitCode::from(1)
+}
+
 fn init_logging() {
     use tracing_subscriber::{fmt, EnvFilter};
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
-    fmt().json().with_env_filter(filter).with_current_span(false).init();
+    // The current span's fields (the request id) go into every line logged while a request is handled.
+    fmt().json().with_env_filter(filter).with_current_span(true).with_span_list(false).init();
 }
 
-async fn serve() -> Result<(), String> {
+async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
     init_logging();
-    let config = Arc::new(Config::from_env().map_err(|e| format!("configuration: {e}"))?);
+    let (config, _) = Config::load(config_file).map_err(|problems| {
+        // One line per problem, each naming its setting.
+        problems.iter().map(|p| format!("configuration: {p}")).collect::<Vec<_>>().join("\nberth: ")
+    })?;
+    let config = Arc::new(config);
     let leptos_options = get_configuration(None).map_err(|e| format!("configuration: LEPTOS_* settings: {e}"))?.leptos_options;
     let addr = leptos_options.site_addr;
 
@@ -75,7 +157,7 @@ async fn serve() -> Result<(), String> {
     let harbor = HarborClient::new(&config.harbor).map_err(|e| format!("configuration: BERTH_HARBOR_URL: {e}"))?;
     let metrics = Arc::new(Metrics::default());
     let cluster = Cluster::new(kube_client.clone(), config.kube_timeout);
-    let audit = Audit::new(kube_client.clone(), config.events_namespace.clone());
+    let audit = Audit::new(kube_client.clone(), config.events_namespace.clone()).with_metrics(metrics.clone());
     let oidc = Oidc::new(config.oidc.clone(), config.redirect_uri(), config.oidc_timeout).map_err(|e| format!("configuration: BERTH_OIDC_ISSUER: {e}"))?;
     let state = AppState {
         leptos_options: leptos_options.clone(),
@@ -104,24 +186,44 @@ async fn serve() -> Result<(), String> {
 
     let routes = generate_route_list(App);
     let app = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(move || {
+        .merge(probes::router())
+        .route("/metrics", get({
             let metrics = metrics.clone();
-            async move { ([("content-type", "text/plain; version=0.0.4")], metrics.render()) }
+            move || {
+                let metrics = metrics.clone();
+                async move { ([("content-type", "text/plain; version=0.0.4")], metrics.render()) }
+            }
         }))
         .merge(auth_routes::router())
         .merge(download::router())
-        .leptos_routes(&state, routes, {
+        .leptos_routes_with_context(&state, routes, provide_request_nonce, {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_request_nonce, shell))
         .layer(middleware::from_fn(auth_routes::require_sign_in))
         .layer(sessions)
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(SecurityHeaders::new(&config.oidc.issuer, config.serves_https()), security_headers))
+        .layer(middleware::from_fn_with_state(metrics.clone(), probes::track_http))
+        // Every request gets an id (or keeps the one a proxy gave it): in the log line's span and in the
+        // answer's `x-request-id`, so a user's report can be matched to the log.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state);
 
     let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("configuration: LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
+    // Small responses (server functions, redirects) go out at once instead of waiting on Nagle.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     tracing::info!(%addr, public_url = %config.public_url, "berth listening");
     let mut server_stopping = stopping_rx.clone();
     tokio::spawn(async move {

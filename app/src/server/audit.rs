@@ -41,12 +41,19 @@ pub struct Audit {
     client: Client,
     events_namespace: String,
     instance: String,
+    metrics: Option<std::sync::Arc<crate::server::reconcile::metrics::Metrics>>,
 }
 
 impl Audit {
     pub fn new(client: Client, events_namespace: String) -> Self {
         let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "berth".into());
-        Self { client, events_namespace, instance }
+        Self { client, events_namespace, instance, metrics: None }
+    }
+
+    /// Counts each record in `berth_audit_records_total`.
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::server::reconcile::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Logs the record and writes the Event about the team. A failed Event write is logged, not fatal:
@@ -80,6 +87,9 @@ impl Audit {
             result = record.result.as_str(),
             "audit"
         );
+        if let Some(metrics) = &self.metrics {
+            metrics.audit(record.action, record.result.as_str());
+        }
         if let Err(error) = self.write_event(reference, &record).await {
             tracing::warn!(error = %error, action = record.action, team = %record.team, "could not write the audit Event");
         }

@@ -1,4 +1,9 @@
-//! Berth's settings, read from `BERTH_*` environment variables. Every problem names its setting.
+//! Berth's settings: defaults, then a config file, then `BERTH_*` environment variables (see `layers`).
+//! Every problem names its setting.
+pub mod check;
+mod layers;
+
+pub use layers::Layers;
 use secrecy::SecretString;
 use std::time::Duration;
 use url::Url;
@@ -141,8 +146,12 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
 ];
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|key| std::env::var(key).ok())
+    /// The configuration from every layer: the file (`config_file`, else `BERTH_CONFIG`) and the
+    /// environment. All layer problems are reported at once; then the first problem of the values.
+    pub fn load(config_file: Option<std::path::PathBuf>) -> Result<(Self, Layers), Vec<ConfigError>> {
+        let layers = Layers::load(|key| std::env::var(key).ok(), config_file)?;
+        let config = Self::from_lookup(|key| layers.get(key)).map_err(|e| vec![e])?;
+        Ok((config, layers))
     }
 
     /// Reads the settings through `lookup`, so tests need not touch the process environment.

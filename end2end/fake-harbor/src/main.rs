@@ -668,6 +668,15 @@ fn url_escape(text: &str) -> String {
     text.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
+/// The admin account (the only caller the fake authenticates).
+async fn current_user(State(fake): State<Shared>) -> Response {
+    let f = lock(&fake);
+    match f.users.iter().find(|u| u.id == 1) {
+        Some(u) => Json(user_json(u)).into_response(),
+        None => error(StatusCode::UNAUTHORIZED, "UnAuthorize"),
+    }
+}
+
 async fn get_user(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
     let f = lock(&fake);
     match f.users.iter().find(|u| u.id == id) {
@@ -842,6 +851,7 @@ async fn main() {
         .route("/projects/{project}/members", get(list_members).post(add_member))
         .route("/projects/{project}/members/{mid}", axum::routing::put(update_member).delete(delete_member))
         .route("/users", get(list_users).post(create_user))
+        .route("/users/current", get(current_user))
         .route("/users/{id}", get(get_user).delete(delete_user))
         .route("/robots", get(list_robots).post(create_robot))
         .route("/robots/{id}", get(get_robot).put(update_robot).patch(refresh_robot_secret).delete(delete_robot))

@@ -113,6 +113,11 @@ impl Oidc {
         Ok(discovered)
     }
 
+    /// Fetches the discovery document unless it is cached (readiness); the error names the cause.
+    pub async fn ensure_discovered(&self) -> Result<(), String> {
+        self.discovered().await.map(drop).map_err(|e| crate::server::state::error_chain(&e))
+    }
+
     /// Whether discovery has succeeded (for readiness reporting).
     pub async fn is_discovered(&self) -> bool {
         self.discovered.read().await.is_some()

@@ -128,6 +128,7 @@ fn is_public(path: &str) -> bool {
         || path == "/signed-out"
         || path == "/favicon.ico" || path == "/favicon.svg"
         || path == "/healthz"
+        || path == "/readyz"
         || path == "/metrics"
 }
 

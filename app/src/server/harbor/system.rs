@@ -68,6 +68,11 @@ impl HarborClient {
         Ok(started.elapsed())
     }
 
+    /// `GET /users/current`: whether Harbor accepts Berth's credentials.
+    pub async fn current_user(&self) -> Result<(), HarborError> {
+        self.expect_status("checking Berth's credentials", self.request(Method::GET, "users/current"), StatusCode::OK).await.map(drop)
+    }
+
     pub async fn system_info(&self) -> Result<SystemInfo, HarborError> {
         let op = "reading the system info";
         let response = self.send(op, self.request(Method::GET, "systeminfo")).await?;

@@ -1,5 +1,5 @@
-//! The reconciler's Prometheus metrics, rendered as text at `/metrics`. Labels carry team names, robot
-//! names and reasons, never secret material.
+//! The process's Prometheus metrics (reconciler, HTTP, audit), rendered as text at `/metrics`. Labels
+//! carry team names, robot names, route patterns and reasons, never secret material.
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -21,7 +21,15 @@ struct Inner {
     leader: bool,
     last_pass_unix: Option<i64>,
     last_pass_result: &'static str,
+    /// (route pattern, method, status) -> requests.
+    http_requests: BTreeMap<(&'static str, String, u16), u64>,
+    /// route pattern -> (bucket counts, count, sum of seconds).
+    http_duration: BTreeMap<&'static str, ([u64; HTTP_BUCKETS.len()], u64, f64)>,
+    /// (action, result) -> audit records written.
+    audits: BTreeMap<(&'static str, &'static str), u64>,
 }
+
+const HTTP_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
 #[derive(Default)]
 pub struct Metrics {
@@ -64,6 +72,26 @@ impl Metrics {
         report.insert("berth.dev/passes-ok".to_owned(), m.passes.get("ok").copied().unwrap_or(0).to_string());
         report.insert("berth.dev/passes-failed".to_owned(), m.passes.get("error").copied().unwrap_or(0).to_string());
         report
+    }
+
+    /// One answered HTTP request; `route` is a pattern (`/teams/{name}`), never a concrete path.
+    pub fn http_request(&self, route: &'static str, method: &str, status: u16, elapsed: Duration) {
+        let mut m = self.inner();
+        *m.http_requests.entry((route, method.to_owned(), status)).or_default() += 1;
+        let secs = elapsed.as_secs_f64();
+        let entry = m.http_duration.entry(route).or_insert(([0; HTTP_BUCKETS.len()], 0, 0.0));
+        for (i, bound) in HTTP_BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                entry.0[i] += 1;
+            }
+        }
+        entry.1 += 1;
+        entry.2 += secs;
+    }
+
+    /// One audit record written.
+    pub fn audit(&self, action: &'static str, result: &'static str) {
+        *self.inner().audits.entry((action, result)).or_default() += 1;
     }
 
     /// One write to Harbor or Kubernetes, by kind (e.g. `harbor_robot_create`, `kube_secret_apply`).
@@ -138,6 +166,24 @@ impl Metrics {
         let _ = writeln!(out, "# HELP berth_robot_expiry_seconds Seconds until a robot Berth manages expires.\n# TYPE berth_robot_expiry_seconds gauge");
         for ((team, robot), secs) in &m.robot_expiry {
             let _ = writeln!(out, "berth_robot_expiry_seconds{{team=\"{}\",robot=\"{}\"}} {secs}", label(team), label(robot));
+        }
+        let _ = writeln!(out, "# HELP berth_http_requests_total HTTP requests answered, by route pattern, method and status.\n# TYPE berth_http_requests_total counter");
+        for ((route, method, status), n) in &m.http_requests {
+            let _ = writeln!(out, "berth_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {n}", label(route), label(method));
+        }
+        let _ = writeln!(out, "# HELP berth_http_request_duration_seconds Time to answer, by route pattern.\n# TYPE berth_http_request_duration_seconds histogram");
+        for (route, (buckets, count, sum)) in &m.http_duration {
+            let route = label(route);
+            for (i, bound) in HTTP_BUCKETS.iter().enumerate() {
+                let _ = writeln!(out, "berth_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {}", buckets[i]);
+            }
+            let _ = writeln!(out, "berth_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}");
+            let _ = writeln!(out, "berth_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}");
+            let _ = writeln!(out, "berth_http_request_duration_seconds_count{{route=\"{route}\"}} {count}");
+        }
+        let _ = writeln!(out, "# HELP berth_audit_records_total Audit records written, by action and result.\n# TYPE berth_audit_records_total counter");
+        for ((action, result), n) in &m.audits {
+            let _ = writeln!(out, "berth_audit_records_total{{action=\"{action}\",result=\"{result}\"}} {n}");
         }
         let _ = writeln!(out, "# HELP berth_reconciler_leader Whether this process holds the reconciler Lease.\n# TYPE berth_reconciler_leader gauge");
         let _ = writeln!(out, "berth_reconciler_leader {}", u8::from(m.leader));
