@@ -16,37 +16,29 @@ pub async fn load_audit_log(team: Option<String>, action: Option<String>) -> Res
     let state = app_state()?;
     let team = team.filter(|t| !t.is_empty());
     let action = action.filter(|a| !a.is_empty());
-    let visible: Option<Vec<String>> = if user.is_platform_admin {
-        None
-    } else {
-        let teams = state.cluster.list_teams().await.map_err(|e| fail(e.into()))?;
-        let mode = state.config.oidc.group_match;
-        let managed: Vec<String> = teams.iter().filter(|t| can_manage(&user, t, &state.config.team_admin_group_of(&t.team_name()), mode)).map(|t| t.team_name()).collect();
-        if managed.is_empty() {
-            return Err(fail(AppError::Forbidden("The audit records are for platform admins and team admins.".into())));
-        }
-        Some(managed)
-    };
-    if let (Some(wanted), Some(visible)) = (&team, &visible) {
-        if !visible.contains(wanted) {
+    // The teams (for the filter and a team admin's scope) and the records, read together.
+    let (teams, records) = tokio::join!(state.cluster.list_teams(), state.audit.stored_records(&state.cluster));
+    let teams = teams.map_err(|e| fail(e.into()))?;
+    let mode = state.config.oidc.group_match;
+    let teams: Vec<String> = teams
+        .iter()
+        .filter(|t| user.is_platform_admin || can_manage(&user, t, &state.config.team_admin_group_of(&t.team_name()), mode))
+        .map(|t| t.team_name())
+        .collect();
+    if !user.is_platform_admin && teams.is_empty() {
+        return Err(fail(AppError::Forbidden("The audit records are for platform admins and team admins.".into())));
+    }
+    if let Some(wanted) = &team {
+        if !user.is_platform_admin && !teams.contains(wanted) {
             return Err(fail(AppError::Forbidden(format!("You can see the records of the teams you administer, not of {wanted}."))));
         }
     }
-    let records = state.audit.stored_records(&state.cluster).await.map_err(|e| fail(e.into()))?;
     let matching: Vec<AuditEntry> = records
+        .map_err(|e| fail(e.into()))?
         .into_iter()
-        .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.team)))
+        .filter(|r| user.is_platform_admin || teams.contains(&r.team))
         .filter(|r| team.as_ref().is_none_or(|t| &r.team == t))
         .filter(|r| action.as_ref().is_none_or(|a| &r.action == a))
-        .map(|r| AuditEntry { time: r.time, actor: r.actor, action: r.action, team: r.team, detail: r.detail, result: r.result })
         .collect();
-    let teams = match visible {
-        Some(v) => v,
-        None => {
-            let mut all: Vec<String> = state.cluster.list_teams().await.map_err(|e| fail(e.into()))?.iter().map(|t| t.team_name()).collect();
-            all.sort();
-            all
-        }
-    };
     Ok(AuditLog { matching: matching.len(), entries: matching.into_iter().take(AUDIT_PAGE).collect(), teams, all_teams: user.is_platform_admin })
 }

@@ -9,7 +9,7 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
     use crate::server::state::{app_state, fail, signed_in_user};
     use crate::server::howto::{credential_snippets, usage_snippets, HowtoNames};
-    use crate::server::teams::{can_manage, can_view, download_decision, state as state_of, summary, warnings, DownloadDecision};
+    use crate::server::teams::{can_manage, can_view, download_decision, summary, warnings, DownloadDecision};
     use k8s_openapi::jiff::Timestamp;
 
     let user = signed_in_user().await?;
@@ -76,7 +76,8 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
     };
     let (project, robots, secrets) = tokio::join!(project, robots, secrets);
     let team_name = team.team_name();
-    let team_state = state_of(&team);
+    let team_summary = summary(&user, &team, mode);
+    let team_state = team_summary.state.clone();
     let push_username = team_state
         .as_ref()
         .and_then(|s| s.credentials.iter().find(|c| c.purpose == "push").map(|c| c.robot.clone()))
@@ -100,7 +101,7 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
         can_manage: can_manage(&user, &team, &state.config.team_admin_group_of(&team.team_name()), mode),
         download_url: docker_config_download_path(&team.team_name()),
         registry_host: state.config.harbor.registry_host.clone(),
-        team: summary(&user, &team, mode),
+        team: team_summary,
         project,
         robots,
         secrets,

@@ -61,6 +61,14 @@ pub fn ErrorNote(error: AppError) -> impl IntoView {
     }
 }
 
+/// The outcome of an action that answers with a message, shown in place (`id` marks the message).
+pub fn action_outcome(result: Option<Result<String, AppError>>, id: &'static str) -> Option<AnyView> {
+    result.map(|r| match r {
+        Ok(message) => view! { <p class="my-3 text-sm" role="status" id=id>{message}</p> }.into_any(),
+        Err(error) => view! { <div class="my-3"><ErrorNote error/></div> }.into_any(),
+    })
+}
+
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="text-sm text-slate-600 dark:text-slate-400" role="status" aria-live="polite">"Loading…"</p> }

@@ -1,6 +1,6 @@
 use crate::api::admin::{admin_teams, SetPushSecretDownload};
 use crate::api::manage::{CreateTeam, DeleteTeam};
-use crate::components::{toast_action, ErrorNote, Loading, BUTTON, INPUT};
+use crate::components::{action_outcome, toast_action, ErrorNote, Loading, BUTTON, INPUT};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,19 +15,13 @@ pub fn AdminPage() -> impl IntoView {
     toast_action(toggle, |enabled| if *enabled { "Download enabled.".to_owned() } else { "Download disabled.".to_owned() });
     toast_action(create, |message| message.clone());
     toast_action(delete, |message| message.clone());
-    let outcome = move |result: Option<Result<String, crate::error::AppError>>, id: &'static str| {
-        result.map(|r| match r {
-            Ok(message) => view! { <p class="mt-4 text-sm" role="status" id=id>{message}</p> }.into_any(),
-            Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
-        })
-    };
     view! {
         <Title text="Admin"/>
         <AdminNav/>
         <h1 class="text-2xl font-semibold">"Teams"</h1>
         {move || toggle.value().get().and_then(|r| r.err()).map(|error| view! { <div class="mt-4"><ErrorNote error/></div> })}
-        {move || outcome(create.value().get(), "create-result")}
-        {move || outcome(delete.value().get(), "delete-result")}
+        {move || action_outcome(create.value().get(), "create-result")}
+        {move || action_outcome(delete.value().get(), "delete-result")}
         <section class="mt-6 rounded-lg border border-slate-200 p-4 dark:border-slate-800" aria-labelledby="create-heading">
             <h2 id="create-heading" class="text-lg font-semibold">"Onboard a team"</h2>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Its namespace " <code>"team-<name>"</code> " must exist; Berth creates the Harbor project, robots and secrets."</p>

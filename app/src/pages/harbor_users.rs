@@ -1,6 +1,6 @@
 use super::admin::AdminNav;
 use crate::api::harbor_users::{search_harbor_users, DeleteHarborUser};
-use crate::components::{short_time, toast_action, ErrorNote, Loading, BUTTON, INPUT};
+use crate::components::{action_outcome, short_time, toast_action, ErrorNote, Loading, BUTTON, INPUT};
 use crate::model::HarborUserView;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,10 +33,7 @@ pub fn HarborUsersPage() -> impl IntoView {
             </label>
             <button type="submit" class=BUTTON>"Search"</button>
         </Form>
-        {move || delete.value().get().map(|result| match result {
-            Ok(message) => view! { <p class="mt-4 text-sm" role="status" id="user-delete-result">{message}</p> }.into_any(),
-            Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
-        })}
+        {move || action_outcome(delete.value().get(), "user-delete-result")}
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match users.await {

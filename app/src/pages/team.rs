@@ -1,7 +1,7 @@
 use crate::api::admin::SetPushSecretDownload;
 use crate::api::manage::RotateCredentials;
 use crate::api::team_detail::load_team;
-use crate::components::{human_bytes, short_time, toast_action, Card, CodeBlock, CopyButton, ErrorNote, Loading, BUTTON, PRIMARY};
+use crate::components::{action_outcome, human_bytes, short_time, toast_action, Card, CodeBlock, CopyButton, ErrorNote, Loading, BUTTON, PRIMARY};
 use crate::error::AppError;
 use crate::model::{DownloadFormat, ProjectView, RobotView, SecretView, TeamDetail, TeamState, TeamWarning};
 use crate::pages::not_found::NotFoundBody;
@@ -201,10 +201,7 @@ fn ManageCard(team: String, download: bool, toggle: ServerAction<SetPushSecretDo
     let rotate_team = team.clone();
     view! {
         <Card title="Manage" id="manage">
-            {move || rotate.value().get().map(|result| match result {
-                Ok(message) => view! { <p class="mb-3 text-sm" role="status" id="rotate-result">{message}</p> }.into_any(),
-                Err(error) => view! { <div class="mb-3"><ErrorNote error/></div> }.into_any(),
-            })}
+            {move || action_outcome(rotate.value().get(), "rotate-result")}
             {move || toggle.value().get().and_then(|r| r.err()).map(|error| view! { <div class="mb-3"><ErrorNote error/></div> })}
             <ActionForm action=toggle>
                 <input type="hidden" name="team" value=team.clone()/>

@@ -1,5 +1,6 @@
 //! The audit trail: one JSON log line per audited action (the durable record for log pipelines) and a
 //! Kubernetes Event on the Team (visible with `kubectl describe team`). Neither ever holds secret material.
+use crate::model::AuditEntry;
 use crate::server::cluster::team::Team;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
@@ -145,36 +146,23 @@ impl Audit {
     }
 }
 
-/// One audit record read back from its Event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRecord {
-    pub time: String,
-    pub actor: String,
-    pub action: String,
-    pub team: String,
-    pub detail: String,
-    pub result: String,
-}
-
-impl StoredRecord {
-    /// `None` for Events that are not Berth's audit records.
-    pub fn from_event(event: &Event) -> Option<Self> {
-        let annotations = event.metadata.annotations.as_ref()?;
-        if annotations.get("berth.dev/audit").map(String::as_str) != Some("true") {
-            return None;
-        }
-        let get = |key: &str| annotations.get(key).cloned().unwrap_or_default();
-        let time = event.last_timestamp.as_ref().or(event.first_timestamp.as_ref()).map(|t| t.0.to_string()).unwrap_or_default();
-        Some(Self { time, actor: get("berth.dev/actor"), action: get("berth.dev/action"), team: get("berth.dev/team"), detail: get("berth.dev/detail"), result: get("berth.dev/result") })
+/// An audit record read back from its Event; `None` for Events that are not Berth's audit records.
+pub fn entry_from_event(event: &Event) -> Option<AuditEntry> {
+    let annotations = event.metadata.annotations.as_ref()?;
+    if annotations.get("berth.dev/audit").map(String::as_str) != Some("true") {
+        return None;
     }
+    let get = |key: &str| annotations.get(key).cloned().unwrap_or_default();
+    let time = event.last_timestamp.as_ref().or(event.first_timestamp.as_ref()).map(|t| t.0.to_string()).unwrap_or_default();
+    Some(AuditEntry { time, actor: get("berth.dev/actor"), action: get("berth.dev/action"), team: get("berth.dev/team"), detail: get("berth.dev/detail"), result: get("berth.dev/result") })
 }
 
 impl Audit {
     /// Every audit record still held as an Event (the apiserver keeps Events for its `--event-ttl`,
     /// 1 h by default), newest first.
-    pub async fn stored_records(&self, cluster: &crate::server::cluster::Cluster) -> Result<Vec<StoredRecord>, crate::server::cluster::ClusterError> {
+    pub async fn stored_records(&self, cluster: &crate::server::cluster::Cluster) -> Result<Vec<AuditEntry>, crate::server::cluster::ClusterError> {
         let events = cluster.list_labelled_events(&self.events_namespace, "berth.dev/audit=true").await?;
-        let mut records: Vec<StoredRecord> = events.iter().filter_map(StoredRecord::from_event).collect();
+        let mut records: Vec<AuditEntry> = events.iter().filter_map(entry_from_event).collect();
         records.sort_by(|a, b| b.time.cmp(&a.time));
         Ok(records)
     }
