@@ -6,7 +6,7 @@ use app::server::cluster::team::Team;
 use app::server::cluster::{Cluster, ClusterError};
 use app::server::config::HarborConfig;
 use app::server::harbor::{HarborClient, HarborError};
-use k8s_openapi::api::core::v1::{Event, Namespace};
+use k8s_openapi::api::core::v1::{Event, Namespace, Secret};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
 use secrecy::SecretString;
@@ -186,10 +186,17 @@ async fn berth_is_not_cluster_admin() {
     let leases: Api<k8s_openapi::api::coordination::v1::Lease> = Api::namespaced(client.clone(), "team-alpha");
     let refused = leases.list(&ListParams::default()).await.unwrap_err();
     assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "Leases only in Berth's namespace: {refused:?}");
-    // And the Cluster wrapper reports a refusal as such.
+    // Secrets only in team namespaces that bind berth-team-namespace: none cluster-wide, none elsewhere.
+    let all_secrets: Api<Secret> = Api::all(client.clone());
+    let refused = all_secrets.list(&ListParams::default()).await.unwrap_err();
+    assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "no cluster-wide secrets: {refused:?}");
     let cluster = Cluster::new(client, Duration::from_secs(5));
     let error = cluster.secret_states("kube-system", &["x"]).await.map(|_| ());
-    assert!(error.is_ok() || matches!(error, Err(ClusterError::Forbidden { .. })));
+    assert!(matches!(error, Err(ClusterError::Forbidden { .. })), "{error:?}");
+    let error = cluster.get_secret("berth", "berth-secrets").await.map(|_| ());
+    assert!(matches!(error, Err(ClusterError::Forbidden { .. })), "not even Berth's own namespace: {error:?}");
+    assert!(cluster.secret_states("team-alpha", &["harbor-pullsecret"]).await.is_ok());
+    assert!(cluster.namespace_exists("team-alpha").await.unwrap() && !cluster.namespace_exists("team-nowhere").await.unwrap());
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use app::server::config::HarborConfig;
 use app::server::harbor::{HarborClient, RobotCreate, RobotUpdate};
 use app::server::reconcile::desired::{self, Purpose};
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret, ServiceAccount};
+use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use secrecy::{ExposeSecret, SecretString};
@@ -50,7 +51,8 @@ async fn wait_for<T, F: Future<Output = Option<T>>>(what: &str, limit: Duration,
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// A namespace with its `default` ServiceAccount (what the controller-manager would add) and a Team.
+/// A namespace with its `default` ServiceAccount (what the controller-manager would add), Berth's
+/// RoleBinding there (what the platform adds) and a Team.
 async fn create_team(name: &str, groups: &[&str]) {
     let client = admin().await;
     let ns = format!("team-{name}");
@@ -63,6 +65,14 @@ async fn create_team(name: &str, groups: &[&str]) {
     }))
     .unwrap();
     Api::<ServiceAccount>::namespaced(client.clone(), &ns).patch("default", &pp, &Patch::Apply(&account)).await.unwrap();
+    // What the platform grants Berth in every team namespace (deploy/base/rbac.yaml).
+    let binding: RoleBinding = serde_json::from_value(serde_json::json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": { "name": "berth", "namespace": ns },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "berth-team-namespace" },
+        "subjects": [{ "kind": "ServiceAccount", "name": "berth", "namespace": "berth" }],
+    }))
+    .unwrap();
+    Api::<RoleBinding>::namespaced(client.clone(), &ns).patch("berth", &pp, &Patch::Apply(&binding)).await.unwrap();
     let spec = TeamSpec { groups: groups.iter().map(|g| g.to_string()).collect(), ..Default::default() };
     Api::<Team>::all(client).create(&PostParams::default(), &Team::new(name, spec)).await.unwrap();
 }

@@ -19,7 +19,7 @@ trap '[[ -f "$STACK/berth.pid" ]] && kill "$(cat "$STACK/berth.pid")" 2>/dev/nul
 source "$STACK/env"
 k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
 
-echo "bench: creating $TEAMS namespaces, default ServiceAccounts and Teams (before Berth starts)" >&2
+echo "bench: creating $TEAMS namespaces, default ServiceAccounts, RoleBindings for Berth and Teams (before Berth starts)" >&2
 python3 - "$TEAMS" >"$STACK/bench-teams.yaml" <<'PY'
 import sys
 for i in range(int(sys.argv[1])):
@@ -32,6 +32,12 @@ metadata: {{name: team-{name}}}
 apiVersion: v1
 kind: ServiceAccount
 metadata: {{name: default, namespace: team-{name}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: berth, namespace: team-{name}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: berth-team-namespace}}
+subjects: [{{kind: ServiceAccount, name: berth, namespace: berth}}]
 ---
 apiVersion: berth.dev/v1alpha1
 kind: Team

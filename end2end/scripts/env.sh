@@ -15,12 +15,18 @@ export LEPTOS_OUTPUT_NAME=berth LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR
 
 export ETCD_PORT="${ETCD_PORT:-12379}" KUBE_PORT="${KUBE_PORT:-16443}"
 export OIDC_PORT="${OIDC_PORT:-5556}" FAKE_HARBOR_PORT="${FAKE_HARBOR_PORT:-8089}" PRISM_PORT="${PRISM_PORT:-4010}"
+export REDIS_PORT="${REDIS_PORT:-16379}"
 export BERTH_PORT="${BERTH_PORT:-3000}"
+# Two more Berth replicas sharing sessions through Redis (the several-replicas test); the first is also
+# a redirect URI the identity provider accepts.
+export REPLICA_PORTS="${REPLICA_PORTS:-3103,3104}"
 export BERTH_URL="${BERTH_URL:-http://127.0.0.1:$BERTH_PORT}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
 # Demo-only credentials of the local stack (never used outside it).
 export OIDC_CLIENT_SECRET="${OIDC_CLIENT_SECRET:-berth-demo-client-secret}"
 export HARBOR_PASSWORD="${HARBOR_PASSWORD:-Harbor12345}"
+export REDIS_PASSWORD="${REDIS_PASSWORD:-berth-demo-Redis-passw0rd}"
+export SESSION_KEY="${SESSION_KEY:-berth-demo-session-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH}"
 # The fake Harbor answers registry logins (GET /v2/) itself, so its address is the registry host.
 export REGISTRY_HOST="${REGISTRY_HOST:-127.0.0.1:$FAKE_HARBOR_PORT}"
 export FAKE_HARBOR_BIN="${FAKE_HARBOR_BIN:-$ROOT/target/release/fake-harbor}"
@@ -39,6 +45,9 @@ export BERTH_ADMIN_GROUPS="berth-admins"
 export BERTH_HARBOR_URL="\${BERTH_HARBOR_URL:-http://127.0.0.1:$PRISM_PORT}"
 export BERTH_HARBOR_UI_URL="http://127.0.0.1:$FAKE_HARBOR_PORT"
 export BERTH_HARBOR_PASSWORD="$HARBOR_PASSWORD"
+export BERTH_SESSION_KEY="$SESSION_KEY"
+# Berth itself keeps sessions in memory here; the replicas test sets BERTH_REDIS_URL to this.
+export STACK_REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0"
 export BERTH_REGISTRY_HOST="$REGISTRY_HOST"
 # Short time-outs so the outage tests wait seconds, not minutes.
 export BERTH_HARBOR_TIMEOUT_SECS=2

@@ -115,7 +115,8 @@ install_berth_identity() {
 }
 
 start_oidc() {
-  OIDC_PORT="$OIDC_PORT" OIDC_ISSUER="$OIDC_ISSUER" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" BERTH_URL="$BERTH_URL" \
+  OIDC_PORT="$OIDC_PORT" OIDC_ISSUER="$OIDC_ISSUER" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" \
+    BERTH_URL="$BERTH_URL,http://127.0.0.1:${REPLICA_PORTS%%,*}" \
     OIDC_STATE_DIR="$STACK" pid_start oidc node "$ROOT/end2end/stack/oidc-provider.mjs"
   wait_for "the OIDC provider" "$OIDC_ISSUER/.well-known/openid-configuration"
 }
@@ -141,10 +142,21 @@ PY
   wait_for Prism "http://127.0.0.1:$PRISM_PORT/api/v2.0/ping" -u "admin:$HARBOR_PASSWORD"
 }
 
+# Sessions shared by several Berth replicas. Nothing is persisted: sessions only.
+start_redis() {
+  pid_start redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --requirepass "$REDIS_PASSWORD"
+  for _ in $(seq 1 100); do
+    [[ "$(REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]] && return 0
+    sleep 0.1
+  done
+  echo "stack: Redis did not come up on :$REDIS_PORT; see $STACK/redis.log" >&2
+  return 1
+}
+
 # ------------------------------------------------------------------ demo data
 # Only what Berth does not make itself: namespaces (with the `default` ServiceAccount the
-# controller-manager would create) and Teams. Berth's reconciler makes the Harbor projects, members,
-# robots and secrets.
+# controller-manager would create, and the RoleBinding that lets Berth in) and Teams. Berth's
+# reconciler makes the Harbor projects, members, robots and secrets.
 namespace() {  # name
   kubectl --kubeconfig "$STACK/admin.kubeconfig" apply --server-side --field-manager berth-stack -f - >/dev/null <<YAML
 apiVersion: v1
@@ -157,9 +169,21 @@ metadata: {name: default, namespace: $1}
 YAML
 }
 
+# A team's namespace, as the platform makes it: with Berth's rights there (deploy/base/rbac.yaml).
+team_namespace() {  # name
+  namespace "$1"
+  kubectl --kubeconfig "$STACK/admin.kubeconfig" apply --server-side --field-manager berth-stack -f - >/dev/null <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: berth, namespace: $1}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: berth-team-namespace}
+subjects: [{kind: ServiceAccount, name: berth, namespace: berth}]
+YAML
+}
+
 seed_team() {  # name download(true|false) quota_bytes repos used_bytes
   local team="$1" download="$2" ns="team-$1" project="team-$1"
-  namespace "$ns"
+  team_namespace "$ns"
   kubectl --kubeconfig "$STACK/admin.kubeconfig" apply --server-side --field-manager berth-seed -f - >/dev/null <<YAML
 apiVersion: berth.dev/v1alpha1
 kind: Team
@@ -194,9 +218,10 @@ up() {
   install_berth_identity
   start_oidc
   start_harbor
+  start_redis
   seed
   write_env
-  echo "stack: kube-apiserver :$KUBE_PORT, OIDC $OIDC_ISSUER, Harbor (Prism) :$PRISM_PORT -> fake :$FAKE_HARBOR_PORT" >&2
+  echo "stack: kube-apiserver :$KUBE_PORT, OIDC $OIDC_ISSUER, Harbor (Prism) :$PRISM_PORT -> fake :$FAKE_HARBOR_PORT, Redis :$REDIS_PORT" >&2
 }
 
 down() {

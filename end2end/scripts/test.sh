@@ -81,6 +81,29 @@ step "local stack"
 "$ROOT/end2end/scripts/stack.sh" up
 source "$STACK/env"
 
+step "manifests: the HA overlay (and the optional Ingress) applied to the real apiserver"
+# The single-replica overlay is applied by stack.sh up. The HA overlay ships a policy/v1
+# PodDisruptionBudget (clusters >= 1.21); this apiserver is 1.20, so it gets the v1beta1 component, as
+# the overlay's comment tells operators of such clusters to do.
+manifests_ok=1
+kubectl kustomize deploy/overlays/ha | grep -q '^apiVersion: policy/v1$' || { manifests_ok=0; echo "FAILED: the HA overlay's PDB is not policy/v1"; }
+ha_dir="$STACK/deploy-ha"; mkdir -p "$ha_dir"; rel="$(realpath --relative-to="$ha_dir" "$ROOT/deploy")"
+cat >"$ha_dir/kustomization.yaml" <<KUSTOMIZATION
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [$rel/overlays/ha]
+components: [$rel/components/pdb-policy-v1beta1, $rel/components/ingress]
+KUSTOMIZATION
+admin=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
+if kubectl kustomize "$ha_dir" >"$STACK/deploy-ha.yaml" \
+  && "${admin[@]}" apply --server-side --field-manager berth-stack -f "$STACK/deploy-ha.yaml"; then
+  for object in deployment/berth deployment/berth-redis service/berth-redis networkpolicy/berth-redis poddisruptionbudget/berth ingress/berth; do
+    "${admin[@]}" -n berth get "$object" -o name >/dev/null || { manifests_ok=0; echo "FAILED: $object was not stored"; }
+  done
+  [[ "$("${admin[@]}" -n berth get deployment/berth -o jsonpath='{.spec.replicas}')" == 3 ]] || { manifests_ok=0; echo "FAILED: the HA Deployment does not ask for 3 replicas"; }
+else manifests_ok=0; echo "FAILED: the HA overlay did not render or apply"; fi
+echo "manifests $manifests_ok $((1 - manifests_ok))" >>"$REPORT"
+
 step "Berth (reconciling the stack's Teams)"
 # Short periods so the reconciler tests see repairs and rotations within seconds.
 BERTH_RESYNC_SECS=5 BERTH_ROTATION_GRACE_SECS=5 "$ROOT/end2end/scripts/berth.sh" >"$STACK/berth.log" 2>&1 &
@@ -139,12 +162,12 @@ mapfile -t secrets < <(
   kubectl --kubeconfig "$STACK/admin.kubeconfig" get secrets -A -l app.kubernetes.io/managed-by=berth -o json \
     | jq -r '.items[].data | to_entries[].value | @base64d | fromjson? | .auths[] | .password'
   echo "Someb0dyElsesToken"
-  echo "$OIDC_CLIENT_SECRET"; echo "$HARBOR_PASSWORD"
+  echo "$OIDC_CLIENT_SECRET"; echo "$HARBOR_PASSWORD"; echo "$REDIS_PASSWORD"; echo "$SESSION_KEY"
 )
 leaks=0
 for s in "${secrets[@]}"; do
   [[ -n "$s" ]] || continue
-  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
+  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
     echo "a known secret (${#s} chars) appears in captured output" >&2; leaks=$((leaks + 1))
   fi
 done

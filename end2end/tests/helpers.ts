@@ -8,13 +8,13 @@ export const PASSWORDS: Record<string, string> = {
 export const jsOn = (info: TestInfo) => info.project.name === 'js-on';
 
 /** Signs in at the demo IdP from wherever Berth sent the browser, and waits to be back at Berth. */
-export async function signIn(page: Page, user: string, path = '/') {
-  await page.goto(path);
+export async function signIn(page: Page, user: string, path = '/', berthUrl = process.env.BERTH_URL ?? 'http://127.0.0.1:3000') {
+  await page.goto(new URL(path, berthUrl).toString());
   await expect(page.locator('#username')).toBeVisible();
   await page.fill('#username', user);
   await page.fill('#password', PASSWORDS[user]);
   await page.click('#submit');
-  await page.waitForURL((url) => url.origin === new URL(process.env.BERTH_URL ?? 'http://127.0.0.1:3000').origin);
+  await page.waitForURL((url) => url.origin === new URL(berthUrl).origin);
   await expect(page.locator('#signed-in-as')).toContainText(user);
 }
 

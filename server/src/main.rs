@@ -11,6 +11,7 @@ use app::server::{
     headers::{provide_request_nonce, security_headers, SecurityHeaders},
     probes,
     reconcile::{metrics::Metrics, Reconciler},
+    sessions::SessionBackend,
     state::AppState,
 };
 use axum::{middleware, routing::get, Router};
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use tower_sessions::{cookie::SameSite, Expiry, MemoryStore, SessionManagerLayer};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 const USAGE: &str = "use `berth [serve] [--config FILE]`, `berth check-config [--config FILE] [--probe]`, `berth crd` or `berth settings`";
 
@@ -159,6 +160,7 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
     let cluster = Cluster::new(kube_client.clone(), config.kube_timeout);
     let audit = Audit::new(kube_client.clone(), config.events_namespace.clone()).with_metrics(metrics.clone());
     let oidc = Oidc::new(config.oidc.clone(), config.redirect_uri(), config.oidc_timeout).map_err(|e| format!("configuration: BERTH_OIDC_ISSUER: {e}"))?;
+    let (session_store, session_key) = SessionBackend::start(&config.sessions).map_err(|e| format!("configuration: {e}"))?;
     let state = AppState {
         leptos_options: leptos_options.clone(),
         harbor: harbor.clone(),
@@ -167,6 +169,7 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         audit: audit.clone(),
         config: config.clone(),
         metrics: metrics.clone(),
+        sessions: session_store.clone(),
     };
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
     let reconciler = if config.reconcile.enabled {
@@ -177,12 +180,13 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         None
     };
 
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
+    let sessions = SessionManagerLayer::new(session_store.clone())
         .with_name("berth_session")
         .with_secure(config.serves_https())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(config.session_inactivity.as_secs() as i64)));
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(config.sessions.inactivity.as_secs() as i64)))
+        .with_signed(session_key);
 
     let routes = generate_route_list(App);
     let app = Router::new()
@@ -239,6 +243,7 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
     if let Some(reconciler) = reconciler {
         let _ = reconciler.await;
     }
+    session_store.close().await;
     served.map_err(|e| format!("server error: {e}"))
 }
 

@@ -85,6 +85,19 @@ pub struct ReconcileConfig {
     pub team_selector: String,
 }
 
+/// Where sessions live. Memory: this process only (one replica). Redis: shared by every replica, so a
+/// user stays signed in whichever replica answers and when one dies.
+#[derive(Debug, Clone)]
+pub struct SessionsConfig {
+    /// `redis://[:password@]host[:port][/db]` or `rediss://…`; `None`: in memory.
+    pub redis_url: Option<SecretString>,
+    /// Signs the session cookie (64 bytes or more); every replica must share it. `None`: a random key
+    /// per process, allowed only with the memory store.
+    pub key: Option<SecretString>,
+    pub redis_timeout: Duration,
+    pub inactivity: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The URL users reach Berth at; the OIDC redirect URI and the cookies' `Secure` flag follow it.
@@ -96,7 +109,7 @@ pub struct Config {
     /// Where the audit Events of the cluster-scoped Teams are written.
     pub events_namespace: String,
     pub secret_names: SecretNames,
-    pub session_inactivity: Duration,
+    pub sessions: SessionsConfig,
     /// The group whose members administer a team; `{team}` is replaced by the team's name.
     pub team_admin_group: String,
     pub reconcile: ReconcileConfig,
@@ -127,6 +140,9 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_PUSH_SECRET_NAME", Some("harbor-pushsecret"), "name of the push secret in team namespaces"),
     ("BERTH_BUILDS_SECRET_NAME", Some("harbor-pushsecret-builds"), "name of the builds secret in team namespaces"),
     ("BERTH_SESSION_INACTIVITY_MINS", Some("480"), "sessions end after this long without a request"),
+    ("BERTH_REDIS_URL", Some("(sessions in memory)"), "redis:// or rediss:// URL of the session store shared by several replicas (may hold a password: use _FILE)"),
+    ("BERTH_REDIS_TIMEOUT_SECS", Some("2"), "time-out of one request to Redis"),
+    ("BERTH_SESSION_KEY", Some("(random per process)"), "key signing session cookies, 64 characters or more, the same on every replica; required with BERTH_REDIS_URL"),
     ("BERTH_TEAM_ADMIN_GROUP", Some("team-{team}-admin"), "group of a team's admins (toggle download, rotate); {team} is the team name"),
     ("BERTH_EXPIRY_WARNING_DAYS", Some("14"), "team pages warn when a robot expires within this many days"),
     ("BERTH_RECONCILE", Some("on"), "`on`: this process may hold the reconciler Lease; `off`: UI only"),
@@ -144,6 +160,17 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_INSTANCE", Some("$HOSTNAME"), "this process's identity in the Lease"),
     ("BERTH_TEAM_SELECTOR", Some("(all)"), "label selector of the Teams this Berth reconciles"),
 ];
+
+/// A Redis URL's shape, without ever echoing it (it may carry a password).
+fn check_redis_url(value: &str) -> Result<(), ConfigError> {
+    let invalid = |problem: String| ConfigError::Invalid { setting: "BERTH_REDIS_URL", problem };
+    let parsed = Url::parse(value).map_err(|e| invalid(format!("not a URL ({e})")))?;
+    match parsed.scheme() {
+        "redis" | "rediss" if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        "redis" | "rediss" => Err(invalid("names no host".into())),
+        other => Err(invalid(format!("scheme must be redis or rediss, not {other}"))),
+    }
+}
 
 impl Config {
     /// The configuration from every layer: the file (`config_file`, else `BERTH_CONFIG`) and the
@@ -269,6 +296,28 @@ impl Config {
                 _ => return Err(ConfigError::Invalid { setting: "BERTH_EXPIRY_WARNING_DAYS", problem: format!("expected a whole number of days up to 3650, got {v:?}") }),
             },
         };
+        let sessions = SessionsConfig {
+            redis_url: get("BERTH_REDIS_URL").map(|value| check_redis_url(&value).map(|()| SecretString::from(value))).transpose()?,
+            key: get("BERTH_SESSION_KEY")
+                .map(|key| {
+                    // Never the key itself in the message: only its length.
+                    if key.len() >= 64 { Ok(SecretString::from(key)) } else {
+                        Err(ConfigError::Invalid { setting: "BERTH_SESSION_KEY", problem: format!("must be 64 characters or more, has {} (try `openssl rand -base64 48`)", key.len()) })
+                    }
+                })
+                .transpose()?,
+            redis_timeout: seconds("BERTH_REDIS_TIMEOUT_SECS", 2)?,
+            inactivity: seconds("BERTH_SESSION_INACTIVITY_MINS", 480).map(|d| d * 60).map_err(|_| ConfigError::Invalid {
+                setting: "BERTH_SESSION_INACTIVITY_MINS",
+                problem: "expected a whole number of minutes above 0".into(),
+            })?,
+        };
+        if sessions.redis_url.is_some() && sessions.key.is_none() {
+            return Err(ConfigError::Invalid {
+                setting: "BERTH_SESSION_KEY",
+                problem: "required with BERTH_REDIS_URL: every replica must sign session cookies with the same key".into(),
+            });
+        }
         Ok(Config {
             expiry_warning,
             team_admin_group,
@@ -284,10 +333,7 @@ impl Config {
                 push: get("BERTH_PUSH_SECRET_NAME").unwrap_or_else(|| "harbor-pushsecret".into()),
                 builds: get("BERTH_BUILDS_SECRET_NAME").unwrap_or_else(|| "harbor-pushsecret-builds".into()),
             },
-            session_inactivity: seconds("BERTH_SESSION_INACTIVITY_MINS", 480).map(|d| d * 60).map_err(|_| ConfigError::Invalid {
-                setting: "BERTH_SESSION_INACTIVITY_MINS",
-                problem: "expected a whole number of minutes above 0".into(),
-            })?,
+            sessions,
         })
     }
 
@@ -391,6 +437,8 @@ mod tests {
             ("BERTH_RECONCILE", "maybe"),
             ("BERTH_TEAM_ADMIN_GROUP", "admins"),
             ("BERTH_RESYNC_SECS", "-5"),
+            ("BERTH_REDIS_URL", "http://redis:6379"),
+            ("BERTH_SESSION_KEY", "short"),
         ] {
             let mut vars = minimal();
             vars.insert(key, value);
@@ -409,6 +457,24 @@ mod tests {
         assert_eq!(c.oidc.admin_groups, vec!["platform", "/org/admins"]);
         assert_eq!(c.oidc.group_match, GroupMatch::Full);
         assert!(c.serves_https());
+    }
+
+    #[test]
+    fn redis_sessions_need_a_shared_key_and_never_echo_the_url() {
+        let mut vars = minimal();
+        vars.insert("BERTH_REDIS_URL", "redis://:Red1sPassw0rd@redis.berth.svc:6379/0");
+        let err = parse(&vars).unwrap_err().to_string();
+        assert!(err.starts_with("BERTH_SESSION_KEY is invalid: required with BERTH_REDIS_URL"), "{err}");
+        vars.insert("BERTH_SESSION_KEY", "k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-");
+        let c = parse(&vars).unwrap();
+        assert_eq!(c.sessions.redis_url.as_ref().unwrap().expose_secret(), "redis://:Red1sPassw0rd@redis.berth.svc:6379/0");
+        assert!(!format!("{c:?}").contains("Red1sPassw0rd") && !format!("{c:?}").contains("k3y-k3y"));
+        vars.insert("BERTH_REDIS_URL", "rediss//:Red1sPassw0rd@redis");
+        let err = parse(&vars).unwrap_err().to_string();
+        assert!(err.starts_with("BERTH_REDIS_URL is invalid") && !err.contains("Red1sPassw0rd"), "{err}");
+        vars.insert("BERTH_REDIS_URL", "ftp://:Red1sPassw0rd@redis");
+        let err = parse(&vars).unwrap_err().to_string();
+        assert!(!err.contains("Red1sPassw0rd"), "{err}");
     }
 
     #[test]

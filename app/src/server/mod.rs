@@ -11,5 +11,6 @@ pub mod howto;
 pub mod plain;
 pub mod probes;
 pub mod reconcile;
+pub mod sessions;
 pub mod state;
 pub mod teams;

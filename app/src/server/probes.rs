@@ -24,9 +24,8 @@ struct Check {
 async fn readyz(State(state): State<AppState>) -> Response {
     let deadline = state.config.oidc_timeout.max(state.config.kube_timeout);
     let timed = |what: &'static str, limit: Duration| move |_| format!("{what} did not answer within {} s", limit.as_secs());
-    // The in-memory session store cannot fail; a shared store (several replicas) is checked here.
-    let sessions: Result<String, String> = Ok("in-memory store".to_owned());
-    let (oidc, kubernetes, harbor) = tokio::join!(
+    let (sessions, oidc, kubernetes, harbor) = tokio::join!(
+        state.sessions.check(),
         async { tokio::time::timeout(deadline, state.oidc.ensure_discovered()).await.map_err(timed("the identity provider", deadline)).and_then(|r| r) },
         state.cluster.server_version(),
         state.harbor.ping(),

@@ -20,6 +20,7 @@ pub struct AppState {
     pub oidc: Arc<Oidc>,
     pub audit: Audit,
     pub metrics: Arc<crate::server::reconcile::metrics::Metrics>,
+    pub sessions: crate::server::sessions::SessionBackend,
 }
 
 /// The state, from a server function.

@@ -164,6 +164,18 @@ impl ClusterError {
 
 /// Writes the reconciler and the admin pages make.
 impl Cluster {
+    /// Whether a team's namespace exists (namespaces are read cluster-wide; everything in them only
+    /// where a RoleBinding grants it).
+    pub async fn namespace_exists(&self, name: &str) -> Result<bool, ClusterError> {
+        let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(self.client.clone());
+        self.call("reading a namespace", api.get_metadata_opt(name)).await.map(|n| n.is_some())
+    }
+
+    pub async fn get_default_service_account(&self, namespace: &str) -> Result<Option<ServiceAccount>, ClusterError> {
+        let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), namespace);
+        self.call("reading the default ServiceAccount", api.get_opt("default")).await
+    }
+
     pub async fn get_secret(&self, namespace: &str, name: &str) -> Result<Option<Secret>, ClusterError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
         self.call("reading a secret", api.get_opt(name)).await

@@ -2,9 +2,9 @@
 //! shape, in kube-rs controller style (`reconcile` + `error_policy` over an `Arc<Context>`). It runs in
 //! the server process; only the holder of a Lease reconciles, the other replicas serve the UI.
 //!
-//! Reads come from watch caches (Teams, Berth's secrets, `default` ServiceAccounts) and from a shared
-//! view of Harbor checked with two probe requests, so a pass over teams that did not drift reads little
-//! and writes nothing.
+//! Teams come from a watch cache; a team's secrets and `default` ServiceAccount are read live in its
+//! namespace (Berth holds no cluster-wide right on secrets, so it cannot watch them); Harbor from a
+//! shared view checked with two probe requests. A pass over teams that did not drift writes nothing.
 pub mod desired;
 pub mod lease;
 pub mod metrics;
@@ -17,10 +17,8 @@ use crate::server::cluster::{Cluster, ClusterError};
 use crate::server::config::Config;
 use crate::server::harbor::{HarborClient, HarborError};
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{watcher, WatchStreamExt};
+use kube::runtime::watcher;
 use kube::{Api, ResourceExt};
 use metrics::Metrics;
 use snapshot::HarborSnapshot;
@@ -49,8 +47,6 @@ pub enum ReconcileError {
         #[source]
         source: kube::Error,
     },
-    #[error("the watch caches are not running")]
-    CacheGone,
 }
 
 impl ReconcileError {
@@ -66,7 +62,6 @@ impl ReconcileError {
             ReconcileError::Invalid(_) => "InvalidSpec",
             ReconcileError::Waiting { reason, .. } => reason,
             ReconcileError::Finalizer { .. } => "FinalizerFailed",
-            ReconcileError::CacheGone => "CacheGone",
         }
     }
 }
@@ -122,29 +117,29 @@ impl Reconciler {
     }
 }
 
-/// One leadership term's context: the shared parts plus the watch caches of this term.
+/// One leadership term's context. Team namespaces are read live (Berth may read and write secrets only
+/// in the namespaces that grant it the ClusterRole `berth-team-namespace`, so it cannot watch them all).
 pub struct Context {
     pub shared: Arc<Reconciler>,
-    pub secrets: Store<Secret>,
-    pub accounts: Store<ServiceAccount>,
-    /// Turns true once both caches hold their first full list. One task waits on the stores and tells
-    /// everyone here: `Store::wait_until_ready` wakes only one of several concurrent waiters.
-    caches_ready: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Context {
-    fn cached_secret(&self, namespace: &str, name: &str) -> Option<Arc<Secret>> {
-        self.secrets.get(&ObjectRef::new(name).within(namespace))
-    }
-
-    fn cached_account(&self, namespace: &str) -> Option<Arc<ServiceAccount>> {
-        self.accounts.get(&ObjectRef::new("default").within(namespace))
+    /// Turns "forbidden" in a team namespace into the step the platform has to take.
+    pub(crate) fn namespace_access(&self, namespace: &str, error: ClusterError) -> ReconcileError {
+        match error {
+            ClusterError::Forbidden { .. } => ReconcileError::Waiting {
+                reason: "NoNamespaceAccess",
+                message: format!(
+                    "Berth may not manage secrets in the namespace {namespace}: bind the ClusterRole berth-team-namespace to Berth's ServiceAccount there (a RoleBinding, see deploy/README)."
+                ),
+            },
+            other => other.into(),
+        }
     }
 }
 
 pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     use kube::runtime::finalizer::{finalizer, Error as FinalizerError, Event};
-    ctx.caches_ready.clone().wait_for(|ready| *ready).await.map_err(|_| ReconcileError::CacheGone)?;
     if team.metadata.deletion_timestamp.is_some() {
         // Deleting Berth's own secrets triggers reconciles that may find the Team still cached after its
         // clean-up already ran and its finalizer went: ask the API server before cleaning up (and
@@ -189,8 +184,8 @@ pub fn error_policy(team: Arc<Team>, error: &ReconcileError, ctx: Arc<Context>) 
     }
 }
 
-/// Runs the controller until `stop` completes: watches Teams, Berth's secrets and `default`
-/// ServiceAccounts, resyncs every team each `resync`.
+/// Runs the controller until `stop` completes: watches Teams and resyncs every team each `resync`
+/// (which is also when a secret deleted by hand comes back).
 pub async fn run_controller(shared: Arc<Reconciler>, stop: impl Future<Output = ()> + Send + Sync + 'static) {
     let client = shared.watch_client.clone();
     let selector = shared.config.reconcile.team_selector.clone();
@@ -199,33 +194,9 @@ pub async fn run_controller(shared: Arc<Reconciler>, stop: impl Future<Output = 
     if !selector.is_empty() {
         team_watch = team_watch.labels(&selector);
     }
-    let managed = format!("{}={}", desired::MANAGED_BY_LABEL, desired::MANAGED_BY);
-    let (secrets, secret_writer) = reflector::store::<Secret>();
-    let secret_events = watcher(Api::<Secret>::all(client.clone()), watcher::Config::default().labels(&managed))
-        .default_backoff()
-        .reflect(secret_writer)
-        .touched_objects();
-    let (accounts, account_writer) = reflector::store::<ServiceAccount>();
-    let account_events = watcher(Api::<ServiceAccount>::all(client.clone()), watcher::Config::default().fields("metadata.name=default"))
-        .default_backoff()
-        .reflect(account_writer)
-        .touched_objects();
     let controller = Controller::new(Api::<Team>::all(client), team_watch);
-    let teams = controller.store();
-    let (ready_tx, caches_ready) = tokio::sync::watch::channel(false);
-    let waiting = (secrets.clone(), accounts.clone());
-    tokio::spawn(async move {
-        if waiting.0.wait_until_ready().await.is_ok() && waiting.1.wait_until_ready().await.is_ok() {
-            let _ = ready_tx.send(true);
-        }
-    });
-    let ctx = Arc::new(Context { shared: shared.clone(), secrets, accounts, caches_ready });
+    let ctx = Arc::new(Context { shared: shared.clone() });
     controller
-        .watches_stream(secret_events, |secret: Secret| secret.labels().get(desired::TEAM_LABEL).map(|team| ObjectRef::new(team)))
-        .watches_stream(account_events, move |account: ServiceAccount| {
-            let namespace = account.namespace().unwrap_or_default();
-            teams.state().into_iter().filter(|t| t.namespace_name() == namespace).map(|t| ObjectRef::from_obj(&*t)).collect::<Vec<_>>()
-        })
         .with_config(kube::runtime::controller::Config::default().concurrency(16))
         .graceful_shutdown_on(stop)
         .run(reconcile, error_policy, ctx)

@@ -176,6 +176,13 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
     pass.ok(Step::Members, "InSync", format!("The team's groups are {:?} in {project}; the platform admins are {:?}.", r.config.reconcile.member_role, r.config.reconcile.admin_group_role));
 
     pass.step = Step::Robots;
+    let namespace = team.namespace_name();
+    if !r.cluster.namespace_exists(&namespace).await? {
+        return Err(ReconcileError::Waiting {
+            reason: "NamespaceMissing",
+            message: format!("The namespace {namespace} does not exist; Berth writes the team's secrets there once the platform has created it."),
+        });
+    }
     for purpose in Purpose::ALL {
         ensure_credentials(ctx, team, purpose, pass).await?;
     }
@@ -315,22 +322,13 @@ async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: 
     let read_current = |s: Option<&Secret>| s.and_then(|s| desired::credentials_in(s, purpose, host)).filter(belongs);
     let read_pending = |s: Option<&Secret>| s.and_then(desired::pending_credentials).filter(belongs);
 
-    let mut secret = ctx.cached_secret(&namespace, &secret_name).map(|s| (*s).clone());
-    let mut current = read_current(secret.as_ref());
-    let mut pending = read_pending(ctx.cached_secret(&namespace, &pending_name).as_deref());
+    let (secret, pending_secret) = tokio::try_join!(r.cluster.get_secret(&namespace, &secret_name), r.cluster.get_secret(&namespace, &pending_name))
+        .map_err(|e| ctx.namespace_access(&namespace, e))?;
+    let current = read_current(secret.as_ref());
+    let pending = read_pending(pending_secret.as_ref());
     let previous = pass.robots.get(purpose.as_str()).cloned();
     let current_robot = current.as_ref().and_then(|c| r.snapshot.robot(&c.username));
-    let mut due = rotation_due(&cfg.reconcile, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
-
-    if current.is_none() || pending.is_some() || due.is_some() {
-        // About to mint or switch credentials: confirm with the API server first, the cache may lag.
-        let (live, live_pending) = tokio::try_join!(r.cluster.get_secret(&namespace, &secret_name), r.cluster.get_secret(&namespace, &pending_name))?;
-        secret = live;
-        current = read_current(secret.as_ref());
-        pending = read_pending(live_pending.as_ref());
-        let current_robot = current.as_ref().and_then(|c| r.snapshot.robot(&c.username));
-        due = rotation_due(&cfg.reconcile, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
-    }
+    let due = rotation_due(&cfg.reconcile, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
 
     if current.is_none() || pending.is_some() || due.is_some() {
         let rotating = due.is_some() && current.is_some();
@@ -546,7 +544,7 @@ async fn ensure_pull_secret_on_account(ctx: &Context, team: &Team) -> Result<(),
     let r = &ctx.shared;
     let namespace = team.namespace_name();
     let names = &r.config.secret_names;
-    let Some(account) = ctx.cached_account(&namespace) else {
+    let Some(account) = r.cluster.get_default_service_account(&namespace).await.map_err(|e| ctx.namespace_access(&namespace, e))? else {
         return Err(ReconcileError::Waiting {
             reason: "ServiceAccountMissing",
             message: format!("The namespace {namespace} has no default ServiceAccount yet (the controller-manager creates it); the pull secret is added when it appears."),
@@ -571,7 +569,10 @@ pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action
     let team_name = team.team_name();
     let namespace = team.namespace_name();
     let names = &r.config.secret_names;
-    if let Some(account) = ctx.cached_account(&namespace) {
+    // A namespace deleted before its Team took the secrets and the ServiceAccount with it.
+    let namespace_exists = r.cluster.namespace_exists(&namespace).await?;
+    let account = if namespace_exists { r.cluster.get_default_service_account(&namespace).await.map_err(|e| ctx.namespace_access(&namespace, e))? } else { None };
+    if let Some(account) = account {
         let current = account.image_pull_secrets.clone().unwrap_or_default();
         let wanted: Vec<LocalObjectReference> = current.iter().filter(|s| s.name != names.pull).cloned().collect();
         if wanted != current {
@@ -583,15 +584,18 @@ pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action
     for purpose in Purpose::ALL {
         let name = purpose.secret_name(names).to_owned();
         for secret in [desired::pending_secret_name(&name), name] {
+            if !namespace_exists {
+                break;
+            }
             match r.cluster.delete_secret(&namespace, &secret).await {
                 Ok(true) => {
                     deleted_secrets += 1;
                     r.metrics.write("kube_secret_delete");
                 }
                 Ok(false) => {}
-                // A namespace deleted with the Team takes the secrets with it.
+                // The namespace went while Berth was cleaning up.
                 Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(ctx.namespace_access(&namespace, e)),
             }
         }
     }

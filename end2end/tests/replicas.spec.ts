@@ -1,0 +1,82 @@
+import { test, expect } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { signIn } from './helpers';
+
+// Several replicas: two more Berth processes (UI only, like the replicas that do not hold the Lease),
+// both keeping sessions in the stack's Redis and signing cookies with the same key. A user signed in
+// through one is signed in at the other, and stays so when the first is killed.
+const [firstPort, secondPort] = (process.env.REPLICA_PORTS ?? '3103,3104').split(',').map(Number);
+const url = (port: number) => `http://127.0.0.1:${port}`;
+const binary = `${__dirname}/../../target/release/berth`;
+
+function startReplica(port: number): ChildProcess {
+  const redisUrl = process.env.STACK_REDIS_URL;
+  if (!redisUrl) throw new Error('STACK_REDIS_URL is not set: run through `make test`');
+  const log = openSync(`${process.env.STACK ?? '.'}/replica-${port}.log`, 'a');
+  return spawn(binary, [], {
+    env: {
+      ...process.env,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      // Behind one address in a real cluster; here the first replica's is the registered redirect URI.
+      BERTH_PUBLIC_URL: url(firstPort),
+      BERTH_RECONCILE: 'off',
+      BERTH_REDIS_URL: redisUrl,
+      BERTH_INSTANCE: `replica-${port}`,
+    },
+    // Kept for the secret search at the end of `make test`.
+    stdio: ['ignore', log, log],
+  });
+}
+
+async function readiness(port: number): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${url(port)}/readyz`);
+  return { status: response.status, body: await response.json() };
+}
+
+test('a session lives in Redis: it works on every replica and survives the one that made it', async ({ page }) => {
+  const first = startReplica(firstPort);
+  const second = startReplica(secondPort);
+  try {
+    for (const port of [firstPort, secondPort]) {
+      await expect.poll(async () => (await readiness(port).catch(() => ({ status: 0, body: null }))).status, { timeout: 20_000 }).toBe(200);
+      const { body } = await readiness(port);
+      expect(body.checks.sessions.ok).toBe(true);
+      expect(body.checks.sessions.detail).toMatch(/^Redis answered in \d+ ms$/);
+    }
+
+    await signIn(page, 'bob', '/teams/alpha', url(firstPort));
+    await expect(page.locator('h1')).toContainText('alpha');
+
+    // The next request reaches the other replica (cookies are per host, not per port).
+    await page.goto(`${url(secondPort)}/teams/alpha`);
+    await expect(page.locator('#signed-in-as')).toContainText('bob');
+    await expect(page.locator('h1')).toContainText('alpha');
+
+    // The replica that signed bob in dies without a chance to clean up.
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    await expect.poll(() => fetch(`${url(firstPort)}/healthz`).then(() => 'up', () => 'down')).toBe('down');
+    await page.reload();
+    await expect(page.locator('#signed-in-as')).toContainText('bob');
+    await expect(page.locator('h1')).toContainText('alpha');
+  } finally {
+    first.kill('SIGKILL');
+    second.kill('SIGKILL');
+  }
+});
+
+test('a session cookie without the shared key\'s signature is refused', async ({ page, context }) => {
+  const replica = startReplica(secondPort);
+  try {
+    await expect.poll(async () => (await readiness(secondPort).catch(() => ({ status: 0 }))).status, { timeout: 20_000 }).toBe(200);
+    // A session id without the signature every replica checks (a guessed id, or a cookie signed with
+    // another key) is no session: the visitor is sent to sign in.
+    await context.addCookies([{ name: 'berth_session', value: 'AAAAAAAAAAAAAAAAAAAAAA', url: url(secondPort) }]);
+    await page.goto(`${url(secondPort)}/teams/alpha`);
+    await expect(page.locator('#username')).toBeVisible();
+    await expect(page.locator('#signed-in-as')).toHaveCount(0);
+  } finally {
+    replica.kill('SIGKILL');
+  }
+});
