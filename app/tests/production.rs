@@ -95,6 +95,11 @@ async fn readiness() -> (u16, serde_json::Value) {
     (status, response.json().await.unwrap())
 }
 
+/// Sets the fake Harbor's faults (latency, failures); `{}` clears them.
+async fn faults(body: serde_json::Value) {
+    client().post(format!("{}/__fake/faults", env("FAKE_HARBOR_URL"))).json(&body).send().await.unwrap();
+}
+
 #[tokio::test]
 async fn readyz_follows_kubernetes_and_only_reports_harbor() {
     let (status, body) = readiness().await;
@@ -127,11 +132,6 @@ async fn readyz_follows_kubernetes_and_only_reports_harbor() {
     }
 
     // Harbor too slow to answer: reported, but the replica stays ready.
-    let fake = env("FAKE_HARBOR_URL");
-    let faults = |body: serde_json::Value| {
-        let url = format!("{fake}/__fake/faults");
-        async move { client().post(url).json(&body).send().await.unwrap() }
-    };
     faults(serde_json::json!({ "latency_ms": 2500 })).await;
     let (status, body) = readiness().await;
     faults(serde_json::json!({})).await;
@@ -153,4 +153,57 @@ async fn metrics_count_requests_by_route_pattern_and_status() {
     assert!(text.contains("# TYPE berth_audit_records_total counter"));
     // Route patterns only: no concrete team name in an HTTP label.
     assert!(!text.lines().any(|l| l.starts_with("berth_http") && l.contains("alpha")), "{text}");
+}
+
+/// SIGTERM (what Kubernetes sends before it kills a pod): requests already in flight are answered, then
+/// the process exits cleanly. A second, UI-only Berth is started for this, so the suite's stays up.
+#[tokio::test]
+async fn sigterm_lets_in_flight_requests_finish() {
+    let port = 3198;
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/berth");
+    let log = std::fs::File::create(format!("{}/sigterm-berth.log", env("STACK"))).unwrap();
+    let mut berth = std::process::Command::new(binary)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("BERTH_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("BERTH_RECONCILE", "off")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client().get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the second Berth did not start");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // `/readyz` waits on Harbor's ping: 1.5 s with this latency (inside the 2 s Harbor time-out).
+    faults(serde_json::json!({ "latency_ms": 1500 })).await;
+    let in_flight = tokio::spawn({
+        let url = format!("{base}/readyz");
+        async move {
+            let response = client().get(url).send().await?;
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await?;
+            Ok::<_, reqwest::Error>((status, body))
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let signalled = Instant::now();
+    assert!(std::process::Command::new("kill").args(["-TERM", &berth.id().to_string()]).status().unwrap().success());
+    let answer = in_flight.await.unwrap();
+    faults(serde_json::json!({})).await;
+    let (status, body) = answer.expect("the request in flight at SIGTERM was answered");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["checks"]["harbor"]["ok"], true, "Harbor's slow answer was waited for: {body}");
+    let exit_deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = berth.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < exit_deadline, "Berth did not exit within 10 s of SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+    println!("SIGTERM: the in-flight request was answered and Berth exited {:.1} s after the signal", signalled.elapsed().as_secs_f64());
+    assert!(client().get(format!("{base}/healthz")).send().await.is_err(), "nothing listens after the exit");
 }

@@ -151,7 +151,37 @@ step "Playwright (JavaScript on and off)"
 (cd end2end && npx playwright test) 2>&1 | tee "$STACK/playwright.log" || true
 e2e_passed=$(grep -oE '^\s*[0-9]+ passed' "$STACK/playwright.log" | grep -oE '[0-9]+' || echo 0)
 e2e_failed=$(grep -oE '^\s*[0-9]+ failed' "$STACK/playwright.log" | grep -oE '[0-9]+' || echo 0)
+# No result line at all (a spec that does not load, a crash) is a failure too.
+[[ "$e2e_passed" == 0 && "$e2e_failed" == 0 ]] && e2e_failed=1
 echo "e2e $e2e_passed $e2e_failed" >>"$REPORT"
+
+step "OpenTelemetry export (the otel cargo feature)"
+# The same binary with \`--features otel\`, pointed at a small OTLP/HTTP receiver: a request's span (with
+# its request id) must arrive as an OTLP trace export. The default binary is put back afterwards.
+otel_ok=0
+cp target/release/berth "$STACK/berth.default"
+if cargo build --release -p berth --features otel 2>&1 | tail -3; then
+  otel_port=14318; otel_out="$STACK/otlp-received.jsonl"; : >"$otel_out"
+  request_id="otel-check-$RANDOM$RANDOM"
+  python3 end2end/scripts/otlp-receiver.py "$otel_port" "$otel_out" "$request_id" berth >/dev/null 2>&1 &
+  receiver_pid=$!
+  LEPTOS_SITE_ADDR=127.0.0.1:3197 BERTH_PUBLIC_URL=http://127.0.0.1:3197 BERTH_RECONCILE=off \
+    OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otel_port" OTEL_BSP_SCHEDULE_DELAY=200 \
+    target/release/berth >"$STACK/otel-berth.log" 2>&1 &
+  otel_pid=$!
+  for _ in $(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:3197/healthz && break; sleep 0.2; done
+  curl -sf -o /dev/null -H "x-request-id: $request_id" http://127.0.0.1:3197/signed-out || true
+  sleep 1
+  kill -TERM "$otel_pid"; wait "$otel_pid" 2>/dev/null || true   # the exporter flushes at shutdown
+  kill "$receiver_pid" 2>/dev/null || true
+  if jq -se --arg id "$request_id" 'any(.[]; .path == "/v1/traces" and .type == "application/x-protobuf" and .found[$id] and .found.berth)' "$otel_out" >/dev/null; then
+    otel_ok=1; echo "ok: the request's span reached the OTLP receiver ($(wc -l <"$otel_out") export(s))"
+  else echo "FAILED: no OTLP trace export carried the request id:"; cat "$otel_out"; tail -5 "$STACK/otel-berth.log"; fi
+fi
+# target/release/berth is a hard link into cargo's deps/: unlink it first, so the copy does not
+# overwrite cargo's otel build in place.
+rm -f target/release/berth; cp "$STACK/berth.default" target/release/berth
+echo "otel $otel_ok $((1 - otel_ok))" >>"$REPORT"
 
 step "contract and secret checks"
 violations=$("$ROOT/end2end/scripts/stack.sh" prism-violations)
@@ -167,7 +197,7 @@ mapfile -t secrets < <(
 leaks=0
 for s in "${secrets[@]}"; do
   [[ -n "$s" ]] || continue
-  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
+  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$STACK"/sigterm-berth.log "$STACK"/otel-berth.log "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
     echo "a known secret (${#s} chars) appears in captured output" >&2; leaks=$((leaks + 1))
   fi
 done

@@ -1,6 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { signIn } from './helpers';
 
 // Several replicas: two more Berth processes (UI only, like the replicas that do not hold the Lease),
@@ -8,7 +9,7 @@ import { signIn } from './helpers';
 // through one is signed in at the other, and stays so when the first is killed.
 const [firstPort, secondPort] = (process.env.REPLICA_PORTS ?? '3103,3104').split(',').map(Number);
 const url = (port: number) => `http://127.0.0.1:${port}`;
-const binary = `${__dirname}/../../target/release/berth`;
+const binary = fileURLToPath(new URL('../../target/release/berth', import.meta.url));
 
 function startReplica(port: number): ChildProcess {
   const redisUrl = process.env.STACK_REDIS_URL;

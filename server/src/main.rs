@@ -18,6 +18,9 @@ use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::process::ExitCode;
+
+#[cfg(feature = "otel")]
+mod telemetry;
 use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -125,15 +128,44 @@ fn report_problems(problems: &[ConfigError]) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn init_logging() {
-    use tracing_subscriber::{fmt, EnvFilter};
+/// What has to be flushed before the process ends (the OpenTelemetry exporter's last batch).
+struct Telemetry {
+    #[cfg(feature = "otel")]
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Telemetry {
+    fn shutdown(self) {
+        #[cfg(feature = "otel")]
+        if let Some(provider) = self.provider {
+            if let Err(error) = provider.shutdown() {
+                tracing::warn!(%error, "the last spans were not exported");
+            }
+        }
+    }
+}
+
+fn init_logging() -> Result<Telemetry, String> {
+    use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
     // The current span's fields (the request id) go into every line logged while a request is handled.
-    fmt().json().with_env_filter(filter).with_current_span(true).with_span_list(false).init();
+    let log = fmt::layer().json().with_current_span(true).with_span_list(false);
+    let subscriber = tracing_subscriber::registry().with(filter).with(log);
+    #[cfg(feature = "otel")]
+    {
+        let (layer, provider) = telemetry::layer()?.unzip();
+        subscriber.with(layer).init();
+        Ok(Telemetry { provider })
+    }
+    #[cfg(not(feature = "otel"))]
+    {
+        subscriber.init();
+        Ok(Telemetry {})
+    }
 }
 
 async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
-    init_logging();
+    let telemetry = init_logging()?;
     let (config, _) = Config::load(config_file).map_err(|problems| {
         // One line per problem, each naming its setting.
         problems.iter().map(|p| format!("configuration: {p}")).collect::<Vec<_>>().join("\nberth: ")
@@ -244,6 +276,7 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         let _ = reconciler.await;
     }
     session_store.close().await;
+    telemetry.shutdown();
     served.map_err(|e| format!("server error: {e}"))
 }
 
