@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { signIn } from './helpers';
 
@@ -77,6 +77,28 @@ test('a session cookie without the shared key\'s signature is refused', async ({
     await page.goto(`${url(secondPort)}/teams/alpha`);
     await expect(page.locator('#username')).toBeVisible();
     await expect(page.locator('#signed-in-as')).toHaveCount(0);
+  } finally {
+    replica.kill('SIGKILL');
+  }
+});
+
+test('Redis not answering makes a replica unready, and ready again when it returns', async () => {
+  const replica = startReplica(secondPort);
+  const redisPid = Number(readFileSync(`${process.env.STACK}/redis.pid`, 'utf8'));
+  try {
+    await expect.poll(async () => (await readiness(secondPort).catch(() => ({ status: 0 }))).status, { timeout: 20_000 }).toBe(200);
+    process.kill(redisPid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const { status, body } = await readiness(secondPort);
+      expect(status).toBe(503);
+      expect(body.checks.sessions.ok).toBe(false);
+      expect(body.checks.sessions.detail).toMatch(/Redis did not answer within \d+ s/);
+      expect(Date.now() - started).toBeLessThan(6_000);
+    } finally {
+      process.kill(redisPid, 'SIGCONT');
+    }
+    await expect.poll(async () => (await readiness(secondPort)).status, { timeout: 20_000 }).toBe(200);
   } finally {
     replica.kill('SIGKILL');
   }

@@ -7,6 +7,7 @@ use tower_sessions::cookie::Key;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::MemoryStore;
+use tower_sessions_redis_store::fred::error::ErrorKind;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Config as RedisConfig, Pool, ReconnectPolicy};
 use tower_sessions_redis_store::fred::types::config::{ConnectionConfig, PerformanceConfig};
 use tower_sessions_redis_store::RedisStore;
@@ -69,6 +70,8 @@ impl SessionBackend {
                 let started = Instant::now();
                 match tokio::time::timeout(*timeout, pool.ping::<String>(None)).await {
                     Ok(Ok(_)) => Ok(format!("Redis answered in {} ms", started.elapsed().as_millis())),
+                    // fred's own command time-out (the same setting) may fire first.
+                    Ok(Err(error)) if *error.kind() == ErrorKind::Timeout => Err(format!("Redis did not answer within {} s", timeout.as_secs())),
                     // The kind only: fred's details may quote the server address and user.
                     Ok(Err(error)) => Err(format!("Redis refused: {:?}", error.kind())),
                     Err(_) => Err(format!("Redis did not answer within {} s", timeout.as_secs())),
