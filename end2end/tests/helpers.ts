@@ -1,5 +1,7 @@
 import { expect, type Page, type TestInfo } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const PASSWORDS: Record<string, string> = {
   alice: 'alice-demo-pw', bob: 'bob-demo-pw', carol: 'carol-demo-pw', dave: 'dave-demo-pw',
@@ -31,4 +33,15 @@ export function setDownload(team: string, enabled: boolean) {
 
 export async function teamNames(page: Page): Promise<string[]> {
   return page.locator('#team-list [data-team]').evaluateAll((els) => els.map((e) => e.getAttribute('data-team') ?? ''));
+}
+
+/** Another Berth process (UI only) on `port`, with the stack's settings plus `env`; its output goes to
+ * $STACK/replica-<port>.log, which the secret search at the end of `make test` reads. */
+export function spawnBerth(port: number, env: Record<string, string>): ChildProcess {
+  const binary = fileURLToPath(new URL('../../target/release/berth', import.meta.url));
+  const log = openSync(`${process.env.STACK ?? '.'}/replica-${port}.log`, 'a');
+  return spawn(binary, [], {
+    env: { ...process.env, LEPTOS_SITE_ADDR: `127.0.0.1:${port}`, BERTH_RECONCILE: 'off', BERTH_INSTANCE: `replica-${port}`, ...env },
+    stdio: ['ignore', log, log],
+  });
 }

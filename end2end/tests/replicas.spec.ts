@@ -1,33 +1,19 @@
 import { test, expect } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { signIn } from './helpers';
+import { type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { signIn, spawnBerth } from './helpers';
 
 // Several replicas: two more Berth processes (UI only, like the replicas that do not hold the Lease),
 // both keeping sessions in the stack's Redis and signing cookies with the same key. A user signed in
 // through one is signed in at the other, and stays so when the first is killed.
 const [firstPort, secondPort] = (process.env.REPLICA_PORTS ?? '3103,3104').split(',').map(Number);
 const url = (port: number) => `http://127.0.0.1:${port}`;
-const binary = fileURLToPath(new URL('../../target/release/berth', import.meta.url));
 
 function startReplica(port: number): ChildProcess {
   const redisUrl = process.env.STACK_REDIS_URL;
   if (!redisUrl) throw new Error('STACK_REDIS_URL is not set: run through `make test`');
-  const log = openSync(`${process.env.STACK ?? '.'}/replica-${port}.log`, 'a');
-  return spawn(binary, [], {
-    env: {
-      ...process.env,
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      // Behind one address in a real cluster; here the first replica's is the registered redirect URI.
-      BERTH_PUBLIC_URL: url(firstPort),
-      BERTH_RECONCILE: 'off',
-      BERTH_REDIS_URL: redisUrl,
-      BERTH_INSTANCE: `replica-${port}`,
-    },
-    // Kept for the secret search at the end of `make test`.
-    stdio: ['ignore', log, log],
-  });
+  // Behind one address in a real cluster; here the first replica's is the registered redirect URI.
+  return spawnBerth(port, { BERTH_PUBLIC_URL: url(firstPort), BERTH_REDIS_URL: redisUrl });
 }
 
 async function readiness(port: number): Promise<{ status: number; body: any }> {

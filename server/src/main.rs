@@ -6,10 +6,12 @@ use app::server::{
     auth::{oidc::Oidc, routes as auth_routes},
     cluster::{team::crd_yaml, Cluster},
     config::{check, Config, ConfigError, Layers, SETTINGS},
+    csrf::{refuse_cross_site, OwnOrigin},
     download,
     harbor::HarborClient,
     headers::{provide_request_nonce, security_headers, SecurityHeaders},
     probes,
+    ratelimit::DownloadLimiter,
     reconcile::{metrics::Metrics, Reconciler},
     sessions::SessionBackend,
     state::AppState,
@@ -202,6 +204,7 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         config: config.clone(),
         metrics: metrics.clone(),
         sessions: session_store.clone(),
+        download_limiter: Arc::new(DownloadLimiter::new(config.download_limit, config.download_window)),
     };
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
     let reconciler = if config.reconcile.enabled {
@@ -239,6 +242,8 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_request_nonce, shell))
         .layer(middleware::from_fn(auth_routes::require_sign_in))
         .layer(sessions)
+        // Before the session is loaded: a cross-site write is refused without touching it.
+        .layer(middleware::from_fn_with_state(OwnOrigin::new(&config.public_url), refuse_cross_site))
         .layer(middleware::from_fn_with_state(SecurityHeaders::new(&config.oidc.issuer, config.serves_https()), security_headers))
         .layer(middleware::from_fn_with_state(metrics.clone(), probes::track_http))
         // Every request gets an id (or keeps the one a proxy gave it): in the log line's span and in the

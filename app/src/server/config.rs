@@ -115,6 +115,9 @@ pub struct Config {
     pub reconcile: ReconcileConfig,
     /// Team pages warn when a robot expires within this long.
     pub expiry_warning: Duration,
+    /// Push-secret downloads one user may make per `download_window` (per replica).
+    pub download_limit: u32,
+    pub download_window: Duration,
 }
 
 /// Every setting with its default (`None`: required), for the README and `berth config-help`.
@@ -145,6 +148,8 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_SESSION_KEY", Some("(random per process)"), "key signing session cookies, 64 characters or more, the same on every replica; required with BERTH_REDIS_URL"),
     ("BERTH_TEAM_ADMIN_GROUP", Some("team-{team}-admin"), "group of a team's admins (toggle download, rotate); {team} is the team name"),
     ("BERTH_EXPIRY_WARNING_DAYS", Some("14"), "team pages warn when a robot expires within this many days"),
+    ("BERTH_DOWNLOAD_LIMIT", Some("30"), "push-secret downloads (any format) one user may make per BERTH_DOWNLOAD_WINDOW_SECS, per replica; more are refused and audited"),
+    ("BERTH_DOWNLOAD_WINDOW_SECS", Some("600"), "the window of BERTH_DOWNLOAD_LIMIT"),
     ("BERTH_RECONCILE", Some("on"), "`on`: this process may hold the reconciler Lease; `off`: UI only"),
     ("BERTH_RESYNC_SECS", Some("600"), "every team is reconciled at least this often"),
     ("BERTH_FULL_READ_SECS", Some("3600"), "Harbor's lists are read in full at least this often (else only when a change probe sees a change)"),
@@ -318,7 +323,16 @@ impl Config {
                 problem: "required with BERTH_REDIS_URL: every replica must sign session cookies with the same key".into(),
             });
         }
+        let download_limit = match get("BERTH_DOWNLOAD_LIMIT") {
+            None => 30,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if n > 0 => n,
+                _ => return Err(ConfigError::Invalid { setting: "BERTH_DOWNLOAD_LIMIT", problem: format!("expected a whole number above 0, got {v:?}") }),
+            },
+        };
         Ok(Config {
+            download_limit,
+            download_window: seconds("BERTH_DOWNLOAD_WINDOW_SECS", 600)?,
             expiry_warning,
             team_admin_group,
             reconcile,
@@ -438,6 +452,8 @@ mod tests {
             ("BERTH_TEAM_ADMIN_GROUP", "admins"),
             ("BERTH_RESYNC_SECS", "-5"),
             ("BERTH_REDIS_URL", "http://redis:6379"),
+            ("BERTH_DOWNLOAD_LIMIT", "0"),
+            ("BERTH_DOWNLOAD_WINDOW_SECS", "never"),
             ("BERTH_SESSION_KEY", "short"),
         ] {
             let mut vars = minimal();
@@ -475,6 +491,16 @@ mod tests {
         vars.insert("BERTH_REDIS_URL", "ftp://:Red1sPassw0rd@redis");
         let err = parse(&vars).unwrap_err().to_string();
         assert!(!err.contains("Red1sPassw0rd"), "{err}");
+    }
+
+    #[test]
+    fn the_readme_documents_every_setting() {
+        let readme = include_str!("../../../README.md");
+        for (name, default, _) in SETTINGS {
+            let row = format!("| `{name}` | `{}` |", default.unwrap_or("(required)"));
+            let required_row = format!("| `{name}` | (required) |");
+            assert!(readme.contains(&row) || readme.contains(&required_row), "README has no settings row for {name}");
+        }
     }
 
     #[test]

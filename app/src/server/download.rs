@@ -74,6 +74,23 @@ async fn download(State(state): State<AppState>, session: Session, Path((team_na
         }
         DownloadDecision::Allowed => {}
     }
+    if let Err(retry_after) = state.download_limiter.take(&user.subject, std::time::Instant::now()) {
+        state.audit.record(&team, record(AuditResult::Denied, ", rate limited")).await;
+        let mut response = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many downloads",
+            &format!(
+                "You downloaded the push secret {} times within {} minutes. Try again in {} s.",
+                state.config.download_limit,
+                state.config.download_window.as_secs().div_ceil(60),
+                retry_after.as_secs()
+            ),
+        );
+        if let Ok(value) = retry_after.as_secs().to_string().parse() {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
     let manifest_namespace = query.namespace.filter(|n| !n.is_empty()).unwrap_or_else(|| team.namespace_name());
     if format == DownloadFormat::KubernetesSecret && !valid_namespace(&manifest_namespace) {
         state.audit.record(&team, record(AuditResult::Denied, ", invalid namespace")).await;

@@ -21,6 +21,7 @@ pub struct AppState {
     pub audit: Audit,
     pub metrics: Arc<crate::server::reconcile::metrics::Metrics>,
     pub sessions: crate::server::sessions::SessionBackend,
+    pub download_limiter: Arc<crate::server::ratelimit::DownloadLimiter>,
 }
 
 /// The state, from a server function.
