@@ -187,6 +187,9 @@ echo "otel $otel_ok $((1 - otel_ok))" >>"$REPORT"
 step "contract and secret checks"
 violations=$("$ROOT/end2end/scripts/stack.sh" prism-violations)
 echo "Prism violations and warnings: $violations"
+# What else the suite produced that a secret must never be in: the metrics and every audit record.
+curl -sf "$BERTH_URL/metrics" >"$STACK/metrics.txt" || true
+kubectl --kubeconfig "$STACK/admin.kubeconfig" get events -n default -l berth.dev/audit=true -o json >"$STACK/audit-events.json" || true
 # Every secret the stack knows: robot tokens (from the secrets Berth serves), client secret, Harbor password.
 mapfile -t secrets < <(
   # Every robot token in every secret Berth wrote (all teams, the tests' included).
@@ -198,7 +201,7 @@ mapfile -t secrets < <(
 leaks=0
 for s in "${secrets[@]}"; do
   [[ -n "$s" ]] || continue
-  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$STACK"/sigterm-berth.log "$STACK"/otel-berth.log "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
+  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$STACK"/sigterm-berth.log "$STACK"/otel-berth.log "$STACK"/metrics.txt "$STACK"/audit-events.json "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
     echo "a known secret (${#s} chars) appears in captured output" >&2; leaks=$((leaks + 1))
   fi
 done

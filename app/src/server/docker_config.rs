@@ -82,6 +82,33 @@ pub fn credentials(raw: &[u8], registry_host: &str) -> Result<(String, SecretStr
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any username without `:` and any non-empty password survive the docker config, the
+        /// containers auth.json and the Secret manifest unchanged (JSON and base64 escape them all).
+        #[test]
+        fn every_credential_round_trips(host in "[a-z0-9.-]{1,30}(:[0-9]{1,5})?", username in "[^:]{1,64}", password in ".{1,128}") {
+            let secret = SecretString::from(password.clone());
+            let doc = render(&host, &username, &secret);
+            let (user, pass) = credentials(doc.expose_secret().as_bytes(), &host).unwrap();
+            proptest::prop_assert_eq!(&user, &username);
+            proptest::prop_assert_eq!(pass.expose_secret(), password.as_str());
+            let auth_only = render_containers_auth(&host, &username, &secret);
+            let (user, pass) = credentials(auth_only.expose_secret().as_bytes(), &host).unwrap();
+            proptest::prop_assert_eq!(&user, &username);
+            proptest::prop_assert_eq!(pass.expose_secret(), password.as_str());
+            let manifest = render_kubernetes_secret("harbor-pushsecret", "team-x", doc.expose_secret().as_bytes());
+            let parsed: serde_yaml::Value = serde_yaml::from_str(manifest.expose_secret()).unwrap();
+            let data = B64.decode(parsed["data"][".dockerconfigjson"].as_str().unwrap()).unwrap();
+            proptest::prop_assert_eq!(credentials(&data, &host).unwrap().0, username);
+        }
+
+        /// Arbitrary bytes are refused or read, never a panic.
+        #[test]
+        fn arbitrary_input_never_panics(raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = credentials(&raw, "h");
+        }
+    }
+
     #[test]
     fn render_then_check_round_trips() {
         let secret = SecretString::from("Sup3rSecretToken".to_string());

@@ -68,4 +68,25 @@ mod tests {
         assert!(groups_from_claim(Some(&json!({"a": 1}))).is_empty());
         assert!(groups_from_claim(None).is_empty());
     }
+
+    proptest::proptest! {
+        /// Membership is decided by the compared names only: with `full` exactly equal values, with
+        /// `last-segment` equal last segments; an empty name (`""`, `/`, `a/`) never matches anything;
+        /// and whatever the claim holds, nothing panics.
+        #[test]
+        fn membership_follows_the_compared_names(user in proptest::collection::vec("[a-z/-]{0,12}", 0..5), wanted in proptest::collection::vec("[a-z/-]{0,12}", 0..5), claim in proptest::prelude::any::<String>()) {
+            for mode in [GroupMatch::Full, GroupMatch::LastSegment] {
+                let expected = user.iter().any(|u| {
+                    let u = comparable(u, mode);
+                    !u.is_empty() && wanted.iter().any(|w| comparable(w, mode) == u)
+                });
+                proptest::prop_assert_eq!(any_matches(&user, &wanted, mode), expected);
+                if mode == GroupMatch::Full {
+                    proptest::prop_assert_eq!(expected, user.iter().any(|u| !u.is_empty() && wanted.contains(u)));
+                }
+                proptest::prop_assert!(!comparable(&claim, mode).contains('/') || mode == GroupMatch::Full);
+            }
+            let _ = groups_from_claim(Some(&json!(claim)));
+        }
+    }
 }

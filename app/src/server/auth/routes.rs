@@ -170,4 +170,18 @@ mod tests {
         }
         assert_eq!(safe_return_to(None), "/");
     }
+
+    proptest::proptest! {
+        /// Whatever arrives (decoded once by the query extractor, as here), the redirect stays on this
+        /// host: resolved against Berth's URL it has Berth's scheme, host and port.
+        #[test]
+        fn no_return_to_leaves_the_site(candidate in proptest::prelude::any::<String>(), prefix in "(/|//|/\\\\|https?:|%2F|\\\\)?") {
+            let candidate = format!("{prefix}{candidate}");
+            let got = safe_return_to(Some(&candidate));
+            let base = url::Url::parse("https://berth.example.test:8443/teams/x").unwrap();
+            let resolved = base.join(&got).unwrap();
+            proptest::prop_assert_eq!(resolved.origin(), base.origin(), "{:?} -> {:?}", candidate, got);
+            proptest::prop_assert!(!got.chars().any(char::is_control));
+        }
+    }
 }
