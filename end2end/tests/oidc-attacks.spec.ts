@@ -21,19 +21,28 @@ async function beginSignIn(page: Page): Promise<string> {
 }
 
 /** Signs in at the IdP but keeps the answer from reaching Berth; returns that callback URL, its code
- * not redeemed. */
+ * not redeemed. (Redirects cannot be intercepted, so the login form's POST is sent here and the IdP's
+ * redirects followed by hand until one points at Berth.) */
 async function interceptedCallback(page: Page, user: string): Promise<URL> {
   let callback: URL | undefined;
-  await page.route(`${berth}/auth/callback**`, (route) => {
-    callback = new URL(route.request().url());
-    return route.abort();
+  await page.route(`${issuer}/interaction/*/login`, async (route) => {
+    let response = await route.fetch({ maxRedirects: 0 });
+    for (let hop = 0; hop < 10 && !callback; hop++) {
+      const location = response.headers()['location'];
+      if (!location) break;
+      const next = new URL(location, response.url());
+      if (next.origin === new URL(berth).origin) callback = next;
+      else response = await page.request.get(next.toString(), { maxRedirects: 0 });
+    }
+    await route.fulfill({ status: 200, contentType: 'text/html', body: '<p id="held">The answer was kept from Berth.</p>' });
   });
   await beginSignIn(page);
   await page.fill('#username', user);
   await page.fill('#password', PASSWORDS[user]);
-  await page.click('#submit').catch(() => undefined);
-  await expect.poll(() => callback !== undefined).toBe(true);
-  await page.unroute(`${berth}/auth/callback**`);
+  await page.click('#submit');
+  await expect(page.locator('#held')).toBeVisible();
+  await page.unroute(`${issuer}/interaction/*/login`);
+  expect(callback?.pathname).toBe('/auth/callback');
   return callback!;
 }
 
