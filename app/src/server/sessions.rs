@@ -88,33 +88,30 @@ impl SessionBackend {
     }
 }
 
+impl SessionBackend {
+    fn store(&self) -> &dyn SessionStore {
+        match self {
+            Self::Memory(store) => store,
+            Self::Redis { store, .. } => store,
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl SessionStore for SessionBackend {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.create(record).await,
-            Self::Redis { store, .. } => store.create(record).await,
-        }
+        self.store().create(record).await
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.save(record).await,
-            Self::Redis { store, .. } => store.save(record).await,
-        }
+        self.store().save(record).await
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Memory(store) => store.load(session_id).await,
-            Self::Redis { store, .. } => store.load(session_id).await,
-        }
+        self.store().load(session_id).await
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.delete(session_id).await,
-            Self::Redis { store, .. } => store.delete(session_id).await,
-        }
+        self.store().delete(session_id).await
     }
 }
