@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import { createHash, randomBytes } from 'node:crypto';
 import { PASSWORDS } from './helpers';
 
 // Attacks on the sign-in that need no forged token: each would let a stranger in if Berth accepted it.
@@ -23,7 +24,7 @@ async function beginSignIn(page: Page): Promise<string> {
 /** Signs in at the IdP but keeps the answer from reaching Berth; returns that callback URL, its code
  * not redeemed. (Redirects cannot be intercepted, so the login form's POST is sent here and the IdP's
  * redirects followed by hand until one points at Berth.) */
-async function interceptedCallback(page: Page, user: string): Promise<URL> {
+async function interceptedCallback(page: Page, user: string, start: () => Promise<unknown> = () => beginSignIn(page)): Promise<URL> {
   let callback: URL | undefined;
   await page.route(`${issuer}/interaction/*/login`, async (route) => {
     let response = await route.fetch({ maxRedirects: 0 });
@@ -36,7 +37,7 @@ async function interceptedCallback(page: Page, user: string): Promise<URL> {
     }
     await route.fulfill({ status: 200, contentType: 'text/html', body: '<p id="held">The answer was kept from Berth.</p>' });
   });
-  await beginSignIn(page);
+  await start();
   await page.fill('#username', user);
   await page.fill('#password', PASSWORDS[user]);
   await page.click('#submit');
@@ -103,4 +104,32 @@ test('an authorization code that signed someone in is refused the second time', 
   await expect(page.locator('#signed-in-as')).toContainText('bob');
   expect(callback).not.toBe('');
   expect((await page.goto(callback))?.status()).toBe(400);
+});
+
+test('a code redeemed without its PKCE verifier is refused by the provider, even with the client secret', async ({ page, request }) => {
+  // The test is the client here, with a challenge of its own, so it can show the refusal is PKCE's:
+  // the same code with the verifier is accepted.
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = new URL(`${issuer}/auth`);
+  for (const [k, v] of Object.entries({
+    client_id: 'berth', redirect_uri: `${berth}/auth/callback`, response_type: 'code', scope: 'openid',
+    state: randomBytes(8).toString('hex'), nonce: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+  })) authorize.searchParams.set(k, v);
+  const callback = await interceptedCallback(page, 'bob', async () => {
+    await page.goto(authorize.toString());
+    await expect(page.locator('#username')).toBeVisible();
+  });
+  const discovery = await (await request.get(`${issuer}/.well-known/openid-configuration`)).json();
+  const secret = process.env.BERTH_OIDC_CLIENT_SECRET ?? 'berth-demo-client-secret';
+  const redeem = (extra: Record<string, string>) => request.post(discovery.token_endpoint, {
+    headers: { authorization: `Basic ${Buffer.from(`berth:${secret}`).toString('base64')}` },
+    form: { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: `${berth}/auth/callback`, ...extra },
+  });
+  const without = await redeem({});
+  expect(without.status()).toBe(400);
+  expect((await without.json()).error).toBe('invalid_grant');
+  const withVerifier = await redeem({ code_verifier: verifier });
+  expect(withVerifier.status()).toBe(200);
+  expect((await withVerifier.json()).id_token).toBeTruthy();
 });

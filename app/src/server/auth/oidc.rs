@@ -67,10 +67,25 @@ pub enum AuthError {
     NoIdToken,
     #[error("the ID token failed verification")]
     IdToken(#[source] openidconnect::ClaimsVerificationError),
+    #[error("the ID token is not valid yet (its nbf lies ahead)")]
+    NotYetValid,
     #[error("the identity provider has no token endpoint")]
     Configuration(#[source] openidconnect::ConfigurationError),
     #[error("the sign-in URLs could not be built")]
     Url(#[source] openidconnect::url::ParseError),
+}
+
+/// How far (seconds) the IdP's clock may run ahead of Berth's.
+const CLOCK_SKEW_SECS: i64 = 60;
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Whether an `nbf` claim (seconds since the epoch) lies beyond `latest` (now plus the clock skew);
+/// an `nbf` that is no number cannot be honoured, so it counts as not valid either.
+fn not_yet_valid(nbf: Option<&serde_json::Value>, latest: i64) -> bool {
+    nbf.is_some_and(|nbf| nbf.as_f64().is_none_or(|nbf| nbf > latest as f64))
 }
 
 struct Discovered {
@@ -157,7 +172,16 @@ impl Oidc {
             .await
             .map_err(|e| AuthError::TokenExchange(Box::new(e)))?;
         let id_token = tokens.id_token().ok_or(AuthError::NoIdToken)?;
-        let claims = id_token.claims(&discovered.client.id_token_verifier(), &Nonce::new(pending.nonce)).map_err(AuthError::IdToken)?;
+        // openidconnect checks signature, issuer, audience, expiry and nonce; a token from the future
+        // (iat or nbf beyond the clock skew) is refused here too.
+        let latest = unix_now() + CLOCK_SKEW_SECS;
+        let verifier = discovered.client.id_token_verifier().set_issue_time_verifier_fn(move |issued| {
+            if issued.timestamp() > latest { Err(format!("issued at {issued}, in the future")) } else { Ok(()) }
+        });
+        let claims = id_token.claims(&verifier, &Nonce::new(pending.nonce)).map_err(AuthError::IdToken)?;
+        if not_yet_valid(claims.additional_claims().other.get("nbf"), latest) {
+            return Err(AuthError::NotYetValid);
+        }
         let groups = groups_from_claim(claims.additional_claims().other.get(&self.config.groups_claim));
         let username = claims.preferred_username().map(|u| u.to_string()).unwrap_or_else(|| claims.subject().to_string());
         let display_name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()).unwrap_or_else(|| username.clone());
@@ -189,4 +213,19 @@ impl Oidc {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_yet_valid;
+    use serde_json::json;
+
+    #[test]
+    fn nbf_beyond_the_skew_is_not_yet_valid() {
+        assert!(!not_yet_valid(None, 1_000));
+        assert!(!not_yet_valid(Some(&json!(1_000)), 1_000));
+        assert!(!not_yet_valid(Some(&json!(999.5)), 1_000));
+        assert!(not_yet_valid(Some(&json!(1_001)), 1_000));
+        assert!(not_yet_valid(Some(&json!("soon")), 1_000));
+    }
 }
