@@ -1,6 +1,8 @@
 //! The shell, the router and the page frame.
 use crate::components::{provide_toasts, Header, ToastRegion};
-use crate::pages::{AdminPage, AuditPage, HarborUsersPage, HealthPage, NotFound, SignedOutPage, TeamPage, TeamsPage};
+use crate::pages::{
+    AdminPage, AuditPage, HarborUsersPage, HealthPage, NotFound, SignedOutPage, TeamPage, TeamsPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};

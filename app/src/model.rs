@@ -125,7 +125,12 @@ pub enum DownloadFormat {
 }
 
 impl DownloadFormat {
-    pub const ALL: [DownloadFormat; 4] = [Self::DockerConfig, Self::ContainersAuth, Self::KubernetesSecret, Self::Password];
+    pub const ALL: [DownloadFormat; 4] = [
+        Self::DockerConfig,
+        Self::ContainersAuth,
+        Self::KubernetesSecret,
+        Self::Password,
+    ];
 
     /// The last path segment of the route.
     pub fn route_file(self) -> &'static str {
@@ -192,8 +197,16 @@ pub struct TeamWarning {
 }
 
 /// Every audited action, for the audit view's filter.
-pub const AUDIT_ACTIONS: [&str; 8] =
-    ["push-secret-download", "push-download-toggle", "rotation-request", "rotation", "team-create", "team-delete", "offboard", "harbor-user-delete"];
+pub const AUDIT_ACTIONS: [&str; 8] = [
+    "push-secret-download",
+    "push-download-toggle",
+    "rotation-request",
+    "rotation",
+    "team-create",
+    "team-delete",
+    "offboard",
+    "harbor-user-delete",
+];
 
 /// One audit record: who did what to which team, when, with what result. Never holds secret material.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

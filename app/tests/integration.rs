@@ -13,7 +13,9 @@ use secrecy::SecretString;
 use std::time::{Duration, Instant};
 
 fn env(key: &str) -> String {
-    std::env::var(key).unwrap_or_else(|_| panic!("{key} is not set: run the integration tests through `make test`"))
+    std::env::var(key).unwrap_or_else(|_| {
+        panic!("{key} is not set: run the integration tests through `make test`")
+    })
 }
 
 fn harbor_config(timeout: Duration) -> HarborConfig {
@@ -35,7 +37,12 @@ fn harbor() -> HarborClient {
 async fn fault(latency_ms: u64, status: Option<u16>) {
     let url = format!("{}/__fake/faults", env("FAKE_HARBOR_URL"));
     let body = serde_json::json!({ "latency_ms": latency_ms, "status": status });
-    let response = reqwest::Client::new().post(url).json(&body).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert!(response.status().is_success());
 }
 
@@ -44,13 +51,26 @@ struct FaultGuard;
 impl Drop for FaultGuard {
     fn drop(&mut self) {
         let url = format!("{}/__fake/faults", env("FAKE_HARBOR_URL"));
-        let _ = std::process::Command::new("curl").args(["-sf", "-X", "POST", "-H", "Content-Type: application/json", "-d", "{}", &url]).status();
+        let _ = std::process::Command::new("curl")
+            .args([
+                "-sf",
+                "-X",
+                "POST",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                "{}",
+                &url,
+            ])
+            .status();
     }
 }
 
 async fn kube_client(kubeconfig_var: &str) -> Client {
     let kubeconfig = kube::config::Kubeconfig::read_from(env(kubeconfig_var)).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .unwrap();
     Client::try_from(config).unwrap()
 }
 
@@ -62,9 +82,16 @@ async fn berth_cluster() -> Cluster {
 async fn harbor_finds_the_seeded_project_and_its_summary() {
     let harbor = harbor();
     assert!(harbor.find_project("team-nobody").await.unwrap().is_none());
-    let project = harbor.find_project("team-alpha").await.unwrap().expect("team-alpha is seeded");
+    let project = harbor
+        .find_project("team-alpha")
+        .await
+        .unwrap()
+        .expect("team-alpha is seeded");
     assert_eq!(project.name, "team-alpha");
-    assert!(harbor.find_project("team-alph").await.unwrap().is_none(), "the fuzzy name filter must not give a near match");
+    assert!(
+        harbor.find_project("team-alph").await.unwrap().is_none(),
+        "the fuzzy name filter must not give a near match"
+    );
     let summary = harbor.project_summary(&project.name).await.unwrap();
     assert_eq!(summary.repo_count, Some(3));
     let quota = summary.quota.unwrap();
@@ -76,9 +103,20 @@ async fn harbor_lists_the_team_robots_with_their_prefix_and_permissions() {
     let robots = harbor().robots_for_project("team-alpha").await.unwrap();
     let mut names: Vec<_> = robots.iter().map(|r| r.name.as_str()).collect();
     names.sort();
-    assert_eq!(names, ["robot$berth-alpha-builds", "robot$berth-alpha-pull", "robot$berth-alpha-push"]);
+    assert_eq!(
+        names,
+        [
+            "robot$berth-alpha-builds",
+            "robot$berth-alpha-pull",
+            "robot$berth-alpha-push"
+        ]
+    );
     let push = robots.iter().find(|r| r.name.ends_with("-push")).unwrap();
-    let actions: Vec<_> = push.permissions[0].access.iter().map(|a| a.action.as_str()).collect();
+    let actions: Vec<_> = push.permissions[0]
+        .access
+        .iter()
+        .map(|a| a.action.as_str())
+        .collect();
     assert_eq!(actions, ["pull", "push"]);
     assert_eq!(push.expires_at, Some(-1));
 }
@@ -103,10 +141,19 @@ async fn harbor_lists_follow_pagination_past_100() {
             "name": format!("paging-{i}"), "level": "system", "duration": -1,
             "permissions": [{ "kind": "project", "namespace": project, "access": [{ "resource": "repository", "action": "pull" }] }],
         });
-        let response = fake.post(format!("{base}/api/v2.0/robots")).basic_auth("admin", Some(&password)).json(&body).send().await.unwrap();
+        let response = fake
+            .post(format!("{base}/api/v2.0/robots"))
+            .basic_auth("admin", Some(&password))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 201);
     }
-    assert_eq!(harbor().robots_for_project(project).await.unwrap().len(), 130);
+    assert_eq!(
+        harbor().robots_for_project(project).await.unwrap().len(),
+        130
+    );
 }
 
 #[tokio::test]
@@ -121,7 +168,9 @@ async fn harbor_failures_become_typed_errors() {
     let quick = HarborClient::new(&harbor_config(Duration::from_millis(500))).unwrap();
     let started = Instant::now();
     match quick.list_robots().await {
-        Err(HarborError::Timeout { .. }) => assert!(started.elapsed() < Duration::from_millis(1400)),
+        Err(HarborError::Timeout { .. }) => {
+            assert!(started.elapsed() < Duration::from_millis(1400))
+        }
         other => panic!("expected a time-out, got {other:?}"),
     }
     fault(0, None).await;
@@ -137,28 +186,70 @@ async fn harbor_failures_become_typed_errors() {
 async fn harbor_unreachable_is_said_so() {
     let mut config = harbor_config(Duration::from_secs(2));
     config.url = "http://127.0.0.1:9".parse().unwrap();
-    let error = HarborClient::new(&config).unwrap().list_robots().await.unwrap_err();
-    assert!(matches!(error, HarborError::Unreachable { .. }), "{error:?}");
-    assert_eq!(error.to_string(), "Harbor is unreachable (listing robot accounts)");
+    let error = HarborClient::new(&config)
+        .unwrap()
+        .list_robots()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, HarborError::Unreachable { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "Harbor is unreachable (listing robot accounts)"
+    );
 }
 
 #[tokio::test]
 async fn kubernetes_teams_and_secrets_under_berths_rbac() {
     let cluster = berth_cluster().await;
-    let names: Vec<_> = cluster.list_teams().await.unwrap().iter().map(Team::team_name).collect();
-    assert!(names.contains(&"alpha".to_string()) && names.contains(&"beta".to_string()), "{names:?}");
+    let names: Vec<_> = cluster
+        .list_teams()
+        .await
+        .unwrap()
+        .iter()
+        .map(Team::team_name)
+        .collect();
+    assert!(
+        names.contains(&"alpha".to_string()) && names.contains(&"beta".to_string()),
+        "{names:?}"
+    );
     let alpha = cluster.get_team("alpha").await.unwrap().unwrap();
     assert_eq!(alpha.namespace_name(), "team-alpha");
     assert!(cluster.get_team("nobody").await.unwrap().is_none());
 
-    let states = cluster.secret_states("team-alpha", &["harbor-pullsecret", "harbor-pushsecret", "harbor-pushsecret-builds", "absent"]).await.unwrap();
-    let types: Vec<_> = states.iter().map(|s| (s.present, s.secret_type.as_deref())).collect();
+    let states = cluster
+        .secret_states(
+            "team-alpha",
+            &[
+                "harbor-pullsecret",
+                "harbor-pushsecret",
+                "harbor-pushsecret-builds",
+                "absent",
+            ],
+        )
+        .await
+        .unwrap();
+    let types: Vec<_> = states
+        .iter()
+        .map(|s| (s.present, s.secret_type.as_deref()))
+        .collect();
     assert_eq!(
         types,
-        [(true, Some("kubernetes.io/dockerconfigjson")), (true, Some("kubernetes.io/dockerconfigjson")), (true, Some("Opaque")), (false, None)]
+        [
+            (true, Some("kubernetes.io/dockerconfigjson")),
+            (true, Some("kubernetes.io/dockerconfigjson")),
+            (true, Some("Opaque")),
+            (false, None)
+        ]
     );
     assert!(states[0].last_changed.is_some());
-    let push = cluster.docker_config_bytes("team-alpha", "harbor-pushsecret").await.unwrap().unwrap();
+    let push = cluster
+        .docker_config_bytes("team-alpha", "harbor-pushsecret")
+        .await
+        .unwrap()
+        .unwrap();
     let user = app::server::docker_config::check(&push, &env("BERTH_REGISTRY_HOST")).unwrap();
     assert_eq!(user, "robot$berth-alpha-push");
 }
@@ -167,10 +258,16 @@ async fn kubernetes_teams_and_secrets_under_berths_rbac() {
 async fn kubernetes_toggle_patches_only_the_download_flag() {
     let cluster = berth_cluster().await;
     let before = cluster.get_team("beta").await.unwrap().unwrap();
-    let on = cluster.set_push_secret_download("beta", true).await.unwrap();
+    let on = cluster
+        .set_push_secret_download("beta", true)
+        .await
+        .unwrap();
     assert!(on.spec.push_secret_download);
     assert_eq!(on.spec.groups, before.spec.groups);
-    let off = cluster.set_push_secret_download("beta", false).await.unwrap();
+    let off = cluster
+        .set_push_secret_download("beta", false)
+        .await
+        .unwrap();
     assert!(!off.spec.push_secret_download);
 }
 
@@ -179,24 +276,59 @@ async fn berth_is_not_cluster_admin() {
     let client = kube_client("KUBECONFIG").await;
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let refused = namespaces.list(&ListParams::default()).await.unwrap_err();
-    assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "{refused:?}");
-    let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(client.clone(), "team-alpha");
-    let refused = config_maps.create(&PostParams::default(), &Default::default()).await.unwrap_err();
-    assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "{refused:?}");
-    let leases: Api<k8s_openapi::api::coordination::v1::Lease> = Api::namespaced(client.clone(), "team-alpha");
+    assert!(
+        matches!(&refused, kube::Error::Api(s) if s.code == 403),
+        "{refused:?}"
+    );
+    let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> =
+        Api::namespaced(client.clone(), "team-alpha");
+    let refused = config_maps
+        .create(&PostParams::default(), &Default::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, kube::Error::Api(s) if s.code == 403),
+        "{refused:?}"
+    );
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(client.clone(), "team-alpha");
     let refused = leases.list(&ListParams::default()).await.unwrap_err();
-    assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "Leases only in Berth's namespace: {refused:?}");
+    assert!(
+        matches!(&refused, kube::Error::Api(s) if s.code == 403),
+        "Leases only in Berth's namespace: {refused:?}"
+    );
     // Secrets only in team namespaces that bind berth-team-namespace: none cluster-wide, none elsewhere.
     let all_secrets: Api<Secret> = Api::all(client.clone());
     let refused = all_secrets.list(&ListParams::default()).await.unwrap_err();
-    assert!(matches!(&refused, kube::Error::Api(s) if s.code == 403), "no cluster-wide secrets: {refused:?}");
+    assert!(
+        matches!(&refused, kube::Error::Api(s) if s.code == 403),
+        "no cluster-wide secrets: {refused:?}"
+    );
     let cluster = Cluster::new(client, Duration::from_secs(5));
-    let error = cluster.secret_states("kube-system", &["x"]).await.map(|_| ());
-    assert!(matches!(error, Err(ClusterError::Forbidden { .. })), "{error:?}");
-    let error = cluster.get_secret("berth", "berth-secrets").await.map(|_| ());
-    assert!(matches!(error, Err(ClusterError::Forbidden { .. })), "not even Berth's own namespace: {error:?}");
-    assert!(cluster.secret_states("team-alpha", &["harbor-pullsecret"]).await.is_ok());
-    assert!(cluster.namespace_exists("team-alpha").await.unwrap() && !cluster.namespace_exists("team-nowhere").await.unwrap());
+    let error = cluster
+        .secret_states("kube-system", &["x"])
+        .await
+        .map(|_| ());
+    assert!(
+        matches!(error, Err(ClusterError::Forbidden { .. })),
+        "{error:?}"
+    );
+    let error = cluster
+        .get_secret("berth", "berth-secrets")
+        .await
+        .map(|_| ());
+    assert!(
+        matches!(error, Err(ClusterError::Forbidden { .. })),
+        "not even Berth's own namespace: {error:?}"
+    );
+    assert!(cluster
+        .secret_states("team-alpha", &["harbor-pullsecret"])
+        .await
+        .is_ok());
+    assert!(
+        cluster.namespace_exists("team-alpha").await.unwrap()
+            && !cluster.namespace_exists("team-nowhere").await.unwrap()
+    );
 }
 
 #[tokio::test]
@@ -205,8 +337,14 @@ async fn kubernetes_unreachable_times_out_as_configured() {
     config.connect_timeout = Some(Duration::from_millis(500));
     let cluster = Cluster::new(Client::try_from(config).unwrap(), Duration::from_secs(1));
     let error = cluster.list_teams().await.unwrap_err();
-    assert!(matches!(error, ClusterError::Unreachable { .. }), "{error:?}");
-    assert_eq!(error.to_string(), "Kubernetes is unreachable (listing teams)");
+    assert!(
+        matches!(error, ClusterError::Unreachable { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "Kubernetes is unreachable (listing teams)"
+    );
 }
 
 #[tokio::test]
@@ -217,15 +355,33 @@ async fn audit_records_become_events_on_the_team() {
     let audit = Audit::new(client, "default".into());
     let marker = format!("it-{}", std::process::id());
     audit
-        .record(&team, AuditRecord { actor: marker.clone(), action: "push-secret-download", team: "alpha".into(), detail: "docker-config".into(), result: AuditResult::Allowed })
+        .record(
+            &team,
+            AuditRecord {
+                actor: marker.clone(),
+                action: "push-secret-download",
+                team: "alpha".into(),
+                detail: "docker-config".into(),
+                result: AuditResult::Allowed,
+            },
+        )
         .await;
     let admin = kube_client("BERTH_STACK_ADMIN_KUBECONFIG").await;
     let events: Api<Event> = Api::namespaced(admin, "default");
-    let found = events.list(&ListParams::default().labels("berth.dev/audit=true")).await.unwrap();
+    let found = events
+        .list(&ListParams::default().labels("berth.dev/audit=true"))
+        .await
+        .unwrap();
     let event = found
         .items
         .iter()
-        .find(|e| e.metadata.annotations.as_ref().and_then(|a| a.get("berth.dev/actor")) == Some(&marker))
+        .find(|e| {
+            e.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("berth.dev/actor"))
+                == Some(&marker)
+        })
         .expect("the audit Event was written");
     assert_eq!(event.reason.as_deref(), Some("PushSecretDownloadAllowed"));
     assert_eq!(event.involved_object.name.as_deref(), Some("alpha"));
@@ -234,7 +390,9 @@ async fn audit_records_become_events_on_the_team() {
 
 #[tokio::test]
 async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
-    use app::server::harbor::{generate_robot_token, Access, ProjectRole, RobotCreate, RobotPermission};
+    use app::server::harbor::{
+        generate_robot_token, Access, ProjectRole, RobotCreate, RobotPermission,
+    };
     use secrecy::ExposeSecret;
     let harbor = harbor();
     let project = format!("it-writes-{}", std::process::id());
@@ -243,12 +401,24 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
         Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 409),
         other => panic!("a second create must conflict, got {other:?}"),
     }
-    harbor.add_group_member(&project, "team-writes", ProjectRole::Developer).await.unwrap();
-    harbor.add_group_member(&project, "/org/berth-admins", ProjectRole::ProjectAdmin).await.unwrap();
+    harbor
+        .add_group_member(&project, "team-writes", ProjectRole::Developer)
+        .await
+        .unwrap();
+    harbor
+        .add_group_member(&project, "/org/berth-admins", ProjectRole::ProjectAdmin)
+        .await
+        .unwrap();
     let members = harbor.list_members(&project).await.unwrap();
-    let mut seen: Vec<_> = members.iter().map(|m| (m.entity_name.as_str(), m.entity_type.as_str(), m.role_id)).collect();
+    let mut seen: Vec<_> = members
+        .iter()
+        .map(|m| (m.entity_name.as_str(), m.entity_type.as_str(), m.role_id))
+        .collect();
     seen.sort();
-    assert_eq!(seen, [("/org/berth-admins", "g", 1), ("team-writes", "g", 2)]);
+    assert_eq!(
+        seen,
+        [("/org/berth-admins", "g", 1), ("team-writes", "g", 2)]
+    );
 
     let robot = RobotCreate {
         name: format!("{project}-push"),
@@ -259,7 +429,18 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
         permissions: vec![RobotPermission {
             kind: "project".into(),
             namespace: project.clone(),
-            access: vec![Access { resource: "repository".into(), action: "pull".into(), effect: None }, Access { resource: "repository".into(), action: "push".into(), effect: None }],
+            access: vec![
+                Access {
+                    resource: "repository".into(),
+                    action: "pull".into(),
+                    effect: None,
+                },
+                Access {
+                    resource: "repository".into(),
+                    action: "push".into(),
+                    effect: None,
+                },
+            ],
         }],
     };
     let created = harbor.create_robot(&robot).await.unwrap();
@@ -269,14 +450,29 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
     // The registry accepts Berth's token, and only it.
     let login = |password: String| {
         let name = created.name.clone();
-        async move { reqwest::Client::new().get(format!("{}/v2/", env("FAKE_HARBOR_URL"))).basic_auth(name, Some(password)).send().await.unwrap().status().as_u16() }
+        async move {
+            reqwest::Client::new()
+                .get(format!("{}/v2/", env("FAKE_HARBOR_URL")))
+                .basic_auth(name, Some(password))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
     };
     assert_eq!(login(token.expose_secret().to_owned()).await, 200);
     assert_eq!(login("Wrong-token-1".into()).await, 401);
     // Harbor's secret rule is enforced.
     let weak = SecretString::from("short".to_string());
-    assert!(matches!(harbor.set_robot_secret(created.id, &weak).await, Err(HarborError::Status { status, .. }) if status.as_u16() == 400));
+    assert!(
+        matches!(harbor.set_robot_secret(created.id, &weak).await, Err(HarborError::Status { status, .. }) if status.as_u16() == 400)
+    );
     harbor.delete_robot(created.id).await.unwrap();
     assert_eq!(login(token.expose_secret().to_owned()).await, 401);
-    assert!(harbor.robots_for_project(&project).await.unwrap().is_empty());
+    assert!(harbor
+        .robots_for_project(&project)
+        .await
+        .unwrap()
+        .is_empty());
 }

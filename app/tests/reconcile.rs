@@ -16,7 +16,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 fn env(key: &str) -> String {
-    std::env::var(key).unwrap_or_else(|_| panic!("{key} is not set: run these tests through `make test`"))
+    std::env::var(key)
+        .unwrap_or_else(|_| panic!("{key} is not set: run these tests through `make test`"))
 }
 
 fn harbor() -> HarborClient {
@@ -33,18 +34,31 @@ fn harbor() -> HarborClient {
 }
 
 async fn admin() -> Client {
-    let kubeconfig = kube::config::Kubeconfig::read_from(env("BERTH_STACK_ADMIN_KUBECONFIG")).unwrap();
-    Client::try_from(kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap()).unwrap()
+    let kubeconfig =
+        kube::config::Kubeconfig::read_from(env("BERTH_STACK_ADMIN_KUBECONFIG")).unwrap();
+    Client::try_from(
+        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 /// Polls `check` until it gives a value, or fails the test after `limit`.
-async fn wait_for<T, F: Future<Output = Option<T>>>(what: &str, limit: Duration, mut check: impl FnMut() -> F) -> T {
+async fn wait_for<T, F: Future<Output = Option<T>>>(
+    what: &str,
+    limit: Duration,
+    mut check: impl FnMut() -> F,
+) -> T {
     let started = Instant::now();
     loop {
         if let Some(value) = check().await {
             return value;
         }
-        assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            started.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -57,14 +71,23 @@ async fn create_team(name: &str, groups: &[&str]) {
     let client = admin().await;
     let ns = format!("team-{name}");
     let pp = PatchParams::apply("reconcile-test").force();
-    let namespace: Namespace = serde_json::from_value(serde_json::json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": ns } })).unwrap();
-    Api::<Namespace>::all(client.clone()).patch(&ns, &pp, &Patch::Apply(&namespace)).await.unwrap();
+    let namespace: Namespace = serde_json::from_value(
+        serde_json::json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": ns } }),
+    )
+    .unwrap();
+    Api::<Namespace>::all(client.clone())
+        .patch(&ns, &pp, &Patch::Apply(&namespace))
+        .await
+        .unwrap();
     let account: ServiceAccount = serde_json::from_value(serde_json::json!({
         "apiVersion": "v1", "kind": "ServiceAccount", "metadata": { "name": "default", "namespace": ns },
         "imagePullSecrets": [{ "name": "someone-elses-secret" }],
     }))
     .unwrap();
-    Api::<ServiceAccount>::namespaced(client.clone(), &ns).patch("default", &pp, &Patch::Apply(&account)).await.unwrap();
+    Api::<ServiceAccount>::namespaced(client.clone(), &ns)
+        .patch("default", &pp, &Patch::Apply(&account))
+        .await
+        .unwrap();
     // What the platform grants Berth in every team namespace (deploy/base/rbac.yaml).
     let binding: RoleBinding = serde_json::from_value(serde_json::json!({
         "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": { "name": "berth", "namespace": ns },
@@ -72,9 +95,18 @@ async fn create_team(name: &str, groups: &[&str]) {
         "subjects": [{ "kind": "ServiceAccount", "name": "berth", "namespace": "berth" }],
     }))
     .unwrap();
-    Api::<RoleBinding>::namespaced(client.clone(), &ns).patch("berth", &pp, &Patch::Apply(&binding)).await.unwrap();
-    let spec = TeamSpec { groups: groups.iter().map(|g| g.to_string()).collect(), ..Default::default() };
-    Api::<Team>::all(client).create(&PostParams::default(), &Team::new(name, spec)).await.unwrap();
+    Api::<RoleBinding>::namespaced(client.clone(), &ns)
+        .patch("berth", &pp, &Patch::Apply(&binding))
+        .await
+        .unwrap();
+    let spec = TeamSpec {
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        ..Default::default()
+    };
+    Api::<Team>::all(client)
+        .create(&PostParams::default(), &Team::new(name, spec))
+        .await
+        .unwrap();
 }
 
 async fn team(name: &str) -> Option<Team> {
@@ -90,7 +122,10 @@ async fn wait_ready(name: &str) -> TeamStatus {
 }
 
 async fn secret(namespace: &str, name: &str) -> Option<Secret> {
-    Api::<Secret>::namespaced(admin().await, namespace).get_opt(name).await.unwrap()
+    Api::<Secret>::namespaced(admin().await, namespace)
+        .get_opt(name)
+        .await
+        .unwrap()
 }
 
 /// The credentials a team's secret of that purpose holds now.
@@ -100,13 +135,22 @@ async fn credentials(team: &str, purpose: Purpose) -> Option<desired::Credential
         Purpose::Push => "harbor-pushsecret",
         Purpose::Builds => "harbor-pushsecret-builds",
     };
-    desired::credentials_in(&secret(&format!("team-{team}"), name).await?, purpose, &env("BERTH_REGISTRY_HOST"))
+    desired::credentials_in(
+        &secret(&format!("team-{team}"), name).await?,
+        purpose,
+        &env("BERTH_REGISTRY_HOST"),
+    )
 }
 
 /// `docker login` against the fake registry: does Harbor accept these credentials?
 async fn registry_accepts(creds: &desired::Credentials) -> bool {
     let url = format!("{}/v2/", env("FAKE_HARBOR_URL"));
-    let response = reqwest::Client::new().get(url).basic_auth(&creds.username, Some(creds.token.expose_secret())).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .get(url)
+        .basic_auth(&creds.username, Some(creds.token.expose_secret()))
+        .send()
+        .await
+        .unwrap();
     response.status().is_success()
 }
 
@@ -122,36 +166,89 @@ async fn every_secret_works(team: &str) -> bool {
 
 async fn team_robots(team: &str) -> Vec<app::server::harbor::Robot> {
     let robots = harbor().list_robots().await.unwrap();
-    robots.into_iter().filter(|r| desired::robot_purpose(&r.name, "robot$", team).is_some()).collect()
+    robots
+        .into_iter()
+        .filter(|r| desired::robot_purpose(&r.name, "robot$", team).is_some())
+        .collect()
 }
 
 async fn fake(path: &str, body: serde_json::Value) {
-    let response = reqwest::Client::new().post(format!("{}{path}", env("FAKE_HARBOR_URL"))).json(&body).send().await.unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", env("FAKE_HARBOR_URL")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
 }
 
 struct FaultGuard;
 impl Drop for FaultGuard {
     fn drop(&mut self) {
         let url = format!("{}/__fake/faults", env("FAKE_HARBOR_URL"));
-        let _ = std::process::Command::new("curl").args(["-sf", "-X", "POST", "-H", "Content-Type: application/json", "-d", "{}", &url]).status();
+        let _ = std::process::Command::new("curl")
+            .args([
+                "-sf",
+                "-X",
+                "POST",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                "{}",
+                &url,
+            ])
+            .status();
     }
 }
 
 async fn audit_events(team: &str, action: &str) -> Vec<Event> {
-    let events = Api::<Event>::namespaced(admin().await, "default").list(&ListParams::default().labels("berth.dev/audit=true")).await.unwrap();
-    let annotation = |e: &Event, key: &str| e.metadata.annotations.as_ref().and_then(|a| a.get(key)).cloned().unwrap_or_default();
-    events.items.into_iter().filter(|e| annotation(e, "berth.dev/team") == team && annotation(e, "berth.dev/action") == action).collect()
+    let events = Api::<Event>::namespaced(admin().await, "default")
+        .list(&ListParams::default().labels("berth.dev/audit=true"))
+        .await
+        .unwrap();
+    let annotation = |e: &Event, key: &str| {
+        e.metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(key))
+            .cloned()
+            .unwrap_or_default()
+    };
+    events
+        .items
+        .into_iter()
+        .filter(|e| {
+            annotation(e, "berth.dev/team") == team && annotation(e, "berth.dev/action") == action
+        })
+        .collect()
 }
 
 /// Berth's /metrics as (name with labels, value) pairs.
 async fn metrics(base: &str) -> Vec<(String, f64)> {
-    let text = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
-    text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.rsplit_once(' ')).filter_map(|(k, v)| Some((k.to_owned(), v.parse().ok()?))).collect()
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter_map(|(k, v)| Some((k.to_owned(), v.parse().ok()?)))
+        .collect()
 }
 
 async fn metric_sum(base: &str, prefix: &str) -> f64 {
-    metrics(base).await.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, v)| v).sum()
+    metrics(base)
+        .await
+        .iter()
+        .filter(|(k, _)| k.starts_with(prefix))
+        .map(|(_, v)| v)
+        .sum()
 }
 
 /// Writes by Berth's ServiceAccount in the apiserver's audit log, Lease renewals aside (leader election
@@ -160,9 +257,19 @@ fn kubernetes_writes_by_berth() -> usize {
     let log = std::fs::read_to_string(env("BERTH_STACK_AUDIT_LOG")).unwrap();
     log.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|e| e["stage"] == "ResponseComplete" && e["user"]["username"] == "system:serviceaccount:berth:berth")
-        .filter(|e| matches!(e["verb"].as_str(), Some("create" | "update" | "patch" | "delete")))
-        .filter(|e| e["objectRef"]["resource"] != "leases" && e["objectRef"]["resource"] != "events")
+        .filter(|e| {
+            e["stage"] == "ResponseComplete"
+                && e["user"]["username"] == "system:serviceaccount:berth:berth"
+        })
+        .filter(|e| {
+            matches!(
+                e["verb"].as_str(),
+                Some("create" | "update" | "patch" | "delete")
+            )
+        })
+        .filter(|e| {
+            e["objectRef"]["resource"] != "leases" && e["objectRef"]["resource"] != "events"
+        })
         .count()
 }
 
@@ -171,40 +278,117 @@ async fn onboarding_from_zero() {
     create_team("it-onboard", &["it-onboard-devs"]).await;
     let status = wait_ready("it-onboard").await;
     for condition in ["Ready", "HarborProject", "Members", "Robots", "Secrets"] {
-        assert_eq!(status.condition(condition).map(|c| c.status.as_str()), Some("True"), "{condition}: {status:?}");
+        assert_eq!(
+            status.condition(condition).map(|c| c.status.as_str()),
+            Some("True"),
+            "{condition}: {status:?}"
+        );
     }
     let harbor = harbor();
-    let project = harbor.find_project("team-it-onboard").await.unwrap().expect("the project was created");
+    let project = harbor
+        .find_project("team-it-onboard")
+        .await
+        .unwrap()
+        .expect("the project was created");
     assert_eq!(project.name, "team-it-onboard");
     let members = harbor.list_members("team-it-onboard").await.unwrap();
-    let role_of = |group: &str| members.iter().find(|m| m.entity_name == group && m.entity_type == "g").map(|m| m.role_id);
-    assert_eq!(role_of("it-onboard-devs"), Some(2), "the team's group is a Developer: {members:?}");
-    assert_eq!(role_of("berth-admins"), Some(1), "the platform admins are Project Admins");
+    let role_of = |group: &str| {
+        members
+            .iter()
+            .find(|m| m.entity_name == group && m.entity_type == "g")
+            .map(|m| m.role_id)
+    };
+    assert_eq!(
+        role_of("it-onboard-devs"),
+        Some(2),
+        "the team's group is a Developer: {members:?}"
+    );
+    assert_eq!(
+        role_of("berth-admins"),
+        Some(1),
+        "the platform admins are Project Admins"
+    );
 
     let mut robots = team_robots("it-onboard").await;
     robots.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<_> = robots.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["robot$berth-it-onboard-builds", "robot$berth-it-onboard-pull", "robot$berth-it-onboard-push"]);
+    assert_eq!(
+        names,
+        [
+            "robot$berth-it-onboard-builds",
+            "robot$berth-it-onboard-pull",
+            "robot$berth-it-onboard-push"
+        ]
+    );
     for robot in &robots {
         assert_eq!(robot.level.as_deref(), Some("system"));
         let purpose = desired::robot_purpose(&robot.name, "robot$", "it-onboard").unwrap();
-        assert!(desired::permissions_match(&robot.permissions, &desired::permissions("team-it-onboard", purpose)), "{robot:?}");
+        assert!(
+            desired::permissions_match(
+                &robot.permissions,
+                &desired::permissions("team-it-onboard", purpose)
+            ),
+            "{robot:?}"
+        );
     }
-    for (name, kind) in [("harbor-pullsecret", "kubernetes.io/dockerconfigjson"), ("harbor-pushsecret", "kubernetes.io/dockerconfigjson"), ("harbor-pushsecret-builds", "Opaque")] {
+    for (name, kind) in [
+        ("harbor-pullsecret", "kubernetes.io/dockerconfigjson"),
+        ("harbor-pushsecret", "kubernetes.io/dockerconfigjson"),
+        ("harbor-pushsecret-builds", "Opaque"),
+    ] {
         let s = secret("team-it-onboard", name).await.expect(name);
         assert_eq!(s.type_.as_deref(), Some(kind));
-        assert_eq!(s.metadata.labels.as_ref().unwrap().get("app.kubernetes.io/managed-by").map(String::as_str), Some("berth"));
-        assert!(s.metadata.managed_fields.iter().flatten().any(|m| m.manager.as_deref() == Some("berth") && m.operation.as_deref() == Some("Apply")), "server-side apply by berth");
+        assert_eq!(
+            s.metadata
+                .labels
+                .as_ref()
+                .unwrap()
+                .get("app.kubernetes.io/managed-by")
+                .map(String::as_str),
+            Some("berth")
+        );
+        assert!(
+            s.metadata
+                .managed_fields
+                .iter()
+                .flatten()
+                .any(|m| m.manager.as_deref() == Some("berth")
+                    && m.operation.as_deref() == Some("Apply")),
+            "server-side apply by berth"
+        );
     }
-    assert!(secret("team-it-onboard", "harbor-pullsecret-next").await.is_none(), "no pending secret is left");
-    assert!(every_secret_works("it-onboard").await, "Harbor accepts every secret's credentials");
-    let account = Api::<ServiceAccount>::namespaced(admin().await, "team-it-onboard").get("default").await.unwrap();
-    let pulls: Vec<_> = account.image_pull_secrets.unwrap().into_iter().map(|r| r.name).collect();
-    assert_eq!(pulls, ["someone-elses-secret", "harbor-pullsecret"], "the pull secret is added, nothing else changes");
+    assert!(
+        secret("team-it-onboard", "harbor-pullsecret-next")
+            .await
+            .is_none(),
+        "no pending secret is left"
+    );
+    assert!(
+        every_secret_works("it-onboard").await,
+        "Harbor accepts every secret's credentials"
+    );
+    let account = Api::<ServiceAccount>::namespaced(admin().await, "team-it-onboard")
+        .get("default")
+        .await
+        .unwrap();
+    let pulls: Vec<_> = account
+        .image_pull_secrets
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(
+        pulls,
+        ["someone-elses-secret", "harbor-pullsecret"],
+        "the pull secret is added, nothing else changes"
+    );
     let text = serde_json::to_string(&status).unwrap();
     for purpose in Purpose::ALL {
         let token = credentials("it-onboard", purpose).await.unwrap().token;
-        assert!(!text.contains(token.expose_secret()), "the status holds fingerprints, never tokens");
+        assert!(
+            !text.contains(token.expose_secret()),
+            "the status holds fingerprints, never tokens"
+        );
     }
 }
 
@@ -212,7 +396,11 @@ async fn onboarding_from_zero() {
 async fn steady_state_makes_no_writes() {
     let berth = env("BERTH_PUBLIC_URL");
     let berth = berth.trim_end_matches('/');
-    let teams = Api::<Team>::all(admin().await).list(&ListParams::default()).await.unwrap().items;
+    let teams = Api::<Team>::all(admin().await)
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items;
     for t in &teams {
         wait_ready(&t.team_name()).await;
     }
@@ -221,7 +409,10 @@ async fn steady_state_makes_no_writes() {
     let mut quiet_since = Instant::now();
     let mut last = metric_sum(berth, "berth_reconcile_writes_total").await;
     loop {
-        assert!(settling.elapsed() < PATIENCE, "Berth kept writing for {PATIENCE:?}");
+        assert!(
+            settling.elapsed() < PATIENCE,
+            "Berth kept writing for {PATIENCE:?}"
+        );
         let now = metric_sum(berth, "berth_reconcile_writes_total").await;
         if now == last && quiet_since.elapsed() > Duration::from_secs(6) {
             break;
@@ -232,24 +423,39 @@ async fn steady_state_makes_no_writes() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    reqwest::Client::new().delete(format!("{}/__fake/stats", env("FAKE_HARBOR_URL"))).send().await.unwrap();
+    reqwest::Client::new()
+        .delete(format!("{}/__fake/stats", env("FAKE_HARBOR_URL")))
+        .send()
+        .await
+        .unwrap();
     let passes_before = metric_sum(berth, "berth_reconcile_passes_total").await;
     let writes_before = metric_sum(berth, "berth_reconcile_writes_total").await;
     let kube_before = kubernetes_writes_by_berth();
     // Two resync periods: every team is reconciled at least twice.
     tokio::time::sleep(Duration::from_secs(12)).await;
-    let stats: serde_json::Value = reqwest::get(format!("{}/__fake/stats", env("FAKE_HARBOR_URL"))).await.unwrap().json().await.unwrap();
+    let stats: serde_json::Value = reqwest::get(format!("{}/__fake/stats", env("FAKE_HARBOR_URL")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let passes = metric_sum(berth, "berth_reconcile_passes_total").await - passes_before;
     let writes = metric_sum(berth, "berth_reconcile_writes_total").await - writes_before;
     let kube_writes = kubernetes_writes_by_berth() - kube_before;
     println!("steady state over {} teams: {passes} passes, Harbor {} requests / {} writes, Berth-counted writes {writes}, apiserver-audited writes {kube_writes}", teams.len(), stats["requests"], stats["writes"]);
-    assert!(passes >= 2.0 * teams.len() as f64, "every team was reconciled twice ({passes} passes)");
+    assert!(
+        passes >= 2.0 * teams.len() as f64,
+        "every team was reconciled twice ({passes} passes)"
+    );
     assert_eq!(stats["writes"], 0, "no write to Harbor: {stats}");
     assert_eq!(writes, 0.0);
     assert_eq!(kube_writes, 0, "no write to Kubernetes");
     // Two probes per check of Harbor's view, at most one check per 10 s (plus one full read of 4 when the
     // view was written to just before).
-    assert!(stats["requests"].as_u64().unwrap() <= 8, "Harbor reads stay a handful: {stats}");
+    assert!(
+        stats["requests"].as_u64().unwrap() <= 8,
+        "Harbor reads stay a handful: {stats}"
+    );
 }
 
 #[tokio::test]
@@ -257,11 +463,26 @@ async fn a_deleted_secret_is_restored() {
     create_team("it-secret", &["it-secret-devs"]).await;
     wait_ready("it-secret").await;
     let before = credentials("it-secret", Purpose::Push).await.unwrap();
-    Api::<Secret>::namespaced(admin().await, "team-it-secret").delete("harbor-pushsecret", &DeleteParams::default()).await.unwrap();
-    let after = wait_for("the push secret back", PATIENCE, || async { credentials("it-secret", Purpose::Push).await }).await;
-    assert_eq!(after.username, before.username, "the same robot keeps serving");
-    assert!(registry_accepts(&after).await, "Harbor accepts the restored secret's new token");
-    assert!(!registry_accepts(&before).await, "the lost token no longer works");
+    Api::<Secret>::namespaced(admin().await, "team-it-secret")
+        .delete("harbor-pushsecret", &DeleteParams::default())
+        .await
+        .unwrap();
+    let after = wait_for("the push secret back", PATIENCE, || async {
+        credentials("it-secret", Purpose::Push).await
+    })
+    .await;
+    assert_eq!(
+        after.username, before.username,
+        "the same robot keeps serving"
+    );
+    assert!(
+        registry_accepts(&after).await,
+        "Harbor accepts the restored secret's new token"
+    );
+    assert!(
+        !registry_accepts(&before).await,
+        "the lost token no longer works"
+    );
 }
 
 #[tokio::test]
@@ -269,11 +490,26 @@ async fn a_deleted_robot_is_recreated_with_the_secrets_token() {
     create_team("it-robot", &["it-robot-devs"]).await;
     wait_ready("it-robot").await;
     let creds = credentials("it-robot", Purpose::Pull).await.unwrap();
-    let robot = team_robots("it-robot").await.into_iter().find(|r| r.name == creds.username).unwrap();
+    let robot = team_robots("it-robot")
+        .await
+        .into_iter()
+        .find(|r| r.name == creds.username)
+        .unwrap();
     harbor().delete_robot(robot.id).await.unwrap();
     assert!(!registry_accepts(&creds).await);
-    wait_for("the pull robot recreated", PATIENCE, || async { registry_accepts(&creds).await.then_some(()) }).await;
-    assert_eq!(credentials("it-robot", Purpose::Pull).await.unwrap().token.expose_secret(), creds.token.expose_secret(), "the secret did not change");
+    wait_for("the pull robot recreated", PATIENCE, || async {
+        registry_accepts(&creds).await.then_some(())
+    })
+    .await;
+    assert_eq!(
+        credentials("it-robot", Purpose::Pull)
+            .await
+            .unwrap()
+            .token
+            .expose_secret(),
+        creds.token.expose_secret(),
+        "the secret did not change"
+    );
 }
 
 #[tokio::test]
@@ -281,25 +517,56 @@ async fn a_token_refreshed_in_harbor_is_set_back() {
     create_team("it-refresh", &["it-refresh-devs"]).await;
     wait_ready("it-refresh").await;
     let creds = credentials("it-refresh", Purpose::Builds).await.unwrap();
-    let robot = team_robots("it-refresh").await.into_iter().find(|r| r.name == creds.username).unwrap();
+    let robot = team_robots("it-refresh")
+        .await
+        .into_iter()
+        .find(|r| r.name == creds.username)
+        .unwrap();
     // What "refresh secret" in Harbor's UI does.
-    harbor().set_robot_secret(robot.id, &SecretString::from("Someb0dyElsesToken")).await.unwrap();
+    harbor()
+        .set_robot_secret(robot.id, &SecretString::from("Someb0dyElsesToken"))
+        .await
+        .unwrap();
     assert!(!registry_accepts(&creds).await);
-    wait_for("the secret's token set back", PATIENCE, || async { registry_accepts(&creds).await.then_some(()) }).await;
+    wait_for("the secret's token set back", PATIENCE, || async {
+        registry_accepts(&creds).await.then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn drifted_permissions_are_corrected() {
     create_team("it-perms", &["it-perms-devs"]).await;
     wait_ready("it-perms").await;
-    let robot = team_robots("it-perms").await.into_iter().find(|r| r.name.ends_with("-push")).unwrap();
+    let robot = team_robots("it-perms")
+        .await
+        .into_iter()
+        .find(|r| r.name.ends_with("-push"))
+        .unwrap();
     let pull_only = desired::permissions("team-it-perms", Purpose::Pull);
-    let robot_now = RobotCreate { name: robot.name.clone(), description: "changed by hand".into(), level: "system".into(), duration: -1, disable: true, permissions: pull_only };
-    let update = RobotUpdate { id: robot.id, robot: robot_now };
+    let robot_now = RobotCreate {
+        name: robot.name.clone(),
+        description: "changed by hand".into(),
+        level: "system".into(),
+        duration: -1,
+        disable: true,
+        permissions: pull_only,
+    };
+    let update = RobotUpdate {
+        id: robot.id,
+        robot: robot_now,
+    };
     harbor().update_robot(&update).await.unwrap();
     wait_for("push permissions back", PATIENCE, || async {
-        let r = team_robots("it-perms").await.into_iter().find(|r| r.id == robot.id)?;
-        (desired::permissions_match(&r.permissions, &desired::permissions("team-it-perms", Purpose::Push)) && !r.disable).then_some(())
+        let r = team_robots("it-perms")
+            .await
+            .into_iter()
+            .find(|r| r.id == robot.id)?;
+        (desired::permissions_match(
+            &r.permissions,
+            &desired::permissions("team-it-perms", Purpose::Push),
+        ) && !r.disable)
+            .then_some(())
     })
     .await;
     assert!(registry_accepts(&credentials("it-perms", Purpose::Push).await.unwrap()).await);
@@ -310,16 +577,35 @@ async fn changing_the_groups_moves_the_harbor_membership() {
     create_team("it-groups", &["it-groups-old"]).await;
     wait_ready("it-groups").await;
     // Somebody adds a group by hand in Harbor: not Berth's to remove.
-    harbor().add_group_member("team-it-groups", "hand-added", app::server::harbor::ProjectRole::Guest).await.unwrap();
+    harbor()
+        .add_group_member(
+            "team-it-groups",
+            "hand-added",
+            app::server::harbor::ProjectRole::Guest,
+        )
+        .await
+        .unwrap();
     let patch = serde_json::json!({ "spec": { "groups": ["it-groups-new"] } });
-    Api::<Team>::all(admin().await).patch("it-groups", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+    Api::<Team>::all(admin().await)
+        .patch("it-groups", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
     let names = wait_for("the new group in, the old one out", PATIENCE, || async {
         let members = harbor().list_members("team-it-groups").await.ok()?;
-        let names: Vec<String> = members.iter().filter(|m| m.entity_type == "g").map(|m| m.entity_name.clone()).collect();
-        (names.contains(&"it-groups-new".to_string()) && !names.contains(&"it-groups-old".to_string())).then_some(names)
+        let names: Vec<String> = members
+            .iter()
+            .filter(|m| m.entity_type == "g")
+            .map(|m| m.entity_name.clone())
+            .collect();
+        (names.contains(&"it-groups-new".to_string())
+            && !names.contains(&"it-groups-old".to_string()))
+        .then_some(names)
     })
     .await;
-    assert!(names.contains(&"hand-added".to_string()) && names.contains(&"berth-admins".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"hand-added".to_string()) && names.contains(&"berth-admins".to_string()),
+        "{names:?}"
+    );
 }
 
 #[tokio::test]
@@ -330,7 +616,10 @@ async fn a_deleted_project_is_recreated_with_its_members() {
     wait_for("the project back with its members", PATIENCE, || async {
         harbor().find_project("team-it-project").await.unwrap()?;
         let members = harbor().list_members("team-it-project").await.ok()?;
-        members.iter().any(|m| m.entity_name == "it-project-devs" && m.role_id == 2).then_some(())
+        members
+            .iter()
+            .any(|m| m.entity_name == "it-project-devs" && m.role_id == 2)
+            .then_some(())
     })
     .await;
     wait_ready("it-project").await;
@@ -341,7 +630,11 @@ async fn rotation_has_no_moment_of_rejected_logins() {
     create_team("it-rotate", &["it-rotate-devs"]).await;
     wait_ready("it-rotate").await;
     let old = credentials("it-rotate", Purpose::Push).await.unwrap();
-    let old_robot = team_robots("it-rotate").await.into_iter().find(|r| r.name == old.username).unwrap();
+    let old_robot = team_robots("it-rotate")
+        .await
+        .into_iter()
+        .find(|r| r.name == old.username)
+        .unwrap();
     // A workload logging in continuously with whatever the secret holds at that moment.
     let poller = tokio::spawn(async move {
         let (mut ok, mut rejected, mut users) = (0u32, 0u32, std::collections::BTreeSet::new());
@@ -362,22 +655,55 @@ async fn rotation_has_no_moment_of_rejected_logins() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let api = Api::<Team>::all(admin().await);
     let patch = serde_json::json!({ "metadata": { "annotations": { "berth.dev/rotate-push": "2026-11-23T00:00:00Z by it-tester" } } });
-    api.patch("it-rotate", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
-    let new = wait_for("the push secret switched", PATIENCE, || async { credentials("it-rotate", Purpose::Push).await.filter(|c| c.username != old.username) }).await;
-    assert!(new.username.starts_with("robot$berth-it-rotate-push-r"), "{}", new.username);
+    api.patch("it-rotate", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    let new = wait_for("the push secret switched", PATIENCE, || async {
+        credentials("it-rotate", Purpose::Push)
+            .await
+            .filter(|c| c.username != old.username)
+    })
+    .await;
+    assert!(
+        new.username.starts_with("robot$berth-it-rotate-push-r"),
+        "{}",
+        new.username
+    );
     // The old robot works through the grace period (5 s in the tests), then goes.
-    wait_for("the old robot deleted", PATIENCE, || async { (!team_robots("it-rotate").await.iter().any(|r| r.id == old_robot.id)).then_some(()) }).await;
+    wait_for("the old robot deleted", PATIENCE, || async {
+        (!team_robots("it-rotate")
+            .await
+            .iter()
+            .any(|r| r.id == old_robot.id))
+        .then_some(())
+    })
+    .await;
     let (ok, rejected, users) = poller.await.unwrap();
     println!("rotation: {ok} logins accepted, {rejected} rejected, robots seen {users:?}");
     assert_eq!(rejected, 0, "no login was rejected during the rotation");
     assert!(users.contains(&old.username) && users.contains(&new.username));
-    assert!(!registry_accepts(&old).await, "the old token is gone with its robot");
+    assert!(
+        !registry_accepts(&old).await,
+        "the old token is gone with its robot"
+    );
     let status = wait_ready("it-rotate").await;
     assert!(status.retiring.is_empty(), "{status:?}");
-    assert_eq!(status.robot("push").unwrap().rotation_handled.as_deref(), Some("2026-11-23T00:00:00Z by it-tester"));
+    assert_eq!(
+        status.robot("push").unwrap().rotation_handled.as_deref(),
+        Some("2026-11-23T00:00:00Z by it-tester")
+    );
     let events = audit_events("it-rotate", "rotation").await;
     assert_eq!(events.len(), 1, "one rotation record");
-    assert_eq!(events[0].metadata.annotations.as_ref().unwrap().get("berth.dev/actor").map(String::as_str), Some("it-tester"));
+    assert_eq!(
+        events[0]
+            .metadata
+            .annotations
+            .as_ref()
+            .unwrap()
+            .get("berth.dev/actor")
+            .map(String::as_str),
+        Some("it-tester")
+    );
 }
 
 #[tokio::test]
@@ -385,16 +711,47 @@ async fn offboarding_removes_robots_and_secrets_and_keeps_the_project() {
     create_team("it-offboard", &["it-offboard-devs"]).await;
     wait_ready("it-offboard").await;
     assert_eq!(team_robots("it-offboard").await.len(), 3);
-    Api::<Team>::all(admin().await).delete("it-offboard", &DeleteParams::default()).await.unwrap();
-    wait_for("the Team gone (finalizer done)", PATIENCE, || async { team("it-offboard").await.is_none().then_some(()) }).await;
-    assert!(team_robots("it-offboard").await.is_empty(), "robots deleted");
-    for name in ["harbor-pullsecret", "harbor-pushsecret", "harbor-pushsecret-builds"] {
-        assert!(secret("team-it-offboard", name).await.is_none(), "{name} deleted");
+    Api::<Team>::all(admin().await)
+        .delete("it-offboard", &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_for("the Team gone (finalizer done)", PATIENCE, || async {
+        team("it-offboard").await.is_none().then_some(())
+    })
+    .await;
+    assert!(
+        team_robots("it-offboard").await.is_empty(),
+        "robots deleted"
+    );
+    for name in [
+        "harbor-pullsecret",
+        "harbor-pushsecret",
+        "harbor-pushsecret-builds",
+    ] {
+        assert!(
+            secret("team-it-offboard", name).await.is_none(),
+            "{name} deleted"
+        );
     }
-    let account = Api::<ServiceAccount>::namespaced(admin().await, "team-it-offboard").get("default").await.unwrap();
-    let pulls: Vec<_> = account.image_pull_secrets.unwrap_or_default().into_iter().map(|r| r.name).collect();
+    let account = Api::<ServiceAccount>::namespaced(admin().await, "team-it-offboard")
+        .get("default")
+        .await
+        .unwrap();
+    let pulls: Vec<_> = account
+        .image_pull_secrets
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     assert_eq!(pulls, ["someone-elses-secret"]);
-    assert!(harbor().find_project("team-it-offboard").await.unwrap().is_some(), "the project is kept by default");
+    assert!(
+        harbor()
+            .find_project("team-it-offboard")
+            .await
+            .unwrap()
+            .is_some(),
+        "the project is kept by default"
+    );
     assert_eq!(audit_events("it-offboard", "offboard").await.len(), 1);
 }
 
@@ -402,7 +759,11 @@ async fn offboarding_removes_robots_and_secrets_and_keeps_the_project() {
 async fn harbor_failing_mid_pass_leaves_nothing_half_written() {
     let guard = FaultGuard;
     // Projects and members work; creating robots fails, as a Harbor with a broken database might.
-    fake("/__fake/faults", serde_json::json!({ "status": 500, "method": "POST", "path": "/robots" })).await;
+    fake(
+        "/__fake/faults",
+        serde_json::json!({ "status": 500, "method": "POST", "path": "/robots" }),
+    )
+    .await;
     create_team("it-fault", &["it-fault-devs"]).await;
     let status = wait_for("the failure reported", PATIENCE, || async {
         let status = team("it-fault").await?.status?;
@@ -410,18 +771,39 @@ async fn harbor_failing_mid_pass_leaves_nothing_half_written() {
     })
     .await;
     let robots = status.condition("Robots").unwrap();
-    assert_eq!((robots.status.as_str(), robots.reason.as_str()), ("False", "HarborRefused"), "{status:?}");
-    assert!(robots.message.contains("creating a robot account"), "{}", robots.message);
+    assert_eq!(
+        (robots.status.as_str(), robots.reason.as_str()),
+        ("False", "HarborRefused"),
+        "{status:?}"
+    );
+    assert!(
+        robots.message.contains("creating a robot account"),
+        "{}",
+        robots.message
+    );
     assert_eq!(status.condition("HarborProject").unwrap().status, "True");
-    for name in ["harbor-pullsecret", "harbor-pushsecret", "harbor-pushsecret-builds"] {
-        assert!(secret("team-it-fault", name).await.is_none(), "no secret naming a robot that does not exist: {name}");
+    for name in [
+        "harbor-pullsecret",
+        "harbor-pushsecret",
+        "harbor-pushsecret-builds",
+    ] {
+        assert!(
+            secret("team-it-fault", name).await.is_none(),
+            "no secret naming a robot that does not exist: {name}"
+        );
     }
     assert!(team_robots("it-fault").await.is_empty());
     drop(guard);
     wait_ready("it-fault").await;
     assert!(every_secret_works("it-fault").await);
-    assert_eq!(team_robots("it-fault").await.len(), 3, "exactly one robot per secret");
-    assert!(secret("team-it-fault", "harbor-pullsecret-next").await.is_none());
+    assert_eq!(
+        team_robots("it-fault").await.len(),
+        3,
+        "exactly one robot per secret"
+    );
+    assert!(secret("team-it-fault", "harbor-pullsecret-next")
+        .await
+        .is_none());
 }
 
 /// A second Berth process, on its own port, reconciling no Team (a selector nothing matches) but taking
@@ -444,9 +826,18 @@ async fn one_of_two_berths_reconciles_and_the_lease_moves_when_it_dies() {
     let lease = format!("it-lease-{}", std::process::id());
     let mut first = spawn_berth(3101, "it-first", &lease);
     let mut second = spawn_berth(3102, "it-second", &lease);
-    let leader = |port: u16| async move { metrics(&format!("http://127.0.0.1:{port}")).await.iter().find(|(k, _)| k == "berth_reconciler_leader").map(|(_, v)| *v) };
+    let leader = |port: u16| async move {
+        metrics(&format!("http://127.0.0.1:{port}"))
+            .await
+            .iter()
+            .find(|(k, _)| k == "berth_reconciler_leader")
+            .map(|(_, v)| *v)
+    };
     let leaders = wait_for("one leader", PATIENCE, || async {
-        let (a, b) = (reqwest::get("http://127.0.0.1:3101/healthz").await.ok()?, reqwest::get("http://127.0.0.1:3102/healthz").await.ok()?);
+        let (a, b) = (
+            reqwest::get("http://127.0.0.1:3101/healthz").await.ok()?,
+            reqwest::get("http://127.0.0.1:3102/healthz").await.ok()?,
+        );
         if !(a.status().is_success() && b.status().is_success()) {
             return None;
         }
@@ -456,15 +847,28 @@ async fn one_of_two_berths_reconciles_and_the_lease_moves_when_it_dies() {
     .await;
     // Still exactly one a few renewals later.
     tokio::time::sleep(Duration::from_secs(6)).await;
-    assert_eq!(leader(3101).await.unwrap() + leader(3102).await.unwrap(), 1.0);
-    let (dead, survivor_port, survivor) = if leaders.0 == 1.0 { (&mut first, 3102, &mut second) } else { (&mut second, 3101, &mut first) };
+    assert_eq!(
+        leader(3101).await.unwrap() + leader(3102).await.unwrap(),
+        1.0
+    );
+    let (dead, survivor_port, survivor) = if leaders.0 == 1.0 {
+        (&mut first, 3102, &mut second)
+    } else {
+        (&mut second, 3101, &mut first)
+    };
     // SIGKILL: no chance to hand the Lease back; the survivor must wait for it to expire.
     dead.kill().unwrap();
     dead.wait().unwrap();
     let killed = Instant::now();
-    wait_for("the survivor leading", PATIENCE, || async { (leader(survivor_port).await? == 1.0).then_some(()) }).await;
+    wait_for("the survivor leading", PATIENCE, || async {
+        (leader(survivor_port).await? == 1.0).then_some(())
+    })
+    .await;
     let handover = killed.elapsed();
-    println!("Lease hand-over after SIGKILL of the holder: {:.1} s", handover.as_secs_f64());
+    println!(
+        "Lease hand-over after SIGKILL of the holder: {:.1} s",
+        handover.as_secs_f64()
+    );
     assert!(handover < Duration::from_secs(30), "{handover:?}");
     survivor.kill().unwrap();
     survivor.wait().unwrap();

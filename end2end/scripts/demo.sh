@@ -14,6 +14,7 @@ cat <<MSG
     bob   / bob-demo-pw     member of team alpha (push-secret download enabled)
     carol / carol-demo-pw   member of team beta (download disabled), via the group path /teams/team-beta
     dave  / dave-demo-pw    in no team
+    erin  / erin-demo-pw    member of team beta (not its admin)
 
   kubectl as the stack's admin:  kubectl --kubeconfig $STACK/admin.kubeconfig get teams
   Logs of the stack:             $STACK/*.log

@@ -12,6 +12,9 @@ const port = 3105;
 const berth = `http://127.0.0.1:${port}`;
 const clientSecret = 'forger-client-secret-4PqL9';
 
+// Plain HTTP: JavaScript on or off makes no difference, so the JS-on project runs it.
+test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'HTTP only; runs in the JS-on project');
+
 let idp: ChildProcess;
 let replica: ChildProcess;
 

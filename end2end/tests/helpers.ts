@@ -1,10 +1,10 @@
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { expect, request, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const PASSWORDS: Record<string, string> = {
-  alice: 'alice-demo-pw', bob: 'bob-demo-pw', carol: 'carol-demo-pw', dave: 'dave-demo-pw',
+  alice: 'alice-demo-pw', bob: 'bob-demo-pw', carol: 'carol-demo-pw', dave: 'dave-demo-pw', erin: 'erin-demo-pw',
 };
 
 export const jsOn = (info: TestInfo) => info.project.name === 'js-on';
@@ -18,6 +18,18 @@ export async function signIn(page: Page, user: string, path = '/', berthUrl = pr
   await page.click('#submit');
   await page.waitForURL((url) => url.origin === new URL(berthUrl).origin);
   await expect(page.locator('#signed-in-as')).toContainText(user);
+}
+
+/** Signs in over plain HTTP (no browser): a cookie jar holding a Berth session of `user`. */
+export async function apiSignIn(user: string, berthUrl = process.env.BERTH_URL ?? 'http://127.0.0.1:3000'): Promise<APIRequestContext> {
+  const jar = await request.newContext();
+  const form = await jar.get(`${berthUrl}/auth/login`);
+  const interaction = new URL(form.url());
+  expect(interaction.pathname).toMatch(/^\/interaction\//);
+  const back = await jar.post(`${interaction.origin}${interaction.pathname}/login`, { form: { username: user, password: PASSWORDS[user] } });
+  expect(new URL(back.url()).origin, `${user} signed in and back at Berth`).toBe(new URL(berthUrl).origin);
+  expect(back.status()).toBe(200);
+  return jar;
 }
 
 /** kubectl as the stack's admin (to check what Berth changed, never to act for Berth). */

@@ -14,7 +14,7 @@ test.beforeEach(() => {
 test('each demo user sees exactly their teams', async ({ browser }) => {
   // Alice is a platform admin: every Team (the reconciler tests leave theirs behind).
   const everyTeam = kubectl('get', 'teams', '-o', 'jsonpath={.items[*].metadata.name}').split(' ').filter(Boolean).sort();
-  const expected: Record<string, string[]> = { alice: everyTeam, bob: ['alpha'], carol: ['beta'], dave: [] };
+  const expected: Record<string, string[]> = { alice: everyTeam, bob: ['alpha'], carol: ['beta'], dave: [], erin: ['beta'] };
   for (const [user, teams] of Object.entries(expected)) {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -75,7 +75,8 @@ test('carol can download neither beta\'s (disabled) nor alpha\'s (not her team)'
   expect(beta.status()).toBe(403);
   expect(await beta.text()).toContain('disabled for team beta');
   const alpha = await page.request.get('/teams/alpha/downloads/docker-config.json');
-  expect(alpha.status()).toBe(403);
+  // Someone else's team answers like a missing one.
+  expect(alpha.status()).toBe(404);
   expect(await alpha.text()).not.toContain('robot$');
   const alphaPage = await page.goto('/teams/alpha');
   expect(alphaPage?.status()).toBe(404);
@@ -112,7 +113,8 @@ test('only platform admins may toggle, whatever the UI shows', async ({ page }) 
     form: { team: 'beta', enabled: 'true' },
     headers: { Accept: 'application/json' },
   });
-  expect(response.status()).toBe(403);
+  // Not bob's team: answered like a missing one (the authorization matrix covers every persona).
+  expect(response.status()).toBe(404);
   expect(kubectl('get', 'team', 'beta', '-o', 'jsonpath={.spec.pushSecretDownload}')).toBe('false');
 });
 

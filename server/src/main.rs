@@ -73,7 +73,12 @@ async fn main() -> ExitCode {
 
 /// Removes `name VALUE` (or `name=VALUE`) from the arguments.
 fn take_option(args: &mut Vec<String>, name: &str) -> Result<Option<String>, String> {
-    let Some(at) = args.iter().position(|a| a == name || a.starts_with(&format!("{name}="))) else { return Ok(None) };
+    let Some(at) = args
+        .iter()
+        .position(|a| a == name || a.starts_with(&format!("{name}=")))
+    else {
+        return Ok(None);
+    };
     let arg = args.remove(at);
     match arg.split_once('=') {
         Some((_, value)) => Ok(Some(value.to_owned())),
@@ -120,7 +125,11 @@ async fn check_config(config_file: Option<std::path::PathBuf>, probe: bool) -> E
             }
         }
     }
-    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn report_problems(problems: &[ConfigError]) -> ExitCode {
@@ -149,9 +158,13 @@ impl Telemetry {
 
 fn init_logging() -> Result<Telemetry, String> {
     use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
     // The current span's fields (the request id) go into every line logged while a request is handled.
-    let log = fmt::layer().json().with_current_span(true).with_span_list(false);
+    let log = fmt::layer()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false);
     let subscriber = tracing_subscriber::registry().with(filter).with(log);
     #[cfg(feature = "otel")]
     {
@@ -170,31 +183,49 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
     let telemetry = init_logging()?;
     let (config, _) = Config::load(config_file).map_err(|problems| {
         // One line per problem, each naming its setting.
-        problems.iter().map(|p| format!("configuration: {p}")).collect::<Vec<_>>().join("\nberth: ")
+        problems
+            .iter()
+            .map(|p| format!("configuration: {p}"))
+            .collect::<Vec<_>>()
+            .join("\nberth: ")
     })?;
     let config = Arc::new(config);
-    let leptos_options = get_configuration(None).map_err(|e| format!("configuration: LEPTOS_* settings: {e}"))?.leptos_options;
+    let leptos_options = get_configuration(None)
+        .map_err(|e| format!("configuration: LEPTOS_* settings: {e}"))?
+        .leptos_options;
     let addr = leptos_options.site_addr;
 
-    let mut kube_config = kube::Config::infer()
-        .await
-        .map_err(|e| format!("configuration: KUBECONFIG: no usable kubeconfig or in-cluster service account ({e})"))?;
+    let mut kube_config = kube::Config::infer().await.map_err(|e| {
+        format!(
+            "configuration: KUBECONFIG: no usable kubeconfig or in-cluster service account ({e})"
+        )
+    })?;
     // Each call has its own deadline (Cluster::call, which names the operation); the client's time-outs
     // are only a backstop behind it.
     kube_config.connect_timeout = Some(config.kube_timeout);
     kube_config.read_timeout = Some(config.kube_timeout * 2);
     kube_config.write_timeout = Some(config.kube_timeout * 2);
-    let kube_client = kube::Client::try_from(kube_config.clone()).map_err(|e| format!("configuration: KUBECONFIG: {e}"))?;
+    let kube_client = kube::Client::try_from(kube_config.clone())
+        .map_err(|e| format!("configuration: KUBECONFIG: {e}"))?;
     // Watches are long polls that stay quiet for minutes: no read time-out for them.
     kube_config.read_timeout = None;
-    let watch_client = kube::Client::try_from(kube_config).map_err(|e| format!("configuration: KUBECONFIG: {e}"))?;
+    let watch_client = kube::Client::try_from(kube_config)
+        .map_err(|e| format!("configuration: KUBECONFIG: {e}"))?;
 
-    let harbor = HarborClient::new(&config.harbor).map_err(|e| format!("configuration: BERTH_HARBOR_URL: {e}"))?;
+    let harbor = HarborClient::new(&config.harbor)
+        .map_err(|e| format!("configuration: BERTH_HARBOR_URL: {e}"))?;
     let metrics = Arc::new(Metrics::default());
     let cluster = Cluster::new(kube_client.clone(), config.kube_timeout);
-    let audit = Audit::new(kube_client.clone(), config.events_namespace.clone()).with_metrics(metrics.clone());
-    let oidc = Oidc::new(config.oidc.clone(), config.redirect_uri(), config.oidc_timeout).map_err(|e| format!("configuration: BERTH_OIDC_ISSUER: {e}"))?;
-    let (session_store, session_key) = SessionBackend::start(&config.sessions).map_err(|e| format!("configuration: {e}"))?;
+    let audit = Audit::new(kube_client.clone(), config.events_namespace.clone())
+        .with_metrics(metrics.clone());
+    let oidc = Oidc::new(
+        config.oidc.clone(),
+        config.redirect_uri(),
+        config.oidc_timeout,
+    )
+    .map_err(|e| format!("configuration: BERTH_OIDC_ISSUER: {e}"))?;
+    let (session_store, session_key) =
+        SessionBackend::start(&config.sessions).map_err(|e| format!("configuration: {e}"))?;
     let state = AppState {
         leptos_options: leptos_options.clone(),
         harbor: harbor.clone(),
@@ -204,12 +235,25 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         config: config.clone(),
         metrics: metrics.clone(),
         sessions: session_store.clone(),
-        download_limiter: Arc::new(DownloadLimiter::new(config.download_limit, config.download_window)),
+        download_limiter: Arc::new(DownloadLimiter::new(
+            config.download_limit,
+            config.download_window,
+        )),
     };
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
     let reconciler = if config.reconcile.enabled {
-        let shared = Arc::new(Reconciler::new(harbor, cluster, watch_client, config.clone(), audit, metrics.clone()));
-        Some(tokio::spawn(app::server::reconcile::run(shared, stopping_rx.clone())))
+        let shared = Arc::new(Reconciler::new(
+            harbor,
+            cluster,
+            watch_client,
+            config.clone(),
+            audit,
+            metrics.clone(),
+        ));
+        Some(tokio::spawn(app::server::reconcile::run(
+            shared,
+            stopping_rx.clone(),
+        )))
     } else {
         tracing::info!("BERTH_RECONCILE=off: serving the UI only");
         None
@@ -220,7 +264,11 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         .with_secure(config.serves_https())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(config.sessions.inactivity.as_secs() as i64)))
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::seconds(
+                config.sessions.inactivity.as_secs() as i64
+            ),
+        ))
         .with_signed(session_key);
 
     let routes = generate_route_list(App);
@@ -258,7 +306,9 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state);
 
-    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("configuration: LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| format!("configuration: LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
     // Small responses (server functions, redirects) go out at once instead of waiting on Nagle.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         if let Err(error) = tcp.set_nodelay(true) {
@@ -291,7 +341,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

@@ -11,15 +11,26 @@ use opentelemetry_sdk::Resource;
 use tracing_subscriber::registry::LookupSpan;
 
 /// The tracing layer and the provider to flush at shutdown; `None` when no endpoint is configured.
-pub fn layer<S>() -> Result<Option<(tracing_opentelemetry::OpenTelemetryLayer<S, Tracer>, SdkTracerProvider)>, String>
+pub fn layer<S>() -> Result<
+    Option<(
+        tracing_opentelemetry::OpenTelemetryLayer<S, Tracer>,
+        SdkTracerProvider,
+    )>,
+    String,
+>
 where
     S: tracing::Subscriber + for<'a> LookupSpan<'a>,
 {
     let configured = |key: &str| std::env::var(key).is_ok_and(|v| !v.trim().is_empty());
-    if !configured("OTEL_EXPORTER_OTLP_ENDPOINT") && !configured("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+    if !configured("OTEL_EXPORTER_OTLP_ENDPOINT")
+        && !configured("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    {
         return Ok(None);
     }
-    let exporter = SpanExporter::builder().with_http().build().map_err(|e| format!("OTEL_EXPORTER_OTLP_ENDPOINT: {e}"))?;
+    let exporter = SpanExporter::builder()
+        .with_http()
+        .build()
+        .map_err(|e| format!("OTEL_EXPORTER_OTLP_ENDPOINT: {e}"))?;
     let mut resource = Resource::builder();
     if !configured("OTEL_SERVICE_NAME") {
         resource = resource.with_service_name("berth");
@@ -29,5 +40,8 @@ where
         .with_resource(resource.build())
         .build();
     let tracer = provider.tracer("berth");
-    Ok(Some((tracing_opentelemetry::layer().with_tracer(tracer), provider)))
+    Ok(Some((
+        tracing_opentelemetry::layer().with_tracer(tracer),
+        provider,
+    )))
 }

@@ -9,11 +9,20 @@ pub async fn admin_teams() -> Result<Vec<TeamSummary>, AppError> {
     use crate::server::teams::{is_platform_admin, summary};
     let user = signed_in_user().await?;
     if !is_platform_admin(&user) {
-        return Err(fail(AppError::Forbidden("Only platform admins can manage teams.".into())));
+        return Err(fail(AppError::Forbidden(
+            "Only platform admins can manage teams.".into(),
+        )));
     }
     let state = app_state()?;
-    let teams = state.cluster.list_teams().await.map_err(|e| fail(e.into()))?;
-    Ok(teams.iter().map(|t| summary(&user, t, state.config.oidc.group_match)).collect())
+    let teams = state
+        .cluster
+        .list_teams()
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok(teams
+        .iter()
+        .map(|t| summary(&user, t, state.config.oidc.group_match))
+        .collect())
 }
 
 /// Switches a team's push-secret download on or off (patches the Team resource). Platform admins and
@@ -22,7 +31,7 @@ pub async fn admin_teams() -> Result<Vec<TeamSummary>, AppError> {
 pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<bool, AppError> {
     use crate::server::audit::{AuditRecord, AuditResult};
     use crate::server::state::{app_state, fail, signed_in_user};
-    use crate::server::teams::can_manage;
+    use crate::server::teams::{can_manage, can_view};
     let user = signed_in_user().await?;
     let state = app_state()?;
     let record = |result| AuditRecord {
@@ -32,21 +41,53 @@ pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<boo
         detail: format!("enabled={enabled}"),
         result,
     };
-    let current = state.cluster.get_team(&team).await.map_err(|e| fail(e.into()))?;
-    let Some(current) = current else {
-        return Err(fail(AppError::NotFound(format!("There is no team named {team}."))));
+    let mode = state.config.oidc.group_match;
+    let current = state
+        .cluster
+        .get_team(&team)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let not_found = || {
+        fail(AppError::NotFound(format!(
+            "There is no team named {team} that you can see."
+        )))
     };
-    if !can_manage(&user, &current, &state.config.team_admin_group_of(&team), state.config.oidc.group_match) {
-        state.audit.record(&current, record(AuditResult::Denied)).await;
+    let Some(current) = current else {
+        return Err(not_found());
+    };
+    // Someone else's team answers like a missing one (the refusal is still audited), so names do not leak.
+    if !can_view(&user, &current, mode) {
+        state
+            .audit
+            .record(&current, record(AuditResult::Denied))
+            .await;
+        return Err(not_found());
+    }
+    if !can_manage(
+        &user,
+        &current,
+        &state.config.team_admin_group_of(&team),
+        mode,
+    ) {
+        state
+            .audit
+            .record(&current, record(AuditResult::Denied))
+            .await;
         return Err(fail(AppError::Forbidden("Only platform admins and the team's admins can change whether a team may download its push secret.".into())));
     }
     match state.cluster.set_push_secret_download(&team, enabled).await {
         Ok(updated) => {
-            state.audit.record(&updated, record(AuditResult::Allowed)).await;
+            state
+                .audit
+                .record(&updated, record(AuditResult::Allowed))
+                .await;
             Ok(updated.spec.push_secret_download)
         }
         Err(error) => {
-            state.audit.record(&current, record(AuditResult::Failed)).await;
+            state
+                .audit
+                .record(&current, record(AuditResult::Failed))
+                .await;
             Err(fail(error.into()))
         }
     }

@@ -8,7 +8,10 @@ pub const AUDIT_PAGE: usize = 200;
 /// The audit records still held as Kubernetes Events, newest first, filtered by team and action.
 /// Platform admins see all of them; a team's admins see their teams' records; anyone else is refused.
 #[server(endpoint = "load_audit_log")]
-pub async fn load_audit_log(team: Option<String>, action: Option<String>) -> Result<AuditLog, AppError> {
+pub async fn load_audit_log(
+    team: Option<String>,
+    action: Option<String>,
+) -> Result<AuditLog, AppError> {
     use crate::model::AuditEntry;
     use crate::server::state::{app_state, fail, signed_in_user};
     use crate::server::teams::can_manage;
@@ -17,20 +20,35 @@ pub async fn load_audit_log(team: Option<String>, action: Option<String>) -> Res
     let team = team.filter(|t| !t.is_empty());
     let action = action.filter(|a| !a.is_empty());
     // The teams (for the filter and a team admin's scope) and the records, read together.
-    let (teams, records) = tokio::join!(state.cluster.list_teams(), state.audit.stored_records(&state.cluster));
+    let (teams, records) = tokio::join!(
+        state.cluster.list_teams(),
+        state.audit.stored_records(&state.cluster)
+    );
     let teams = teams.map_err(|e| fail(e.into()))?;
     let mode = state.config.oidc.group_match;
     let teams: Vec<String> = teams
         .iter()
-        .filter(|t| user.is_platform_admin || can_manage(&user, t, &state.config.team_admin_group_of(&t.team_name()), mode))
+        .filter(|t| {
+            user.is_platform_admin
+                || can_manage(
+                    &user,
+                    t,
+                    &state.config.team_admin_group_of(&t.team_name()),
+                    mode,
+                )
+        })
         .map(|t| t.team_name())
         .collect();
     if !user.is_platform_admin && teams.is_empty() {
-        return Err(fail(AppError::Forbidden("The audit records are for platform admins and team admins.".into())));
+        return Err(fail(AppError::Forbidden(
+            "The audit records are for platform admins and team admins.".into(),
+        )));
     }
     if let Some(wanted) = &team {
         if !user.is_platform_admin && !teams.contains(wanted) {
-            return Err(fail(AppError::Forbidden(format!("You can see the records of the teams you administer, not of {wanted}."))));
+            return Err(fail(AppError::Forbidden(format!(
+                "You can see the records of the teams you administer, not of {wanted}."
+            ))));
         }
     }
     let matching: Vec<AuditEntry> = records
@@ -40,5 +58,10 @@ pub async fn load_audit_log(team: Option<String>, action: Option<String>) -> Res
         .filter(|r| team.as_ref().is_none_or(|t| &r.team == t))
         .filter(|r| action.as_ref().is_none_or(|a| &r.action == a))
         .collect();
-    Ok(AuditLog { matching: matching.len(), entries: matching.into_iter().take(AUDIT_PAGE).collect(), teams, all_teams: user.is_platform_admin })
+    Ok(AuditLog {
+        matching: matching.len(),
+        entries: matching.into_iter().take(AUDIT_PAGE).collect(),
+        teams,
+        all_teams: user.is_platform_admin,
+    })
 }

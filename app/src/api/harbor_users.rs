@@ -5,21 +5,31 @@ use crate::error::AppError;
 use crate::model::HarborUserView;
 use leptos::prelude::*;
 
-/// Harbor accounts whose username or e-mail contains `query`.
+/// Harbor accounts whose username or e-mail contains `query`. An empty query finds nobody without
+/// asking Harbor: the page sends it before any search, so a non-admin is refused (403) at once.
 #[server(endpoint = "search_harbor_users")]
 pub async fn search_harbor_users(query: String) -> Result<Vec<HarborUserView>, AppError> {
     use crate::server::harbor::valid_user_search;
     use crate::server::state::{app_state, fail, signed_in_user};
     let user = signed_in_user().await?;
     if !user.is_platform_admin {
-        return Err(fail(AppError::Forbidden("Only platform admins can manage Harbor users.".into())));
+        return Err(fail(AppError::Forbidden(
+            "Only platform admins can manage Harbor users.".into(),
+        )));
     }
     let query = query.trim().to_owned();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
     if !valid_user_search(&query) {
         return Err(fail(AppError::BadRequest("Search for at least 2 characters of a username or e-mail, without spaces, commas, quotes, brackets, '=' or '~'.".into())));
     }
     let state = app_state()?;
-    let users = state.harbor.search_users(&query).await.map_err(|e| fail(e.into()))?;
+    let users = state
+        .harbor
+        .search_users(&query)
+        .await
+        .map_err(|e| fail(e.into()))?;
     Ok(users.into_iter().map(view_of).collect())
 }
 
@@ -30,30 +40,73 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
     use crate::server::state::{app_state, fail, signed_in_user};
     let user = signed_in_user().await?;
     let state = app_state()?;
-    let record = |result, detail: String| AuditRecord { actor: user.username.clone(), action: "harbor-user-delete", team: String::new(), detail, result };
+    let record = |result, detail: String| AuditRecord {
+        actor: user.username.clone(),
+        action: "harbor-user-delete",
+        team: String::new(),
+        detail,
+        result,
+    };
     if !user.is_platform_admin {
-        state.audit.record_harbor_user(&format!("id-{user_id}"), record(AuditResult::Denied, format!("user id {user_id}"))).await;
-        return Err(fail(AppError::Forbidden("Only platform admins can manage Harbor users.".into())));
+        state
+            .audit
+            .record_harbor_user(
+                &format!("id-{user_id}"),
+                record(AuditResult::Denied, format!("user id {user_id}")),
+            )
+            .await;
+        return Err(fail(AppError::Forbidden(
+            "Only platform admins can manage Harbor users.".into(),
+        )));
     }
     // Read it again: the confirmation must match the account being removed now, not a stale list.
-    let Some(target) = state.harbor.get_user(user_id).await.map_err(|e| fail(e.into()))? else {
-        return Err(fail(AppError::NotFound(format!("Harbor has no user with id {user_id} (already removed?)."))));
+    let Some(target) = state
+        .harbor
+        .get_user(user_id)
+        .await
+        .map_err(|e| fail(e.into()))?
+    else {
+        return Err(fail(AppError::NotFound(format!(
+            "Harbor has no user with id {user_id} (already removed?)."
+        ))));
     };
-    let detail = format!("user {} (id {user_id}, created {})", target.username, target.creation_time.as_deref().unwrap_or("unknown"));
+    let detail = format!(
+        "user {} (id {user_id}, created {})",
+        target.username,
+        target.creation_time.as_deref().unwrap_or("unknown")
+    );
     if confirm.trim() != target.username {
-        return Err(fail(AppError::BadRequest(format!("To remove {}, type the username to confirm.", target.username))));
+        return Err(fail(AppError::BadRequest(format!(
+            "To remove {}, type the username to confirm.",
+            target.username
+        ))));
     }
     if target.sysadmin_flag || user_id == 1 {
-        state.audit.record_harbor_user(&target.username, record(AuditResult::Denied, format!("{detail}, a Harbor admin"))).await;
-        return Err(fail(AppError::Forbidden(format!("{} is a Harbor admin; Berth does not remove admins.", target.username))));
+        state
+            .audit
+            .record_harbor_user(
+                &target.username,
+                record(AuditResult::Denied, format!("{detail}, a Harbor admin")),
+            )
+            .await;
+        return Err(fail(AppError::Forbidden(format!(
+            "{} is a Harbor admin; Berth does not remove admins.",
+            target.username
+        ))));
     }
     match state.harbor.delete_user(user_id).await {
         Ok(()) => {
-            state.audit.record_harbor_user(&target.username, record(AuditResult::Allowed, detail)).await;
+            state
+                .audit
+                .record_harbor_user(&target.username, record(AuditResult::Allowed, detail))
+                .await;
             Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username))
         }
         Err(error) => {
-            state.audit.record_harbor_user(&target.username, record(AuditResult::Failed, detail)).await;
+            state
+                .audit
+                .record_harbor_user(&target.username, record(AuditResult::Failed, detail))
+                .await;
             Err(fail(error.into()))
         }
     }

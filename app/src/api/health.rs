@@ -10,7 +10,9 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
     use crate::server::state::{app_state, fail, signed_in_user};
     let user = signed_in_user().await?;
     if !user.is_platform_admin {
-        return Err(fail(AppError::Forbidden("System health is for platform admins.".into())));
+        return Err(fail(AppError::Forbidden(
+            "System health is for platform admins.".into(),
+        )));
     }
     let state = app_state()?;
     let harbor = &state.harbor;
@@ -20,12 +22,26 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
         harbor.system_info(),
         harbor.health(),
         state.cluster.server_version(),
-        state.cluster.get_lease(&reconcile.lease_namespace, &reconcile.lease_name),
+        state
+            .cluster
+            .get_lease(&reconcile.lease_namespace, &reconcile.lease_name),
     );
     let ping_ms = ping.map(|d| d.as_millis() as u64).map_err(AppError::from);
     let version = info.map(|i| i.harbor_version).map_err(AppError::from);
     let health = health
-        .map(|h| (h.status, h.components.into_iter().map(|c| ComponentView { name: c.name, status: c.status, error: c.error }).collect::<Vec<_>>()))
+        .map(|h| {
+            (
+                h.status,
+                h.components
+                    .into_iter()
+                    .map(|c| ComponentView {
+                        name: c.name,
+                        status: c.status,
+                        error: c.error,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
         .map_err(AppError::from);
     let mut warnings = Vec::new();
     if let Err(error) = &ping_ms {
@@ -38,14 +54,35 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
     }
     if let Ok((status, components)) = &health {
         if status != "healthy" {
-            let sick: Vec<&str> = components.iter().filter(|c| c.status != "healthy").map(|c| c.name.as_str()).collect();
-            warnings.push(format!("Harbor reports itself {status}: {}.", sick.join(", ")));
+            let sick: Vec<&str> = components
+                .iter()
+                .filter(|c| c.status != "healthy")
+                .map(|c| c.name.as_str())
+                .collect();
+            warnings.push(format!(
+                "Harbor reports itself {status}: {}.",
+                sick.join(", ")
+            ));
         }
     }
-    let kubernetes = kubernetes.map(|(version, latency)| KubernetesHealthView { version, latency_ms: latency.as_millis() as u64 }).map_err(AppError::from);
+    let kubernetes = kubernetes
+        .map(|(version, latency)| KubernetesHealthView {
+            version,
+            latency_ms: latency.as_millis() as u64,
+        })
+        .map_err(AppError::from);
     let reconciler = lease.map_err(AppError::from).map(|lease| {
-        let annotation = |key: &str| lease.as_ref().and_then(|l| l.metadata.annotations.as_ref()).and_then(|a| a.get(key)).cloned();
-        let spec = lease.as_ref().and_then(|l| l.spec.clone()).unwrap_or_default();
+        let annotation = |key: &str| {
+            lease
+                .as_ref()
+                .and_then(|l| l.metadata.annotations.as_ref())
+                .and_then(|a| a.get(key))
+                .cloned()
+        };
+        let spec = lease
+            .as_ref()
+            .and_then(|l| l.spec.clone())
+            .unwrap_or_default();
         ReconcilerView {
             enabled: reconcile.enabled,
             this_replica: reconcile.instance.clone(),
@@ -58,7 +95,13 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
         }
     });
     Ok(SystemHealth {
-        harbor: HarborHealthView { url: state.config.harbor.url.to_string(), ping_ms, version, health, warnings },
+        harbor: HarborHealthView {
+            url: state.config.harbor.url.to_string(),
+            ping_ms,
+            version,
+            health,
+            warnings,
+        },
         kubernetes,
         reconciler,
     })

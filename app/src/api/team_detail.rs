@@ -7,25 +7,36 @@ use leptos::prelude::*;
 #[server(endpoint = "load_team")]
 pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
-    use crate::server::state::{app_state, fail, signed_in_user};
     use crate::server::howto::{credential_snippets, usage_snippets, HowtoNames};
-    use crate::server::teams::{can_manage, can_view, download_decision, summary, warnings, DownloadDecision};
+    use crate::server::state::{app_state, fail, signed_in_user};
+    use crate::server::teams::{
+        can_manage, can_view, download_decision, summary, warnings, DownloadDecision,
+    };
     use k8s_openapi::jiff::Timestamp;
 
     let user = signed_in_user().await?;
     let state = app_state()?;
     let mode = state.config.oidc.group_match;
-    let team = state.cluster.get_team(&name).await.map_err(|e| fail(e.into()))?;
+    let team = state
+        .cluster
+        .get_team(&name)
+        .await
+        .map_err(|e| fail(e.into()))?;
     // Another team's page answers exactly like a missing one, so team names do not leak.
     let Some(team) = team.filter(|t| can_view(&user, t, mode)) else {
-        return Err(fail(AppError::NotFound(format!("There is no team named {name} that you can see."))));
+        return Err(fail(AppError::NotFound(format!(
+            "There is no team named {name} that you can see."
+        ))));
     };
     let project_name = team.harbor_project();
     let namespace = team.namespace_name();
     let names = &state.config.secret_names;
 
     let project = async {
-        let (project, summary) = tokio::join!(state.harbor.find_project(&project_name), state.harbor.project_summary(&project_name));
+        let (project, summary) = tokio::join!(
+            state.harbor.find_project(&project_name),
+            state.harbor.project_summary(&project_name)
+        );
         let Some(project) = project? else {
             // The summary of a missing project is a 404: nothing to show either way.
             return Ok::<_, AppError>(None);
@@ -33,7 +44,11 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
         let summary = summary?;
         let quota = summary.quota.as_ref();
         Ok(Some(ProjectView {
-            ui_url: format!("{}/harbor/projects/{}/repositories", state.config.harbor.ui_url.as_str().trim_end_matches('/'), project.project_id),
+            ui_url: format!(
+                "{}/harbor/projects/{}/repositories",
+                state.config.harbor.ui_url.as_str().trim_end_matches('/'),
+                project.project_id
+            ),
             name: project.name,
             project_id: project.project_id,
             repo_count: summary.repo_count.or(project.repo_count),
@@ -52,7 +67,11 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
                         .permissions
                         .iter()
                         .filter(|p| p.namespace == project_name)
-                        .flat_map(|p| p.access.iter().map(|a| format!("{} {}", a.action, a.resource)))
+                        .flat_map(|p| {
+                            p.access
+                                .iter()
+                                .map(|a| format!("{} {}", a.action, a.resource))
+                        })
                         .collect(),
                     expires: r.expires_at.filter(|t| *t > 0).map(format_unix),
                     name: r.name,
@@ -64,13 +83,26 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
         )
     };
     let secrets = async {
-        let wanted = [(names.pull.as_str(), "pull (on the default ServiceAccount)"), (names.push.as_str(), "push (download)"), (names.builds.as_str(), "push for in-cluster builds")];
-        let states = state.cluster.secret_states(&namespace, &wanted.map(|w| w.0)).await?;
+        let wanted = [
+            (names.pull.as_str(), "pull (on the default ServiceAccount)"),
+            (names.push.as_str(), "push (download)"),
+            (names.builds.as_str(), "push for in-cluster builds"),
+        ];
+        let states = state
+            .cluster
+            .secret_states(&namespace, &wanted.map(|w| w.0))
+            .await?;
         Ok::<_, AppError>(
             states
                 .into_iter()
                 .zip(wanted)
-                .map(|(s, (_, purpose))| SecretView { name: s.name, purpose: purpose.to_owned(), present: s.present, secret_type: s.secret_type, last_changed: s.last_changed })
+                .map(|(s, (_, purpose))| SecretView {
+                    name: s.name,
+                    purpose: purpose.to_owned(),
+                    present: s.present,
+                    secret_type: s.secret_type,
+                    last_changed: s.last_changed,
+                })
                 .collect(),
         )
     };
@@ -80,8 +112,18 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
     let team_state = team_summary.state.clone();
     let push_username = team_state
         .as_ref()
-        .and_then(|s| s.credentials.iter().find(|c| c.purpose == "push").map(|c| c.robot.clone()))
-        .unwrap_or_else(|| format!("{}berth-{team_name}-push", state.config.reconcile.robot_prefix));
+        .and_then(|s| {
+            s.credentials
+                .iter()
+                .find(|c| c.purpose == "push")
+                .map(|c| c.robot.clone())
+        })
+        .unwrap_or_else(|| {
+            format!(
+                "{}berth-{team_name}-push",
+                state.config.reconcile.robot_prefix
+            )
+        });
     let howto_names = HowtoNames {
         team: &team_name,
         registry_host: &state.config.harbor.registry_host,
@@ -91,14 +133,24 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
         pull_secret: &names.pull,
         builds_secret: &names.builds,
     };
-    let warnings = warnings(team_state.as_ref(), secrets.as_ref().ok().map(Vec::as_slice), Timestamp::now(), state.config.expiry_warning);
+    let warnings = warnings(
+        team_state.as_ref(),
+        secrets.as_ref().ok().map(Vec::as_slice),
+        Timestamp::now(),
+        state.config.expiry_warning,
+    );
     Ok(TeamDetail {
         credential_howto: credential_snippets(&howto_names),
         usage_howto: usage_snippets(&howto_names),
         push_username,
         warnings,
         can_download: download_decision(&user, &team, mode) == DownloadDecision::Allowed,
-        can_manage: can_manage(&user, &team, &state.config.team_admin_group_of(&team.team_name()), mode),
+        can_manage: can_manage(
+            &user,
+            &team,
+            &state.config.team_admin_group_of(&team.team_name()),
+            mode,
+        ),
         download_url: docker_config_download_path(&team.team_name()),
         registry_host: state.config.harbor.registry_host.clone(),
         team: team_summary,
@@ -110,5 +162,7 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
 
 #[cfg(feature = "ssr")]
 fn format_unix(seconds: i64) -> String {
-    k8s_openapi::jiff::Timestamp::from_second(seconds).map(|t| t.to_string()).unwrap_or_else(|_| seconds.to_string())
+    k8s_openapi::jiff::Timestamp::from_second(seconds)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| seconds.to_string())
 }

@@ -10,6 +10,14 @@ pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
     let user = signed_in_user().await?;
     let state = app_state()?;
     let mode = state.config.oidc.group_match;
-    let teams = state.cluster.list_teams().await.map_err(|e| fail(e.into()))?;
-    Ok(teams.iter().filter(|t| can_view(&user, t, mode)).map(|t| summary(&user, t, mode)).collect())
+    let teams = state
+        .cluster
+        .list_teams()
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok(teams
+        .iter()
+        .filter(|t| can_view(&user, t, mode))
+        .map(|t| summary(&user, t, mode))
+        .collect())
 }

@@ -51,13 +51,26 @@ async fn copy_to_clipboard(text: Option<String>, fetch_url: Option<String>) -> R
     let text = match (text, fetch_url) {
         (Some(text), _) => text,
         (None, Some(url)) => {
-            let response = JsFuture::from(window.fetch_with_str(&url)).await.map_err(|_| "Berth could not be reached; try again.".to_owned())?;
-            let response: web_sys::Response = response.dyn_into().map_err(|_| "Unexpected answer from Berth.".to_owned())?;
+            let response = JsFuture::from(window.fetch_with_str(&url))
+                .await
+                .map_err(|_| "Berth could not be reached; try again.".to_owned())?;
+            let response: web_sys::Response = response
+                .dyn_into()
+                .map_err(|_| "Unexpected answer from Berth.".to_owned())?;
             if !response.ok() {
-                return Err(format!("Berth refused ({}): reload the page to see why.", response.status()));
+                return Err(format!(
+                    "Berth refused ({}): reload the page to see why.",
+                    response.status()
+                ));
             }
-            let body = response.text().map_err(|_| "Unexpected answer from Berth.".to_owned())?;
-            JsFuture::from(body).await.ok().and_then(|v| v.as_string()).ok_or("Unexpected answer from Berth.")?
+            let body = response
+                .text()
+                .map_err(|_| "Unexpected answer from Berth.".to_owned())?;
+            JsFuture::from(body)
+                .await
+                .ok()
+                .and_then(|v| v.as_string())
+                .ok_or("Unexpected answer from Berth.")?
         }
         (None, None) => return Err("Nothing to copy.".into()),
     };
@@ -68,7 +81,10 @@ async fn copy_to_clipboard(text: Option<String>, fetch_url: Option<String>) -> R
 }
 
 #[cfg(not(feature = "hydrate"))]
-async fn copy_to_clipboard(_text: Option<String>, _fetch_url: Option<String>) -> Result<(), String> {
+async fn copy_to_clipboard(
+    _text: Option<String>,
+    _fetch_url: Option<String>,
+) -> Result<(), String> {
     Err("Copying needs the browser.".into())
 }
 

@@ -42,7 +42,11 @@ pub fn Header() -> impl IntoView {
 
 /// A titled card.
 #[component]
-pub fn Card(#[prop(into)] title: String, #[prop(optional, into)] id: String, children: Children) -> impl IntoView {
+pub fn Card(
+    #[prop(into)] title: String,
+    #[prop(optional, into)] id: String,
+    children: Children,
+) -> impl IntoView {
     view! {
         <section id=id class="rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <h2 class="mb-3 text-lg font-semibold">{title}</h2>
@@ -62,9 +66,14 @@ pub fn ErrorNote(error: AppError) -> impl IntoView {
 }
 
 /// The outcome of an action that answers with a message, shown in place (`id` marks the message).
-pub fn action_outcome(result: Option<Result<String, AppError>>, id: &'static str) -> Option<AnyView> {
+pub fn action_outcome(
+    result: Option<Result<String, AppError>>,
+    id: &'static str,
+) -> Option<AnyView> {
     result.map(|r| match r {
-        Ok(message) => view! { <p class="my-3 text-sm" role="status" id=id>{message}</p> }.into_any(),
+        Ok(message) => {
+            view! { <p class="my-3 text-sm" role="status" id=id>{message}</p> }.into_any()
+        }
         Err(error) => view! { <div class="my-3"><ErrorNote error/></div> }.into_any(),
     })
 }
@@ -119,8 +128,14 @@ pub fn short_time(rfc3339: &str) -> String {
 mod tests {
     #[test]
     fn times_read_well() {
-        assert_eq!(super::short_time("2026-11-22T21:46:47.426846844Z"), "2026-11-22 21:46 UTC");
-        assert_eq!(super::short_time("2026-11-22T21:46:47+02:00"), "2026-11-22T21:46:47+02:00");
+        assert_eq!(
+            super::short_time("2026-11-22T21:46:47.426846844Z"),
+            "2026-11-22 21:46 UTC"
+        );
+        assert_eq!(
+            super::short_time("2026-11-22T21:46:47+02:00"),
+            "2026-11-22T21:46:47+02:00"
+        );
         assert_eq!(super::short_time("soon"), "soon");
     }
 

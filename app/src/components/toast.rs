@@ -23,9 +23,13 @@ impl Toasts {
     fn push(&self, ok: bool, message: String) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
-        self.list.update(|list| list.push(Toast { id, ok, message }));
+        self.list
+            .update(|list| list.push(Toast { id, ok, message }));
         let list = self.list;
-        set_timeout(move || list.update(|l| l.retain(|t| t.id != id)), Duration::from_secs(if ok { 5 } else { 10 }));
+        set_timeout(
+            move || list.update(|l| l.retain(|t| t.id != id)),
+            Duration::from_secs(if ok { 5 } else { 10 }),
+        );
     }
 
     pub fn success(&self, message: impl Into<String>) {
@@ -42,11 +46,17 @@ impl Toasts {
 }
 
 pub fn provide_toasts() {
-    provide_context(Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(0) });
+    provide_context(Toasts {
+        list: RwSignal::new(Vec::new()),
+        next: StoredValue::new(0),
+    });
 }
 
 pub fn use_toasts() -> Toasts {
-    use_context::<Toasts>().unwrap_or_else(|| Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(0) })
+    use_context::<Toasts>().unwrap_or_else(|| Toasts {
+        list: RwSignal::new(Vec::new()),
+        next: StoredValue::new(0),
+    })
 }
 
 /// Shows a toast for every result of `action`: `ok` words the success, the error speaks for itself.

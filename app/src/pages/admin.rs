@@ -10,9 +10,24 @@ pub fn AdminPage() -> impl IntoView {
     let create = ServerAction::<CreateTeam>::new();
     let delete = ServerAction::<DeleteTeam>::new();
     // Reload the list after every action.
-    let teams = Resource::new(move || (toggle.version().get(), create.version().get(), delete.version().get()), |_| admin_teams());
+    let teams = Resource::new(
+        move || {
+            (
+                toggle.version().get(),
+                create.version().get(),
+                delete.version().get(),
+            )
+        },
+        |_| admin_teams(),
+    );
     let (input, button) = (INPUT, BUTTON);
-    toast_action(toggle, |enabled| if *enabled { "Download enabled.".to_owned() } else { "Download disabled.".to_owned() });
+    toast_action(toggle, |enabled| {
+        if *enabled {
+            "Download enabled.".to_owned()
+        } else {
+            "Download disabled.".to_owned()
+        }
+    });
     toast_action(create, |message| message.clone());
     toast_action(delete, |message| message.clone());
     view! {

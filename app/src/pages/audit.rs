@@ -14,7 +14,10 @@ pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let filter = move || {
         let q = query.read();
-        (q.get("team").filter(|t| !t.is_empty()), q.get("action").filter(|a| !a.is_empty()))
+        (
+            q.get("team").filter(|t| !t.is_empty()),
+            q.get("action").filter(|a| !a.is_empty()),
+        )
     };
     let log = Resource::new(filter, |(team, action)| load_audit_log(team, action));
     view! {
@@ -62,7 +65,8 @@ fn AuditFilter(log: AuditLog, team: Option<String>, action: Option<String>) -> i
 #[component]
 fn AuditTable(log: AuditLog) -> impl IntoView {
     if log.entries.is_empty() {
-        return view! { <p id="audit-empty" class="mt-6 text-sm">"No records match."</p> }.into_any();
+        return view! { <p id="audit-empty" class="mt-6 text-sm">"No records match."</p> }
+            .into_any();
     }
     let shown = log.entries.len();
     view! {

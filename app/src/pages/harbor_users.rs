@@ -1,6 +1,8 @@
 use super::admin::AdminNav;
 use crate::api::harbor_users::{search_harbor_users, DeleteHarborUser};
-use crate::components::{action_outcome, short_time, toast_action, ErrorNote, Loading, BUTTON, INPUT};
+use crate::components::{
+    action_outcome, short_time, toast_action, ErrorNote, Loading, BUTTON, INPUT,
+};
 use crate::model::HarborUserView;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,9 +17,15 @@ pub fn HarborUsersPage() -> impl IntoView {
     let search = move || query.read().get("q").unwrap_or_default();
     let delete = ServerAction::<DeleteHarborUser>::new();
     toast_action(delete, |message| message.clone());
-    let users = Resource::new(move || (search(), delete.version().get()), |(q, _)| async move {
-        if q.trim().is_empty() { Ok(None) } else { search_harbor_users(q).await.map(Some) }
-    });
+    let users = Resource::new(
+        move || (search(), delete.version().get()),
+        |(q, _)| async move {
+            let searched = !q.trim().is_empty();
+            search_harbor_users(q)
+                .await
+                .map(|found| searched.then_some(found))
+        },
+    );
     view! {
         <Title text="Harbor users"/>
         <AdminNav/>

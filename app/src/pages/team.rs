@@ -1,9 +1,14 @@
 use crate::api::admin::SetPushSecretDownload;
 use crate::api::manage::RotateCredentials;
 use crate::api::team_detail::load_team;
-use crate::components::{action_outcome, human_bytes, short_time, toast_action, Card, CodeBlock, CopyButton, ErrorNote, Loading, BUTTON, PRIMARY};
+use crate::components::{
+    action_outcome, human_bytes, short_time, toast_action, Card, CodeBlock, CopyButton, ErrorNote,
+    Loading, BUTTON, PRIMARY,
+};
 use crate::error::AppError;
-use crate::model::{DownloadFormat, ProjectView, RobotView, SecretView, TeamDetail, TeamState, TeamWarning};
+use crate::model::{
+    DownloadFormat, ProjectView, RobotView, SecretView, TeamDetail, TeamState, TeamWarning,
+};
 use crate::pages::not_found::NotFoundBody;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,7 +23,10 @@ pub fn TeamPage() -> impl IntoView {
     toast_action(toggle, |_| "Download setting saved.".to_owned());
     toast_action(rotate, |message| message.clone());
     // Reload after every action, so the page shows the new setting and the reconciler's report.
-    let detail = Resource::new(move || (name(), toggle.version().get(), rotate.version().get()), |(name, _, _)| load_team(name));
+    let detail = Resource::new(
+        move || (name(), toggle.version().get(), rotate.version().get()),
+        |(name, _, _)| load_team(name),
+    );
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
@@ -33,7 +41,11 @@ pub fn TeamPage() -> impl IntoView {
 }
 
 #[component]
-fn TeamView(detail: TeamDetail, toggle: ServerAction<SetPushSecretDownload>, rotate: ServerAction<RotateCredentials>) -> impl IntoView {
+fn TeamView(
+    detail: TeamDetail,
+    toggle: ServerAction<SetPushSecretDownload>,
+    rotate: ServerAction<RotateCredentials>,
+) -> impl IntoView {
     let team = detail.team.clone();
     let manage = detail.can_manage.then(|| view! { <ManageCard team=team.name.clone() download=team.push_secret_download toggle rotate/> });
     let usage_howto = detail.usage_howto.clone();
@@ -114,8 +126,10 @@ fn Warnings(warnings: Vec<TeamWarning>) -> impl IntoView {
 #[component]
 fn CredentialDownloads(detail: TeamDetail) -> impl IntoView {
     let team = detail.team.name.clone();
-    let link = |format: DownloadFormat, id: &'static str, label: &'static str| view! {
-        <a id=id href=format.path(&team) download class=PRIMARY>{label}</a>
+    let link = |format: DownloadFormat, id: &'static str, label: &'static str| {
+        view! {
+            <a id=id href=format.path(&team) download class=PRIMARY>{label}</a>
+        }
     };
     view! {
         <p class="mb-3 text-sm">
@@ -196,7 +210,12 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
 
 /// For platform admins and the team's admins: the download switch and credential rotation.
 #[component]
-fn ManageCard(team: String, download: bool, toggle: ServerAction<SetPushSecretDownload>, rotate: ServerAction<RotateCredentials>) -> impl IntoView {
+fn ManageCard(
+    team: String,
+    download: bool,
+    toggle: ServerAction<SetPushSecretDownload>,
+    rotate: ServerAction<RotateCredentials>,
+) -> impl IntoView {
     let button = BUTTON;
     let rotate_team = team.clone();
     view! {
@@ -235,7 +254,9 @@ fn ManageCard(team: String, download: bool, toggle: ServerAction<SetPushSecretDo
 #[component]
 fn ProjectFacts(project: ProjectView) -> impl IntoView {
     let storage = match (project.storage_used_bytes, project.storage_quota_bytes) {
-        (Some(used), Some(quota)) if quota >= 0 => format!("{} of {}", human_bytes(used), human_bytes(quota)),
+        (Some(used), Some(quota)) if quota >= 0 => {
+            format!("{} of {}", human_bytes(used), human_bytes(quota))
+        }
         (Some(used), _) => format!("{} (no quota)", human_bytes(used)),
         _ => "not reported".to_owned(),
     };

@@ -48,11 +48,19 @@ pub struct Audit {
 impl Audit {
     pub fn new(client: Client, events_namespace: String) -> Self {
         let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "berth".into());
-        Self { client, events_namespace, instance, metrics: None }
+        Self {
+            client,
+            events_namespace,
+            instance,
+            metrics: None,
+        }
     }
 
     /// Counts each record in `berth_audit_records_total`.
-    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::server::reconcile::metrics::Metrics>) -> Self {
+    pub fn with_metrics(
+        mut self,
+        metrics: std::sync::Arc<crate::server::reconcile::metrics::Metrics>,
+    ) -> Self {
         self.metrics = Some(metrics);
         self
     }
@@ -73,7 +81,11 @@ impl Audit {
 
     /// An action on a Harbor account (no Team involved): the Event names the account.
     pub async fn record_harbor_user(&self, username: &str, record: AuditRecord) {
-        let reference = ObjectReference { kind: Some("HarborUser".into()), name: Some(username.to_owned()), ..Default::default() };
+        let reference = ObjectReference {
+            kind: Some("HarborUser".into()),
+            name: Some(username.to_owned()),
+            ..Default::default()
+        };
         self.record_about(reference, record).await;
     }
 
@@ -96,7 +108,11 @@ impl Audit {
         }
     }
 
-    async fn write_event(&self, reference: ObjectReference, record: &AuditRecord) -> Result<Event, kube::Error> {
+    async fn write_event(
+        &self,
+        reference: ObjectReference,
+        record: &AuditRecord,
+    ) -> Result<Event, kube::Error> {
         let reason = match (record.action, record.result) {
             (action, AuditResult::Allowed) => format!("{}Allowed", pascal(action)),
             (action, AuditResult::Denied) => format!("{}Denied", pascal(action)),
@@ -108,20 +124,34 @@ impl Audit {
             ("berth.dev/action".to_owned(), record.action.to_owned()),
             ("berth.dev/team".to_owned(), record.team.clone()),
             ("berth.dev/detail".to_owned(), record.detail.clone()),
-            ("berth.dev/result".to_owned(), record.result.as_str().to_owned()),
+            (
+                "berth.dev/result".to_owned(),
+                record.result.as_str().to_owned(),
+            ),
         ]);
         // core/v1 Events without eventTime: the only kind every supported apiserver accepts about a
         // cluster-scoped object in an ordinary namespace (v1.20 wants kube-system for events.k8s.io/v1).
         let now = Timestamp::now();
         let event = Event {
             metadata: ObjectMeta {
-                name: Some(format!("{}.{:x}", if record.team.is_empty() { "berth" } else { &record.team }, now.as_nanosecond())),
+                name: Some(format!(
+                    "{}.{:x}",
+                    if record.team.is_empty() {
+                        "berth"
+                    } else {
+                        &record.team
+                    },
+                    now.as_nanosecond()
+                )),
                 namespace: Some(self.events_namespace.clone()),
                 // Labels too, so `kubectl get events -l berth.dev/action=rotation` works.
                 labels: Some(BTreeMap::from([
                     ("berth.dev/audit".to_owned(), "true".to_owned()),
                     ("berth.dev/action".to_owned(), record.action.to_owned()),
-                    ("berth.dev/result".to_owned(), record.result.as_str().to_owned()),
+                    (
+                        "berth.dev/result".to_owned(),
+                        record.result.as_str().to_owned(),
+                    ),
                 ])),
                 annotations: Some(annotations),
                 ..Default::default()
@@ -129,20 +159,44 @@ impl Audit {
             first_timestamp: Some(Time(now)),
             last_timestamp: Some(Time(now)),
             count: Some(1),
-            type_: Some(if record.result == AuditResult::Allowed { "Normal" } else { "Warning" }.to_owned()),
+            type_: Some(
+                if record.result == AuditResult::Allowed {
+                    "Normal"
+                } else {
+                    "Warning"
+                }
+                .to_owned(),
+            ),
             reason: Some(reason),
             action: Some(pascal(record.action)),
             message: Some(match record.team.as_str() {
-                "" => format!("{} {} ({}): {}", record.actor, record.action, record.detail, record.result.as_str()),
-                team => format!("{} {} ({}) for team {team}: {}", record.actor, record.action, record.detail, record.result.as_str()),
+                "" => format!(
+                    "{} {} ({}): {}",
+                    record.actor,
+                    record.action,
+                    record.detail,
+                    record.result.as_str()
+                ),
+                team => format!(
+                    "{} {} ({}) for team {team}: {}",
+                    record.actor,
+                    record.action,
+                    record.detail,
+                    record.result.as_str()
+                ),
             }),
             involved_object: reference,
-            source: Some(EventSource { component: Some("berth".into()), host: Some(self.instance.clone()) }),
+            source: Some(EventSource {
+                component: Some("berth".into()),
+                host: Some(self.instance.clone()),
+            }),
             reporting_component: Some("berth.dev/berth".into()),
             reporting_instance: Some(self.instance.clone()),
             ..Default::default()
         };
-        Api::<Event>::namespaced(self.client.clone(), &self.events_namespace).create(&PostParams::default(), &event).await
+        Api::<Event>::namespaced(self.client.clone(), &self.events_namespace)
+            .create(&PostParams::default(), &event)
+            .await
     }
 }
 
@@ -153,15 +207,32 @@ pub fn entry_from_event(event: &Event) -> Option<AuditEntry> {
         return None;
     }
     let get = |key: &str| annotations.get(key).cloned().unwrap_or_default();
-    let time = event.last_timestamp.as_ref().or(event.first_timestamp.as_ref()).map(|t| t.0.to_string()).unwrap_or_default();
-    Some(AuditEntry { time, actor: get("berth.dev/actor"), action: get("berth.dev/action"), team: get("berth.dev/team"), detail: get("berth.dev/detail"), result: get("berth.dev/result") })
+    let time = event
+        .last_timestamp
+        .as_ref()
+        .or(event.first_timestamp.as_ref())
+        .map(|t| t.0.to_string())
+        .unwrap_or_default();
+    Some(AuditEntry {
+        time,
+        actor: get("berth.dev/actor"),
+        action: get("berth.dev/action"),
+        team: get("berth.dev/team"),
+        detail: get("berth.dev/detail"),
+        result: get("berth.dev/result"),
+    })
 }
 
 impl Audit {
     /// Every audit record still held as an Event (the apiserver keeps Events for its `--event-ttl`,
     /// 1 h by default), newest first.
-    pub async fn stored_records(&self, cluster: &crate::server::cluster::Cluster) -> Result<Vec<AuditEntry>, crate::server::cluster::ClusterError> {
-        let events = cluster.list_labelled_events(&self.events_namespace, "berth.dev/audit=true").await?;
+    pub async fn stored_records(
+        &self,
+        cluster: &crate::server::cluster::Cluster,
+    ) -> Result<Vec<AuditEntry>, crate::server::cluster::ClusterError> {
+        let events = cluster
+            .list_labelled_events(&self.events_namespace, "berth.dev/audit=true")
+            .await?;
         let mut records: Vec<AuditEntry> = events.iter().filter_map(entry_from_event).collect();
         records.sort_by(|a, b| b.time.cmp(&a.time));
         Ok(records)
@@ -174,7 +245,9 @@ fn pascal(action: &str) -> String {
         .split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
         })
         .collect()
 }

@@ -13,7 +13,10 @@ pub enum ConfigError {
     #[error("{0} is required but not set")]
     Missing(&'static str),
     #[error("{setting} is invalid: {problem}")]
-    Invalid { setting: &'static str, problem: String },
+    Invalid {
+        setting: &'static str,
+        problem: String,
+    },
 }
 
 /// How a group from the identity provider's claim is compared with the groups a Team names.
@@ -168,19 +171,26 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
 
 /// A Redis URL's shape, without ever echoing it (it may carry a password).
 fn check_redis_url(value: &str) -> Result<(), ConfigError> {
-    let invalid = |problem: String| ConfigError::Invalid { setting: "BERTH_REDIS_URL", problem };
+    let invalid = |problem: String| ConfigError::Invalid {
+        setting: "BERTH_REDIS_URL",
+        problem,
+    };
     let parsed = Url::parse(value).map_err(|e| invalid(format!("not a URL ({e})")))?;
     match parsed.scheme() {
         "redis" | "rediss" if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
         "redis" | "rediss" => Err(invalid("names no host".into())),
-        other => Err(invalid(format!("scheme must be redis or rediss, not {other}"))),
+        other => Err(invalid(format!(
+            "scheme must be redis or rediss, not {other}"
+        ))),
     }
 }
 
 impl Config {
     /// The configuration from every layer: the file (`config_file`, else `BERTH_CONFIG`) and the
     /// environment. All layer problems are reported at once; then the first problem of the values.
-    pub fn load(config_file: Option<std::path::PathBuf>) -> Result<(Self, Layers), Vec<ConfigError>> {
+    pub fn load(
+        config_file: Option<std::path::PathBuf>,
+    ) -> Result<(Self, Layers), Vec<ConfigError>> {
         let layers = Layers::load(|key| std::env::var(key).ok(), config_file)?;
         let config = Self::from_lookup(|key| layers.get(key)).map_err(|e| vec![e])?;
         Ok((config, layers))
@@ -188,13 +198,23 @@ impl Config {
 
     /// Reads the settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |key: &'static str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |key: &'static str| {
+            lookup(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let required = |key: &'static str| get(key).ok_or(ConfigError::Missing(key));
         let url = |key: &'static str, value: String| {
-            let parsed = Url::parse(&value).map_err(|e| ConfigError::Invalid { setting: key, problem: format!("{e} ({value:?})") })?;
+            let parsed = Url::parse(&value).map_err(|e| ConfigError::Invalid {
+                setting: key,
+                problem: format!("{e} ({value:?})"),
+            })?;
             match parsed.scheme() {
                 "http" | "https" => Ok(parsed),
-                other => Err(ConfigError::Invalid { setting: key, problem: format!("scheme must be http or https, not {other}") }),
+                other => Err(ConfigError::Invalid {
+                    setting: key,
+                    problem: format!("scheme must be http or https, not {other}"),
+                }),
             }
         };
         let seconds = |key: &'static str, default: u64| -> Result<Duration, ConfigError> {
@@ -202,24 +222,47 @@ impl Config {
                 None => Ok(Duration::from_secs(default)),
                 Some(v) => match v.parse::<u64>() {
                     Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
-                    _ => Err(ConfigError::Invalid { setting: key, problem: format!("expected a whole number of seconds above 0, got {v:?}") }),
+                    _ => Err(ConfigError::Invalid {
+                        setting: key,
+                        problem: format!("expected a whole number of seconds above 0, got {v:?}"),
+                    }),
                 },
             }
         };
-        let list = |v: String| v.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+        let list = |v: String| {
+            v.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
 
-        let public_url = url("BERTH_PUBLIC_URL", get("BERTH_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()))?;
+        let public_url = url(
+            "BERTH_PUBLIC_URL",
+            get("BERTH_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
+        )?;
         let group_match = match get("BERTH_GROUP_MATCH").as_deref() {
             None | Some("last-segment") => GroupMatch::LastSegment,
             Some("full") => GroupMatch::Full,
-            Some(other) => return Err(ConfigError::Invalid { setting: "BERTH_GROUP_MATCH", problem: format!("expected `last-segment` or `full`, got {other:?}") }),
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    setting: "BERTH_GROUP_MATCH",
+                    problem: format!("expected `last-segment` or `full`, got {other:?}"),
+                })
+            }
         };
-        let scopes = list(get("BERTH_OIDC_SCOPES").unwrap_or_else(|| "openid profile email groups".into()));
+        let scopes =
+            list(get("BERTH_OIDC_SCOPES").unwrap_or_else(|| "openid profile email groups".into()));
         if !scopes.iter().any(|s| s == "openid") {
-            return Err(ConfigError::Invalid { setting: "BERTH_OIDC_SCOPES", problem: "must include `openid`".into() });
+            return Err(ConfigError::Invalid {
+                setting: "BERTH_OIDC_SCOPES",
+                problem: "must include `openid`".into(),
+            });
         }
         let oidc = OidcConfig {
-            issuer: url("BERTH_OIDC_ISSUER", required("BERTH_OIDC_ISSUER")?)?.as_str().trim_end_matches('/').to_owned(),
+            issuer: url("BERTH_OIDC_ISSUER", required("BERTH_OIDC_ISSUER")?)?
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
             client_id: required("BERTH_OIDC_CLIENT_ID")?,
             client_secret: SecretString::from(required("BERTH_OIDC_CLIENT_SECRET")?),
             scopes,
@@ -230,12 +273,17 @@ impl Config {
         let harbor_url = url("BERTH_HARBOR_URL", required("BERTH_HARBOR_URL")?)?;
         let registry_host = match get("BERTH_REGISTRY_HOST") {
             Some(host) if host.contains('/') => {
-                return Err(ConfigError::Invalid { setting: "BERTH_REGISTRY_HOST", problem: format!("expected host[:port], got {host:?}") })
+                return Err(ConfigError::Invalid {
+                    setting: "BERTH_REGISTRY_HOST",
+                    problem: format!("expected host[:port], got {host:?}"),
+                })
             }
             Some(host) => host,
             None => {
                 let host = harbor_url.host_str().unwrap_or_default().to_owned();
-                harbor_url.port().map_or(host.clone(), |p| format!("{host}:{p}"))
+                harbor_url
+                    .port()
+                    .map_or(host.clone(), |p| format!("{host}:{p}"))
             }
         };
         let harbor = HarborConfig {
@@ -254,7 +302,12 @@ impl Config {
                 None | Some("never") => Ok(None),
                 Some(v) => match v.parse::<i64>() {
                     Ok(n) if n > 0 => Ok(Some(n)),
-                    _ => Err(ConfigError::Invalid { setting: key, problem: format!("expected a whole number of days above 0 or `never`, got {v:?}") }),
+                    _ => Err(ConfigError::Invalid {
+                        setting: key,
+                        problem: format!(
+                            "expected a whole number of days above 0 or `never`, got {v:?}"
+                        ),
+                    }),
                 },
             }
         };
@@ -270,12 +323,19 @@ impl Config {
                 None => Ok(default),
                 Some("on" | "true" | "yes" | "1") => Ok(true),
                 Some("off" | "false" | "no" | "0") => Ok(false),
-                Some(other) => Err(ConfigError::Invalid { setting: key, problem: format!("expected on/off or true/false, got {other:?}") }),
+                Some(other) => Err(ConfigError::Invalid {
+                    setting: key,
+                    problem: format!("expected on/off or true/false, got {other:?}"),
+                }),
             }
         };
-        let team_admin_group = get("BERTH_TEAM_ADMIN_GROUP").unwrap_or_else(|| "team-{team}-admin".into());
+        let team_admin_group =
+            get("BERTH_TEAM_ADMIN_GROUP").unwrap_or_else(|| "team-{team}-admin".into());
         if !team_admin_group.contains("{team}") {
-            return Err(ConfigError::Invalid { setting: "BERTH_TEAM_ADMIN_GROUP", problem: "must contain {team}".into() });
+            return Err(ConfigError::Invalid {
+                setting: "BERTH_TEAM_ADMIN_GROUP",
+                problem: "must contain {team}".into(),
+            });
         }
         let robot_prefix = get("BERTH_HARBOR_ROBOT_PREFIX").unwrap_or_else(|| "robot$".into());
         let reconcile = ReconcileConfig {
@@ -287,18 +347,26 @@ impl Config {
             member_role: role("BERTH_MEMBER_ROLE", "developer")?,
             admin_group_role: role("BERTH_ADMIN_GROUP_ROLE", "projectAdmin")?,
             rotation_grace: seconds("BERTH_ROTATION_GRACE_SECS", 3600)?,
-            rotate_after: days_or_never("BERTH_ROTATE_AFTER_DAYS")?.map(|d| Duration::from_secs(d as u64 * 86_400)),
+            rotate_after: days_or_never("BERTH_ROTATE_AFTER_DAYS")?
+                .map(|d| Duration::from_secs(d as u64 * 86_400)),
             delete_project_on_offboard: flag("BERTH_OFFBOARD_DELETE_PROJECT", false)?,
             lease_namespace: get("BERTH_LEASE_NAMESPACE").unwrap_or_else(|| "berth".into()),
             lease_name: get("BERTH_LEASE_NAME").unwrap_or_else(|| "berth-reconciler".into()),
-            instance: get("BERTH_INSTANCE").or_else(|| lookup("HOSTNAME")).unwrap_or_else(|| format!("berth-{}", std::process::id())),
+            instance: get("BERTH_INSTANCE")
+                .or_else(|| lookup("HOSTNAME"))
+                .unwrap_or_else(|| format!("berth-{}", std::process::id())),
             team_selector: get("BERTH_TEAM_SELECTOR").unwrap_or_default(),
         };
         let expiry_warning = match get("BERTH_EXPIRY_WARNING_DAYS") {
             None => Duration::from_secs(14 * 86_400),
             Some(v) => match v.parse::<u64>() {
                 Ok(days) if days <= 3650 => Duration::from_secs(days * 86_400),
-                _ => return Err(ConfigError::Invalid { setting: "BERTH_EXPIRY_WARNING_DAYS", problem: format!("expected a whole number of days up to 3650, got {v:?}") }),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        setting: "BERTH_EXPIRY_WARNING_DAYS",
+                        problem: format!("expected a whole number of days up to 3650, got {v:?}"),
+                    })
+                }
             },
         };
         let sessions = SessionsConfig {
@@ -327,7 +395,12 @@ impl Config {
             None => 30,
             Some(v) => match v.parse::<u32>() {
                 Ok(n) if n > 0 => n,
-                _ => return Err(ConfigError::Invalid { setting: "BERTH_DOWNLOAD_LIMIT", problem: format!("expected a whole number above 0, got {v:?}") }),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        setting: "BERTH_DOWNLOAD_LIMIT",
+                        problem: format!("expected a whole number above 0, got {v:?}"),
+                    })
+                }
             },
         };
         Ok(Config {
@@ -345,14 +418,18 @@ impl Config {
             secret_names: SecretNames {
                 pull: get("BERTH_PULL_SECRET_NAME").unwrap_or_else(|| "harbor-pullsecret".into()),
                 push: get("BERTH_PUSH_SECRET_NAME").unwrap_or_else(|| "harbor-pushsecret".into()),
-                builds: get("BERTH_BUILDS_SECRET_NAME").unwrap_or_else(|| "harbor-pushsecret-builds".into()),
+                builds: get("BERTH_BUILDS_SECRET_NAME")
+                    .unwrap_or_else(|| "harbor-pushsecret-builds".into()),
             },
             sessions,
         })
     }
 
     pub fn redirect_uri(&self) -> String {
-        format!("{}/auth/callback", self.public_url.as_str().trim_end_matches('/'))
+        format!(
+            "{}/auth/callback",
+            self.public_url.as_str().trim_end_matches('/')
+        )
     }
 
     /// The admin group of one team.
@@ -392,7 +469,10 @@ mod tests {
         assert_eq!(c.oidc.admin_groups, vec!["berth-admins"]);
         assert_eq!(c.oidc.group_match, GroupMatch::LastSegment);
         assert_eq!(c.harbor.registry_host, "harbor.example.test:8443");
-        assert_eq!(c.harbor.ui_url.as_str(), "https://harbor.example.test:8443/");
+        assert_eq!(
+            c.harbor.ui_url.as_str(),
+            "https://harbor.example.test:8443/"
+        );
         assert_eq!(c.harbor.timeout, Duration::from_secs(5));
         assert_eq!(c.secret_names.push, "harbor-pushsecret");
         assert_eq!(c.redirect_uri(), "http://127.0.0.1:3000/auth/callback");
@@ -405,10 +485,16 @@ mod tests {
         assert_eq!(r.robot_duration_days, None);
         assert_eq!(r.robot_prefix, "robot$");
         assert_eq!(r.member_role, crate::server::harbor::ProjectRole::Developer);
-        assert_eq!(r.admin_group_role, crate::server::harbor::ProjectRole::ProjectAdmin);
+        assert_eq!(
+            r.admin_group_role,
+            crate::server::harbor::ProjectRole::ProjectAdmin
+        );
         assert_eq!(r.rotate_after, None);
         assert!(!r.delete_project_on_offboard);
-        assert_eq!((r.lease_namespace.as_str(), r.lease_name.as_str()), ("berth", "berth-reconciler"));
+        assert_eq!(
+            (r.lease_namespace.as_str(), r.lease_name.as_str()),
+            ("berth", "berth-reconciler")
+        );
     }
 
     #[test]
@@ -422,13 +508,22 @@ mod tests {
         let r = parse(&vars).unwrap().reconcile;
         assert_eq!(r.robot_duration_days, Some(90));
         assert_eq!(r.rotate_after, Some(Duration::from_secs(30 * 86_400)));
-        assert_eq!(r.member_role, crate::server::harbor::ProjectRole::Maintainer);
+        assert_eq!(
+            r.member_role,
+            crate::server::harbor::ProjectRole::Maintainer
+        );
         assert!(!r.enabled && r.delete_project_on_offboard);
     }
 
     #[test]
     fn each_missing_required_setting_is_named() {
-        for key in ["BERTH_OIDC_ISSUER", "BERTH_OIDC_CLIENT_ID", "BERTH_OIDC_CLIENT_SECRET", "BERTH_HARBOR_URL", "BERTH_HARBOR_PASSWORD"] {
+        for key in [
+            "BERTH_OIDC_ISSUER",
+            "BERTH_OIDC_CLIENT_ID",
+            "BERTH_OIDC_CLIENT_SECRET",
+            "BERTH_HARBOR_URL",
+            "BERTH_HARBOR_PASSWORD",
+        ] {
             let mut vars = minimal();
             vars.remove(key);
             assert_eq!(parse(&vars).unwrap_err(), ConfigError::Missing(key));
@@ -478,16 +573,33 @@ mod tests {
     #[test]
     fn redis_sessions_need_a_shared_key_and_never_echo_the_url() {
         let mut vars = minimal();
-        vars.insert("BERTH_REDIS_URL", "redis://:Red1sPassw0rd@redis.berth.svc:6379/0");
+        vars.insert(
+            "BERTH_REDIS_URL",
+            "redis://:Red1sPassw0rd@redis.berth.svc:6379/0",
+        );
         let err = parse(&vars).unwrap_err().to_string();
-        assert!(err.starts_with("BERTH_SESSION_KEY is invalid: required with BERTH_REDIS_URL"), "{err}");
-        vars.insert("BERTH_SESSION_KEY", "k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-");
+        assert!(
+            err.starts_with("BERTH_SESSION_KEY is invalid: required with BERTH_REDIS_URL"),
+            "{err}"
+        );
+        vars.insert(
+            "BERTH_SESSION_KEY",
+            "k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-",
+        );
         let c = parse(&vars).unwrap();
-        assert_eq!(c.sessions.redis_url.as_ref().unwrap().expose_secret(), "redis://:Red1sPassw0rd@redis.berth.svc:6379/0");
-        assert!(!format!("{c:?}").contains("Red1sPassw0rd") && !format!("{c:?}").contains("k3y-k3y"));
+        assert_eq!(
+            c.sessions.redis_url.as_ref().unwrap().expose_secret(),
+            "redis://:Red1sPassw0rd@redis.berth.svc:6379/0"
+        );
+        assert!(
+            !format!("{c:?}").contains("Red1sPassw0rd") && !format!("{c:?}").contains("k3y-k3y")
+        );
         vars.insert("BERTH_REDIS_URL", "rediss//:Red1sPassw0rd@redis");
         let err = parse(&vars).unwrap_err().to_string();
-        assert!(err.starts_with("BERTH_REDIS_URL is invalid") && !err.contains("Red1sPassw0rd"), "{err}");
+        assert!(
+            err.starts_with("BERTH_REDIS_URL is invalid") && !err.contains("Red1sPassw0rd"),
+            "{err}"
+        );
         vars.insert("BERTH_REDIS_URL", "ftp://:Red1sPassw0rd@redis");
         let err = parse(&vars).unwrap_err().to_string();
         assert!(!err.contains("Red1sPassw0rd"), "{err}");
@@ -499,7 +611,10 @@ mod tests {
         for (name, default, _) in SETTINGS {
             let row = format!("| `{name}` | `{}` |", default.unwrap_or("(required)"));
             let required_row = format!("| `{name}` | (required) |");
-            assert!(readme.contains(&row) || readme.contains(&required_row), "README has no settings row for {name}");
+            assert!(
+                readme.contains(&row) || readme.contains(&required_row),
+                "README has no settings row for {name}"
+            );
         }
     }
 
@@ -507,6 +622,9 @@ mod tests {
     fn secrets_do_not_show_in_debug_output() {
         let c = parse(&minimal()).unwrap();
         let debug = format!("{c:?}");
-        assert!(!debug.contains("s3cret") && !debug.contains("Harbor12345"), "{debug}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("Harbor12345"),
+            "{debug}"
+        );
     }
 }

@@ -36,9 +36,15 @@ pub fn render(registry_host: &str, username: &str, password: &SecretString) -> S
 }
 
 /// A containers `auth.json` (podman, buildah, skopeo): only the `auth` field, which all three read.
-pub fn render_containers_auth(registry_host: &str, username: &str, password: &SecretString) -> SecretString {
+pub fn render_containers_auth(
+    registry_host: &str,
+    username: &str,
+    password: &SecretString,
+) -> SecretString {
     let auth = B64.encode(format!("{username}:{}", password.expose_secret()));
-    SecretString::from(serde_json::json!({ "auths": { registry_host: { "auth": auth } } }).to_string())
+    SecretString::from(
+        serde_json::json!({ "auths": { registry_host: { "auth": auth } } }).to_string(),
+    )
 }
 
 /// A Kubernetes Secret manifest (`kubernetes.io/dockerconfigjson`) holding the docker config as it is.
@@ -61,17 +67,33 @@ pub fn check(raw: &[u8], registry_host: &str) -> Result<String, DockerConfigErro
 }
 
 /// The username and password for `registry_host` in a docker config.
-pub fn credentials(raw: &[u8], registry_host: &str) -> Result<(String, SecretString), DockerConfigError> {
-    let doc: Document = serde_json::from_slice(raw).map_err(|_| DockerConfigError::NotDockerConfig)?;
-    let entry = doc.auths.get(registry_host).ok_or_else(|| DockerConfigError::NoEntryFor(registry_host.to_owned()))?;
+pub fn credentials(
+    raw: &[u8],
+    registry_host: &str,
+) -> Result<(String, SecretString), DockerConfigError> {
+    let doc: Document =
+        serde_json::from_slice(raw).map_err(|_| DockerConfigError::NotDockerConfig)?;
+    let entry = doc
+        .auths
+        .get(registry_host)
+        .ok_or_else(|| DockerConfigError::NoEntryFor(registry_host.to_owned()))?;
     let incomplete = || DockerConfigError::Incomplete(registry_host.to_owned());
     match (&entry.username, &entry.password) {
-        (Some(user), Some(pass)) if !user.is_empty() && !pass.is_empty() => Ok((user.clone(), SecretString::from(pass.clone()))),
+        (Some(user), Some(pass)) if !user.is_empty() && !pass.is_empty() => {
+            Ok((user.clone(), SecretString::from(pass.clone())))
+        }
         _ => {
             // Some tools write only `auth` (base64 of user:password).
-            let decoded = entry.auth.as_deref().and_then(|a| B64.decode(a).ok()).and_then(|b| String::from_utf8(b).ok()).ok_or_else(incomplete)?;
+            let decoded = entry
+                .auth
+                .as_deref()
+                .and_then(|a| B64.decode(a).ok())
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(incomplete)?;
             match decoded.split_once(':') {
-                Some((user, pass)) if !user.is_empty() && !pass.is_empty() => Ok((user.to_owned(), SecretString::from(pass.to_owned()))),
+                Some((user, pass)) if !user.is_empty() && !pass.is_empty() => {
+                    Ok((user.to_owned(), SecretString::from(pass.to_owned())))
+                }
                 _ => Err(incomplete()),
             }
         }
@@ -112,50 +134,91 @@ mod tests {
     #[test]
     fn render_then_check_round_trips() {
         let secret = SecretString::from("Sup3rSecretToken".to_string());
-        let doc = render("harbor.example.test:8443", "robot$berth-alpha-push", &secret);
+        let doc = render(
+            "harbor.example.test:8443",
+            "robot$berth-alpha-push",
+            &secret,
+        );
         let value: serde_json::Value = serde_json::from_str(doc.expose_secret()).unwrap();
         let entry = &value["auths"]["harbor.example.test:8443"];
         assert_eq!(entry["username"], "robot$berth-alpha-push");
         assert_eq!(entry["password"], "Sup3rSecretToken");
         let auth = B64.decode(entry["auth"].as_str().unwrap()).unwrap();
         assert_eq!(auth, b"robot$berth-alpha-push:Sup3rSecretToken");
-        assert_eq!(check(doc.expose_secret().as_bytes(), "harbor.example.test:8443").unwrap(), "robot$berth-alpha-push");
+        assert_eq!(
+            check(doc.expose_secret().as_bytes(), "harbor.example.test:8443").unwrap(),
+            "robot$berth-alpha-push"
+        );
     }
 
     #[test]
     fn containers_auth_holds_only_the_auth_field() {
-        let doc = render_containers_auth("h:8443", "robot$x", &SecretString::from("Pw1abcdefg".to_string()));
+        let doc = render_containers_auth(
+            "h:8443",
+            "robot$x",
+            &SecretString::from("Pw1abcdefg".to_string()),
+        );
         let value: serde_json::Value = serde_json::from_str(doc.expose_secret()).unwrap();
         assert_eq!(value["auths"]["h:8443"].as_object().unwrap().len(), 1);
-        assert_eq!(check(doc.expose_secret().as_bytes(), "h:8443").unwrap(), "robot$x");
+        assert_eq!(
+            check(doc.expose_secret().as_bytes(), "h:8443").unwrap(),
+            "robot$x"
+        );
     }
 
     #[test]
     fn kubernetes_secret_parses_back_to_the_same_docker_config() {
-        let config = render("h", "robot$berth-alpha-push", &SecretString::from("Pw1abcdefg".to_string()));
-        let yaml = render_kubernetes_secret("harbor-pushsecret", "ci", config.expose_secret().as_bytes());
-        let secret: k8s_openapi::api::core::v1::Secret = serde_yaml::from_str(yaml.expose_secret()).unwrap();
+        let config = render(
+            "h",
+            "robot$berth-alpha-push",
+            &SecretString::from("Pw1abcdefg".to_string()),
+        );
+        let yaml =
+            render_kubernetes_secret("harbor-pushsecret", "ci", config.expose_secret().as_bytes());
+        let secret: k8s_openapi::api::core::v1::Secret =
+            serde_yaml::from_str(yaml.expose_secret()).unwrap();
         let value: serde_yaml::Value = serde_yaml::from_str(yaml.expose_secret()).unwrap();
         assert_eq!(value["apiVersion"], "v1");
         assert_eq!(value["kind"], "Secret");
         assert_eq!(secret.metadata.namespace.as_deref(), Some("ci"));
-        assert_eq!(secret.type_.as_deref(), Some("kubernetes.io/dockerconfigjson"));
+        assert_eq!(
+            secret.type_.as_deref(),
+            Some("kubernetes.io/dockerconfigjson")
+        );
         let data = &secret.data.unwrap()[".dockerconfigjson"].0;
         assert_eq!(data.as_slice(), config.expose_secret().as_bytes());
     }
 
     #[test]
     fn auth_only_entries_are_accepted() {
-        let raw = format!(r#"{{"auths":{{"h":{{"auth":"{}"}}}}}}"#, B64.encode("robot$x:pw"));
+        let raw = format!(
+            r#"{{"auths":{{"h":{{"auth":"{}"}}}}}}"#,
+            B64.encode("robot$x:pw")
+        );
         assert_eq!(check(raw.as_bytes(), "h").unwrap(), "robot$x");
     }
 
     #[test]
     fn broken_documents_are_refused() {
-        assert_eq!(check(b"not json", "h"), Err(DockerConfigError::NotDockerConfig));
-        assert_eq!(check(br#"{"auths":{"other":{"username":"u","password":"p"}}}"#, "h"), Err(DockerConfigError::NoEntryFor("h".into())));
-        assert_eq!(check(br#"{"auths":{"h":{"username":"u"}}}"#, "h"), Err(DockerConfigError::Incomplete("h".into())));
-        assert_eq!(check(br#"{"auths":{"h":{"auth":"!!"}}}"#, "h"), Err(DockerConfigError::Incomplete("h".into())));
+        assert_eq!(
+            check(b"not json", "h"),
+            Err(DockerConfigError::NotDockerConfig)
+        );
+        assert_eq!(
+            check(
+                br#"{"auths":{"other":{"username":"u","password":"p"}}}"#,
+                "h"
+            ),
+            Err(DockerConfigError::NoEntryFor("h".into()))
+        );
+        assert_eq!(
+            check(br#"{"auths":{"h":{"username":"u"}}}"#, "h"),
+            Err(DockerConfigError::Incomplete("h".into()))
+        );
+        assert_eq!(
+            check(br#"{"auths":{"h":{"auth":"!!"}}}"#, "h"),
+            Err(DockerConfigError::Incomplete("h".into()))
+        );
     }
 
     #[test]

@@ -30,23 +30,47 @@ struct DownloadQuery {
 /// A Kubernetes namespace name: an RFC 1123 label.
 pub fn valid_namespace(name: &str) -> bool {
     (1..=63).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !name.starts_with('-')
         && !name.ends_with('-')
 }
 
-async fn download(State(state): State<AppState>, session: Session, Path((team_name, file)): Path<(String, String)>, Query(query): Query<DownloadQuery>) -> Response {
+async fn download(
+    State(state): State<AppState>,
+    session: Session,
+    Path((team_name, file)): Path<(String, String)>,
+    Query(query): Query<DownloadQuery>,
+) -> Response {
     let back = (format!("/teams/{team_name}"), "Back to the team");
-    let refuse = |status: StatusCode, title: &str, message: &str| message_page(status, title, message, (&back.0, back.1));
+    let refuse = |status: StatusCode, title: &str, message: &str| {
+        message_page(status, title, message, (&back.0, back.1))
+    };
     let Some(format) = DownloadFormat::from_route_file(&file) else {
-        return refuse(StatusCode::NOT_FOUND, "No such download", &format!("Berth offers no download named {file}."));
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "No such download",
+            &format!("Berth offers no download named {file}."),
+        );
     };
     let Some(user) = current_user(&session).await else {
-        return refuse(StatusCode::UNAUTHORIZED, "Sign-in required", "Please sign in to download team credentials.");
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "Sign-in required",
+            "Please sign in to download team credentials.",
+        );
+    };
+    let no_such_team = || {
+        refuse(
+            StatusCode::NOT_FOUND,
+            "No such team",
+            &format!("There is no team named {team_name} that you can see."),
+        )
     };
     let team = match state.cluster.get_team(&team_name).await {
         Ok(Some(team)) => team,
-        Ok(None) => return refuse(StatusCode::NOT_FOUND, "No such team", &format!("There is no team named {team_name}.")),
+        Ok(None) => return no_such_team(),
         Err(error) => {
             let message = crate::error::AppError::from(error).to_string();
             return refuse(StatusCode::BAD_GATEWAY, "Kubernetes unavailable", &message);
@@ -61,11 +85,18 @@ async fn download(State(state): State<AppState>, session: Session, Path((team_na
     };
     match download_decision(&user, &team, state.config.oidc.group_match) {
         DownloadDecision::NotMember => {
-            state.audit.record(&team, record(AuditResult::Denied, ", not a member")).await;
-            return refuse(StatusCode::FORBIDDEN, "Not your team", &format!("You are not a member of team {team_name}."));
+            // Answered like a missing team (and audited), so team names do not leak.
+            state
+                .audit
+                .record(&team, record(AuditResult::Denied, ", not a member"))
+                .await;
+            return no_such_team();
         }
         DownloadDecision::Disabled => {
-            state.audit.record(&team, record(AuditResult::Denied, ", download disabled")).await;
+            state
+                .audit
+                .record(&team, record(AuditResult::Denied, ", download disabled"))
+                .await;
             return refuse(
                 StatusCode::FORBIDDEN,
                 "Download disabled",
@@ -74,8 +105,14 @@ async fn download(State(state): State<AppState>, session: Session, Path((team_na
         }
         DownloadDecision::Allowed => {}
     }
-    if let Err(retry_after) = state.download_limiter.take(&user.subject, std::time::Instant::now()) {
-        state.audit.record(&team, record(AuditResult::Denied, ", rate limited")).await;
+    if let Err(retry_after) = state
+        .download_limiter
+        .take(&user.subject, std::time::Instant::now())
+    {
+        state
+            .audit
+            .record(&team, record(AuditResult::Denied, ", rate limited"))
+            .await;
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many downloads",
@@ -91,17 +128,34 @@ async fn download(State(state): State<AppState>, session: Session, Path((team_na
         }
         return response;
     }
-    let manifest_namespace = query.namespace.filter(|n| !n.is_empty()).unwrap_or_else(|| team.namespace_name());
+    let manifest_namespace = query
+        .namespace
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| team.namespace_name());
     if format == DownloadFormat::KubernetesSecret && !valid_namespace(&manifest_namespace) {
-        state.audit.record(&team, record(AuditResult::Denied, ", invalid namespace")).await;
-        return refuse(StatusCode::BAD_REQUEST, "Invalid namespace", "A namespace name is lowercase letters, digits and '-', at most 63 characters.");
+        state
+            .audit
+            .record(&team, record(AuditResult::Denied, ", invalid namespace"))
+            .await;
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Invalid namespace",
+            "A namespace name is lowercase letters, digits and '-', at most 63 characters.",
+        );
     }
     let namespace = team.namespace_name();
     let secret_name = &state.config.secret_names.push;
-    let bytes = match state.cluster.docker_config_bytes(&namespace, secret_name).await {
+    let bytes = match state
+        .cluster
+        .docker_config_bytes(&namespace, secret_name)
+        .await
+    {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
-            state.audit.record(&team, record(AuditResult::Failed, ", secret missing")).await;
+            state
+                .audit
+                .record(&team, record(AuditResult::Failed, ", secret missing"))
+                .await;
             return refuse(
                 StatusCode::NOT_FOUND,
                 "Push secret missing",
@@ -109,7 +163,10 @@ async fn download(State(state): State<AppState>, session: Session, Path((team_na
             );
         }
         Err(error) => {
-            state.audit.record(&team, record(AuditResult::Failed, ", kubernetes error")).await;
+            state
+                .audit
+                .record(&team, record(AuditResult::Failed, ", kubernetes error"))
+                .await;
             let message = crate::error::AppError::from(error).to_string();
             return refuse(StatusCode::BAD_GATEWAY, "Kubernetes unavailable", &message);
         }
@@ -118,27 +175,57 @@ async fn download(State(state): State<AppState>, session: Session, Path((team_na
     let (username, password) = match docker_config::credentials(&bytes, host) {
         Ok(credentials) => credentials,
         Err(problem) => {
-            state.audit.record(&team, record(AuditResult::Failed, ", secret malformed")).await;
+            state
+                .audit
+                .record(&team, record(AuditResult::Failed, ", secret malformed"))
+                .await;
             tracing::warn!(team = %team_name, problem = %problem, "push secret is not a usable docker config");
-            return refuse(StatusCode::CONFLICT, "Push secret unusable", &format!("The push secret of team {team_name} is not usable: {problem}."));
+            return refuse(
+                StatusCode::CONFLICT,
+                "Push secret unusable",
+                &format!("The push secret of team {team_name} is not usable: {problem}."),
+            );
         }
     };
     let (content_type, body) = match format {
         DownloadFormat::DockerConfig => ("application/json", bytes),
-        DownloadFormat::ContainersAuth => ("application/json", docker_config::render_containers_auth(host, &username, &password).expose_secret().as_bytes().to_vec()),
+        DownloadFormat::ContainersAuth => (
+            "application/json",
+            docker_config::render_containers_auth(host, &username, &password)
+                .expose_secret()
+                .as_bytes()
+                .to_vec(),
+        ),
         DownloadFormat::KubernetesSecret => {
-            let manifest = docker_config::render_kubernetes_secret(secret_name, &manifest_namespace, &bytes);
-            ("application/yaml", manifest.expose_secret().as_bytes().to_vec())
+            let manifest =
+                docker_config::render_kubernetes_secret(secret_name, &manifest_namespace, &bytes);
+            (
+                "application/yaml",
+                manifest.expose_secret().as_bytes().to_vec(),
+            )
         }
-        DownloadFormat::Password => ("text/plain; charset=utf-8", password.expose_secret().as_bytes().to_vec()),
+        DownloadFormat::Password => (
+            "text/plain; charset=utf-8",
+            password.expose_secret().as_bytes().to_vec(),
+        ),
     };
-    let detail = if format == DownloadFormat::KubernetesSecret { format!(", namespace {manifest_namespace}") } else { String::new() };
-    state.audit.record(&team, record(AuditResult::Allowed, &detail)).await;
+    let detail = if format == DownloadFormat::KubernetesSecret {
+        format!(", namespace {manifest_namespace}")
+    } else {
+        String::new()
+    };
+    state
+        .audit
+        .record(&team, record(AuditResult::Allowed, &detail))
+        .await;
     (
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", format.saved_as(&team_name))),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", format.saved_as(&team_name)),
+            ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         body,

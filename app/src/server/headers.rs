@@ -17,8 +17,13 @@ pub struct SecurityHeaders {
 
 impl SecurityHeaders {
     pub fn new(issuer: &str, https: bool) -> Self {
-        let idp_origin = url::Url::parse(issuer).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
-        Self { idp_origin: idp_origin.into(), https }
+        let idp_origin = url::Url::parse(issuer)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
+        Self {
+            idp_origin: idp_origin.into(),
+            https,
+        }
     }
 
     pub fn policy(&self, nonce: &str) -> String {
@@ -32,7 +37,11 @@ impl SecurityHeaders {
 
 /// Mints the response's nonce (handed to the Leptos render through the request's extensions) and sets
 /// the headers on whatever the inner service answers.
-pub async fn security_headers(State(headers): State<SecurityHeaders>, mut request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(headers): State<SecurityHeaders>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let nonce = Nonce::new();
     let policy = headers.policy(&nonce);
     request.extensions_mut().insert(nonce);
@@ -42,8 +51,14 @@ pub async fn security_headers(State(headers): State<SecurityHeaders>, mut reques
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), clipboard-write=(self)"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), clipboard-write=(self)",
+        ),
     ];
     for (name, value) in fixed {
         set.insert(name, HeaderValue::from_static(value));
@@ -52,12 +67,18 @@ pub async fn security_headers(State(headers): State<SecurityHeaders>, mut reques
         set.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     if headers.https {
-        set.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        set.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     // Pages and server-function answers are per user: never stored by shared caches. Downloads already
     // say `no-store`; static files keep their own caching.
     if !set.contains_key(header::CACHE_CONTROL) {
-        let content_type = set.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let content_type = set
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         if content_type.starts_with("text/html") || content_type.starts_with("application/json") {
             set.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
@@ -78,7 +99,8 @@ pub fn provide_request_nonce() {
 mod tests {
     #[test]
     fn the_policy_names_the_nonce_and_the_identity_provider() {
-        let policy = super::SecurityHeaders::new("https://idp.example:8443/realms/x", true).policy("abc");
+        let policy =
+            super::SecurityHeaders::new("https://idp.example:8443/realms/x", true).policy("abc");
         assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
         assert!(policy.contains("form-action 'self' https://idp.example:8443;"));
         assert!(policy.contains("frame-ancestors 'none'"));

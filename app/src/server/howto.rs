@@ -16,7 +16,11 @@ pub struct HowtoNames<'a> {
 
 /// Quotes a word for POSIX shells: inside single quotes nothing expands, so `robot$x` stays itself.
 pub fn shell_quote(word: &str) -> String {
-    if !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:@".contains(&b)) {
+    if !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@".contains(&b))
+    {
         return word.to_owned();
     }
     format!("'{}'", word.replace('\'', r"'\''"))
@@ -28,7 +32,12 @@ fn yaml_quote(text: &str) -> String {
 }
 
 fn snippet(id: &str, title: &str, intro: &str, code: String) -> Snippet {
-    Snippet { id: id.to_owned(), title: title.to_owned(), intro: intro.to_owned(), code }
+    Snippet {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        intro: intro.to_owned(),
+        code,
+    }
 }
 
 /// Ways to use the push credentials (download formats, logins, CI).
@@ -150,49 +159,109 @@ mod tests {
     /// on its own line, and returns what the first such call received.
     fn arguments_seen_by_the_shell(command: &str) -> Vec<String> {
         let script = format!("docker() {{ printf '%s\\n' \"$@\"; exit 0; }}\nhelm() {{ docker \"$@\"; }}\npodman() {{ docker \"$@\"; }}\n{command}");
-        let output = std::process::Command::new("sh").arg("-c").arg(script).output().unwrap();
-        String::from_utf8(output.stdout).unwrap().lines().map(str::to_owned).collect()
+        let output = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 
     #[test]
     fn robot_names_survive_the_shell() {
-        assert_eq!(shell_quote("robot$berth-alpha-push"), "'robot$berth-alpha-push'");
+        assert_eq!(
+            shell_quote("robot$berth-alpha-push"),
+            "'robot$berth-alpha-push'"
+        );
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote("harbor.example:8443"), "harbor.example:8443");
         let snippets = credential_snippets(&names());
-        let login = snippets.iter().find(|s| s.id == "docker-login").unwrap().code.lines().next().unwrap().replace(" < password-alpha.txt", "");
+        let login = snippets
+            .iter()
+            .find(|s| s.id == "docker-login")
+            .unwrap()
+            .code
+            .lines()
+            .next()
+            .unwrap()
+            .replace(" < password-alpha.txt", "");
         assert_eq!(
             arguments_seen_by_the_shell(&login),
-            ["login", "harbor.example.test:8443", "--username", "robot$berth-alpha-push", "--password-stdin"]
+            [
+                "login",
+                "harbor.example.test:8443",
+                "--username",
+                "robot$berth-alpha-push",
+                "--password-stdin"
+            ]
         );
-        let helm = usage_snippets(&names()).into_iter().find(|s| s.id == "helm-oci").unwrap().code.lines().next().unwrap().replace(" < password-alpha.txt", "");
+        let helm = usage_snippets(&names())
+            .into_iter()
+            .find(|s| s.id == "helm-oci")
+            .unwrap()
+            .code
+            .lines()
+            .next()
+            .unwrap()
+            .replace(" < password-alpha.txt", "");
         assert!(arguments_seen_by_the_shell(&helm).contains(&"robot$berth-alpha-push".to_owned()));
         // A prefix with a quote in it is still one word.
         let odd = shell_quote("robot$it's");
-        assert_eq!(arguments_seen_by_the_shell(&format!("docker {odd}")), ["robot$it's"]);
+        assert_eq!(
+            arguments_seen_by_the_shell(&format!("docker {odd}")),
+            ["robot$it's"]
+        );
     }
 
     #[test]
     fn ci_snippets_are_yaml_that_reads_the_password_from_the_secret_store() {
         for id in ["github-actions", "gitlab-ci"] {
-            let snippet = credential_snippets(&names()).into_iter().find(|s| s.id == id).unwrap();
-            let yaml: serde_yaml::Value = serde_yaml::from_str(&snippet.code).unwrap_or_else(|e| panic!("{id}: {e}\n{}", snippet.code));
+            let snippet = credential_snippets(&names())
+                .into_iter()
+                .find(|s| s.id == id)
+                .unwrap();
+            let yaml: serde_yaml::Value = serde_yaml::from_str(&snippet.code)
+                .unwrap_or_else(|e| panic!("{id}: {e}\n{}", snippet.code));
             assert!(snippet.code.contains("HARBOR_PUSH_PASSWORD"), "{id}");
             let text = serde_json::to_string(&yaml).unwrap();
-            assert!(text.contains("robot$berth-alpha-push"), "{id}: the username is one YAML string: {text}");
+            assert!(
+                text.contains("robot$berth-alpha-push"),
+                "{id}: the username is one YAML string: {text}"
+            );
         }
-        let github: serde_yaml::Value = serde_yaml::from_str(&credential_snippets(&names())[3].code).unwrap();
-        assert_eq!(github["jobs"]["image"]["steps"][1]["with"]["password"], "${{ secrets.HARBOR_PUSH_PASSWORD }}");
-        let gitlab: serde_yaml::Value = serde_yaml::from_str(&credential_snippets(&names())[4].code).unwrap();
-        let login = gitlab["build-image"]["script"][0].as_str().unwrap().replace("printf '%s' \"$HARBOR_PUSH_PASSWORD\" | ", "");
-        assert_eq!(arguments_seen_by_the_shell(&login)[3], "robot$berth-alpha-push");
+        let github: serde_yaml::Value =
+            serde_yaml::from_str(&credential_snippets(&names())[3].code).unwrap();
+        assert_eq!(
+            github["jobs"]["image"]["steps"][1]["with"]["password"],
+            "${{ secrets.HARBOR_PUSH_PASSWORD }}"
+        );
+        let gitlab: serde_yaml::Value =
+            serde_yaml::from_str(&credential_snippets(&names())[4].code).unwrap();
+        let login = gitlab["build-image"]["script"][0]
+            .as_str()
+            .unwrap()
+            .replace("printf '%s' \"$HARBOR_PUSH_PASSWORD\" | ", "");
+        assert_eq!(
+            arguments_seen_by_the_shell(&login)[3],
+            "robot$berth-alpha-push"
+        );
     }
 
     #[test]
     fn usage_names_the_real_places() {
-        let pod = usage_snippets(&names()).into_iter().find(|s| s.id == "pull-in-cluster").unwrap();
+        let pod = usage_snippets(&names())
+            .into_iter()
+            .find(|s| s.id == "pull-in-cluster")
+            .unwrap();
         let yaml: serde_yaml::Value = serde_yaml::from_str(&pod.code).unwrap();
-        assert_eq!(yaml["spec"]["containers"][0]["image"], "harbor.example.test:8443/team-alpha/app:1.0");
+        assert_eq!(
+            yaml["spec"]["containers"][0]["image"],
+            "harbor.example.test:8443/team-alpha/app:1.0"
+        );
         assert_eq!(yaml["metadata"]["namespace"], "team-alpha");
     }
 }

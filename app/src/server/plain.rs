@@ -3,11 +3,20 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// A complete HTML page with a title, a message and a link onwards. All text is escaped.
-pub fn message_page(status: StatusCode, title: &str, message: &str, link: (&str, &str)) -> Response {
+pub fn message_page(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    link: (&str, &str),
+) -> Response {
     let html = format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Berth</title><link rel="stylesheet" href="/pkg/berth.css"></head><body class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100"><main class="mx-auto max-w-xl p-8"><h1 class="text-2xl font-semibold">{title}</h1><p id="message" class="mt-4">{message}</p><p class="mt-6"><a class="text-sky-700 underline dark:text-sky-400" href="{href}">{label}</a></p></main></body></html>"#,
         title = escape(title),
@@ -15,5 +24,13 @@ pub fn message_page(status: StatusCode, title: &str, message: &str, link: (&str,
         href = escape(link.0),
         label = escape(link.1),
     );
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
 }

@@ -10,7 +10,9 @@ use axum::Router;
 use std::time::Duration;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(readyz))
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
 }
 
 #[derive(serde::Serialize)]
@@ -23,27 +25,73 @@ struct Check {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     let deadline = state.config.oidc_timeout.max(state.config.kube_timeout);
-    let timed = |what: &'static str, limit: Duration| move |_| format!("{what} did not answer within {} s", limit.as_secs());
+    let timed = |what: &'static str, limit: Duration| {
+        move |_| format!("{what} did not answer within {} s", limit.as_secs())
+    };
     let (sessions, oidc, kubernetes, harbor) = tokio::join!(
         state.sessions.check(),
-        async { tokio::time::timeout(deadline, state.oidc.ensure_discovered()).await.map_err(timed("the identity provider", deadline)).and_then(|r| r) },
+        async {
+            tokio::time::timeout(deadline, state.oidc.ensure_discovered())
+                .await
+                .map_err(timed("the identity provider", deadline))
+                .and_then(|r| r)
+        },
         state.cluster.server_version(),
         state.harbor.ping(),
     );
     let check = |required: bool, result: Result<String, String>| match result {
-        Ok(detail) => Check { ok: true, required, detail },
-        Err(detail) => Check { ok: false, required, detail },
+        Ok(detail) => Check {
+            ok: true,
+            required,
+            detail,
+        },
+        Err(detail) => Check {
+            ok: false,
+            required,
+            detail,
+        },
     };
     let checks = std::collections::BTreeMap::from([
         ("sessions", check(true, sessions)),
-        ("oidc", check(true, oidc.map(|()| "discovery document cached".to_owned()))),
-        ("kubernetes", check(true, kubernetes.map(|(v, t)| format!("{v} in {} ms", t.as_millis())).map_err(|e| e.to_string()))),
-        ("harbor", check(false, harbor.map(|t| format!("ping in {} ms", t.as_millis())).map_err(|e| e.to_string()))),
+        (
+            "oidc",
+            check(true, oidc.map(|()| "discovery document cached".to_owned())),
+        ),
+        (
+            "kubernetes",
+            check(
+                true,
+                kubernetes
+                    .map(|(v, t)| format!("{v} in {} ms", t.as_millis()))
+                    .map_err(|e| e.to_string()),
+            ),
+        ),
+        (
+            "harbor",
+            check(
+                false,
+                harbor
+                    .map(|t| format!("ping in {} ms", t.as_millis()))
+                    .map_err(|e| e.to_string()),
+            ),
+        ),
     ]);
     let ready = checks.values().all(|c| c.ok || !c.required);
     let body = serde_json::json!({ "ready": ready, "checks": checks }).to_string();
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The route pattern of a path, for metric labels: bounded, and never a team or user name.
@@ -71,12 +119,21 @@ pub fn route_pattern(path: &str) -> &'static str {
 }
 
 /// Counts every answered request by route pattern, method and status, with its latency.
-pub async fn track_http(State(metrics): State<std::sync::Arc<crate::server::reconcile::metrics::Metrics>>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn track_http(
+    State(metrics): State<std::sync::Arc<crate::server::reconcile::metrics::Metrics>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let route = route_pattern(request.uri().path());
     let method = request.method().clone();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    metrics.http_request(route, method.as_str(), response.status().as_u16(), started.elapsed());
+    metrics.http_request(
+        route,
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
@@ -86,8 +143,14 @@ mod tests {
     fn routes_become_bounded_patterns() {
         assert_eq!(super::route_pattern("/"), "/");
         assert_eq!(super::route_pattern("/teams/alpha"), "/teams/{name}");
-        assert_eq!(super::route_pattern("/teams/alpha/downloads/password.txt"), "/teams/{name}/downloads/{file}");
-        assert_eq!(super::route_pattern("/api/load_team"), "/api/{server function}");
+        assert_eq!(
+            super::route_pattern("/teams/alpha/downloads/password.txt"),
+            "/teams/{name}/downloads/{file}"
+        );
+        assert_eq!(
+            super::route_pattern("/api/load_team"),
+            "/api/{server function}"
+        );
         assert_eq!(super::route_pattern("/pkg/berth.wasm"), "static");
         assert_eq!(super::route_pattern("/wp-login.php"), "other");
     }

@@ -13,7 +13,11 @@ pub struct DownloadLimiter {
 
 impl DownloadLimiter {
     pub fn new(limit: u32, window: Duration) -> Self {
-        Self { limit: limit as usize, window, recent: Mutex::new(HashMap::new()) }
+        Self {
+            limit: limit as usize,
+            window,
+            recent: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts one download for `user`, or says how long until the next one is allowed.
@@ -21,7 +25,10 @@ impl DownloadLimiter {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         // Forget everyone's expired downloads, so the map holds only users active within the window.
         recent.retain(|_, times| {
-            while times.front().is_some_and(|t| now.saturating_duration_since(*t) >= self.window) {
+            while times
+                .front()
+                .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
+            {
                 times.pop_front();
             }
             !times.is_empty()
@@ -29,7 +36,10 @@ impl DownloadLimiter {
         let times = recent.entry(user.to_owned()).or_default();
         if times.len() >= self.limit {
             let oldest = times.front().copied().unwrap_or(now);
-            return Err(self.window.saturating_sub(now.saturating_duration_since(oldest)).max(Duration::from_secs(1)));
+            return Err(self
+                .window
+                .saturating_sub(now.saturating_duration_since(oldest))
+                .max(Duration::from_secs(1)));
         }
         times.push_back(now);
         Ok(())
@@ -45,14 +55,26 @@ mod tests {
         let limiter = DownloadLimiter::new(3, Duration::from_secs(60));
         let start = Instant::now();
         for i in 0..3 {
-            assert_eq!(limiter.take("bob", start + Duration::from_secs(i * 10)), Ok(()));
+            assert_eq!(
+                limiter.take("bob", start + Duration::from_secs(i * 10)),
+                Ok(())
+            );
         }
-        assert_eq!(limiter.take("bob", start + Duration::from_secs(30)), Err(Duration::from_secs(30)));
+        assert_eq!(
+            limiter.take("bob", start + Duration::from_secs(30)),
+            Err(Duration::from_secs(30))
+        );
         // Others are counted apart.
-        assert_eq!(limiter.take("carol", start + Duration::from_secs(30)), Ok(()));
+        assert_eq!(
+            limiter.take("carol", start + Duration::from_secs(30)),
+            Ok(())
+        );
         // The first download leaves the window at 60 s: one more is allowed, then refused again.
         assert_eq!(limiter.take("bob", start + Duration::from_secs(60)), Ok(()));
-        assert_eq!(limiter.take("bob", start + Duration::from_secs(61)), Err(Duration::from_secs(9)));
+        assert_eq!(
+            limiter.take("bob", start + Duration::from_secs(61)),
+            Err(Duration::from_secs(9))
+        );
     }
 
     #[test]

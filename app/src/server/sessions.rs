@@ -8,7 +8,9 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::MemoryStore;
 use tower_sessions_redis_store::fred::error::ErrorKind;
-use tower_sessions_redis_store::fred::prelude::{ClientLike, Config as RedisConfig, Pool, ReconnectPolicy};
+use tower_sessions_redis_store::fred::prelude::{
+    ClientLike, Config as RedisConfig, Pool, ReconnectPolicy,
+};
 use tower_sessions_redis_store::fred::types::config::{ConnectionConfig, PerformanceConfig};
 use tower_sessions_redis_store::RedisStore;
 
@@ -25,7 +27,11 @@ pub enum SessionsError {
 #[derive(Debug, Clone)]
 pub enum SessionBackend {
     Memory(MemoryStore),
-    Redis { store: RedisStore<Pool>, pool: Pool, timeout: Duration },
+    Redis {
+        store: RedisStore<Pool>,
+        pool: Pool,
+        timeout: Duration,
+    },
 }
 
 /// Connections per replica: session reads and writes are small; a few connections keep one slow
@@ -37,15 +43,23 @@ impl SessionBackend {
     /// starts while Redis is still coming up and stays unready (`/readyz`) until it answers.
     pub fn start(config: &SessionsConfig) -> Result<(Self, Key), SessionsError> {
         let key = match &config.key {
-            Some(key) => Key::try_from(key.expose_secret().as_bytes()).map_err(|_| SessionsError::Key)?,
+            Some(key) => {
+                Key::try_from(key.expose_secret().as_bytes()).map_err(|_| SessionsError::Key)?
+            }
             // Only with the memory store (the configuration refuses Redis without a key): sessions die
             // with the process anyway.
             None => Key::generate(),
         };
-        let Some(url) = &config.redis_url else { return Ok((Self::Memory(MemoryStore::default()), key)) };
+        let Some(url) = &config.redis_url else {
+            return Ok((Self::Memory(MemoryStore::default()), key));
+        };
         // fred's messages quote the URL's parts; say only that it was refused.
-        let redis = RedisConfig::from_url(url.expose_secret()).map_err(|e| SessionsError::RedisUrl(format!("{:?}", e.kind())))?;
-        let performance = PerformanceConfig { default_command_timeout: config.redis_timeout, ..Default::default() };
+        let redis = RedisConfig::from_url(url.expose_secret())
+            .map_err(|e| SessionsError::RedisUrl(format!("{:?}", e.kind())))?;
+        let performance = PerformanceConfig {
+            default_command_timeout: config.redis_timeout,
+            ..Default::default()
+        };
         let connection = ConnectionConfig {
             connection_timeout: config.redis_timeout,
             internal_command_timeout: config.redis_timeout,
@@ -56,10 +70,23 @@ impl SessionBackend {
         };
         // Reconnect forever, from 100 ms up to 5 s apart: Redis coming back must not need a restart.
         let reconnect = ReconnectPolicy::new_exponential(0, 100, 5_000, 2);
-        let pool = Pool::new(redis, Some(performance), Some(connection), Some(reconnect), REDIS_CONNECTIONS)
-            .map_err(|e| SessionsError::RedisUrl(format!("{:?}", e.kind())))?;
+        let pool = Pool::new(
+            redis,
+            Some(performance),
+            Some(connection),
+            Some(reconnect),
+            REDIS_CONNECTIONS,
+        )
+        .map_err(|e| SessionsError::RedisUrl(format!("{:?}", e.kind())))?;
         let _connection_tasks = pool.connect();
-        Ok((Self::Redis { store: RedisStore::new(pool.clone()), pool, timeout: config.redis_timeout }, key))
+        Ok((
+            Self::Redis {
+                store: RedisStore::new(pool.clone()),
+                pool,
+                timeout: config.redis_timeout,
+            },
+            key,
+        ))
     }
 
     /// For `/readyz`: whether sessions can be read and written now.
@@ -69,12 +96,21 @@ impl SessionBackend {
             Self::Redis { pool, timeout, .. } => {
                 let started = Instant::now();
                 match tokio::time::timeout(*timeout, pool.ping::<String>(None)).await {
-                    Ok(Ok(_)) => Ok(format!("Redis answered in {} ms", started.elapsed().as_millis())),
+                    Ok(Ok(_)) => Ok(format!(
+                        "Redis answered in {} ms",
+                        started.elapsed().as_millis()
+                    )),
                     // fred's own command time-out (the same setting) may fire first.
-                    Ok(Err(error)) if *error.kind() == ErrorKind::Timeout => Err(format!("Redis did not answer within {} s", timeout.as_secs())),
+                    Ok(Err(error)) if *error.kind() == ErrorKind::Timeout => Err(format!(
+                        "Redis did not answer within {} s",
+                        timeout.as_secs()
+                    )),
                     // The kind only: fred's details may quote the server address and user.
                     Ok(Err(error)) => Err(format!("Redis refused: {:?}", error.kind())),
-                    Err(_) => Err(format!("Redis did not answer within {} s", timeout.as_secs())),
+                    Err(_) => Err(format!(
+                        "Redis did not answer within {} s",
+                        timeout.as_secs()
+                    )),
                 }
             }
         }

@@ -43,13 +43,18 @@ pub async fn session_user() -> Result<Option<SessionUser>, AppError> {
 
 /// The signed-in user of the current request; 401 when there is none.
 pub async fn signed_in_user() -> Result<SessionUser, AppError> {
-    session_user().await?.ok_or_else(|| fail(AppError::Unauthenticated))
+    session_user()
+        .await?
+        .ok_or_else(|| fail(AppError::Unauthenticated))
 }
 
 /// Sets the HTTP status of the current server-function response from the error, and returns it.
 pub fn fail(error: AppError) -> AppError {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::from_u16(error.status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+        response.set_status(
+            axum::http::StatusCode::from_u16(error.status())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
     }
     error
 }

@@ -115,7 +115,9 @@ fn lock(fake: &Shared) -> std::sync::MutexGuard<'_, Fake> {
 }
 
 fn now() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn unix_now() -> i64 {
@@ -132,7 +134,11 @@ fn error(status: StatusCode, message: &str) -> Response {
         StatusCode::BAD_REQUEST => "BAD_REQUEST",
         _ => "UNKNOWN",
     };
-    (status, Json(json!({ "errors": [{ "code": code, "message": message }] }))).into_response()
+    (
+        status,
+        Json(json!({ "errors": [{ "code": code, "message": message }] })),
+    )
+        .into_response()
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -147,15 +153,26 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> Response {
     let (latency, status, admin) = {
         let mut f = lock(&fake);
-        let hit = f.faults.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(request.method().as_str()))
-            && f.faults.path.as_deref().is_none_or(|p| request.uri().path().contains(p));
+        let hit = f
+            .faults
+            .method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(request.method().as_str()))
+            && f.faults
+                .path
+                .as_deref()
+                .is_none_or(|p| request.uri().path().contains(p));
         let method = request.method().as_str().to_owned();
         f.stats.requests += 1;
         if !matches!(method.as_str(), "GET" | "HEAD") {
             f.stats.writes += 1;
         }
         *f.stats.by_method.entry(method).or_default() += 1;
-        (f.faults.latency_ms, f.faults.status.filter(|_| hit), (f.admin_user.clone(), f.admin_password.clone()))
+        (
+            f.faults.latency_ms,
+            f.faults.status.filter(|_| hit),
+            (f.admin_user.clone(), f.admin_password.clone()),
+        )
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -165,7 +182,8 @@ async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> 
         return error(status, "injected fault");
     }
     let path = request.uri().path();
-    let anonymous_ok = path.ends_with("/ping") || path.ends_with("/systeminfo") || path.ends_with("/health");
+    let anonymous_ok =
+        path.ends_with("/ping") || path.ends_with("/systeminfo") || path.ends_with("/health");
     if !anonymous_ok && basic_credentials(request.headers()) != Some(admin) {
         return error(StatusCode::UNAUTHORIZED, "UnAuthorize");
     }
@@ -182,8 +200,12 @@ struct Paging {
 /// Harbor's `sort` parameter for the one ordering Berth uses: newest `update_time` first.
 fn sorted(mut items: Vec<Value>, sort: Option<&str>) -> Vec<Value> {
     match sort {
-        Some("-update_time") => items.sort_by(|a, b| b["update_time"].as_str().cmp(&a["update_time"].as_str())),
-        Some("update_time") => items.sort_by(|a, b| a["update_time"].as_str().cmp(&b["update_time"].as_str())),
+        Some("-update_time") => {
+            items.sort_by(|a, b| b["update_time"].as_str().cmp(&a["update_time"].as_str()))
+        }
+        Some("update_time") => {
+            items.sort_by(|a, b| a["update_time"].as_str().cmp(&b["update_time"].as_str()))
+        }
         _ => {}
     }
     items
@@ -191,13 +213,23 @@ fn sorted(mut items: Vec<Value>, sort: Option<&str>) -> Vec<Value> {
 
 /// One page of `items`, with Harbor's `X-Total-Count` and `Link` headers.
 fn paged(path: &str, extra_query: &str, paging: &Paging, items: Vec<Value>) -> Response {
-    let number = |v: &Option<String>, default: usize| v.as_deref().and_then(|s| s.parse::<usize>().ok()).unwrap_or(default);
+    let number = |v: &Option<String>, default: usize| {
+        v.as_deref()
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(default)
+    };
     let page = number(&paging.page, 1).max(1);
     let size = number(&paging.page_size, 10).clamp(1, 100);
     let total = items.len();
-    let chunk: Vec<Value> = items.into_iter().skip((page - 1) * size).take(size).collect();
+    let chunk: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * size)
+        .take(size)
+        .collect();
     let mut links = Vec::new();
-    let link = |p: usize, rel: &str| format!("<{path}?page={p}&page_size={size}{extra_query}>; rel=\"{rel}\"");
+    let link = |p: usize, rel: &str| {
+        format!("<{path}?page={p}&page_size={size}{extra_query}>; rel=\"{rel}\"")
+    };
     if page > 1 {
         links.push(link(page - 1, "prev"));
     }
@@ -205,7 +237,9 @@ fn paged(path: &str, extra_query: &str, paging: &Paging, items: Vec<Value>) -> R
         links.push(link(page + 1, "next"));
     }
     let mut response = Json(Value::Array(chunk)).into_response();
-    response.headers_mut().insert("x-total-count", HeaderValue::from(total));
+    response
+        .headers_mut()
+        .insert("x-total-count", HeaderValue::from(total));
     if !links.is_empty() {
         if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
             response.headers_mut().insert(header::LINK, v);
@@ -230,7 +264,11 @@ fn robot_json(r: &Robot) -> Value {
     })
 }
 
-fn find_project<'a>(f: &'a mut Fake, name_or_id: &str, is_name: Option<&HeaderValue>) -> Option<&'a mut Project> {
+fn find_project<'a>(
+    f: &'a mut Fake,
+    name_or_id: &str,
+    is_name: Option<&HeaderValue>,
+) -> Option<&'a mut Project> {
     // Harbor reads a numeric value as an id unless X-Is-Resource-Name says it is a name.
     let by_name = is_name.and_then(|v| v.to_str().ok()) == Some("true");
     match name_or_id.parse::<i64>() {
@@ -241,9 +279,16 @@ fn find_project<'a>(f: &'a mut Fake, name_or_id: &str, is_name: Option<&HeaderVa
 
 /// Harbor's project name rule.
 fn valid_project_name(name: &str) -> bool {
-    let ok_chars = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
-    let first_last = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    !name.is_empty() && name.len() <= 255 && ok_chars && first_last(name.chars().next()) && first_last(name.chars().last())
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    let first_last =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    !name.is_empty()
+        && name.len() <= 255
+        && ok_chars
+        && first_last(name.chars().next())
+        && first_last(name.chars().last())
 }
 
 /// Harbor's robot secret rule: 8-128 characters with an upper-case letter, a lower-case letter and a digit.
@@ -270,8 +315,19 @@ struct ProjectListQuery {
 
 async fn list_projects(State(fake): State<Shared>, Query(q): Query<ProjectListQuery>) -> Response {
     let f = lock(&fake);
-    let items = sorted(f.projects.iter().filter(|p| q.name.as_deref().is_none_or(|n| p.name.contains(n))).map(project_json).collect(), q.sort.as_deref());
-    let extra = q.name.as_deref().map(|n| format!("&name={n}")).unwrap_or_default();
+    let items = sorted(
+        f.projects
+            .iter()
+            .filter(|p| q.name.as_deref().is_none_or(|n| p.name.contains(n)))
+            .map(project_json)
+            .collect(),
+        q.sort.as_deref(),
+    );
+    let extra = q
+        .name
+        .as_deref()
+        .map(|n| format!("&name={n}"))
+        .unwrap_or_default();
     paged("/api/v2.0/projects", &extra, &q.paging, items)
 }
 
@@ -299,15 +355,22 @@ async fn create_project(State(fake): State<Shared>, body: Bytes) -> Response {
     };
     let name = req["project_name"].as_str().unwrap_or_default().to_owned();
     if !valid_project_name(&name) {
-        return error(StatusCode::BAD_REQUEST, &format!("project name is not in lower case or contains illegal characters: {name}"));
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("project name is not in lower case or contains illegal characters: {name}"),
+        );
     }
     let mut f = lock(&fake);
     if f.projects.iter().any(|p| p.name == name) {
-        return error(StatusCode::CONFLICT, &format!("The project named {name} already exists"));
+        return error(
+            StatusCode::CONFLICT,
+            &format!("The project named {name} already exists"),
+        );
     }
     f.next_id += 1;
     let id = f.next_id;
-    let public = req["metadata"]["public"].as_str() == Some("true") || req["public"].as_bool() == Some(true);
+    let public =
+        req["metadata"]["public"].as_str() == Some("true") || req["public"].as_bool() == Some(true);
     let created = now();
     f.projects.push(Project {
         id,
@@ -320,25 +383,51 @@ async fn create_project(State(fake): State<Shared>, body: Bytes) -> Response {
         storage_limit: req["storage_limit"].as_i64().unwrap_or(-1),
         members: Vec::new(),
     });
-    let usage = f.future_usage.get(&f.projects.last().map(|p| p.name.clone()).unwrap_or_default()).copied();
+    let usage = f
+        .future_usage
+        .get(
+            &f.projects
+                .last()
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+        )
+        .copied();
     if let (Some(usage), Some(p)) = (usage, f.projects.last_mut()) {
         apply_usage(p, usage);
     }
-    (StatusCode::CREATED, [(header::LOCATION, format!("/api/v2.0/projects/{id}"))]).into_response()
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v2.0/projects/{id}"))],
+    )
+        .into_response()
 }
 
-async fn get_project(State(fake): State<Shared>, Path(name_or_id): Path<String>, headers: HeaderMap) -> Response {
+async fn get_project(
+    State(fake): State<Shared>,
+    Path(name_or_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let mut f = lock(&fake);
     match find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) {
         Some(p) => Json(project_json(p)).into_response(),
-        None => error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found")),
+        None => error(
+            StatusCode::NOT_FOUND,
+            &format!("project {name_or_id} not found"),
+        ),
     }
 }
 
-async fn project_summary(State(fake): State<Shared>, Path(name_or_id): Path<String>, headers: HeaderMap) -> Response {
+async fn project_summary(
+    State(fake): State<Shared>,
+    Path(name_or_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("project {name_or_id} not found"),
+        );
     };
     let count = |role: i64| p.members.iter().filter(|m| m.role_id == role).count();
     Json(json!({
@@ -349,10 +438,18 @@ async fn project_summary(State(fake): State<Shared>, Path(name_or_id): Path<Stri
     .into_response()
 }
 
-async fn list_members(State(fake): State<Shared>, Path(name_or_id): Path<String>, headers: HeaderMap, Query(paging): Query<Paging>) -> Response {
+async fn list_members(
+    State(fake): State<Shared>,
+    Path(name_or_id): Path<String>,
+    headers: HeaderMap,
+    Query(paging): Query<Paging>,
+) -> Response {
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("project {name_or_id} not found"),
+        );
     };
     let project_id = p.id;
     let items = p
@@ -360,30 +457,57 @@ async fn list_members(State(fake): State<Shared>, Path(name_or_id): Path<String>
         .iter()
         .map(|m| json!({ "id": m.id, "project_id": project_id, "entity_name": m.group_name, "role_id": m.role_id, "entity_id": m.id, "entity_type": if m.group_type == 3 { "g" } else { "u" } }))
         .collect();
-    paged(&format!("/api/v2.0/projects/{name_or_id}/members"), "", &paging, items)
+    paged(
+        &format!("/api/v2.0/projects/{name_or_id}/members"),
+        "",
+        &paging,
+        items,
+    )
 }
 
-async fn add_member(State(fake): State<Shared>, Path(name_or_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn add_member(
+    State(fake): State<Shared>,
+    Path(name_or_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid request body");
     };
     let role_id = req["role_id"].as_i64().unwrap_or(0);
-    let group_name = req["member_group"]["group_name"].as_str().unwrap_or_default().to_owned();
+    let group_name = req["member_group"]["group_name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let group_type = req["member_group"]["group_type"].as_i64().unwrap_or(0);
     if !(1..=5).contains(&role_id) || group_name.is_empty() || group_type != 3 {
         // This stand-in is configured as an OIDC-authenticated Harbor: only OIDC groups (type 3).
-        return error(StatusCode::BAD_REQUEST, "invalid member: need role_id 1-5 and an OIDC group (group_type 3)");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid member: need role_id 1-5 and an OIDC group (group_type 3)",
+        );
     }
     let mut f = lock(&fake);
     f.next_id += 1;
     let id = f.next_id;
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("project {name_or_id} not found"),
+        );
     };
     if p.members.iter().any(|m| m.group_name == group_name) {
-        return error(StatusCode::CONFLICT, "The project member specified already exist");
+        return error(
+            StatusCode::CONFLICT,
+            "The project member specified already exist",
+        );
     }
-    p.members.push(Member { id, role_id, group_name, group_type });
+    p.members.push(Member {
+        id,
+        role_id,
+        group_name,
+        group_type,
+    });
     let location = format!("/api/v2.0/projects/{}/members/{id}", p.id);
     (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
 }
@@ -419,7 +543,12 @@ async fn list_robots(State(fake): State<Shared>, Query(query): Query<RobotListQu
         })
         .map(robot_json)
         .collect();
-    paged("/api/v2.0/robots", "", &query.paging, sorted(items, query.sort.as_deref()))
+    paged(
+        "/api/v2.0/robots",
+        "",
+        &query.paging,
+        sorted(items, query.sort.as_deref()),
+    )
 }
 
 async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
@@ -431,10 +560,19 @@ async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
     let duration = req["duration"].as_i64().unwrap_or(-1);
     let permissions = req["permissions"].clone();
     let Some(perms) = permissions.as_array().filter(|p| !p.is_empty()) else {
-        return error(StatusCode::BAD_REQUEST, "bad request: permissions are required");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad request: permissions are required",
+        );
     };
-    if name.is_empty() || !(level == "system" || level == "project") || (duration != -1 && duration <= 0) {
-        return error(StatusCode::BAD_REQUEST, "bad request: name, level (system|project) and duration (-1 or > 0) are required");
+    if name.is_empty()
+        || !(level == "system" || level == "project")
+        || (duration != -1 && duration <= 0)
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad request: name, level (system|project) and duration (-1 or > 0) are required",
+        );
     }
     let mut f = lock(&fake);
     for perm in perms {
@@ -444,20 +582,32 @@ async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
         }
     }
     let full_name = if level == "project" {
-        format!("{}{}+{}", f.robot_prefix, perms[0]["namespace"].as_str().unwrap_or_default(), name)
+        format!(
+            "{}{}+{}",
+            f.robot_prefix,
+            perms[0]["namespace"].as_str().unwrap_or_default(),
+            name
+        )
     } else {
         format!("{}{}", f.robot_prefix, name)
     };
     if f.robots.iter().any(|r| r.name == full_name) {
         // Real Harbor answers 409 here; the spec does not list it for POST /robots.
-        return error(StatusCode::CONFLICT, &format!("robot account {full_name} already exists"));
+        return error(
+            StatusCode::CONFLICT,
+            &format!("robot account {full_name} already exists"),
+        );
     }
     f.next_id += 1;
     let id = f.next_id;
     // Creation ignores any `secret` in the request, as Harbor does.
     let secret = generated_secret(id);
     let created = now();
-    let expires_at = if duration == -1 { -1 } else { unix_now() + duration * 86_400 };
+    let expires_at = if duration == -1 {
+        -1
+    } else {
+        unix_now() + duration * 86_400
+    };
     f.robots.push(Robot {
         id,
         name: full_name.clone(),
@@ -487,7 +637,11 @@ async fn get_robot(State(fake): State<Shared>, Path(id): Path<i64>) -> Response 
     }
 }
 
-async fn refresh_robot_secret(State(fake): State<Shared>, Path(id): Path<i64>, body: Bytes) -> Response {
+async fn refresh_robot_secret(
+    State(fake): State<Shared>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid request body");
     };
@@ -525,7 +679,10 @@ async fn update_robot(State(fake): State<Shared>, Path(id): Path<i64>, body: Byt
         return error(StatusCode::BAD_REQUEST, "cannot update the robot level");
     }
     let Some(perms) = req["permissions"].as_array().filter(|p| !p.is_empty()) else {
-        return error(StatusCode::BAD_REQUEST, "bad request: permissions are required");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad request: permissions are required",
+        );
     };
     for perm in perms {
         let ns = perm["namespace"].as_str().unwrap_or_default();
@@ -540,27 +697,48 @@ async fn update_robot(State(fake): State<Shared>, Path(id): Path<i64>, body: Byt
     StatusCode::OK.into_response()
 }
 
-async fn delete_project(State(fake): State<Shared>, Path(name_or_id): Path<String>, headers: HeaderMap) -> Response {
+async fn delete_project(
+    State(fake): State<Shared>,
+    Path(name_or_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("project {name_or_id} not found"),
+        );
     };
     if p.repo_count > 0 {
-        return error(StatusCode::PRECONDITION_FAILED, "the project contains repositories, can not be deleted");
+        return error(
+            StatusCode::PRECONDITION_FAILED,
+            "the project contains repositories, can not be deleted",
+        );
     }
     let id = p.id;
     f.projects.retain(|p| p.id != id);
     StatusCode::OK.into_response()
 }
 
-async fn update_member(State(fake): State<Shared>, Path((name_or_id, mid)): Path<(String, i64)>, headers: HeaderMap, body: Bytes) -> Response {
-    let role_id = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["role_id"].as_i64()).unwrap_or(0);
+async fn update_member(
+    State(fake): State<Shared>,
+    Path((name_or_id, mid)): Path<(String, i64)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let role_id = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["role_id"].as_i64())
+        .unwrap_or(0);
     if !(1..=5).contains(&role_id) {
         return error(StatusCode::BAD_REQUEST, "invalid role_id");
     }
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("project {name_or_id} not found"),
+        );
     };
     match p.members.iter_mut().find(|m| m.id == mid) {
         Some(m) => {
@@ -571,10 +749,17 @@ async fn update_member(State(fake): State<Shared>, Path((name_or_id, mid)): Path
     }
 }
 
-async fn delete_member(State(fake): State<Shared>, Path((name_or_id, mid)): Path<(String, i64)>, headers: HeaderMap) -> Response {
+async fn delete_member(
+    State(fake): State<Shared>,
+    Path((name_or_id, mid)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(StatusCode::NOT_FOUND, &format!("project {name_or_id} not found"));
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("project {name_or_id} not found"),
+        );
     };
     p.members.retain(|m| m.id != mid);
     StatusCode::OK.into_response()
@@ -606,12 +791,22 @@ async fn ping() -> &'static str {
 
 async fn systeminfo(State(fake): State<Shared>) -> Json<Value> {
     let f = lock(&fake);
-    Json(json!({ "harbor_version": f.system.version, "auth_mode": "oidc_auth", "primary_auth_mode": false, "self_registration": false, "has_ca_root": false }))
+    Json(
+        json!({ "harbor_version": f.system.version, "auth_mode": "oidc_auth", "primary_auth_mode": false, "self_registration": false, "has_ca_root": false }),
+    )
 }
 
 async fn health(State(fake): State<Shared>) -> Json<Value> {
     let f = lock(&fake);
-    let components = ["core", "database", "jobservice", "portal", "redis", "registry", "registryctl"];
+    let components = [
+        "core",
+        "database",
+        "jobservice",
+        "portal",
+        "redis",
+        "registry",
+        "registryctl",
+    ];
     let listed: Vec<Value> = components
         .iter()
         .map(|c| match f.system.unhealthy.iter().any(|u| u == c) {
@@ -619,7 +814,11 @@ async fn health(State(fake): State<Shared>) -> Json<Value> {
             false => json!({ "name": c, "status": "healthy" }),
         })
         .collect();
-    let status = if f.system.unhealthy.is_empty() { "healthy" } else { "unhealthy" };
+    let status = if f.system.unhealthy.is_empty() {
+        "healthy"
+    } else {
+        "unhealthy"
+    };
     Json(json!({ "status": status, "components": listed }))
 }
 
@@ -645,7 +844,11 @@ fn user_matches(u: &User, q: &str) -> bool {
             "email" => &u.email,
             _ => return false,
         };
-        if fuzzy { field.to_lowercase().contains(&value.to_lowercase()) } else { field == value }
+        if fuzzy {
+            field.to_lowercase().contains(&value.to_lowercase())
+        } else {
+            field == value
+        }
     })
 }
 
@@ -659,13 +862,30 @@ struct UserListQuery {
 async fn list_users(State(fake): State<Shared>, Query(query): Query<UserListQuery>) -> Response {
     let f = lock(&fake);
     let q = query.q.unwrap_or_default();
-    let items = f.users.iter().filter(|u| user_matches(u, &q)).map(user_json).collect();
-    let extra = if q.is_empty() { String::new() } else { format!("&q={}", url_escape(&q)) };
+    let items = f
+        .users
+        .iter()
+        .filter(|u| user_matches(u, &q))
+        .map(user_json)
+        .collect();
+    let extra = if q.is_empty() {
+        String::new()
+    } else {
+        format!("&q={}", url_escape(&q))
+    };
     paged("/api/v2.0/users", &extra, &query.paging, items)
 }
 
 fn url_escape(text: &str) -> String {
-    text.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// The admin account (the only caller the fake authenticates).
@@ -712,14 +932,35 @@ async fn create_user(State(fake): State<Shared>, body: Bytes) -> Response {
         return error(StatusCode::BAD_REQUEST, "username and a password of 8-128 characters with upper, lower case and a digit are required");
     }
     let mut f = lock(&fake);
-    if f.users.iter().any(|u| u.username.eq_ignore_ascii_case(&username) || (!email.is_empty() && u.email.eq_ignore_ascii_case(&email))) {
-        return error(StatusCode::CONFLICT, "the user with same username or email has been onboarded");
+    if f.users.iter().any(|u| {
+        u.username.eq_ignore_ascii_case(&username)
+            || (!email.is_empty() && u.email.eq_ignore_ascii_case(&email))
+    }) {
+        return error(
+            StatusCode::CONFLICT,
+            "the user with same username or email has been onboarded",
+        );
     }
     f.next_user_id += 1;
     let id = f.next_user_id;
-    let created = req["creation_time"].as_str().map(str::to_owned).unwrap_or_else(now);
-    f.users.push(User { id, username, email, realname: text("realname"), sysadmin: false, updated: created.clone(), created });
-    (StatusCode::CREATED, [(header::LOCATION, format!("/api/v2.0/users/{id}"))]).into_response()
+    let created = req["creation_time"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(now);
+    f.users.push(User {
+        id,
+        username,
+        email,
+        realname: text("realname"),
+        sysadmin: false,
+        updated: created.clone(),
+        created,
+    });
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v2.0/users/{id}"))],
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -732,7 +973,10 @@ struct SystemRequest {
 /// Sets the version `/systeminfo` reports and the components `/health` calls unhealthy.
 async fn set_system(State(fake): State<Shared>, Json(req): Json<SystemRequest>) -> StatusCode {
     let mut f = lock(&fake);
-    f.system = System { version: req.version.unwrap_or_else(|| DEFAULT_VERSION.to_owned()), unhealthy: req.unhealthy };
+    f.system = System {
+        version: req.version.unwrap_or_else(|| DEFAULT_VERSION.to_owned()),
+        unhealthy: req.unhealthy,
+    };
     StatusCode::NO_CONTENT
 }
 
@@ -743,8 +987,19 @@ async fn seed_user(State(fake): State<Shared>, Json(req): Json<Value>) -> Respon
     f.next_user_id += 1;
     let id = f.next_user_id;
     let text = |k: &str| req[k].as_str().unwrap_or_default().to_owned();
-    let created = req["creation_time"].as_str().map(str::to_owned).unwrap_or_else(now);
-    f.users.push(User { id, username: text("username"), email: text("email"), realname: text("realname"), sysadmin: false, updated: created.clone(), created });
+    let created = req["creation_time"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(now);
+    f.users.push(User {
+        id,
+        username: text("username"),
+        email: text("email"),
+        realname: text("realname"),
+        sysadmin: false,
+        updated: created.clone(),
+        created,
+    });
     Json(json!({ "user_id": id })).into_response()
 }
 
@@ -756,12 +1011,22 @@ async fn registry_login(State(fake): State<Shared>, headers: HeaderMap) -> Respo
     let f = lock(&fake);
     let ok = basic_credentials(&headers).is_some_and(|(user, pass)| {
         (user == f.admin_user && pass == f.admin_password)
-            || f.robots.iter().any(|r| r.name == user && r.secret == pass && !r.disable && (r.expires_at == -1 || r.expires_at > unix_now()))
+            || f.robots.iter().any(|r| {
+                r.name == user
+                    && r.secret == pass
+                    && !r.disable
+                    && (r.expires_at == -1 || r.expires_at > unix_now())
+            })
     });
     if ok {
         Json(json!({})).into_response()
     } else {
-        (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Basic realm=\"harbor\"")], Json(json!({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}))).into_response()
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Basic realm=\"harbor\"")],
+            Json(json!({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})),
+        )
+            .into_response()
     }
 }
 
@@ -775,7 +1040,12 @@ struct FaultRequest {
 
 async fn set_faults(State(fake): State<Shared>, Json(req): Json<FaultRequest>) -> StatusCode {
     let mut f = lock(&fake);
-    f.faults = Faults { latency_ms: req.latency_ms.unwrap_or(0), status: req.status, method: req.method, path: req.path };
+    f.faults = Faults {
+        latency_ms: req.latency_ms.unwrap_or(0),
+        status: req.status,
+        method: req.method,
+        path: req.path,
+    };
     StatusCode::NO_CONTENT
 }
 
@@ -795,7 +1065,11 @@ fn apply_usage(p: &mut Project, usage: UsageRequest) {
 }
 
 /// Sets a project's usage figures; for a project not created yet, they apply when it is.
-async fn set_usage(State(fake): State<Shared>, Path(name): Path<String>, Json(req): Json<UsageRequest>) -> StatusCode {
+async fn set_usage(
+    State(fake): State<Shared>,
+    Path(name): Path<String>,
+    Json(req): Json<UsageRequest>,
+) -> StatusCode {
     let mut f = lock(&fake);
     match f.projects.iter_mut().find(|p| p.name == name) {
         Some(p) => apply_usage(p, req),
@@ -830,7 +1104,10 @@ async fn main() {
             updated: now(),
         }],
         next_user_id: 2,
-        system: System { version: DEFAULT_VERSION.into(), unhealthy: Vec::new() },
+        system: System {
+            version: DEFAULT_VERSION.into(),
+            unhealthy: Vec::new(),
+        },
         admin_user: env("FAKE_HARBOR_ADMIN_USER", "admin"),
         admin_password: env("FAKE_HARBOR_ADMIN_PASSWORD", "Harbor12345"),
         robot_prefix: env("FAKE_HARBOR_ROBOT_PREFIX", "robot$"),
@@ -845,16 +1122,34 @@ async fn main() {
         .route("/ping", get(ping))
         .route("/systeminfo", get(systeminfo))
         .route("/health", get(health))
-        .route("/projects", get(list_projects).head(head_project).post(create_project))
-        .route("/projects/{project}", get(get_project).delete(delete_project))
+        .route(
+            "/projects",
+            get(list_projects).head(head_project).post(create_project),
+        )
+        .route(
+            "/projects/{project}",
+            get(get_project).delete(delete_project),
+        )
         .route("/projects/{project}/summary", get(project_summary))
-        .route("/projects/{project}/members", get(list_members).post(add_member))
-        .route("/projects/{project}/members/{mid}", axum::routing::put(update_member).delete(delete_member))
+        .route(
+            "/projects/{project}/members",
+            get(list_members).post(add_member),
+        )
+        .route(
+            "/projects/{project}/members/{mid}",
+            axum::routing::put(update_member).delete(delete_member),
+        )
         .route("/users", get(list_users).post(create_user))
         .route("/users/current", get(current_user))
         .route("/users/{id}", get(get_user).delete(delete_user))
         .route("/robots", get(list_robots).post(create_robot))
-        .route("/robots/{id}", get(get_robot).put(update_robot).patch(refresh_robot_secret).delete(delete_robot))
+        .route(
+            "/robots/{id}",
+            get(get_robot)
+                .put(update_robot)
+                .patch(refresh_robot_secret)
+                .delete(delete_robot),
+        )
         .layer(middleware::from_fn_with_state(fake.clone(), api_guard));
     let app = Router::new()
         .nest("/api/v2.0", api)
@@ -867,9 +1162,13 @@ async fn main() {
         .route("/__fake/stats", get(get_stats).delete(reset_stats))
         .route("/__fake/healthz", get(|| async { "ok" }))
         .with_state(fake);
-    let listener = tokio::net::TcpListener::bind(&addr).await.unwrap_or_else(|e| panic!("fake-harbor: cannot listen on {addr}: {e}"));
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .unwrap_or_else(|e| panic!("fake-harbor: cannot listen on {addr}: {e}"));
     println!("fake-harbor listening on http://{addr}");
-    axum::serve(listener, app).await.expect("fake-harbor server failed");
+    axum::serve(listener, app)
+        .await
+        .expect("fake-harbor server failed");
 }
 
 #[cfg(test)]

@@ -6,7 +6,11 @@ use crate::server::config::GroupMatch;
 pub fn comparable(group: &str, mode: GroupMatch) -> &str {
     match mode {
         GroupMatch::Full => group,
-        GroupMatch::LastSegment => group.trim_end_matches('/').rsplit('/').next().unwrap_or(group),
+        GroupMatch::LastSegment => group
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(group),
     }
 }
 
@@ -21,7 +25,10 @@ pub fn any_matches(user_groups: &[String], wanted: &[String], mode: GroupMatch) 
 /// Reads the groups claim, which providers send as a list of strings or (rarely) as one string.
 pub fn groups_from_claim(value: Option<&serde_json::Value>) -> Vec<String> {
     match value {
-        Some(serde_json::Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
         Some(serde_json::Value::String(one)) => vec![one.clone()],
         _ => Vec::new(),
     }
@@ -47,23 +54,51 @@ mod tests {
     #[test]
     fn keycloak_paths_match_by_last_segment() {
         let user = s(&["/teams/team-alpha", "/org/berth-admins/"]);
-        assert!(any_matches(&user, &s(&["team-alpha"]), GroupMatch::LastSegment));
-        assert!(any_matches(&user, &s(&["berth-admins"]), GroupMatch::LastSegment));
+        assert!(any_matches(
+            &user,
+            &s(&["team-alpha"]),
+            GroupMatch::LastSegment
+        ));
+        assert!(any_matches(
+            &user,
+            &s(&["berth-admins"]),
+            GroupMatch::LastSegment
+        ));
         assert!(!any_matches(&user, &s(&["team-alpha"]), GroupMatch::Full));
-        assert!(any_matches(&user, &s(&["/teams/team-alpha"]), GroupMatch::Full));
+        assert!(any_matches(
+            &user,
+            &s(&["/teams/team-alpha"]),
+            GroupMatch::Full
+        ));
     }
 
     #[test]
     fn similar_names_do_not_match() {
-        let user = s(&["team-alpha-readers", "xteam-alpha", "/team-alpha/readers", ""]);
-        assert!(!any_matches(&user, &s(&["team-alpha"]), GroupMatch::LastSegment));
-        assert!(!any_matches(&s(&["", "/"]), &s(&[""]), GroupMatch::LastSegment));
+        let user = s(&[
+            "team-alpha-readers",
+            "xteam-alpha",
+            "/team-alpha/readers",
+            "",
+        ]);
+        assert!(!any_matches(
+            &user,
+            &s(&["team-alpha"]),
+            GroupMatch::LastSegment
+        ));
+        assert!(!any_matches(
+            &s(&["", "/"]),
+            &s(&[""]),
+            GroupMatch::LastSegment
+        ));
         assert!(!any_matches(&s(&[]), &s(&["team-alpha"]), GroupMatch::Full));
     }
 
     #[test]
     fn claim_shapes() {
-        assert_eq!(groups_from_claim(Some(&json!(["a", "/b/c", 3]))), s(&["a", "/b/c"]));
+        assert_eq!(
+            groups_from_claim(Some(&json!(["a", "/b/c", 3]))),
+            s(&["a", "/b/c"])
+        );
         assert_eq!(groups_from_claim(Some(&json!("solo"))), s(&["solo"]));
         assert!(groups_from_claim(Some(&json!({"a": 1}))).is_empty());
         assert!(groups_from_claim(None).is_empty());

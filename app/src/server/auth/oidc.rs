@@ -4,14 +4,15 @@ use crate::server::auth::groups::{any_matches, groups_from_claim};
 use crate::server::auth::session::{PendingSignIn, SessionUser};
 use crate::server::config::OidcConfig;
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
-    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreRevocableToken, CoreRevocationErrorResponse,
-    CoreTokenIntrospectionResponse, CoreTokenType,
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
+    CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
+    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndSessionUrl,
-    EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, StandardErrorResponse,
+    AdditionalClaims, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
+    EmptyExtraTokenFields, EndSessionUrl, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IdTokenFields, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier,
+    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, StandardErrorResponse,
     StandardTokenResponse, TokenResponse,
 };
 use secrecy::ExposeSecret;
@@ -29,7 +30,13 @@ pub struct ExtraClaims {
 }
 impl AdditionalClaims for ExtraClaims {}
 
-type Fields = IdTokenFields<ExtraClaims, EmptyExtraTokenFields, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+type Fields = IdTokenFields<
+    ExtraClaims,
+    EmptyExtraTokenFields,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
 type Tokens = StandardTokenResponse<Fields, CoreTokenType>;
 type OidcClient = Client<
     ExtraClaims,
@@ -57,7 +64,9 @@ pub enum AuthError {
     Discovery(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("no sign-in is in progress in this browser")]
     NoPendingSignIn,
-    #[error("the sign-in answer does not belong to the sign-in this browser started (state mismatch)")]
+    #[error(
+        "the sign-in answer does not belong to the sign-in this browser started (state mismatch)"
+    )]
     StateMismatch,
     #[error("the identity provider refused the sign-in: {0}")]
     Refused(String),
@@ -79,7 +88,9 @@ pub enum AuthError {
 const CLOCK_SKEW_SECS: i64 = 60;
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Whether an `nbf` claim (seconds since the epoch) lies beyond `latest` (now plus the clock skew);
@@ -101,13 +112,22 @@ pub struct Oidc {
 }
 
 impl Oidc {
-    pub fn new(config: OidcConfig, redirect_uri: String, timeout: Duration) -> Result<Self, openidconnect::reqwest::Error> {
+    pub fn new(
+        config: OidcConfig,
+        redirect_uri: String,
+        timeout: Duration,
+    ) -> Result<Self, openidconnect::reqwest::Error> {
         // No redirects: following them from the token endpoint would open Berth to SSRF.
         let http = openidconnect::reqwest::ClientBuilder::new()
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .timeout(timeout)
             .build()?;
-        Ok(Self { config, redirect_uri, http, discovered: RwLock::new(None) })
+        Ok(Self {
+            config,
+            redirect_uri,
+            http,
+            discovered: RwLock::new(None),
+        })
     }
 
     async fn discovered(&self) -> Result<Arc<Discovered>, AuthError> {
@@ -115,22 +135,32 @@ impl Oidc {
             return Ok(d.clone());
         }
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(AuthError::Url)?;
-        let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http).await.map_err(|e| AuthError::Discovery(Box::new(e)))?;
+        let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| AuthError::Discovery(Box::new(e)))?;
         let end_session = metadata.additional_metadata().end_session_endpoint.clone();
         let client = Client::from_provider_metadata(
             metadata,
             ClientId::new(self.config.client_id.clone()),
-            Some(ClientSecret::new(self.config.client_secret.expose_secret().to_owned())),
+            Some(ClientSecret::new(
+                self.config.client_secret.expose_secret().to_owned(),
+            )),
         )
         .set_redirect_uri(RedirectUrl::new(self.redirect_uri.clone()).map_err(AuthError::Url)?);
-        let discovered = Arc::new(Discovered { client, end_session });
+        let discovered = Arc::new(Discovered {
+            client,
+            end_session,
+        });
         *self.discovered.write().await = Some(discovered.clone());
         Ok(discovered)
     }
 
     /// Fetches the discovery document unless it is cached (readiness); the error names the cause.
     pub async fn ensure_discovered(&self) -> Result<(), String> {
-        self.discovered().await.map(drop).map_err(|e| crate::server::state::error_chain(&e))
+        self.discovered()
+            .await
+            .map(drop)
+            .map_err(|e| crate::server::state::error_chain(&e))
     }
 
     /// Whether discovery has succeeded (for readiness reporting).
@@ -142,7 +172,11 @@ impl Oidc {
     pub async fn begin(&self, return_to: String) -> Result<(String, PendingSignIn), AuthError> {
         let discovered = self.discovered().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let mut request = discovered.client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
+        let mut request = discovered.client.authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        );
         for scope in self.config.scopes.iter().filter(|s| s.as_str() != "openid") {
             request = request.add_scope(Scope::new(scope.clone()));
         }
@@ -158,7 +192,12 @@ impl Oidc {
 
     /// Completes a sign-in: exchanges the code (with the PKCE verifier) and verifies the ID token
     /// (signature, issuer, audience, expiry, nonce). Returns the user and the raw ID token (the logout hint).
-    pub async fn finish(&self, pending: PendingSignIn, state: &str, code: &str) -> Result<(SessionUser, String), AuthError> {
+    pub async fn finish(
+        &self,
+        pending: PendingSignIn,
+        state: &str,
+        code: &str,
+    ) -> Result<(SessionUser, String), AuthError> {
         if !constant_time_eq(pending.state.as_bytes(), state.as_bytes()) {
             return Err(AuthError::StateMismatch);
         }
@@ -175,19 +214,44 @@ impl Oidc {
         // openidconnect checks signature, issuer, audience, expiry and nonce; a token from the future
         // (iat or nbf beyond the clock skew) is refused here too.
         let latest = unix_now() + CLOCK_SKEW_SECS;
-        let verifier = discovered.client.id_token_verifier().set_issue_time_verifier_fn(move |issued| {
-            if issued.timestamp() > latest { Err(format!("issued at {issued}, in the future")) } else { Ok(()) }
-        });
-        let claims = id_token.claims(&verifier, &Nonce::new(pending.nonce)).map_err(AuthError::IdToken)?;
+        let verifier = discovered
+            .client
+            .id_token_verifier()
+            .set_issue_time_verifier_fn(move |issued| {
+                if issued.timestamp() > latest {
+                    Err(format!("issued at {issued}, in the future"))
+                } else {
+                    Ok(())
+                }
+            });
+        let claims = id_token
+            .claims(&verifier, &Nonce::new(pending.nonce))
+            .map_err(AuthError::IdToken)?;
         if not_yet_valid(claims.additional_claims().other.get("nbf"), latest) {
             return Err(AuthError::NotYetValid);
         }
-        let groups = groups_from_claim(claims.additional_claims().other.get(&self.config.groups_claim));
-        let username = claims.preferred_username().map(|u| u.to_string()).unwrap_or_else(|| claims.subject().to_string());
-        let display_name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()).unwrap_or_else(|| username.clone());
+        let groups = groups_from_claim(
+            claims
+                .additional_claims()
+                .other
+                .get(&self.config.groups_claim),
+        );
+        let username = claims
+            .preferred_username()
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| claims.subject().to_string());
+        let display_name = claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| username.clone());
         let user = SessionUser {
             subject: claims.subject().to_string(),
-            is_platform_admin: any_matches(&groups, &self.config.admin_groups, self.config.group_match),
+            is_platform_admin: any_matches(
+                &groups,
+                &self.config.admin_groups,
+                self.config.group_match,
+            ),
             username,
             display_name,
             groups,
@@ -196,10 +260,15 @@ impl Oidc {
     }
 
     /// The identity provider's end-session URL for this sign-out, when it has one.
-    pub async fn end_session_url(&self, id_token_hint: Option<&str>, post_logout_redirect: &str) -> Option<String> {
+    pub async fn end_session_url(
+        &self,
+        id_token_hint: Option<&str>,
+        post_logout_redirect: &str,
+    ) -> Option<String> {
         let discovered = self.discovered().await.ok()?;
         let endpoint = discovered.end_session.clone()?;
-        let mut request = LogoutRequest::from(endpoint).set_client_id(ClientId::new(self.config.client_id.clone()));
+        let mut request = LogoutRequest::from(endpoint)
+            .set_client_id(ClientId::new(self.config.client_id.clone()));
         if let Ok(url) = PostLogoutRedirectUrl::new(post_logout_redirect.to_owned()) {
             request = request.set_post_logout_redirect_uri(url);
         }

@@ -1,6 +1,8 @@
 //! The sign-in routes (`/auth/login`, `/auth/callback`, `/auth/logout`) and the guard that sends a
 //! signed-out browser to sign-in and back to the page it asked for.
-use crate::server::auth::session::{current_user, PendingSignIn, ID_TOKEN_KEY, PENDING_SIGN_IN_KEY, USER_KEY};
+use crate::server::auth::session::{
+    current_user, PendingSignIn, ID_TOKEN_KEY, PENDING_SIGN_IN_KEY, USER_KEY,
+};
 use crate::server::plain::message_page;
 use crate::server::state::{error_chain, AppState};
 use axum::extract::{Query, Request, State};
@@ -40,19 +42,29 @@ struct LoginQuery {
     return_to: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, session: Session, Query(query): Query<LoginQuery>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     let return_to = safe_return_to(query.return_to.as_deref());
     match state.oidc.begin(return_to).await {
         Ok((url, pending)) => {
             if let Err(error) = session.insert(PENDING_SIGN_IN_KEY, pending).await {
                 tracing::error!(error = %error, "could not store the pending sign-in");
-                return sign_in_failed(StatusCode::INTERNAL_SERVER_ERROR, "Berth could not keep your sign-in session.");
+                return sign_in_failed(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Berth could not keep your sign-in session.",
+                );
             }
             Redirect::to(&url).into_response()
         }
         Err(error) => {
             tracing::warn!(error = %error_chain(&error), "sign-in could not start");
-            sign_in_failed(StatusCode::BAD_GATEWAY, "The identity provider is unreachable, so you cannot sign in right now.")
+            sign_in_failed(
+                StatusCode::BAD_GATEWAY,
+                "The identity provider is unreachable, so you cannot sign in right now.",
+            )
         }
     }
 }
@@ -64,18 +76,31 @@ struct CallbackQuery {
     error: Option<String>,
 }
 
-async fn callback(State(state): State<AppState>, session: Session, Query(query): Query<CallbackQuery>) -> Response {
+async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
     // Taken out at once: a pending sign-in is good for one answer only.
     let pending: Option<PendingSignIn> = session.remove(PENDING_SIGN_IN_KEY).await.ok().flatten();
     let Some(pending) = pending else {
-        return sign_in_failed(StatusCode::BAD_REQUEST, "No sign-in is in progress in this browser. Please start again.");
+        return sign_in_failed(
+            StatusCode::BAD_REQUEST,
+            "No sign-in is in progress in this browser. Please start again.",
+        );
     };
     if let Some(error) = query.error {
         tracing::info!(error = %error, "identity provider refused the sign-in");
-        return sign_in_failed(StatusCode::UNAUTHORIZED, "The identity provider did not sign you in.");
+        return sign_in_failed(
+            StatusCode::UNAUTHORIZED,
+            "The identity provider did not sign you in.",
+        );
     }
     let (Some(code), Some(returned_state)) = (query.code, query.state) else {
-        return sign_in_failed(StatusCode::BAD_REQUEST, "The sign-in answer is incomplete. Please start again.");
+        return sign_in_failed(
+            StatusCode::BAD_REQUEST,
+            "The sign-in answer is incomplete. Please start again.",
+        );
     };
     let return_to = pending.return_to.clone();
     match state.oidc.finish(pending, &returned_state, &code).await {
@@ -88,14 +113,20 @@ async fn callback(State(state): State<AppState>, session: Session, Query(query):
             };
             if let Err(error) = stored.await {
                 tracing::error!(error = %error, "could not store the session");
-                return sign_in_failed(StatusCode::INTERNAL_SERVER_ERROR, "Berth could not keep your sign-in session.");
+                return sign_in_failed(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Berth could not keep your sign-in session.",
+                );
             }
             tracing::info!(user = %user.username, admin = user.is_platform_admin, groups = user.groups.len(), "signed in");
             Redirect::to(&return_to).into_response()
         }
         Err(error) => {
             tracing::warn!(error = %error_chain(&error), "sign-in failed");
-            sign_in_failed(StatusCode::UNAUTHORIZED, &format!("Sign-in failed: {error}."))
+            sign_in_failed(
+                StatusCode::UNAUTHORIZED,
+                &format!("Sign-in failed: {error}."),
+            )
         }
     }
 }
@@ -108,15 +139,27 @@ async fn logout(State(state): State<AppState>, session: Session) -> Response {
     if let Err(error) = session.flush().await {
         tracing::error!(error = %error, "could not end the session");
     }
-    let after = format!("{}/signed-out", state.config.public_url.as_str().trim_end_matches('/'));
-    match state.oidc.end_session_url(id_token.as_deref(), &after).await {
+    let after = format!(
+        "{}/signed-out",
+        state.config.public_url.as_str().trim_end_matches('/')
+    );
+    match state
+        .oidc
+        .end_session_url(id_token.as_deref(), &after)
+        .await
+    {
         Some(url) => Redirect::to(&url).into_response(),
         None => Redirect::to("/signed-out").into_response(),
     }
 }
 
 fn sign_in_failed(status: StatusCode, message: &str) -> Response {
-    message_page(status, "Sign-in failed", message, ("/auth/login", "Sign in again"))
+    message_page(
+        status,
+        "Sign-in failed",
+        message,
+        ("/auth/login", "Sign in again"),
+    )
 }
 
 /// Paths anyone may reach: sign-in itself, static files, server functions (they check the session
@@ -126,7 +169,8 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/signed-out"
-        || path == "/favicon.ico" || path == "/favicon.svg"
+        || path == "/favicon.ico"
+        || path == "/favicon.svg"
         || path == "/healthz"
         || path == "/readyz"
         || path == "/metrics"
@@ -139,8 +183,15 @@ pub async fn require_sign_in(session: Session, request: Request, next: Next) -> 
         return next.run(request).await;
     }
     if request.method() == Method::GET || request.method() == Method::HEAD {
-        let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let location = format!("/auth/login?return_to={}", url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>());
+        let target = request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let location = format!(
+            "/auth/login?return_to={}",
+            url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+        );
         return Redirect::to(&location).into_response();
     }
     (StatusCode::UNAUTHORIZED, "Please sign in.").into_response()
@@ -152,7 +203,10 @@ mod tests {
 
     #[test]
     fn return_to_stays_on_this_site() {
-        assert_eq!(safe_return_to(Some("/teams/alpha?tab=robots")), "/teams/alpha?tab=robots");
+        assert_eq!(
+            safe_return_to(Some("/teams/alpha?tab=robots")),
+            "/teams/alpha?tab=robots"
+        );
         for bad in [
             "https://evil.test/",
             "//evil.test/x",
@@ -166,7 +220,10 @@ mod tests {
             "",
         ] {
             let got = safe_return_to(Some(bad));
-            assert!(got == "/" || (bad == "/%0a" && got == "/%0a"), "{bad:?} -> {got:?}");
+            assert!(
+                got == "/" || (bad == "/%0a" && got == "/%0a"),
+                "{bad:?} -> {got:?}"
+            );
         }
         assert_eq!(safe_return_to(None), "/");
     }

@@ -13,7 +13,10 @@ pub const FIELD_MANAGER: &str = "berth";
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error("Kubernetes did not answer {operation} within {} s", timeout.as_secs())]
-    Timeout { operation: &'static str, timeout: Duration },
+    Timeout {
+        operation: &'static str,
+        timeout: Duration,
+    },
     #[error("Kubernetes refused {operation}")]
     Forbidden {
         operation: &'static str,
@@ -59,13 +62,26 @@ impl Cluster {
         self.client.clone()
     }
 
-    async fn call<T>(&self, operation: &'static str, fut: impl Future<Output = Result<T, kube::Error>>) -> Result<T, ClusterError> {
+    async fn call<T>(
+        &self,
+        operation: &'static str,
+        fut: impl Future<Output = Result<T, kube::Error>>,
+    ) -> Result<T, ClusterError> {
         match tokio::time::timeout(self.timeout, fut).await {
-            Err(_) => Err(ClusterError::Timeout { operation, timeout: self.timeout }),
+            Err(_) => Err(ClusterError::Timeout {
+                operation,
+                timeout: self.timeout,
+            }),
             Ok(Ok(v)) => Ok(v),
             Ok(Err(source)) => Err(match &source {
-                kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden { operation, source },
-                kube::Error::Api(status) => ClusterError::Status { operation, code: status.code, source },
+                kube::Error::Api(status) if status.code == 403 => {
+                    ClusterError::Forbidden { operation, source }
+                }
+                kube::Error::Api(status) => ClusterError::Status {
+                    operation,
+                    code: status.code,
+                    source,
+                },
                 _ => ClusterError::Unreachable { operation, source },
             }),
         }
@@ -73,7 +89,9 @@ impl Cluster {
 
     pub async fn list_teams(&self) -> Result<Vec<Team>, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
-        let list = self.call("listing teams", api.list(&Default::default())).await?;
+        let list = self
+            .call("listing teams", api.list(&Default::default()))
+            .await?;
         let mut teams = list.items;
         teams.sort_by_key(|t| t.team_name());
         Ok(teams)
@@ -85,21 +103,40 @@ impl Cluster {
     }
 
     /// Sets `spec.pushSecretDownload` with a merge patch (only that field changes).
-    pub async fn set_push_secret_download(&self, name: &str, enabled: bool) -> Result<Team, ClusterError> {
+    pub async fn set_push_secret_download(
+        &self,
+        name: &str,
+        enabled: bool,
+    ) -> Result<Team, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
         let patch = serde_json::json!({ "spec": { "pushSecretDownload": enabled } });
-        self.call("updating the team", api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))).await
+        self.call(
+            "updating the team",
+            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)),
+        )
+        .await
     }
 
     /// The state of each named secret in `namespace`, read concurrently.
-    pub async fn secret_states(&self, namespace: &str, names: &[&str]) -> Result<Vec<SecretState>, ClusterError> {
+    pub async fn secret_states(
+        &self,
+        namespace: &str,
+        names: &[&str],
+    ) -> Result<Vec<SecretState>, ClusterError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
         let reads = names.iter().map(|name| {
             let api = api.clone();
             async move {
-                let secret = self.call("reading the team's secrets", api.get_opt(name)).await?;
+                let secret = self
+                    .call("reading the team's secrets", api.get_opt(name))
+                    .await?;
                 Ok::<_, ClusterError>(match secret {
-                    None => SecretState { name: name.to_string(), present: false, secret_type: None, last_changed: None },
+                    None => SecretState {
+                        name: name.to_string(),
+                        present: false,
+                        secret_type: None,
+                        last_changed: None,
+                    },
                     Some(s) => SecretState {
                         name: name.to_string(),
                         present: true,
@@ -115,28 +152,56 @@ impl Cluster {
     /// The apiserver's version and how long it took to answer.
     pub async fn server_version(&self) -> Result<(String, Duration), ClusterError> {
         let started = std::time::Instant::now();
-        let info = self.call("reading the server version", self.client.apiserver_version()).await?;
+        let info = self
+            .call(
+                "reading the server version",
+                self.client.apiserver_version(),
+            )
+            .await?;
         Ok((info.git_version, started.elapsed()))
     }
 
     /// The reconciler's Lease (leader and last pass), if it exists.
-    pub async fn get_lease(&self, namespace: &str, name: &str) -> Result<Option<k8s_openapi::api::coordination::v1::Lease>, ClusterError> {
-        let api: Api<k8s_openapi::api::coordination::v1::Lease> = Api::namespaced(self.client.clone(), namespace);
-        self.call("reading the reconciler Lease", api.get_opt(name)).await
+    pub async fn get_lease(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<k8s_openapi::api::coordination::v1::Lease>, ClusterError> {
+        let api: Api<k8s_openapi::api::coordination::v1::Lease> =
+            Api::namespaced(self.client.clone(), namespace);
+        self.call("reading the reconciler Lease", api.get_opt(name))
+            .await
     }
 
     /// Events carrying `label_selector` in `namespace` (the audit view).
-    pub async fn list_labelled_events(&self, namespace: &str, label_selector: &str) -> Result<Vec<k8s_openapi::api::core::v1::Event>, ClusterError> {
-        let api: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(self.client.clone(), namespace);
+    pub async fn list_labelled_events(
+        &self,
+        namespace: &str,
+        label_selector: &str,
+    ) -> Result<Vec<k8s_openapi::api::core::v1::Event>, ClusterError> {
+        let api: Api<k8s_openapi::api::core::v1::Event> =
+            Api::namespaced(self.client.clone(), namespace);
         let params = kube::api::ListParams::default().labels(label_selector);
-        Ok(self.call("listing audit records", api.list(&params)).await?.items)
+        Ok(self
+            .call("listing audit records", api.list(&params))
+            .await?
+            .items)
     }
 
     /// The `.dockerconfigjson` of a secret; `None` when the secret or that key is missing.
-    pub async fn docker_config_bytes(&self, namespace: &str, name: &str) -> Result<Option<Vec<u8>>, ClusterError> {
+    pub async fn docker_config_bytes(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, ClusterError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        let secret = self.call("reading the push secret", api.get_opt(name)).await?;
-        Ok(secret.and_then(|s| s.data).and_then(|mut d| d.remove(".dockerconfigjson")).map(|b| b.0))
+        let secret = self
+            .call("reading the push secret", api.get_opt(name))
+            .await?;
+        Ok(secret
+            .and_then(|s| s.data)
+            .and_then(|mut d| d.remove(".dockerconfigjson"))
+            .map(|b| b.0))
     }
 }
 
@@ -168,15 +233,25 @@ impl Cluster {
     /// where a RoleBinding grants it).
     pub async fn namespace_exists(&self, name: &str) -> Result<bool, ClusterError> {
         let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(self.client.clone());
-        self.call("reading a namespace", api.get_metadata_opt(name)).await.map(|n| n.is_some())
+        self.call("reading a namespace", api.get_metadata_opt(name))
+            .await
+            .map(|n| n.is_some())
     }
 
-    pub async fn get_default_service_account(&self, namespace: &str) -> Result<Option<ServiceAccount>, ClusterError> {
+    pub async fn get_default_service_account(
+        &self,
+        namespace: &str,
+    ) -> Result<Option<ServiceAccount>, ClusterError> {
         let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), namespace);
-        self.call("reading the default ServiceAccount", api.get_opt("default")).await
+        self.call("reading the default ServiceAccount", api.get_opt("default"))
+            .await
     }
 
-    pub async fn get_secret(&self, namespace: &str, name: &str) -> Result<Option<Secret>, ClusterError> {
+    pub async fn get_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<Secret>, ClusterError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
         self.call("reading a secret", api.get_opt(name)).await
     }
@@ -190,13 +265,24 @@ impl Cluster {
         body.metadata.managed_fields = None;
         body.metadata.resource_version = None;
         let value = serde_json::json!({ "apiVersion": "v1", "kind": "Secret", "metadata": body.metadata, "type": body.type_, "data": body.data });
-        self.call("writing a secret", api.patch(name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&value))).await
+        self.call(
+            "writing a secret",
+            api.patch(
+                name,
+                &PatchParams::apply(FIELD_MANAGER).force(),
+                &Patch::Apply(&value),
+            ),
+        )
+        .await
     }
 
     /// Deletes a secret; a missing one is not an error.
     pub async fn delete_secret(&self, namespace: &str, name: &str) -> Result<bool, ClusterError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        match self.call("deleting a secret", api.delete(name, &Default::default())).await {
+        match self
+            .call("deleting a secret", api.delete(name, &Default::default()))
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(e),
@@ -205,7 +291,11 @@ impl Cluster {
 
     /// Replaces a ServiceAccount's `imagePullSecrets`, only if nobody changed the account since
     /// `resource_version` was read (the list is atomic, so other entries are carried over by the caller).
-    pub async fn set_image_pull_secrets(&self, account: &ServiceAccount, secrets: Vec<LocalObjectReference>) -> Result<(), ClusterError> {
+    pub async fn set_image_pull_secrets(
+        &self,
+        account: &ServiceAccount,
+        secrets: Vec<LocalObjectReference>,
+    ) -> Result<(), ClusterError> {
         let namespace = account.metadata.namespace.as_deref().unwrap_or_default();
         let name = account.metadata.name.as_deref().unwrap_or_default();
         let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), namespace);
@@ -214,34 +304,70 @@ impl Cluster {
                 path: pointer(&["metadata", "resourceVersion"]),
                 value: serde_json::json!(account.metadata.resource_version),
             }),
-            json_patch::PatchOperation::Add(json_patch::AddOperation { path: pointer(&["imagePullSecrets"]), value: serde_json::json!(secrets) }),
+            json_patch::PatchOperation::Add(json_patch::AddOperation {
+                path: pointer(&["imagePullSecrets"]),
+                value: serde_json::json!(secrets),
+            }),
         ]);
-        self.call("updating the default ServiceAccount", api.patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))).await.map(drop)
+        self.call(
+            "updating the default ServiceAccount",
+            api.patch(name, &PatchParams::default(), &Patch::Json::<()>(patch)),
+        )
+        .await
+        .map(drop)
     }
 
     /// Replaces the Team's status (the status subresource).
-    pub async fn replace_team_status(&self, name: &str, status: &TeamStatus) -> Result<Team, ClusterError> {
+    pub async fn replace_team_status(
+        &self,
+        name: &str,
+        status: &TeamStatus,
+    ) -> Result<Team, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
         // A merge patch would keep fields the new status leaves out; the JSON patch `add` replaces all.
-        let patch = json_patch::Patch(vec![json_patch::PatchOperation::Add(json_patch::AddOperation { path: pointer(&["status"]), value: serde_json::json!(status) })]);
-        self.call("writing the team status", api.patch_status(name, &PatchParams::default(), &Patch::Json::<()>(patch))).await
+        let patch = json_patch::Patch(vec![json_patch::PatchOperation::Add(
+            json_patch::AddOperation {
+                path: pointer(&["status"]),
+                value: serde_json::json!(status),
+            },
+        )]);
+        self.call(
+            "writing the team status",
+            api.patch_status(name, &PatchParams::default(), &Patch::Json::<()>(patch)),
+        )
+        .await
     }
 
     pub async fn create_team(&self, name: &str, spec: TeamSpec) -> Result<Team, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
-        self.call("creating the team", api.create(&kube::api::PostParams::default(), &Team::new(name, spec))).await
+        self.call(
+            "creating the team",
+            api.create(&kube::api::PostParams::default(), &Team::new(name, spec)),
+        )
+        .await
     }
 
     pub async fn delete_team(&self, name: &str) -> Result<(), ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
-        self.call("deleting the team", api.delete(name, &Default::default())).await.map(drop)
+        self.call("deleting the team", api.delete(name, &Default::default()))
+            .await
+            .map(drop)
     }
 
     /// Sets one annotation on a Team (e.g. a rotation request) with a merge patch.
-    pub async fn annotate_team(&self, name: &str, key: &str, value: &str) -> Result<Team, ClusterError> {
+    pub async fn annotate_team(
+        &self,
+        name: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Team, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
         let patch = serde_json::json!({ "metadata": { "annotations": { key: value } } });
-        self.call("updating the team", api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))).await
+        self.call(
+            "updating the team",
+            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)),
+        )
+        .await
     }
 }
 
@@ -253,6 +379,14 @@ fn pointer(tokens: &[&str]) -> json_patch::jsonptr::PointerBuf {
 /// The latest managed-fields time, else the creation time.
 fn last_changed(secret: &Secret) -> Option<String> {
     let meta = &secret.metadata;
-    let managed = meta.managed_fields.iter().flatten().filter_map(|m| m.time.as_ref()).map(|t| t.0).max();
-    managed.or_else(|| meta.creation_timestamp.as_ref().map(|t| t.0)).map(|t| t.to_string())
+    let managed = meta
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter_map(|m| m.time.as_ref())
+        .map(|t| t.0)
+        .max();
+    managed
+        .or_else(|| meta.creation_timestamp.as_ref().map(|t| t.0))
+        .map(|t| t.to_string())
 }

@@ -122,10 +122,16 @@ impl Team {
         format!("team-{}", self.team_name())
     }
     pub fn namespace_name(&self) -> String {
-        self.spec.namespace.clone().unwrap_or_else(|| self.derived())
+        self.spec
+            .namespace
+            .clone()
+            .unwrap_or_else(|| self.derived())
     }
     pub fn harbor_project(&self) -> String {
-        self.spec.harbor_project.clone().unwrap_or_else(|| self.derived())
+        self.spec
+            .harbor_project
+            .clone()
+            .unwrap_or_else(|| self.derived())
     }
     pub fn groups(&self) -> Vec<String> {
         if self.spec.groups.is_empty() {
@@ -159,7 +165,12 @@ mod tests {
     fn explicit_values_win() {
         let team = Team::new(
             "alpha",
-            TeamSpec { namespace: Some("apps".into()), groups: vec!["/org/alpha".into()], harbor_project: Some("alpha-images".into()), push_secret_download: true },
+            TeamSpec {
+                namespace: Some("apps".into()),
+                groups: vec!["/org/alpha".into()],
+                harbor_project: Some("alpha-images".into()),
+                push_secret_download: true,
+            },
         );
         assert_eq!(team.namespace_name(), "apps");
         assert_eq!(team.harbor_project(), "alpha-images");

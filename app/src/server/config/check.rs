@@ -29,14 +29,20 @@ pub fn problems(layers: &Layers) -> Vec<ConfigError> {
             // Its stand-in is refused too (a rule across settings): nothing more can be learnt.
             return found;
         }
-        let required = SETTINGS.iter().any(|(name, default, _)| *name == setting && default.is_none());
+        let required = SETTINGS
+            .iter()
+            .any(|(name, default, _)| *name == setting && default.is_none());
         overrides.insert(setting, required.then(|| stand_in(setting)));
     }
     found
 }
 
 fn stand_in(setting: &str) -> String {
-    if setting.ends_with("_URL") || setting.ends_with("_ISSUER") { "http://stand-in.invalid".into() } else { "stand-in".into() }
+    if setting.ends_with("_URL") || setting.ends_with("_ISSUER") {
+        "http://stand-in.invalid".into()
+    } else {
+        "stand-in".into()
+    }
 }
 
 /// One reachability check's outcome, for `check-config --probe`.
@@ -48,31 +54,61 @@ pub struct Probe {
 /// Asks the identity provider for its discovery document, Harbor for `/ping` and, with Berth's
 /// credentials, `/users/current`, and Kubernetes for its version.
 pub async fn probe(config: &Config) -> Vec<Probe> {
-    let http = match reqwest::Client::builder().timeout(config.oidc_timeout.max(config.harbor.timeout)).build() {
+    let http = match reqwest::Client::builder()
+        .timeout(config.oidc_timeout.max(config.harbor.timeout))
+        .build()
+    {
         Ok(http) => http,
-        Err(error) => return vec![Probe { what: "HTTP client", result: Err(error.to_string()) }],
+        Err(error) => {
+            return vec![Probe {
+                what: "HTTP client",
+                result: Err(error.to_string()),
+            }]
+        }
     };
     let discovery = async {
         let url = format!("{}/.well-known/openid-configuration", config.oidc.issuer);
-        let response = http.get(&url).send().await.map_err(|e| format!("{url}: {}", reason(&e)))?;
+        let response = http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {}", reason(&e)))?;
         if !response.status().is_success() {
             return Err(format!("{url} answered {}", response.status()));
         }
-        let document: serde_json::Value = response.json().await.map_err(|_| format!("{url} is not a discovery document"))?;
+        let document: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|_| format!("{url} is not a discovery document"))?;
         match document["issuer"].as_str() {
-            Some(issuer) if issuer.trim_end_matches('/') == config.oidc.issuer => Ok(format!("discovery at {url}")),
-            Some(issuer) => Err(format!("the provider names itself {issuer:?}, not BERTH_OIDC_ISSUER {:?}", config.oidc.issuer)),
+            Some(issuer) if issuer.trim_end_matches('/') == config.oidc.issuer => {
+                Ok(format!("discovery at {url}"))
+            }
+            Some(issuer) => Err(format!(
+                "the provider names itself {issuer:?}, not BERTH_OIDC_ISSUER {:?}",
+                config.oidc.issuer
+            )),
             None => Err(format!("{url} has no issuer")),
         }
     };
     let harbor = async {
-        let client = crate::server::harbor::HarborClient::new(&config.harbor).map_err(|e| e.to_string())?;
+        let client =
+            crate::server::harbor::HarborClient::new(&config.harbor).map_err(|e| e.to_string())?;
         let ping = client.ping().await.map_err(|e| e.to_string())?;
-        client.current_user().await.map_err(|e| format!("{e} (check BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD)"))?;
-        Ok(format!("{} answered in {} ms and accepted Berth's credentials", config.harbor.url, ping.as_millis()))
+        client
+            .current_user()
+            .await
+            .map_err(|e| format!("{e} (check BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD)"))?;
+        Ok(format!(
+            "{} answered in {} ms and accepted Berth's credentials",
+            config.harbor.url,
+            ping.as_millis()
+        ))
     };
     let kubernetes = async {
-        let kube = kube::Config::infer().await.map_err(|e| format!("no kubeconfig or in-cluster ServiceAccount: {e}"))?;
+        let kube = kube::Config::infer()
+            .await
+            .map_err(|e| format!("no kubeconfig or in-cluster ServiceAccount: {e}"))?;
         let client = kube::Client::try_from(kube).map_err(|e| e.to_string())?;
         let version = tokio::time::timeout(config.kube_timeout, client.apiserver_version())
             .await
@@ -82,9 +118,18 @@ pub async fn probe(config: &Config) -> Vec<Probe> {
     };
     let (discovery, harbor, kubernetes) = tokio::join!(discovery, harbor, kubernetes);
     vec![
-        Probe { what: "identity provider", result: discovery },
-        Probe { what: "Harbor", result: harbor },
-        Probe { what: "Kubernetes", result: kubernetes },
+        Probe {
+            what: "identity provider",
+            result: discovery,
+        },
+        Probe {
+            what: "Harbor",
+            result: harbor,
+        },
+        Probe {
+            what: "Kubernetes",
+            result: kubernetes,
+        },
     ]
 }
 
@@ -113,9 +158,15 @@ mod tests {
         ]);
         let found: Vec<String> = problems(&layers).iter().map(ToString::to_string).collect();
         assert_eq!(found.len(), 5, "{found:#?}");
-        assert!(found.iter().any(|p| p.starts_with("BERTH_OIDC_ISSUER is invalid: scheme must be http or https")));
-        assert!(found.iter().any(|p| p.starts_with("BERTH_HARBOR_TIMEOUT_SECS is invalid")));
-        assert!(found.iter().any(|p| p.starts_with("BERTH_GROUP_MATCH is invalid")));
+        assert!(found
+            .iter()
+            .any(|p| p.starts_with("BERTH_OIDC_ISSUER is invalid: scheme must be http or https")));
+        assert!(found
+            .iter()
+            .any(|p| p.starts_with("BERTH_HARBOR_TIMEOUT_SECS is invalid")));
+        assert!(found
+            .iter()
+            .any(|p| p.starts_with("BERTH_GROUP_MATCH is invalid")));
         assert!(found.contains(&"BERTH_OIDC_CLIENT_ID is required but not set".to_owned()));
         assert!(found.contains(&"BERTH_OIDC_CLIENT_SECRET is required but not set".to_owned()));
     }

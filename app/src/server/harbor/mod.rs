@@ -4,7 +4,9 @@ mod system;
 mod token;
 mod types;
 
-pub use system::{valid_user_search, version_problem, ComponentHealth, HarborUser, HealthReport, SystemInfo};
+pub use system::{
+    valid_user_search, version_problem, ComponentHealth, HarborUser, HealthReport, SystemInfo,
+};
 
 pub use token::{generate_robot_token, meets_harbor_rules};
 
@@ -22,7 +24,10 @@ const PAGE_SIZE: usize = 100;
 #[derive(Debug, thiserror::Error)]
 pub enum HarborError {
     #[error("Harbor did not answer {operation} within {} s", timeout.as_secs())]
-    Timeout { operation: &'static str, timeout: Duration },
+    Timeout {
+        operation: &'static str,
+        timeout: Duration,
+    },
     #[error("Harbor is unreachable ({operation})")]
     Unreachable {
         operation: &'static str,
@@ -30,7 +35,10 @@ pub enum HarborError {
         source: reqwest::Error,
     },
     #[error("Harbor answered {status} to {operation}")]
-    Status { operation: &'static str, status: StatusCode },
+    Status {
+        operation: &'static str,
+        status: StatusCode,
+    },
     #[error("Harbor's answer to {operation} could not be read")]
     Decode {
         operation: &'static str,
@@ -56,33 +64,68 @@ impl HarborClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let mut api = config.url.clone();
-        api.set_path(&format!("{}/api/v2.0/", config.url.path().trim_end_matches('/')));
-        Ok(Self { http, api, username: config.username.clone(), password: config.password.clone(), timeout: config.timeout })
+        api.set_path(&format!(
+            "{}/api/v2.0/",
+            config.url.path().trim_end_matches('/')
+        ));
+        Ok(Self {
+            http,
+            api,
+            username: config.username.clone(),
+            password: config.password.clone(),
+            timeout: config.timeout,
+        })
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let url = self.api.join(path.trim_start_matches('/')).expect("API paths are relative URLs");
-        self.http.request(method, url).basic_auth(&self.username, Some(self.password.expose_secret()))
+        let url = self
+            .api
+            .join(path.trim_start_matches('/'))
+            .expect("API paths are relative URLs");
+        self.http
+            .request(method, url)
+            .basic_auth(&self.username, Some(self.password.expose_secret()))
     }
 
-    async fn send(&self, operation: &'static str, request: reqwest::RequestBuilder) -> Result<reqwest::Response, HarborError> {
+    async fn send(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, HarborError> {
         request.send().await.map_err(|source| {
             if source.is_timeout() {
-                HarborError::Timeout { operation, timeout: self.timeout }
+                HarborError::Timeout {
+                    operation,
+                    timeout: self.timeout,
+                }
             } else {
                 HarborError::Unreachable { operation, source }
             }
         })
     }
 
-    async fn json<T: DeserializeOwned>(operation: &'static str, response: reqwest::Response) -> Result<T, HarborError> {
+    async fn json<T: DeserializeOwned>(
+        operation: &'static str,
+        response: reqwest::Response,
+    ) -> Result<T, HarborError> {
         if !response.status().is_success() {
-            return Err(HarborError::Status { operation, status: response.status() });
+            return Err(HarborError::Status {
+                operation,
+                status: response.status(),
+            });
         }
-        response.json().await.map_err(|source| HarborError::Decode { operation, source })
+        response
+            .json()
+            .await
+            .map_err(|source| HarborError::Decode { operation, source })
     }
 
-    async fn list_all<T: DeserializeOwned>(&self, operation: &'static str, path: &str, query: &[(&str, &str)]) -> Result<Vec<T>, HarborError> {
+    async fn list_all<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<T>, HarborError> {
         self.list_all_with(operation, path, query, None).await
     }
 
@@ -106,7 +149,11 @@ impl HarborClient {
                 request = request.header(name, value);
             }
             let response = self.send(operation, request).await?;
-            let total = response.headers().get("x-total-count").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+            let total = response
+                .headers()
+                .get("x-total-count")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok());
             let items: Vec<T> = Self::json(operation, response).await?;
             let got = items.len();
             all.extend(items);
@@ -123,74 +170,145 @@ impl HarborClient {
 
     /// The project of that exact name, if any (Harbor's `name` filter is a fuzzy match).
     pub async fn find_project(&self, name: &str) -> Result<Option<Project>, HarborError> {
-        let projects: Vec<Project> = self.list_all("listing projects", "projects", &[("name", name)]).await?;
+        let projects: Vec<Project> = self
+            .list_all("listing projects", "projects", &[("name", name)])
+            .await?;
         Ok(projects.into_iter().find(|p| p.name == name))
     }
 
     /// By name, so it can run beside `find_project` instead of after it.
     pub async fn project_summary(&self, project: &str) -> Result<ProjectSummary, HarborError> {
         let op = "reading the project summary";
-        let response = self.send(op, self.request(Method::GET, &format!("projects/{project}/summary")).header("X-Is-Resource-Name", "true")).await?;
+        let response = self
+            .send(
+                op,
+                self.request(Method::GET, &format!("projects/{project}/summary"))
+                    .header("X-Is-Resource-Name", "true"),
+            )
+            .await?;
         Self::json(op, response).await
     }
 
-    async fn expect_status(&self, operation: &'static str, request: reqwest::RequestBuilder, wanted: StatusCode) -> Result<reqwest::Response, HarborError> {
+    async fn expect_status(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+        wanted: StatusCode,
+    ) -> Result<reqwest::Response, HarborError> {
         let response = self.send(operation, request).await?;
         if response.status() == wanted {
             Ok(response)
         } else {
-            Err(HarborError::Status { operation, status: response.status() })
+            Err(HarborError::Status {
+                operation,
+                status: response.status(),
+            })
         }
     }
 
     /// Creates a private project; its id when Harbor's `Location` header gives it.
     pub async fn create_project(&self, name: &str) -> Result<Option<i64>, HarborError> {
         let body = serde_json::json!({ "project_name": name, "metadata": { "public": "false" } });
-        let response = self.expect_status("creating the project", self.request(Method::POST, "projects").json(&body), StatusCode::CREATED).await?;
-        let location = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let response = self
+            .expect_status(
+                "creating the project",
+                self.request(Method::POST, "projects").json(&body),
+                StatusCode::CREATED,
+            )
+            .await?;
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         Ok(location.rsplit('/').next().and_then(|id| id.parse().ok()))
     }
 
     pub async fn list_members(&self, project: &str) -> Result<Vec<ProjectMember>, HarborError> {
         let path = format!("projects/{project}/members");
-        self.list_all_with("listing project members", &path, &[], Some(("X-Is-Resource-Name", "true"))).await
+        self.list_all_with(
+            "listing project members",
+            &path,
+            &[],
+            Some(("X-Is-Resource-Name", "true")),
+        )
+        .await
     }
 
     /// Adds an OIDC group (`group_type` 3) to the project with a role.
-    pub async fn add_group_member(&self, project: &str, group: &str, role: ProjectRole) -> Result<(), HarborError> {
+    pub async fn add_group_member(
+        &self,
+        project: &str,
+        group: &str,
+        role: ProjectRole,
+    ) -> Result<(), HarborError> {
         let body = serde_json::json!({ "role_id": role.id(), "member_group": { "group_name": group, "group_type": 3 } });
-        let request = self.request(Method::POST, &format!("projects/{project}/members")).header("X-Is-Resource-Name", "true").json(&body);
-        self.expect_status("adding a project member", request, StatusCode::CREATED).await.map(drop)
+        let request = self
+            .request(Method::POST, &format!("projects/{project}/members"))
+            .header("X-Is-Resource-Name", "true")
+            .json(&body);
+        self.expect_status("adding a project member", request, StatusCode::CREATED)
+            .await
+            .map(drop)
     }
 
     /// Creates a robot account; Harbor gives it a secret of its own, which Berth replaces at once with
     /// `set_robot_secret`.
     pub async fn create_robot(&self, robot: &RobotCreate) -> Result<RobotCreated, HarborError> {
         let op = "creating a robot account";
-        let response = self.expect_status(op, self.request(Method::POST, "robots").json(robot), StatusCode::CREATED).await?;
-        response.json().await.map_err(|source| HarborError::Decode { operation: op, source })
+        let response = self
+            .expect_status(
+                op,
+                self.request(Method::POST, "robots").json(robot),
+                StatusCode::CREATED,
+            )
+            .await?;
+        response.json().await.map_err(|source| HarborError::Decode {
+            operation: op,
+            source,
+        })
     }
 
     /// Sets the robot's secret to the one Berth generated (`PATCH /robots/{id}`).
-    pub async fn set_robot_secret(&self, robot_id: i64, secret: &SecretString) -> Result<(), HarborError> {
+    pub async fn set_robot_secret(
+        &self,
+        robot_id: i64,
+        secret: &SecretString,
+    ) -> Result<(), HarborError> {
         let body = serde_json::json!({ "secret": secret.expose_secret() });
-        let request = self.request(Method::PATCH, &format!("robots/{robot_id}")).json(&body);
-        self.expect_status("setting a robot secret", request, StatusCode::OK).await.map(drop)
+        let request = self
+            .request(Method::PATCH, &format!("robots/{robot_id}"))
+            .json(&body);
+        self.expect_status("setting a robot secret", request, StatusCode::OK)
+            .await
+            .map(drop)
     }
 
     pub async fn delete_robot(&self, robot_id: i64) -> Result<(), HarborError> {
-        self.expect_status("deleting a robot account", self.request(Method::DELETE, &format!("robots/{robot_id}")), StatusCode::OK).await.map(drop)
+        self.expect_status(
+            "deleting a robot account",
+            self.request(Method::DELETE, &format!("robots/{robot_id}")),
+            StatusCode::OK,
+        )
+        .await
+        .map(drop)
     }
 
     /// Replaces a robot's name, permissions and settings (`PUT /robots/{id}`); its secret stays.
     pub async fn update_robot(&self, robot: &RobotUpdate) -> Result<(), HarborError> {
-        let request = self.request(Method::PUT, &format!("robots/{}", robot.id)).json(robot);
-        self.expect_status("updating a robot account", request, StatusCode::OK).await.map(drop)
+        let request = self
+            .request(Method::PUT, &format!("robots/{}", robot.id))
+            .json(robot);
+        self.expect_status("updating a robot account", request, StatusCode::OK)
+            .await
+            .map(drop)
     }
 
     pub async fn get_robot(&self, robot_id: i64) -> Result<Option<Robot>, HarborError> {
         let op = "reading a robot account";
-        let response = self.send(op, self.request(Method::GET, &format!("robots/{robot_id}"))).await?;
+        let response = self
+            .send(op, self.request(Method::GET, &format!("robots/{robot_id}")))
+            .await?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -198,21 +316,45 @@ impl HarborClient {
     }
 
     /// `PUT /projects/{project}/members/{id}` with a new role.
-    pub async fn set_member_role(&self, project: &str, member_id: i64, role: ProjectRole) -> Result<(), HarborError> {
+    pub async fn set_member_role(
+        &self,
+        project: &str,
+        member_id: i64,
+        role: ProjectRole,
+    ) -> Result<(), HarborError> {
         let body = serde_json::json!({ "role_id": role.id() });
-        let request = self.request(Method::PUT, &format!("projects/{project}/members/{member_id}")).header("X-Is-Resource-Name", "true").json(&body);
-        self.expect_status("changing a project member's role", request, StatusCode::OK).await.map(drop)
+        let request = self
+            .request(
+                Method::PUT,
+                &format!("projects/{project}/members/{member_id}"),
+            )
+            .header("X-Is-Resource-Name", "true")
+            .json(&body);
+        self.expect_status("changing a project member's role", request, StatusCode::OK)
+            .await
+            .map(drop)
     }
 
     pub async fn delete_member(&self, project: &str, member_id: i64) -> Result<(), HarborError> {
-        let request = self.request(Method::DELETE, &format!("projects/{project}/members/{member_id}")).header("X-Is-Resource-Name", "true");
-        self.expect_status("removing a project member", request, StatusCode::OK).await.map(drop)
+        let request = self
+            .request(
+                Method::DELETE,
+                &format!("projects/{project}/members/{member_id}"),
+            )
+            .header("X-Is-Resource-Name", "true");
+        self.expect_status("removing a project member", request, StatusCode::OK)
+            .await
+            .map(drop)
     }
 
     /// Deletes a project (Harbor refuses with 412 while it still holds repositories).
     pub async fn delete_project(&self, project: &str) -> Result<(), HarborError> {
-        let request = self.request(Method::DELETE, &format!("projects/{project}")).header("X-Is-Resource-Name", "true");
-        self.expect_status("deleting the project", request, StatusCode::OK).await.map(drop)
+        let request = self
+            .request(Method::DELETE, &format!("projects/{project}"))
+            .header("X-Is-Resource-Name", "true");
+        self.expect_status("deleting the project", request, StatusCode::OK)
+            .await
+            .map(drop)
     }
 
     /// Every project (all pages).
@@ -222,24 +364,36 @@ impl HarborClient {
 
     /// One request telling whether a list changed: its total and its most recently updated entry.
     async fn probe(&self, operation: &'static str, path: &str) -> Result<ListProbe, HarborError> {
-        let request = self.request(Method::GET, path).query(&[("sort", "-update_time"), ("page", "1"), ("page_size", "1")]);
+        let request = self.request(Method::GET, path).query(&[
+            ("sort", "-update_time"),
+            ("page", "1"),
+            ("page_size", "1"),
+        ]);
         let response = self.send(operation, request).await?;
-        let total = response.headers().get("x-total-count").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+        let total = response
+            .headers()
+            .get("x-total-count")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
         let items: Vec<serde_json::Value> = Self::json(operation, response).await?;
         let newest = items.first();
         Ok(ListProbe {
             total: total.unwrap_or(items.len()),
-            newest_update: newest.and_then(|v| v["update_time"].as_str()).map(str::to_owned),
+            newest_update: newest
+                .and_then(|v| v["update_time"].as_str())
+                .map(str::to_owned),
             newest_id: newest.and_then(|v| v["id"].as_i64().or_else(|| v["project_id"].as_i64())),
         })
     }
 
     pub async fn probe_robots(&self) -> Result<ListProbe, HarborError> {
-        self.probe("checking robot accounts for changes", "robots").await
+        self.probe("checking robot accounts for changes", "robots")
+            .await
     }
 
     pub async fn probe_projects(&self) -> Result<ListProbe, HarborError> {
-        self.probe("checking projects for changes", "projects").await
+        self.probe("checking projects for changes", "projects")
+            .await
     }
 
     /// Every robot account (system and project level).
@@ -250,6 +404,13 @@ impl HarborClient {
     /// The robots whose permissions reach `project`.
     pub async fn robots_for_project(&self, project: &str) -> Result<Vec<Robot>, HarborError> {
         let robots = self.list_robots().await?;
-        Ok(robots.into_iter().filter(|r| r.permissions.iter().any(|p| p.kind == "project" && p.namespace == project)).collect())
+        Ok(robots
+            .into_iter()
+            .filter(|r| {
+                r.permissions
+                    .iter()
+                    .any(|p| p.kind == "project" && p.namespace == project)
+            })
+            .collect())
     }
 }

@@ -42,9 +42,15 @@ pub struct HarborUser {
 /// Why Berth cannot work with a Harbor of this version (`v2.1.4-abc` is too old: no robot v2 API).
 pub fn version_problem(version: Option<&str>) -> Option<String> {
     let Some(version) = version else {
-        return Some("Harbor did not report its version (Berth needs 2.2 or newer for the robot v2 API).".into());
+        return Some(
+            "Harbor did not report its version (Berth needs 2.2 or newer for the robot v2 API)."
+                .into(),
+        );
     };
-    let mut numbers = version.trim_start_matches('v').split(['.', '-']).map(|p| p.parse::<u32>());
+    let mut numbers = version
+        .trim_start_matches('v')
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>());
     match (numbers.next(), numbers.next()) {
         (Some(Ok(major)), Some(Ok(minor))) if (major, minor) < (2, 2) => {
             Some(format!("Harbor {version} is older than 2.2: it has no robot v2 API, so Berth cannot manage robots. Upgrade Harbor."))
@@ -56,7 +62,10 @@ pub fn version_problem(version: Option<&str>) -> Option<String> {
 
 /// What may go into Harbor's `q` filter: its syntax uses `,`, `=`, `~`, quotes, brackets and spaces.
 pub fn valid_user_search(text: &str) -> bool {
-    (2..=255).contains(&text.chars().count()) && !text.chars().any(|c| ",=~\"'()[]{} \\".contains(c) || c.is_control())
+    (2..=255).contains(&text.chars().count())
+        && !text
+            .chars()
+            .any(|c| ",=~\"'()[]{} \\".contains(c) || c.is_control())
 }
 
 impl HarborClient {
@@ -64,18 +73,27 @@ impl HarborClient {
     pub async fn ping(&self) -> Result<Duration, HarborError> {
         let op = "ping";
         let started = Instant::now();
-        self.expect_status(op, self.request(Method::GET, "ping"), StatusCode::OK).await?;
+        self.expect_status(op, self.request(Method::GET, "ping"), StatusCode::OK)
+            .await?;
         Ok(started.elapsed())
     }
 
     /// `GET /users/current`: whether Harbor accepts Berth's credentials.
     pub async fn current_user(&self) -> Result<(), HarborError> {
-        self.expect_status("checking Berth's credentials", self.request(Method::GET, "users/current"), StatusCode::OK).await.map(drop)
+        self.expect_status(
+            "checking Berth's credentials",
+            self.request(Method::GET, "users/current"),
+            StatusCode::OK,
+        )
+        .await
+        .map(drop)
     }
 
     pub async fn system_info(&self) -> Result<SystemInfo, HarborError> {
         let op = "reading the system info";
-        let response = self.send(op, self.request(Method::GET, "systeminfo")).await?;
+        let response = self
+            .send(op, self.request(Method::GET, "systeminfo"))
+            .await?;
         Self::json(op, response).await
     }
 
@@ -106,7 +124,9 @@ impl HarborClient {
 
     pub async fn get_user(&self, user_id: i64) -> Result<Option<HarborUser>, HarborError> {
         let op = "reading a user";
-        let response = self.send(op, self.request(Method::GET, &format!("users/{user_id}"))).await?;
+        let response = self
+            .send(op, self.request(Method::GET, &format!("users/{user_id}")))
+            .await?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -115,7 +135,13 @@ impl HarborClient {
 
     /// `DELETE /users/{id}` (Harbor >= 2.4): frees the username and e-mail of a stale account.
     pub async fn delete_user(&self, user_id: i64) -> Result<(), HarborError> {
-        self.expect_status("deleting a user", self.request(Method::DELETE, &format!("users/{user_id}")), StatusCode::OK).await.map(drop)
+        self.expect_status(
+            "deleting a user",
+            self.request(Method::DELETE, &format!("users/{user_id}")),
+            StatusCode::OK,
+        )
+        .await
+        .map(drop)
     }
 }
 
@@ -125,8 +151,12 @@ mod tests {
     fn old_and_unreadable_versions_are_named() {
         assert_eq!(super::version_problem(Some("v2.15.2-fake")), None);
         assert_eq!(super::version_problem(Some("v2.2.0")), None);
-        assert!(super::version_problem(Some("v2.1.4-abc")).unwrap().contains("older than 2.2"));
-        assert!(super::version_problem(Some("v1.10.0")).unwrap().contains("robot v2"));
+        assert!(super::version_problem(Some("v2.1.4-abc"))
+            .unwrap()
+            .contains("older than 2.2"));
+        assert!(super::version_problem(Some("v1.10.0"))
+            .unwrap()
+            .contains("robot v2"));
         assert!(super::version_problem(Some("dev")).is_some());
         assert!(super::version_problem(None).is_some());
     }

@@ -39,9 +39,13 @@ mod tests {
 
     #[test]
     fn tokens_always_meet_harbors_rules_and_differ() {
-        let tokens: HashSet<String> = (0..500).map(|_| generate_robot_token().expose_secret().to_owned()).collect();
+        let tokens: HashSet<String> = (0..500)
+            .map(|_| generate_robot_token().expose_secret().to_owned())
+            .collect();
         assert_eq!(tokens.len(), 500);
-        assert!(tokens.iter().all(|t| meets_harbor_rules(t) && t.len() == LENGTH));
+        assert!(tokens
+            .iter()
+            .all(|t| meets_harbor_rules(t) && t.len() == LENGTH));
     }
 
     #[test]

@@ -114,14 +114,20 @@ pub enum ProjectRole {
 impl ProjectRole {
     /// The names Harbor's UI uses, as settings spell them.
     pub fn parse(name: &str) -> Option<Self> {
-        Some(match name.to_ascii_lowercase().replace(['-', '_', ' '], "").as_str() {
-            "projectadmin" | "admin" => ProjectRole::ProjectAdmin,
-            "developer" => ProjectRole::Developer,
-            "guest" => ProjectRole::Guest,
-            "maintainer" => ProjectRole::Maintainer,
-            "limitedguest" => ProjectRole::LimitedGuest,
-            _ => return None,
-        })
+        Some(
+            match name
+                .to_ascii_lowercase()
+                .replace(['-', '_', ' '], "")
+                .as_str()
+            {
+                "projectadmin" | "admin" => ProjectRole::ProjectAdmin,
+                "developer" => ProjectRole::Developer,
+                "guest" => ProjectRole::Guest,
+                "maintainer" => ProjectRole::Maintainer,
+                "limitedguest" => ProjectRole::LimitedGuest,
+                _ => return None,
+            },
+        )
     }
 
     pub fn id(self) -> i64 {

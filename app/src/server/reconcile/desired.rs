@@ -90,7 +90,11 @@ pub fn rotated_robot_name(team: &str, purpose: Purpose, unix_seconds: i64) -> St
 /// Which of `team`'s purposes a full robot name (prefix included) belongs to, if any. The rotation
 /// suffix is `-r` and digits only, so `berth-a-push-pull` is team `a-push`'s pull robot, never team `a`'s.
 pub fn robot_purpose(full_name: &str, prefix: &str, team: &str) -> Option<Purpose> {
-    let rest = full_name.strip_prefix(prefix)?.strip_prefix("berth-")?.strip_prefix(team)?.strip_prefix('-')?;
+    let rest = full_name
+        .strip_prefix(prefix)?
+        .strip_prefix("berth-")?
+        .strip_prefix(team)?
+        .strip_prefix('-')?;
     let (purpose, suffix) = match rest.split_once('-') {
         Some((purpose, suffix)) => (purpose, Some(suffix)),
         None => (rest, None),
@@ -98,7 +102,11 @@ pub fn robot_purpose(full_name: &str, prefix: &str, team: &str) -> Option<Purpos
     let purpose = Purpose::parse(purpose)?;
     match suffix {
         None => Some(purpose),
-        Some(s) if s.len() > 1 && s.starts_with('r') && s[1..].bytes().all(|b| b.is_ascii_digit()) => Some(purpose),
+        Some(s)
+            if s.len() > 1 && s.starts_with('r') && s[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some(purpose)
+        }
         Some(_) => None,
     }
 }
@@ -112,7 +120,15 @@ pub fn permissions(project: &str, purpose: Purpose) -> Vec<RobotPermission> {
     vec![RobotPermission {
         kind: "project".into(),
         namespace: project.into(),
-        access: purpose.actions().iter().map(|action| Access { resource: "repository".into(), action: (*action).into(), effect: None }).collect(),
+        access: purpose
+            .actions()
+            .iter()
+            .map(|action| Access {
+                resource: "repository".into(),
+                action: (*action).into(),
+                effect: None,
+            })
+            .collect(),
     }]
 }
 
@@ -122,7 +138,17 @@ pub fn permissions_match(actual: &[RobotPermission], desired: &[RobotPermission]
         let mut keys: Vec<(String, String, String, String)> = perms
             .iter()
             .flat_map(|p| {
-                p.access.iter().filter(|a| a.effect.as_deref().unwrap_or("allow") == "allow").map(|a| (p.kind.clone(), p.namespace.clone(), a.resource.clone(), a.action.clone()))
+                p.access
+                    .iter()
+                    .filter(|a| a.effect.as_deref().unwrap_or("allow") == "allow")
+                    .map(|a| {
+                        (
+                            p.kind.clone(),
+                            p.namespace.clone(),
+                            a.resource.clone(),
+                            a.action.clone(),
+                        )
+                    })
             })
             .collect();
         keys.sort();
@@ -146,14 +172,21 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
 /// The credentials in one of Berth's secrets for `registry_host`, if it holds usable ones.
-pub fn credentials_in(secret: &Secret, purpose: Purpose, registry_host: &str) -> Option<Credentials> {
+pub fn credentials_in(
+    secret: &Secret,
+    purpose: Purpose,
+    registry_host: &str,
+) -> Option<Credentials> {
     let raw = secret.data.as_ref()?.get(purpose.data_key())?;
-    let (username, token) = crate::server::docker_config::credentials(&raw.0, registry_host).ok()?;
+    let (username, token) =
+        crate::server::docker_config::credentials(&raw.0, registry_host).ok()?;
     Some(Credentials { username, token })
 }
 
@@ -166,12 +199,22 @@ pub fn pending_secret_name(secret_name: &str) -> String {
 
 pub fn pending_credentials(secret: &Secret) -> Option<Credentials> {
     let data = secret.data.as_ref()?;
-    let text = |key: &str| data.get(key).and_then(|v| String::from_utf8(v.0.clone()).ok()).filter(|v| !v.is_empty());
-    Some(Credentials { username: text("username")?, token: SecretString::from(text("password")?) })
+    let text = |key: &str| {
+        data.get(key)
+            .and_then(|v| String::from_utf8(v.0.clone()).ok())
+            .filter(|v| !v.is_empty())
+    };
+    Some(Credentials {
+        username: text("username")?,
+        token: SecretString::from(text("password")?),
+    })
 }
 
 fn labels(team: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([(MANAGED_BY_LABEL.to_owned(), MANAGED_BY.to_owned()), (TEAM_LABEL.to_owned(), team.to_owned())])
+    BTreeMap::from([
+        (MANAGED_BY_LABEL.to_owned(), MANAGED_BY.to_owned()),
+        (TEAM_LABEL.to_owned(), team.to_owned()),
+    ])
 }
 
 pub struct SecretSpec<'a> {
@@ -185,39 +228,67 @@ pub struct SecretSpec<'a> {
 
 /// The whole secret as Berth applies it (server-side apply owns exactly these fields).
 pub fn registry_secret(spec: &SecretSpec<'_>, credentials: &Credentials) -> Secret {
-    let config = crate::server::docker_config::render(spec.registry_host, &credentials.username, &credentials.token);
+    let config = crate::server::docker_config::render(
+        spec.registry_host,
+        &credentials.username,
+        &credentials.token,
+    );
     Secret {
         metadata: ObjectMeta {
             name: Some(spec.name.to_owned()),
             namespace: Some(spec.namespace.to_owned()),
             labels: Some(labels(spec.team)),
             annotations: Some(BTreeMap::from([
-                (PURPOSE_ANNOTATION.to_owned(), spec.purpose.as_str().to_owned()),
+                (
+                    PURPOSE_ANNOTATION.to_owned(),
+                    spec.purpose.as_str().to_owned(),
+                ),
                 (ROBOT_ANNOTATION.to_owned(), credentials.username.clone()),
-                (FINGERPRINT_ANNOTATION.to_owned(), fingerprint(&credentials.token)),
+                (
+                    FINGERPRINT_ANNOTATION.to_owned(),
+                    fingerprint(&credentials.token),
+                ),
                 (ROTATED_AT_ANNOTATION.to_owned(), spec.rotated_at.to_owned()),
             ])),
             ..Default::default()
         },
         type_: Some(spec.purpose.secret_type().to_owned()),
-        data: Some(BTreeMap::from([(spec.purpose.data_key().to_owned(), ByteString(config.expose_secret().as_bytes().to_vec()))])),
+        data: Some(BTreeMap::from([(
+            spec.purpose.data_key().to_owned(),
+            ByteString(config.expose_secret().as_bytes().to_vec()),
+        )])),
         ..Default::default()
     }
 }
 
-pub fn pending_secret(team: &str, namespace: &str, name: &str, purpose: Purpose, credentials: &Credentials) -> Secret {
+pub fn pending_secret(
+    team: &str,
+    namespace: &str,
+    name: &str,
+    purpose: Purpose,
+    credentials: &Credentials,
+) -> Secret {
     Secret {
         metadata: ObjectMeta {
             name: Some(name.to_owned()),
             namespace: Some(namespace.to_owned()),
             labels: Some(labels(team)),
-            annotations: Some(BTreeMap::from([(PURPOSE_ANNOTATION.to_owned(), format!("{}-pending", purpose.as_str()))])),
+            annotations: Some(BTreeMap::from([(
+                PURPOSE_ANNOTATION.to_owned(),
+                format!("{}-pending", purpose.as_str()),
+            )])),
             ..Default::default()
         },
         type_: Some("Opaque".into()),
         data: Some(BTreeMap::from([
-            ("username".to_owned(), ByteString(credentials.username.as_bytes().to_vec())),
-            ("password".to_owned(), ByteString(credentials.token.expose_secret().as_bytes().to_vec())),
+            (
+                "username".to_owned(),
+                ByteString(credentials.username.as_bytes().to_vec()),
+            ),
+            (
+                "password".to_owned(),
+                ByteString(credentials.token.expose_secret().as_bytes().to_vec()),
+            ),
         ])),
         ..Default::default()
     }
@@ -226,8 +297,11 @@ pub fn pending_secret(team: &str, namespace: &str, name: &str, purpose: Purpose,
 /// Whether `actual` already is what `registry_secret` would apply (type, data, Berth's labels and
 /// annotations; anything else on it is somebody else's business).
 pub fn secret_matches(actual: &Secret, desired: &Secret) -> bool {
-    let subset = |want: &Option<BTreeMap<String, String>>, have: &Option<BTreeMap<String, String>>| {
-        want.iter().flatten().all(|(k, v)| have.as_ref().and_then(|h| h.get(k)) == Some(v))
+    let subset = |want: &Option<BTreeMap<String, String>>,
+                  have: &Option<BTreeMap<String, String>>| {
+        want.iter()
+            .flatten()
+            .all(|(k, v)| have.as_ref().and_then(|h| h.get(k)) == Some(v))
     };
     actual.type_ == desired.type_
         && actual.data == desired.data
@@ -241,17 +315,48 @@ mod tests {
 
     #[test]
     fn robot_names_parse_back_to_their_team_and_purpose() {
-        assert_eq!(robot_purpose("robot$berth-alpha-push", "robot$", "alpha"), Some(Purpose::Push));
-        assert_eq!(robot_purpose("robot$berth-alpha-push-r1700000000", "robot$", "alpha"), Some(Purpose::Push));
-        assert_eq!(robot_purpose(&format!("robot${}", rotated_robot_name("alpha", Purpose::Builds, 5)), "robot$", "alpha"), Some(Purpose::Builds));
+        assert_eq!(
+            robot_purpose("robot$berth-alpha-push", "robot$", "alpha"),
+            Some(Purpose::Push)
+        );
+        assert_eq!(
+            robot_purpose("robot$berth-alpha-push-r1700000000", "robot$", "alpha"),
+            Some(Purpose::Push)
+        );
+        assert_eq!(
+            robot_purpose(
+                &format!("robot${}", rotated_robot_name("alpha", Purpose::Builds, 5)),
+                "robot$",
+                "alpha"
+            ),
+            Some(Purpose::Builds)
+        );
         // Team `alpha-push`'s pull robot is not team `alpha`'s.
-        assert_eq!(robot_purpose("robot$berth-alpha-push-pull", "robot$", "alpha"), None);
-        assert_eq!(robot_purpose("robot$berth-alpha-push-pull", "robot$", "alpha-push"), Some(Purpose::Pull));
-        assert_eq!(robot_purpose("robot$berth-alpha-push-rx", "robot$", "alpha"), None);
-        assert_eq!(robot_purpose("robot$berth-alphabet-pull", "robot$", "alpha"), None);
-        assert_eq!(robot_purpose("bot_berth-alpha-pull", "bot_", "alpha"), Some(Purpose::Pull));
+        assert_eq!(
+            robot_purpose("robot$berth-alpha-push-pull", "robot$", "alpha"),
+            None
+        );
+        assert_eq!(
+            robot_purpose("robot$berth-alpha-push-pull", "robot$", "alpha-push"),
+            Some(Purpose::Pull)
+        );
+        assert_eq!(
+            robot_purpose("robot$berth-alpha-push-rx", "robot$", "alpha"),
+            None
+        );
+        assert_eq!(
+            robot_purpose("robot$berth-alphabet-pull", "robot$", "alpha"),
+            None
+        );
+        assert_eq!(
+            robot_purpose("bot_berth-alpha-pull", "bot_", "alpha"),
+            Some(Purpose::Pull)
+        );
         assert_eq!(robot_purpose("robot$someone-else", "robot$", "alpha"), None);
-        assert_eq!(short_robot_name("robot$berth-alpha-pull", "robot$"), "berth-alpha-pull");
+        assert_eq!(
+            short_robot_name("robot$berth-alpha-pull", "robot$"),
+            "berth-alpha-pull"
+        );
     }
 
     #[test]
@@ -261,8 +366,14 @@ mod tests {
         reordered[0].access.reverse();
         reordered[0].access[0].effect = Some("allow".into());
         assert!(permissions_match(&reordered, &want));
-        assert!(!permissions_match(&permissions("team-alpha", Purpose::Pull), &want));
-        assert!(!permissions_match(&permissions("team-beta", Purpose::Push), &want));
+        assert!(!permissions_match(
+            &permissions("team-alpha", Purpose::Pull),
+            &want
+        ));
+        assert!(!permissions_match(
+            &permissions("team-beta", Purpose::Push),
+            &want
+        ));
     }
 
     #[test]
@@ -277,25 +388,67 @@ mod tests {
 
     #[test]
     fn secrets_render_read_back_and_compare() {
-        let creds = Credentials { username: "robot$berth-alpha-pull".into(), token: SecretString::from("Tok3nTok3nTok3n") };
-        let spec = SecretSpec { team: "alpha", namespace: "team-alpha", name: "harbor-pullsecret", purpose: Purpose::Pull, registry_host: "harbor:443", rotated_at: "2026-01-01T00:00:00Z" };
+        let creds = Credentials {
+            username: "robot$berth-alpha-pull".into(),
+            token: SecretString::from("Tok3nTok3nTok3n"),
+        };
+        let spec = SecretSpec {
+            team: "alpha",
+            namespace: "team-alpha",
+            name: "harbor-pullsecret",
+            purpose: Purpose::Pull,
+            registry_host: "harbor:443",
+            rotated_at: "2026-01-01T00:00:00Z",
+        };
         let secret = registry_secret(&spec, &creds);
-        assert_eq!(secret.type_.as_deref(), Some("kubernetes.io/dockerconfigjson"));
+        assert_eq!(
+            secret.type_.as_deref(),
+            Some("kubernetes.io/dockerconfigjson")
+        );
         let back = credentials_in(&secret, Purpose::Pull, "harbor:443").unwrap();
         assert_eq!(back.username, creds.username);
         assert_eq!(back.token.expose_secret(), "Tok3nTok3nTok3n");
         assert!(credentials_in(&secret, Purpose::Pull, "other:443").is_none());
         assert!(secret_matches(&secret, &secret));
         let mut extra = secret.clone();
-        extra.metadata.labels.as_mut().unwrap().insert("someone".into(), "else".into());
-        assert!(secret_matches(&extra, &secret), "labels of others do not count as drift");
-        let other = registry_secret(&spec, &Credentials { username: creds.username.clone(), token: SecretString::from("Oth3rOth3rOth3r") });
+        extra
+            .metadata
+            .labels
+            .as_mut()
+            .unwrap()
+            .insert("someone".into(), "else".into());
+        assert!(
+            secret_matches(&extra, &secret),
+            "labels of others do not count as drift"
+        );
+        let other = registry_secret(
+            &spec,
+            &Credentials {
+                username: creds.username.clone(),
+                token: SecretString::from("Oth3rOth3rOth3r"),
+            },
+        );
         assert!(!secret_matches(&other, &secret));
-        let builds = registry_secret(&SecretSpec { purpose: Purpose::Builds, ..spec }, &creds);
+        let builds = registry_secret(
+            &SecretSpec {
+                purpose: Purpose::Builds,
+                ..spec
+            },
+            &creds,
+        );
         assert_eq!(builds.type_.as_deref(), Some("Opaque"));
         assert!(builds.data.as_ref().unwrap().contains_key("config.json"));
-        let pending = pending_secret("alpha", "team-alpha", "harbor-pullsecret-next", Purpose::Pull, &creds);
-        assert_eq!(pending_credentials(&pending).unwrap().username, creds.username);
+        let pending = pending_secret(
+            "alpha",
+            "team-alpha",
+            "harbor-pullsecret-next",
+            Purpose::Pull,
+            &creds,
+        );
+        assert_eq!(
+            pending_credentials(&pending).unwrap().username,
+            creds.username
+        );
         assert!(!format!("{creds:?}").contains("Tok3n"));
     }
 }

@@ -1,9 +1,9 @@
 //! Leader election on a `coordination.k8s.io/v1` Lease: only the holder reconciles; the other replicas
 //! serve the UI. Updates carry the resourceVersion they read, so two contenders never both win.
+use super::metrics::Metrics;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
-use super::metrics::Metrics;
 use kube::api::PostParams;
 use kube::{Api, Client};
 use std::sync::Arc;
@@ -24,13 +24,27 @@ pub struct LeaseLock {
 }
 
 impl LeaseLock {
-    pub fn new(client: Client, namespace: &str, name: &str, holder: &str, metrics: Option<Arc<Metrics>>) -> Self {
-        Self { api: Api::namespaced(client, namespace), name: name.to_owned(), holder: holder.to_owned(), metrics }
+    pub fn new(
+        client: Client,
+        namespace: &str,
+        name: &str,
+        holder: &str,
+        metrics: Option<Arc<Metrics>>,
+    ) -> Self {
+        Self {
+            api: Api::namespaced(client, namespace),
+            name: name.to_owned(),
+            holder: holder.to_owned(),
+            metrics,
+        }
     }
 
     fn annotate(&self, metadata: &mut ObjectMeta) {
         if let Some(metrics) = &self.metrics {
-            metadata.annotations.get_or_insert_with(Default::default).extend(metrics.report());
+            metadata
+                .annotations
+                .get_or_insert_with(Default::default)
+                .extend(metrics.report());
         }
     }
 
@@ -54,7 +68,10 @@ impl LeaseLock {
         let now = Timestamp::now();
         let Some(mut lease) = self.api.get_opt(&self.name).await? else {
             let mut lease = Lease {
-                metadata: ObjectMeta { name: Some(self.name.clone()), ..Default::default() },
+                metadata: ObjectMeta {
+                    name: Some(self.name.clone()),
+                    ..Default::default()
+                },
                 spec: Some(self.spec(now, None, 0)),
             };
             self.annotate(&mut lease.metadata);
@@ -67,15 +84,29 @@ impl LeaseLock {
         let spec = lease.spec.clone().unwrap_or_default();
         let holder = spec.holder_identity.clone().filter(|h| !h.is_empty());
         let ours = holder.as_deref() == Some(self.holder.as_str());
-        let duration = SignedDuration::from_secs(spec.lease_duration_seconds.unwrap_or(LEASE_DURATION.as_secs() as i32) as i64);
-        let expired = spec.renew_time.as_ref().is_none_or(|t| t.0 + duration < now);
+        let duration = SignedDuration::from_secs(
+            spec.lease_duration_seconds
+                .unwrap_or(LEASE_DURATION.as_secs() as i32) as i64,
+        );
+        let expired = spec
+            .renew_time
+            .as_ref()
+            .is_none_or(|t| t.0 + duration < now);
         if !ours && holder.is_some() && !expired {
             return Ok(false);
         }
         let transitions = spec.lease_transitions.unwrap_or(0) + i32::from(!ours);
-        lease.spec = Some(self.spec(now, if ours { spec.acquire_time } else { None }, transitions));
+        lease.spec = Some(self.spec(
+            now,
+            if ours { spec.acquire_time } else { None },
+            transitions,
+        ));
         self.annotate(&mut lease.metadata);
-        match self.api.replace(&self.name, &PostParams::default(), &lease).await {
+        match self
+            .api
+            .replace(&self.name, &PostParams::default(), &lease)
+            .await
+        {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
             Err(e) => Err(e),
@@ -84,13 +115,20 @@ impl LeaseLock {
 
     /// Gives the Lease up at shutdown so another replica takes over at once, not after it expires.
     pub async fn release(&self) -> Result<(), kube::Error> {
-        let Some(mut lease) = self.api.get_opt(&self.name).await? else { return Ok(()) };
-        let Some(spec) = lease.spec.as_mut() else { return Ok(()) };
+        let Some(mut lease) = self.api.get_opt(&self.name).await? else {
+            return Ok(());
+        };
+        let Some(spec) = lease.spec.as_mut() else {
+            return Ok(());
+        };
         if spec.holder_identity.as_deref() != Some(self.holder.as_str()) {
             return Ok(());
         }
         spec.holder_identity = None;
         spec.renew_time = None;
-        self.api.replace(&self.name, &PostParams::default(), &lease).await.map(drop)
+        self.api
+            .replace(&self.name, &PostParams::default(), &lease)
+            .await
+            .map(drop)
     }
 }

@@ -44,7 +44,13 @@ impl Metrics {
     /// One team reconciled; `result` is `ok` or an error reason.
     pub fn pass(&self, elapsed: Duration, error_reason: Option<&'static str>) {
         let mut m = self.inner();
-        *m.passes.entry(if error_reason.is_some() { "error" } else { "ok" }).or_default() += 1;
+        *m.passes
+            .entry(if error_reason.is_some() {
+                "error"
+            } else {
+                "ok"
+            })
+            .or_default() += 1;
         if let Some(reason) = error_reason {
             *m.errors.entry(reason).or_default() += 1;
         }
@@ -65,21 +71,37 @@ impl Metrics {
         let m = self.inner();
         let mut report = std::collections::BTreeMap::new();
         if let Some(unix) = m.last_pass_unix {
-            let time = k8s_openapi::jiff::Timestamp::from_second(unix).map(|t| t.to_string()).unwrap_or_default();
+            let time = k8s_openapi::jiff::Timestamp::from_second(unix)
+                .map(|t| t.to_string())
+                .unwrap_or_default();
             report.insert("berth.dev/last-pass-time".to_owned(), time);
-            report.insert("berth.dev/last-pass-result".to_owned(), m.last_pass_result.to_owned());
+            report.insert(
+                "berth.dev/last-pass-result".to_owned(),
+                m.last_pass_result.to_owned(),
+            );
         }
-        report.insert("berth.dev/passes-ok".to_owned(), m.passes.get("ok").copied().unwrap_or(0).to_string());
-        report.insert("berth.dev/passes-failed".to_owned(), m.passes.get("error").copied().unwrap_or(0).to_string());
+        report.insert(
+            "berth.dev/passes-ok".to_owned(),
+            m.passes.get("ok").copied().unwrap_or(0).to_string(),
+        );
+        report.insert(
+            "berth.dev/passes-failed".to_owned(),
+            m.passes.get("error").copied().unwrap_or(0).to_string(),
+        );
         report
     }
 
     /// One answered HTTP request; `route` is a pattern (`/teams/{name}`), never a concrete path.
     pub fn http_request(&self, route: &'static str, method: &str, status: u16, elapsed: Duration) {
         let mut m = self.inner();
-        *m.http_requests.entry((route, method.to_owned(), status)).or_default() += 1;
+        *m.http_requests
+            .entry((route, method.to_owned(), status))
+            .or_default() += 1;
         let secs = elapsed.as_secs_f64();
-        let entry = m.http_duration.entry(route).or_insert(([0; HTTP_BUCKETS.len()], 0, 0.0));
+        let entry = m
+            .http_duration
+            .entry(route)
+            .or_insert(([0; HTTP_BUCKETS.len()], 0, 0.0));
         for (i, bound) in HTTP_BUCKETS.iter().enumerate() {
             if secs <= *bound {
                 entry.0[i] += 1;
@@ -139,14 +161,24 @@ impl Metrics {
     pub fn render(&self) -> String {
         let m = self.inner();
         let mut out = String::new();
-        let label = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+        let label = |v: &str| {
+            v.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n")
+        };
         let _ = writeln!(out, "# HELP berth_reconcile_passes_total Team reconciles, by result.\n# TYPE berth_reconcile_passes_total counter");
         for (result, n) in &m.passes {
-            let _ = writeln!(out, "berth_reconcile_passes_total{{result=\"{result}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "berth_reconcile_passes_total{{result=\"{result}\"}} {n}"
+            );
         }
         let _ = writeln!(out, "# HELP berth_reconcile_errors_total Failed team reconciles, by reason.\n# TYPE berth_reconcile_errors_total counter");
         for (reason, n) in &m.errors {
-            let _ = writeln!(out, "berth_reconcile_errors_total{{reason=\"{reason}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "berth_reconcile_errors_total{{reason=\"{reason}\"}} {n}"
+            );
         }
         let _ = writeln!(out, "# HELP berth_reconcile_writes_total Writes to Harbor and Kubernetes, by kind.\n# TYPE berth_reconcile_writes_total counter");
         for (kind, n) in &m.writes {
@@ -154,22 +186,51 @@ impl Metrics {
         }
         let _ = writeln!(out, "# HELP berth_reconcile_duration_seconds Time of one team's reconcile.\n# TYPE berth_reconcile_duration_seconds histogram");
         for (i, bound) in DURATION_BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "berth_reconcile_duration_seconds_bucket{{le=\"{bound}\"}} {}", m.duration_buckets[i]);
+            let _ = writeln!(
+                out,
+                "berth_reconcile_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                m.duration_buckets[i]
+            );
         }
-        let _ = writeln!(out, "berth_reconcile_duration_seconds_bucket{{le=\"+Inf\"}} {}", m.duration_count);
-        let _ = writeln!(out, "berth_reconcile_duration_seconds_sum {}", m.duration_sum);
-        let _ = writeln!(out, "berth_reconcile_duration_seconds_count {}", m.duration_count);
+        let _ = writeln!(
+            out,
+            "berth_reconcile_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            m.duration_count
+        );
+        let _ = writeln!(
+            out,
+            "berth_reconcile_duration_seconds_sum {}",
+            m.duration_sum
+        );
+        let _ = writeln!(
+            out,
+            "berth_reconcile_duration_seconds_count {}",
+            m.duration_count
+        );
         let _ = writeln!(out, "# HELP berth_harbor_view_refreshes_total How Harbor's view was brought up to date (trusted, probed, full read).\n# TYPE berth_harbor_view_refreshes_total counter");
         for (kind, n) in &m.harbor_refreshes {
-            let _ = writeln!(out, "berth_harbor_view_refreshes_total{{kind=\"{kind}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "berth_harbor_view_refreshes_total{{kind=\"{kind}\"}} {n}"
+            );
         }
         let _ = writeln!(out, "# HELP berth_robot_expiry_seconds Seconds until a robot Berth manages expires.\n# TYPE berth_robot_expiry_seconds gauge");
         for ((team, robot), secs) in &m.robot_expiry {
-            let _ = writeln!(out, "berth_robot_expiry_seconds{{team=\"{}\",robot=\"{}\"}} {secs}", label(team), label(robot));
+            let _ = writeln!(
+                out,
+                "berth_robot_expiry_seconds{{team=\"{}\",robot=\"{}\"}} {secs}",
+                label(team),
+                label(robot)
+            );
         }
         let _ = writeln!(out, "# HELP berth_http_requests_total HTTP requests answered, by route pattern, method and status.\n# TYPE berth_http_requests_total counter");
         for ((route, method, status), n) in &m.http_requests {
-            let _ = writeln!(out, "berth_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {n}", label(route), label(method));
+            let _ = writeln!(
+                out,
+                "berth_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {n}",
+                label(route),
+                label(method)
+            );
         }
         let _ = writeln!(out, "# HELP berth_http_request_duration_seconds Time to answer, by route pattern.\n# TYPE berth_http_request_duration_seconds histogram");
         for (route, (buckets, count, sum)) in &m.http_duration {
@@ -178,12 +239,21 @@ impl Metrics {
                 let _ = writeln!(out, "berth_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {}", buckets[i]);
             }
             let _ = writeln!(out, "berth_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}");
-            let _ = writeln!(out, "berth_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}");
-            let _ = writeln!(out, "berth_http_request_duration_seconds_count{{route=\"{route}\"}} {count}");
+            let _ = writeln!(
+                out,
+                "berth_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}"
+            );
+            let _ = writeln!(
+                out,
+                "berth_http_request_duration_seconds_count{{route=\"{route}\"}} {count}"
+            );
         }
         let _ = writeln!(out, "# HELP berth_audit_records_total Audit records written, by action and result.\n# TYPE berth_audit_records_total counter");
         for ((action, result), n) in &m.audits {
-            let _ = writeln!(out, "berth_audit_records_total{{action=\"{action}\",result=\"{result}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "berth_audit_records_total{{action=\"{action}\",result=\"{result}\"}} {n}"
+            );
         }
         let _ = writeln!(out, "# HELP berth_reconciler_leader Whether this process holds the reconciler Lease.\n# TYPE berth_reconciler_leader gauge");
         let _ = writeln!(out, "berth_reconciler_leader {}", u8::from(m.leader));
@@ -204,12 +274,17 @@ mod tests {
         m.set_robot_expiry("alpha", "robot$berth-alpha-pull", Some(3600));
         m.set_leader(true);
         let text = m.render();
-        assert!(text.contains("berth_reconcile_passes_total{result=\"ok\"} 1"), "{text}");
+        assert!(
+            text.contains("berth_reconcile_passes_total{result=\"ok\"} 1"),
+            "{text}"
+        );
         assert!(text.contains("berth_reconcile_errors_total{reason=\"harbor_unreachable\"} 1"));
         assert!(text.contains("berth_reconcile_writes_total{kind=\"harbor_robot_create\"} 1"));
         assert!(text.contains("berth_reconcile_duration_seconds_bucket{le=\"0.05\"} 1"));
         assert!(text.contains("berth_reconcile_duration_seconds_count 2"));
-        assert!(text.contains("berth_robot_expiry_seconds{team=\"alpha\",robot=\"robot$berth-alpha-pull\"} 3600"));
+        assert!(text.contains(
+            "berth_robot_expiry_seconds{team=\"alpha\",robot=\"robot$berth-alpha-pull\"} 3600"
+        ));
         assert!(text.contains("berth_reconciler_leader 1"));
         assert_eq!(m.writes_total(), 1);
     }

@@ -40,7 +40,10 @@ pub enum ReconcileError {
     Invalid(String),
     /// Something Berth does not create is missing (e.g. the namespace's default ServiceAccount).
     #[error("{message}")]
-    Waiting { reason: &'static str, message: String },
+    Waiting {
+        reason: &'static str,
+        message: String,
+    },
     #[error("the Team's finalizer could not be {what}")]
     Finalizer {
         what: &'static str,
@@ -55,7 +58,11 @@ impl ReconcileError {
         match self {
             ReconcileError::Harbor(HarborError::Timeout { .. }) => "HarborTimeout",
             ReconcileError::Harbor(HarborError::Unreachable { .. }) => "HarborUnreachable",
-            ReconcileError::Harbor(HarborError::Status { status, .. }) if status.as_u16() == 401 => "HarborUnauthorized",
+            ReconcileError::Harbor(HarborError::Status { status, .. })
+                if status.as_u16() == 401 =>
+            {
+                "HarborUnauthorized"
+            }
             ReconcileError::Harbor(HarborError::Status { .. }) => "HarborRefused",
             ReconcileError::Harbor(HarborError::Decode { .. }) => "HarborBadAnswer",
             ReconcileError::Cluster(e) => e.reason(),
@@ -83,7 +90,14 @@ pub struct Reconciler {
 }
 
 impl Reconciler {
-    pub fn new(harbor: HarborClient, cluster: Cluster, watch_client: kube::Client, config: Arc<Config>, audit: Audit, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        harbor: HarborClient,
+        cluster: Cluster,
+        watch_client: kube::Client,
+        config: Arc<Config>,
+        audit: Audit,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             harbor,
             cluster,
@@ -99,20 +113,37 @@ impl Reconciler {
 
     /// The status this process last wrote for a Team, when it is newer than the cached Team's: the
     /// watch may not have delivered Berth's own write yet, and acting on the older one would repeat work.
-    pub(crate) fn last_status(&self, team: &Team) -> Option<crate::server::cluster::team::TeamStatus> {
+    pub(crate) fn last_status(
+        &self,
+        team: &Team,
+    ) -> Option<crate::server::cluster::team::TeamStatus> {
         let uid = team.metadata.uid.clone()?;
-        self.written_status.lock().unwrap_or_else(|p| p.into_inner()).get(&uid).cloned()
+        self.written_status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&uid)
+            .cloned()
     }
 
-    pub(crate) fn remember_status(&self, team: &Team, status: &crate::server::cluster::team::TeamStatus) {
+    pub(crate) fn remember_status(
+        &self,
+        team: &Team,
+        status: &crate::server::cluster::team::TeamStatus,
+    ) {
         if let Some(uid) = team.metadata.uid.clone() {
-            self.written_status.lock().unwrap_or_else(|p| p.into_inner()).insert(uid, status.clone());
+            self.written_status
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(uid, status.clone());
         }
     }
 
     pub(crate) fn forget_status(&self, team: &Team) {
         if let Some(uid) = &team.metadata.uid {
-            self.written_status.lock().unwrap_or_else(|p| p.into_inner()).remove(uid);
+            self.written_status
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(uid);
         }
     }
 }
@@ -145,14 +176,17 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
         // clean-up already ran and its finalizer went: ask the API server before cleaning up (and
         // auditing) twice.
         let live = ctx.shared.cluster.get_team(&team.name_any()).await?;
-        let ours = live.filter(|l| l.metadata.uid == team.metadata.uid && l.finalizers().iter().any(|f| f == FINALIZER));
+        let ours = live.filter(|l| {
+            l.metadata.uid == team.metadata.uid && l.finalizers().iter().any(|f| f == FINALIZER)
+        });
         if ours.is_none() {
             return Ok(Action::await_change());
         }
     }
     let started = Instant::now();
     let api: Api<Team> = Api::all(ctx.shared.cluster.client());
-    let adds_finalizer = !team.finalizers().iter().any(|f| f == FINALIZER) && team.metadata.deletion_timestamp.is_none();
+    let adds_finalizer = !team.finalizers().iter().any(|f| f == FINALIZER)
+        && team.metadata.deletion_timestamp.is_none();
     let result = finalizer(&api, FINALIZER, team, |event| async {
         match event {
             Event::Apply(team) => team::apply(team, ctx.clone()).await,
@@ -162,13 +196,30 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
     .await
     .map_err(|e| match e {
         FinalizerError::ApplyFailed(e) | FinalizerError::CleanupFailed(e) => e,
-        FinalizerError::AddFinalizer(source) => ReconcileError::Finalizer { what: "added", source },
-        FinalizerError::RemoveFinalizer(source) => ReconcileError::Finalizer { what: "removed", source },
-        FinalizerError::UnnamedObject | FinalizerError::InvalidFinalizer => ReconcileError::Invalid("the Team has no name".into()),
+        FinalizerError::AddFinalizer(source) => ReconcileError::Finalizer {
+            what: "added",
+            source,
+        },
+        FinalizerError::RemoveFinalizer(source) => ReconcileError::Finalizer {
+            what: "removed",
+            source,
+        },
+        FinalizerError::UnnamedObject | FinalizerError::InvalidFinalizer => {
+            ReconcileError::Invalid("the Team has no name".into())
+        }
     });
-    ctx.shared.metrics.pass(started.elapsed(), result.as_ref().err().map(ReconcileError::reason));
+    ctx.shared.metrics.pass(
+        started.elapsed(),
+        result.as_ref().err().map(ReconcileError::reason),
+    );
     // After adding the finalizer, come back on our own rather than only on the watch event it causes.
-    result.map(|action| if adds_finalizer { Action::requeue(Duration::from_secs(1)) } else { action })
+    result.map(|action| {
+        if adds_finalizer {
+            Action::requeue(Duration::from_secs(1))
+        } else {
+            action
+        }
+    })
 }
 
 /// Retry soon after a failure; the status already says what failed.
@@ -186,7 +237,10 @@ pub fn error_policy(team: Arc<Team>, error: &ReconcileError, ctx: Arc<Context>) 
 
 /// Runs the controller until `stop` completes: watches Teams and resyncs every team each `resync`
 /// (which is also when a secret deleted by hand comes back).
-pub async fn run_controller(shared: Arc<Reconciler>, stop: impl Future<Output = ()> + Send + Sync + 'static) {
+pub async fn run_controller(
+    shared: Arc<Reconciler>,
+    stop: impl Future<Output = ()> + Send + Sync + 'static,
+) {
     let client = shared.watch_client.clone();
     let selector = shared.config.reconcile.team_selector.clone();
     // Consistent lists (not `any_semantic`): a just-created CRD's watch cache can lag behind etcd.
@@ -195,7 +249,9 @@ pub async fn run_controller(shared: Arc<Reconciler>, stop: impl Future<Output = 
         team_watch = team_watch.labels(&selector);
     }
     let controller = Controller::new(Api::<Team>::all(client), team_watch);
-    let ctx = Arc::new(Context { shared: shared.clone() });
+    let ctx = Arc::new(Context {
+        shared: shared.clone(),
+    });
     controller
         .with_config(kube::runtime::controller::Config::default().concurrency(16))
         .graceful_shutdown_on(stop)
@@ -212,7 +268,13 @@ pub async fn run_controller(shared: Arc<Reconciler>, stop: impl Future<Output = 
 /// shutdown. `shutdown` turns true when the process is stopping.
 pub async fn run(shared: Arc<Reconciler>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let cfg = &shared.config.reconcile;
-    let lock = lease::LeaseLock::new(shared.cluster.client(), &cfg.lease_namespace, &cfg.lease_name, &cfg.instance, Some(shared.metrics.clone()));
+    let lock = lease::LeaseLock::new(
+        shared.cluster.client(),
+        &cfg.lease_namespace,
+        &cfg.lease_name,
+        &cfg.instance,
+        Some(shared.metrics.clone()),
+    );
     loop {
         if *shutdown.borrow() {
             return;

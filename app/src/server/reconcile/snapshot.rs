@@ -42,21 +42,33 @@ pub enum Refresh {
 
 impl HarborSnapshot {
     fn view(&self) -> std::sync::MutexGuard<'_, View> {
-        self.view.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.view
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Makes the view current enough for one team's reconcile.
-    pub async fn refresh(&self, harbor: &HarborClient, full_read: Duration) -> Result<Refresh, HarborError> {
+    pub async fn refresh(
+        &self,
+        harbor: &HarborClient,
+        full_read: Duration,
+    ) -> Result<Refresh, HarborError> {
         let _one_at_a_time = self.refreshing.lock().await;
         let (trusted, probe_enough, known) = {
             let v = self.view();
-            let fresh = |t: Option<Instant>, within: Duration| t.is_some_and(|t| t.elapsed() < within);
-            (fresh(v.checked_at, TRUST_FOR), fresh(v.full_read_at, full_read) && !v.written, v.probes.clone())
+            let fresh =
+                |t: Option<Instant>, within: Duration| t.is_some_and(|t| t.elapsed() < within);
+            (
+                fresh(v.checked_at, TRUST_FOR),
+                fresh(v.full_read_at, full_read) && !v.written,
+                v.probes.clone(),
+            )
         };
         if trusted {
             return Ok(Refresh::Trusted);
         }
-        let (robots_probe, projects_probe) = tokio::try_join!(harbor.probe_robots(), harbor.probe_projects())?;
+        let (robots_probe, projects_probe) =
+            tokio::try_join!(harbor.probe_robots(), harbor.probe_projects())?;
         if probe_enough && known.as_ref() == Some(&(robots_probe.clone(), projects_probe.clone())) {
             self.view().checked_at = Some(Instant::now());
             return Ok(Refresh::Probed);
@@ -90,7 +102,12 @@ impl HarborSnapshot {
 
     /// Every robot whose name satisfies `keep`.
     pub fn robots_where(&self, keep: impl Fn(&str) -> bool) -> Vec<Robot> {
-        self.view().robots.values().filter(|r| keep(&r.name)).cloned().collect()
+        self.view()
+            .robots
+            .values()
+            .filter(|r| keep(&r.name))
+            .cloned()
+            .collect()
     }
 
     pub fn put_project(&self, project: Project) {

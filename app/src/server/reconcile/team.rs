@@ -5,7 +5,9 @@ use super::{Context, ReconcileError, Reconciler};
 use crate::server::audit::{AuditRecord, AuditResult};
 use crate::server::cluster::team::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
 use crate::server::config::ReconcileConfig;
-use crate::server::harbor::{generate_robot_token, HarborError, Project, Robot, RobotCreate, RobotUpdate};
+use crate::server::harbor::{
+    generate_robot_token, HarborError, Project, Robot, RobotCreate, RobotUpdate,
+};
 use k8s_openapi::api::core::v1::{LocalObjectReference, Secret};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::runtime::controller::Action;
@@ -22,7 +24,12 @@ enum Step {
 }
 
 impl Step {
-    const ALL: [Step; 4] = [Step::HarborProject, Step::Members, Step::Robots, Step::Secrets];
+    const ALL: [Step; 4] = [
+        Step::HarborProject,
+        Step::Members,
+        Step::Robots,
+        Step::Secrets,
+    ];
     fn condition(self) -> &'static str {
         match self {
             Step::HarborProject => "HarborProject",
@@ -55,9 +62,23 @@ struct Pass {
 
 impl Pass {
     fn new(team: &Team, remembered: Option<TeamStatus>) -> Self {
-        let previous = remembered.or_else(|| team.status.clone()).unwrap_or_default();
-        let robots = previous.robots.iter().filter_map(|r| Purpose::parse(&r.purpose).map(|p| (p.as_str(), r.clone()))).collect();
-        Self { retiring: previous.retiring.clone(), member_groups: previous.member_groups.clone(), previous, robots, step: Step::HarborProject, done: BTreeMap::new(), requeue: None }
+        let previous = remembered
+            .or_else(|| team.status.clone())
+            .unwrap_or_default();
+        let robots = previous
+            .robots
+            .iter()
+            .filter_map(|r| Purpose::parse(&r.purpose).map(|p| (p.as_str(), r.clone())))
+            .collect();
+        Self {
+            retiring: previous.retiring.clone(),
+            member_groups: previous.member_groups.clone(),
+            previous,
+            robots,
+            step: Step::HarborProject,
+            done: BTreeMap::new(),
+            requeue: None,
+        }
     }
 
     fn ok(&mut self, step: Step, reason: &'static str, message: String) {
@@ -89,19 +110,50 @@ impl Pass {
         });
         let mut conditions = Vec::new();
         conditions.push(match (error, failed) {
-            (Some(e), Some(step)) => condition("Ready", "False", e.reason(), format!("{}: {e}", step.condition())),
-            _ => condition("Ready", "True", "Reconciled", "Harbor project, members, robots and secrets are in shape.".into()),
+            (Some(e), Some(step)) => condition(
+                "Ready",
+                "False",
+                e.reason(),
+                format!("{}: {e}", step.condition()),
+            ),
+            _ => condition(
+                "Ready",
+                "True",
+                "Reconciled",
+                "Harbor project, members, robots and secrets are in shape.".into(),
+            ),
         });
         for step in Step::ALL {
             conditions.push(match (self.done.get(&step), error, failed) {
-                (Some((reason, message)), _, _) => condition(step.condition(), "True", reason, message.clone()),
-                (None, Some(e), Some(f)) if f == step => condition(step.condition(), "False", e.reason(), e.to_string()),
-                (None, _, Some(f)) => condition(step.condition(), "Unknown", "Waiting", format!("Not checked this pass: {} failed first.", f.condition())),
-                (None, _, None) => condition(step.condition(), "Unknown", "Waiting", "Not checked yet.".into()),
+                (Some((reason, message)), _, _) => {
+                    condition(step.condition(), "True", reason, message.clone())
+                }
+                (None, Some(e), Some(f)) if f == step => {
+                    condition(step.condition(), "False", e.reason(), e.to_string())
+                }
+                (None, _, Some(f)) => condition(
+                    step.condition(),
+                    "Unknown",
+                    "Waiting",
+                    format!("Not checked this pass: {} failed first.", f.condition()),
+                ),
+                (None, _, None) => condition(
+                    step.condition(),
+                    "Unknown",
+                    "Waiting",
+                    "Not checked yet.".into(),
+                ),
             });
         }
-        let robots: Vec<RobotStatus> = Purpose::ALL.iter().filter_map(|p| self.robots.get(p.as_str()).cloned()).collect();
-        let next_expiry = robots.iter().filter_map(|r| r.expires_at.as_deref().and_then(parse_time)).min().map(|t| t.to_string());
+        let robots: Vec<RobotStatus> = Purpose::ALL
+            .iter()
+            .filter_map(|p| self.robots.get(p.as_str()).cloned())
+            .collect();
+        let next_expiry = robots
+            .iter()
+            .filter_map(|r| r.expires_at.as_deref().and_then(parse_time))
+            .min()
+            .map(|t| t.to_string());
         TeamStatus {
             observed_generation: team.metadata.generation,
             conditions,
@@ -121,38 +173,61 @@ pub(super) async fn apply(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, 
     let status = pass.status(&team, outcome.as_ref().err());
     let known = remembered.as_ref().or(team.status.as_ref());
     if known != Some(&status) {
-        r.cluster.replace_team_status(&team.team_name(), &status).await?;
+        r.cluster
+            .replace_team_status(&team.team_name(), &status)
+            .await?;
         r.metrics.write("kube_team_status");
     }
     r.remember_status(&team, &status);
     outcome?;
     let resync = r.config.reconcile.resync;
-    Ok(Action::requeue(pass.requeue.map_or(resync, |d| d.min(resync))))
+    Ok(Action::requeue(
+        pass.requeue.map_or(resync, |d| d.min(resync)),
+    ))
 }
 
 /// Harbor's and Kubernetes' naming rules, checked before anything is written.
 fn validate(team: &Team) -> Result<(), ReconcileError> {
     let dns_label = |s: &str| {
-        !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') && !s.starts_with('-') && !s.ends_with('-')
+        !s.is_empty()
+            && s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
     };
     let name = team.team_name();
     if !dns_label(&name) {
-        return Err(ReconcileError::Invalid(format!("the team name {name:?} must be a DNS label (a-z, 0-9, -)")));
+        return Err(ReconcileError::Invalid(format!(
+            "the team name {name:?} must be a DNS label (a-z, 0-9, -)"
+        )));
     }
     let namespace = team.namespace_name();
     if !dns_label(&namespace) {
-        return Err(ReconcileError::Invalid(format!("spec.namespace {namespace:?} is not a valid namespace name")));
+        return Err(ReconcileError::Invalid(format!(
+            "spec.namespace {namespace:?} is not a valid namespace name"
+        )));
     }
     let project = team.harbor_project();
     let ok = project.len() <= 255
-        && project.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-        && project.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && project.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+        && project
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && project
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && project
+            .bytes()
+            .last()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
     if !ok {
         return Err(ReconcileError::Invalid(format!("spec.harborProject {project:?} breaks Harbor's rule (lower case letters, digits, . _ -)")));
     }
     if team.groups().iter().any(|g| g.trim().is_empty()) {
-        return Err(ReconcileError::Invalid("spec.groups holds an empty group".into()));
+        return Err(ReconcileError::Invalid(
+            "spec.groups holds an empty group".into(),
+        ));
     }
     Ok(())
 }
@@ -162,18 +237,32 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
     validate(team)?;
     let project = team.harbor_project();
     pass.step = Step::HarborProject;
-    let refresh = r.snapshot.refresh(&r.harbor, r.config.reconcile.full_read).await?;
+    let refresh = r
+        .snapshot
+        .refresh(&r.harbor, r.config.reconcile.full_read)
+        .await?;
     r.metrics.harbor_refresh(match refresh {
         super::snapshot::Refresh::Trusted => "trusted",
         super::snapshot::Refresh::Probed => "probed",
         super::snapshot::Refresh::FullRead => "full_read",
     });
     let created = ensure_project(r, &project).await?;
-    pass.ok(Step::HarborProject, "Exists", format!("Harbor project {project} exists."));
+    pass.ok(
+        Step::HarborProject,
+        "Exists",
+        format!("Harbor project {project} exists."),
+    );
 
     pass.step = Step::Members;
     ensure_members(r, team, &project, created, pass).await?;
-    pass.ok(Step::Members, "InSync", format!("The team's groups are {:?} in {project}; the platform admins are {:?}.", r.config.reconcile.member_role, r.config.reconcile.admin_group_role));
+    pass.ok(
+        Step::Members,
+        "InSync",
+        format!(
+            "The team's groups are {:?} in {project}; the platform admins are {:?}.",
+            r.config.reconcile.member_role, r.config.reconcile.admin_group_role
+        ),
+    );
 
     pass.step = Step::Robots;
     let namespace = team.namespace_name();
@@ -188,12 +277,30 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
     }
     retire(r, team, pass).await?;
     let names: Vec<&str> = pass.robots.values().map(|r| r.name.as_str()).collect();
-    pass.ok(Step::Robots, "InSync", format!("Robots {} hold the tokens in the team's secrets.", names.join(", ")));
+    pass.ok(
+        Step::Robots,
+        "InSync",
+        format!(
+            "Robots {} hold the tokens in the team's secrets.",
+            names.join(", ")
+        ),
+    );
 
     pass.step = Step::Secrets;
     ensure_pull_secret_on_account(ctx, team).await?;
     let s = &r.config.secret_names;
-    pass.ok(Step::Secrets, "InSync", format!("{}, {} and {} are in {}; {} is on its default ServiceAccount.", s.pull, s.push, s.builds, team.namespace_name(), s.pull));
+    pass.ok(
+        Step::Secrets,
+        "InSync",
+        format!(
+            "{}, {} and {} are in {}; {} is on its default ServiceAccount.",
+            s.pull,
+            s.push,
+            s.builds,
+            team.namespace_name(),
+            s.pull
+        ),
+    );
     Ok(())
 }
 
@@ -212,7 +319,13 @@ async fn ensure_project(r: &Reconciler, project: &str) -> Result<bool, Reconcile
         Err(e) => return Err(e.into()),
     };
     match id {
-        Some(id) => r.snapshot.put_project(Project { project_id: id, name: project.to_owned(), creation_time: None, update_time: None, repo_count: None }),
+        Some(id) => r.snapshot.put_project(Project {
+            project_id: id,
+            name: project.to_owned(),
+            creation_time: None,
+            update_time: None,
+            repo_count: None,
+        }),
         // No id in `Location`, or it existed after all: read it.
         None => {
             if let Some(found) = r.harbor.find_project(project).await? {
@@ -227,12 +340,20 @@ async fn ensure_project(r: &Reconciler, project: &str) -> Result<bool, Reconcile
 /// with Harbor when the project was just made, when the Team changed, and at least every full read.
 /// Groups Berth made members earlier and no longer wants (removed from `spec.groups` or from
 /// `BERTH_ADMIN_GROUPS`) are removed; groups somebody else added are left alone.
-async fn ensure_members(r: &Reconciler, team: &Team, project: &str, force: bool, pass: &mut Pass) -> Result<(), ReconcileError> {
+async fn ensure_members(
+    r: &Reconciler,
+    team: &Team,
+    project: &str,
+    force: bool,
+    pass: &mut Pass,
+) -> Result<(), ReconcileError> {
     let key = team.team_name();
     let generation = team.metadata.generation;
     let recently = {
         let checked = r.members_checked.lock().unwrap_or_else(|p| p.into_inner());
-        checked.get(&key).is_some_and(|(at, g)| *g == generation && at.elapsed() < r.config.reconcile.full_read)
+        checked
+            .get(&key)
+            .is_some_and(|(at, g)| *g == generation && at.elapsed() < r.config.reconcile.full_read)
     };
     if recently && !force {
         return Ok(());
@@ -246,22 +367,39 @@ async fn ensure_members(r: &Reconciler, team: &Team, project: &str, force: bool,
         wanted.insert(group.clone(), cfg.admin_group_role);
     }
     // A project made a moment ago holds only its creator: no need to read its members.
-    let members = if force { Vec::new() } else { r.harbor.list_members(project).await? };
+    let members = if force {
+        Vec::new()
+    } else {
+        r.harbor.list_members(project).await?
+    };
     let managed: Vec<String> = wanted.keys().cloned().collect();
-    for gone in pass.member_groups.iter().filter(|g| !wanted.contains_key(*g)) {
-        if let Some(member) = members.iter().find(|m| m.entity_type == "g" && &m.entity_name == gone) {
+    for gone in pass
+        .member_groups
+        .iter()
+        .filter(|g| !wanted.contains_key(*g))
+    {
+        if let Some(member) = members
+            .iter()
+            .find(|m| m.entity_type == "g" && &m.entity_name == gone)
+        {
             r.harbor.delete_member(project, member.id).await?;
             r.metrics.write("harbor_member_remove");
         }
     }
     pass.member_groups = managed;
     for (group, role) in wanted {
-        match members.iter().find(|m| m.entity_type == "g" && m.entity_name == group) {
+        match members
+            .iter()
+            .find(|m| m.entity_type == "g" && m.entity_name == group)
+        {
             None => match r.harbor.add_group_member(project, &group, role).await {
                 Ok(()) => r.metrics.write("harbor_member_add"),
                 // Already a member (the project was older than it looked): compared on the next check.
                 Err(HarborError::Status { status, .. }) if status.as_u16() == 409 => {
-                    r.members_checked.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+                    r.members_checked
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&key);
                     return Ok(());
                 }
                 Err(e) => return Err(e.into()),
@@ -273,21 +411,45 @@ async fn ensure_members(r: &Reconciler, team: &Team, project: &str, force: bool,
             Some(_) => {}
         }
     }
-    r.members_checked.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (Instant::now(), generation));
+    r.members_checked
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, (Instant::now(), generation));
     Ok(())
 }
 
 /// Why the credentials of a purpose must be replaced now, if they must.
-fn rotation_due(cfg: &ReconcileConfig, team: &Team, purpose: Purpose, secret: Option<&Secret>, robot: Option<&Robot>, previous: Option<&RobotStatus>) -> Option<String> {
+fn rotation_due(
+    cfg: &ReconcileConfig,
+    team: &Team,
+    purpose: Purpose,
+    secret: Option<&Secret>,
+    robot: Option<&Robot>,
+    previous: Option<&RobotStatus>,
+) -> Option<String> {
     let now = now();
-    if let Some(asked) = team.metadata.annotations.as_ref().and_then(|a| a.get(&purpose.rotate_annotation())) {
+    if let Some(asked) = team
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(&purpose.rotate_annotation()))
+    {
         if previous.and_then(|p| p.rotation_handled.as_ref()) != Some(asked) {
             return Some(format!("requested ({asked})"));
         }
     }
     if let Some(max_age) = cfg.rotate_after {
-        let rotated = secret.and_then(|s| s.metadata.annotations.as_ref()?.get(desired::ROTATED_AT_ANNOTATION)?.parse::<Timestamp>().ok());
-        if rotated.is_some_and(|t| now.duration_since(t) > SignedDuration::try_from(max_age).unwrap_or(SignedDuration::MAX)) {
+        let rotated = secret.and_then(|s| {
+            s.metadata
+                .annotations
+                .as_ref()?
+                .get(desired::ROTATED_AT_ANNOTATION)?
+                .parse::<Timestamp>()
+                .ok()
+        });
+        if rotated.is_some_and(|t| {
+            now.duration_since(t) > SignedDuration::try_from(max_age).unwrap_or(SignedDuration::MAX)
+        }) {
             return Some("max-age".into());
         }
     }
@@ -309,7 +471,12 @@ fn expiry_margin(cfg: &ReconcileConfig) -> Duration {
     }
 }
 
-async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: &mut Pass) -> Result<(), ReconcileError> {
+async fn ensure_credentials(
+    ctx: &Context,
+    team: &Team,
+    purpose: Purpose,
+    pass: &mut Pass,
+) -> Result<(), ReconcileError> {
     let r = &ctx.shared;
     let cfg = &r.config;
     let prefix = cfg.reconcile.robot_prefix.as_str();
@@ -318,17 +485,32 @@ async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: 
     let secret_name = purpose.secret_name(&cfg.secret_names).to_owned();
     let pending_name = desired::pending_secret_name(&secret_name);
     let host = cfg.harbor.registry_host.as_str();
-    let belongs = |c: &Credentials| desired::robot_purpose(&c.username, prefix, &team_name) == Some(purpose);
-    let read_current = |s: Option<&Secret>| s.and_then(|s| desired::credentials_in(s, purpose, host)).filter(belongs);
-    let read_pending = |s: Option<&Secret>| s.and_then(desired::pending_credentials).filter(belongs);
+    let belongs =
+        |c: &Credentials| desired::robot_purpose(&c.username, prefix, &team_name) == Some(purpose);
+    let read_current = |s: Option<&Secret>| {
+        s.and_then(|s| desired::credentials_in(s, purpose, host))
+            .filter(belongs)
+    };
+    let read_pending =
+        |s: Option<&Secret>| s.and_then(desired::pending_credentials).filter(belongs);
 
-    let (secret, pending_secret) = tokio::try_join!(r.cluster.get_secret(&namespace, &secret_name), r.cluster.get_secret(&namespace, &pending_name))
-        .map_err(|e| ctx.namespace_access(&namespace, e))?;
+    let (secret, pending_secret) = tokio::try_join!(
+        r.cluster.get_secret(&namespace, &secret_name),
+        r.cluster.get_secret(&namespace, &pending_name)
+    )
+    .map_err(|e| ctx.namespace_access(&namespace, e))?;
     let current = read_current(secret.as_ref());
     let pending = read_pending(pending_secret.as_ref());
     let previous = pass.robots.get(purpose.as_str()).cloned();
     let current_robot = current.as_ref().and_then(|c| r.snapshot.robot(&c.username));
-    let due = rotation_due(&cfg.reconcile, team, purpose, secret.as_ref(), current_robot.as_ref(), previous.as_ref());
+    let due = rotation_due(
+        &cfg.reconcile,
+        team,
+        purpose,
+        secret.as_ref(),
+        current_robot.as_ref(),
+        previous.as_ref(),
+    );
 
     if current.is_none() || pending.is_some() || due.is_some() {
         let rotating = due.is_some() && current.is_some();
@@ -336,41 +518,82 @@ async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: 
             Some(p) => p,
             None => {
                 let username = if rotating {
-                    format!("{prefix}{}", desired::rotated_robot_name(&team_name, purpose, now().as_second()))
+                    format!(
+                        "{prefix}{}",
+                        desired::rotated_robot_name(&team_name, purpose, now().as_second())
+                    )
                 } else {
                     // A lost secret: keep the robot of record when it still exists, else the first name.
                     previous
                         .as_ref()
                         .map(|p| p.name.clone())
                         .filter(|n| r.snapshot.robot(n).is_some())
-                        .unwrap_or_else(|| format!("{prefix}{}", desired::robot_base_name(&team_name, purpose)))
+                        .unwrap_or_else(|| {
+                            format!("{prefix}{}", desired::robot_base_name(&team_name, purpose))
+                        })
                 };
-                let creds = Credentials { username, token: generate_robot_token() };
+                let creds = Credentials {
+                    username,
+                    token: generate_robot_token(),
+                };
                 // Written before Harbor learns the token, so a crash in between loses nothing.
-                r.cluster.apply_secret(&desired::pending_secret(&team_name, &namespace, &pending_name, purpose, &creds)).await?;
+                r.cluster
+                    .apply_secret(&desired::pending_secret(
+                        &team_name,
+                        &namespace,
+                        &pending_name,
+                        purpose,
+                        &creds,
+                    ))
+                    .await?;
                 r.metrics.write("kube_secret_apply");
                 creds
             }
         };
         let robot = put_robot(r, team, purpose, &next, None).await?;
         let since = now().to_string();
-        let spec = SecretSpec { team: &team_name, namespace: &namespace, name: &secret_name, purpose, registry_host: host, rotated_at: &since };
+        let spec = SecretSpec {
+            team: &team_name,
+            namespace: &namespace,
+            name: &secret_name,
+            purpose,
+            registry_host: host,
+            rotated_at: &since,
+        };
         // Harbor accepts the new token now; only then do workloads get it.
-        r.cluster.apply_secret(&desired::registry_secret(&spec, &next)).await?;
+        r.cluster
+            .apply_secret(&desired::registry_secret(&spec, &next))
+            .await?;
         r.metrics.write("kube_secret_apply");
         if let Some(old) = current.as_ref().filter(|c| c.username != next.username) {
             if let Some(old_robot) = r.snapshot.robot(&old.username) {
-                let delete_after = now() + SignedDuration::try_from(cfg.reconcile.rotation_grace).unwrap_or(SignedDuration::ZERO);
+                let delete_after = now()
+                    + SignedDuration::try_from(cfg.reconcile.rotation_grace)
+                        .unwrap_or(SignedDuration::ZERO);
                 pass.retiring.retain(|x| x.id != old_robot.id);
-                pass.retiring.push(RetiringRobot { purpose: purpose.as_str().into(), name: old_robot.name.clone(), id: old_robot.id, delete_after: delete_after.to_string() });
+                pass.retiring.push(RetiringRobot {
+                    purpose: purpose.as_str().into(),
+                    name: old_robot.name.clone(),
+                    id: old_robot.id,
+                    delete_after: delete_after.to_string(),
+                });
             }
         }
         r.cluster.delete_secret(&namespace, &pending_name).await?;
         r.metrics.write("kube_secret_delete");
-        let asked = team.metadata.annotations.as_ref().and_then(|a| a.get(&purpose.rotate_annotation())).cloned();
+        let asked = team
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(&purpose.rotate_annotation()))
+            .cloned();
         let handled = asked.or_else(|| previous.as_ref().and_then(|p| p.rotation_handled.clone()));
-        pass.robots.insert(purpose.as_str(), robot_status(purpose, &robot, &next, &secret_name, since, handled));
-        r.metrics.set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
+        pass.robots.insert(
+            purpose.as_str(),
+            robot_status(purpose, &robot, &next, &secret_name, since, handled),
+        );
+        r.metrics
+            .set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
         if rotating {
             let by = team
                 .metadata
@@ -379,14 +602,33 @@ async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: 
                 .and_then(|a| a.get(&purpose.rotate_annotation()))
                 .and_then(|v| v.split_once(" by ").map(|(_, who)| who.to_owned()))
                 .unwrap_or_else(|| "berth-reconciler".into());
-            let detail = format!("{} secret {secret_name}: {} -> {} ({})", purpose.as_str(), current.as_ref().map(|c| c.username.as_str()).unwrap_or("-"), next.username, due.unwrap_or_default());
-            r.audit.record(team, AuditRecord { actor: by, action: "rotation", team: team_name.clone(), detail, result: AuditResult::Allowed }).await;
+            let detail = format!(
+                "{} secret {secret_name}: {} -> {} ({})",
+                purpose.as_str(),
+                current.as_ref().map(|c| c.username.as_str()).unwrap_or("-"),
+                next.username,
+                due.unwrap_or_default()
+            );
+            r.audit
+                .record(
+                    team,
+                    AuditRecord {
+                        actor: by,
+                        action: "rotation",
+                        team: team_name.clone(),
+                        detail,
+                        result: AuditResult::Allowed,
+                    },
+                )
+                .await;
         }
         return Ok(());
     }
 
     // Steady state: the secret is the source of truth; Harbor is brought in line with it.
-    let (Some(creds), Some(secret)) = (current, secret) else { return Ok(()) };
+    let (Some(creds), Some(secret)) = (current, secret) else {
+        return Ok(());
+    };
     let robot = put_robot(r, team, purpose, &creds, previous.as_ref()).await?;
     let since = secret
         .metadata
@@ -395,27 +637,49 @@ async fn ensure_credentials(ctx: &Context, team: &Team, purpose: Purpose, pass: 
         .and_then(|a| a.get(desired::ROTATED_AT_ANNOTATION).cloned())
         .or_else(|| previous.as_ref().map(|p| p.since.clone()))
         .unwrap_or_else(|| now().to_string());
-    let spec = SecretSpec { team: &team_name, namespace: &namespace, name: &secret_name, purpose, registry_host: host, rotated_at: &since };
+    let spec = SecretSpec {
+        team: &team_name,
+        namespace: &namespace,
+        name: &secret_name,
+        purpose,
+        registry_host: host,
+        rotated_at: &since,
+    };
     let wanted = desired::registry_secret(&spec, &creds);
     if !desired::secret_matches(&secret, &wanted) {
         r.cluster.apply_secret(&wanted).await?;
         r.metrics.write("kube_secret_apply");
     }
     let handled = previous.as_ref().and_then(|p| p.rotation_handled.clone());
-    pass.robots.insert(purpose.as_str(), robot_status(purpose, &robot, &creds, &secret_name, since, handled));
-    r.metrics.set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
+    pass.robots.insert(
+        purpose.as_str(),
+        robot_status(purpose, &robot, &creds, &secret_name, since, handled),
+    );
+    r.metrics
+        .set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
     if let Some(expires) = robot.expires_at.filter(|e| *e > 0) {
-        let rotate_in = expires - now().as_second() - expiry_margin(&cfg.reconcile).as_secs() as i64;
+        let rotate_in =
+            expires - now().as_second() - expiry_margin(&cfg.reconcile).as_secs() as i64;
         pass.requeue_within(Duration::from_secs(rotate_in.max(1) as u64));
     }
     Ok(())
 }
 
 fn seconds_left(robot: &Robot) -> Option<i64> {
-    robot.expires_at.filter(|e| *e > 0).map(|e| e - now().as_second())
+    robot
+        .expires_at
+        .filter(|e| *e > 0)
+        .map(|e| e - now().as_second())
 }
 
-fn robot_status(purpose: Purpose, robot: &Robot, creds: &Credentials, secret: &str, since: String, rotation_handled: Option<String>) -> RobotStatus {
+fn robot_status(
+    purpose: Purpose,
+    robot: &Robot,
+    creds: &Credentials,
+    secret: &str,
+    since: String,
+    rotation_handled: Option<String>,
+) -> RobotStatus {
     RobotStatus {
         purpose: purpose.as_str().into(),
         name: robot.name.clone(),
@@ -424,7 +688,11 @@ fn robot_status(purpose: Purpose, robot: &Robot, creds: &Credentials, secret: &s
         harbor_update_time: robot.update_time.clone(),
         secret: secret.to_owned(),
         since,
-        expires_at: robot.expires_at.filter(|e| *e > 0).and_then(|e| Timestamp::from_second(e).ok()).map(|t| t.to_string()),
+        expires_at: robot
+            .expires_at
+            .filter(|e| *e > 0)
+            .and_then(|e| Timestamp::from_second(e).ok())
+            .map(|t| t.to_string()),
         rotation_handled,
     }
 }
@@ -432,15 +700,26 @@ fn robot_status(purpose: Purpose, robot: &Robot, creds: &Credentials, secret: &s
 /// Makes Harbor hold a robot named as in `creds`, with this purpose's permissions, enabled, whose
 /// token is `creds.token`. Writes only what differs: a token `PATCH` only when Berth has no record of
 /// applying this token to this robot, or Harbor changed the robot since.
-async fn put_robot(r: &Reconciler, team: &Team, purpose: Purpose, creds: &Credentials, applied: Option<&RobotStatus>) -> Result<Robot, ReconcileError> {
+async fn put_robot(
+    r: &Reconciler,
+    team: &Team,
+    purpose: Purpose,
+    creds: &Credentials,
+    applied: Option<&RobotStatus>,
+) -> Result<Robot, ReconcileError> {
     let project = team.harbor_project();
     let permissions = desired::permissions(&project, purpose);
     let fingerprint = desired::fingerprint(&creds.token);
     let id = match r.snapshot.robot(&creds.username) {
         None => {
             let create = RobotCreate {
-                name: desired::short_robot_name(&creds.username, &r.config.reconcile.robot_prefix).to_owned(),
-                description: format!("Berth: {} robot of team {}", purpose.as_str(), team.team_name()),
+                name: desired::short_robot_name(&creds.username, &r.config.reconcile.robot_prefix)
+                    .to_owned(),
+                description: format!(
+                    "Berth: {} robot of team {}",
+                    purpose.as_str(),
+                    team.team_name()
+                ),
                 level: "system".into(),
                 duration: r.config.reconcile.robot_duration_days.unwrap_or(-1),
                 disable: false,
@@ -461,7 +740,9 @@ async fn put_robot(r: &Reconciler, team: &Team, purpose: Purpose, creds: &Creden
             created.id
         }
         Some(robot) => {
-            let drifted = !desired::permissions_match(&robot.permissions, &permissions) || robot.disable || robot.level.as_deref() != Some("system");
+            let drifted = !desired::permissions_match(&robot.permissions, &permissions)
+                || robot.disable
+                || robot.level.as_deref() != Some("system");
             if drifted {
                 let update = RobotUpdate {
                     id: robot.id,
@@ -477,7 +758,11 @@ async fn put_robot(r: &Reconciler, team: &Team, purpose: Purpose, creds: &Creden
                 r.harbor.update_robot(&update).await?;
                 r.metrics.write("harbor_robot_update");
             }
-            let recorded = applied.is_some_and(|a| a.id == robot.id && a.token_fingerprint == fingerprint && a.harbor_update_time == robot.update_time);
+            let recorded = applied.is_some_and(|a| {
+                a.id == robot.id
+                    && a.token_fingerprint == fingerprint
+                    && a.harbor_update_time == robot.update_time
+            });
             if !drifted && recorded {
                 return Ok(robot);
             }
@@ -487,7 +772,14 @@ async fn put_robot(r: &Reconciler, team: &Team, purpose: Purpose, creds: &Creden
         }
     };
     // Harbor's update_time after Berth's write is what the next pass compares with.
-    let robot = r.harbor.get_robot(id).await?.ok_or(ReconcileError::Harbor(HarborError::Status { operation: "reading a robot account", status: reqwest::StatusCode::NOT_FOUND }))?;
+    let robot =
+        r.harbor
+            .get_robot(id)
+            .await?
+            .ok_or(ReconcileError::Harbor(HarborError::Status {
+                operation: "reading a robot account",
+                status: reqwest::StatusCode::NOT_FOUND,
+            }))?;
     r.snapshot.put_robot(robot.clone());
     Ok(robot)
 }
@@ -498,11 +790,23 @@ async fn retire(r: &Reconciler, team: &Team, pass: &mut Pass) -> Result<(), Reco
     let prefix = &r.config.reconcile.robot_prefix;
     let team_name = team.team_name();
     let current: Vec<i64> = pass.robots.values().map(|s| s.id).collect();
-    for stray in r.snapshot.robots_where(|name| desired::robot_purpose(name, prefix, &team_name).is_some()) {
+    for stray in r
+        .snapshot
+        .robots_where(|name| desired::robot_purpose(name, prefix, &team_name).is_some())
+    {
         if !current.contains(&stray.id) && !pass.retiring.iter().any(|x| x.id == stray.id) {
-            let purpose = desired::robot_purpose(&stray.name, prefix, &team_name).map(Purpose::as_str).unwrap_or_default();
-            let delete_after = now() + SignedDuration::try_from(r.config.reconcile.rotation_grace).unwrap_or(SignedDuration::ZERO);
-            pass.retiring.push(RetiringRobot { purpose: purpose.into(), name: stray.name.clone(), id: stray.id, delete_after: delete_after.to_string() });
+            let purpose = desired::robot_purpose(&stray.name, prefix, &team_name)
+                .map(Purpose::as_str)
+                .unwrap_or_default();
+            let delete_after = now()
+                + SignedDuration::try_from(r.config.reconcile.rotation_grace)
+                    .unwrap_or(SignedDuration::ZERO);
+            pass.retiring.push(RetiringRobot {
+                purpose: purpose.into(),
+                name: stray.name.clone(),
+                id: stray.id,
+                delete_after: delete_after.to_string(),
+            });
         }
     }
     let now = now();
@@ -513,7 +817,9 @@ async fn retire(r: &Reconciler, team: &Team, pass: &mut Pass) -> Result<(), Reco
         let when = parse_time(&entry.delete_after).unwrap_or(now);
         if when > now || failure.is_some() {
             if when > now {
-                pass.requeue_within(Duration::from_secs(now.duration_until(when).as_secs().max(1) as u64));
+                pass.requeue_within(Duration::from_secs(
+                    now.duration_until(when).as_secs().max(1) as u64,
+                ));
             }
             kept.push(entry);
             continue;
@@ -524,7 +830,9 @@ async fn retire(r: &Reconciler, team: &Team, pass: &mut Pass) -> Result<(), Reco
                 r.snapshot.remove_robot(&entry.name);
                 r.metrics.set_robot_expiry(&team_name, &entry.name, None);
             }
-            Err(HarborError::Status { status, .. }) if status.as_u16() == 404 => r.snapshot.remove_robot(&entry.name),
+            Err(HarborError::Status { status, .. }) if status.as_u16() == 404 => {
+                r.snapshot.remove_robot(&entry.name)
+            }
             Err(e) => {
                 failure = Some(e);
                 kept.push(entry);
@@ -544,16 +852,27 @@ async fn ensure_pull_secret_on_account(ctx: &Context, team: &Team) -> Result<(),
     let r = &ctx.shared;
     let namespace = team.namespace_name();
     let names = &r.config.secret_names;
-    let Some(account) = r.cluster.get_default_service_account(&namespace).await.map_err(|e| ctx.namespace_access(&namespace, e))? else {
+    let Some(account) = r
+        .cluster
+        .get_default_service_account(&namespace)
+        .await
+        .map_err(|e| ctx.namespace_access(&namespace, e))?
+    else {
         return Err(ReconcileError::Waiting {
             reason: "ServiceAccountMissing",
             message: format!("The namespace {namespace} has no default ServiceAccount yet (the controller-manager creates it); the pull secret is added when it appears."),
         });
     };
     let current = account.image_pull_secrets.clone().unwrap_or_default();
-    let mut wanted: Vec<LocalObjectReference> = current.iter().filter(|s| s.name != names.push && s.name != names.builds).cloned().collect();
+    let mut wanted: Vec<LocalObjectReference> = current
+        .iter()
+        .filter(|s| s.name != names.push && s.name != names.builds)
+        .cloned()
+        .collect();
     if !wanted.iter().any(|s| s.name == names.pull) {
-        wanted.push(LocalObjectReference { name: names.pull.clone() });
+        wanted.push(LocalObjectReference {
+            name: names.pull.clone(),
+        });
     }
     if wanted != current {
         r.cluster.set_image_pull_secrets(&account, wanted).await?;
@@ -571,10 +890,21 @@ pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action
     let names = &r.config.secret_names;
     // A namespace deleted before its Team took the secrets and the ServiceAccount with it.
     let namespace_exists = r.cluster.namespace_exists(&namespace).await?;
-    let account = if namespace_exists { r.cluster.get_default_service_account(&namespace).await.map_err(|e| ctx.namespace_access(&namespace, e))? } else { None };
+    let account = if namespace_exists {
+        r.cluster
+            .get_default_service_account(&namespace)
+            .await
+            .map_err(|e| ctx.namespace_access(&namespace, e))?
+    } else {
+        None
+    };
     if let Some(account) = account {
         let current = account.image_pull_secrets.clone().unwrap_or_default();
-        let wanted: Vec<LocalObjectReference> = current.iter().filter(|s| s.name != names.pull).cloned().collect();
+        let wanted: Vec<LocalObjectReference> = current
+            .iter()
+            .filter(|s| s.name != names.pull)
+            .cloned()
+            .collect();
         if wanted != current {
             r.cluster.set_image_pull_secrets(&account, wanted).await?;
             r.metrics.write("kube_serviceaccount_patch");
@@ -599,9 +929,16 @@ pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action
             }
         }
     }
-    r.snapshot.refresh(&r.harbor, r.config.reconcile.full_read).await?;
+    r.snapshot
+        .refresh(&r.harbor, r.config.reconcile.full_read)
+        .await?;
     let prefix = &r.config.reconcile.robot_prefix;
-    let mut ids: Vec<(i64, String)> = r.snapshot.robots_where(|n| desired::robot_purpose(n, prefix, &team_name).is_some()).into_iter().map(|x| (x.id, x.name)).collect();
+    let mut ids: Vec<(i64, String)> = r
+        .snapshot
+        .robots_where(|n| desired::robot_purpose(n, prefix, &team_name).is_some())
+        .into_iter()
+        .map(|x| (x.id, x.name))
+        .collect();
     if let Some(status) = &team.status {
         ids.extend(status.robots.iter().map(|x| (x.id, x.name.clone())));
         ids.extend(status.retiring.iter().map(|x| (x.id, x.name.clone())));
@@ -628,7 +965,9 @@ pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action
                 r.snapshot.remove_project(&project);
                 format!("project {project} deleted")
             }
-            Err(HarborError::Status { status, .. }) if status.as_u16() == 404 => format!("project {project} was already gone"),
+            Err(HarborError::Status { status, .. }) if status.as_u16() == 404 => {
+                format!("project {project} was already gone")
+            }
             Err(e) => return Err(e.into()),
         }
     } else {
@@ -636,10 +975,26 @@ pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action
     };
     r.metrics.forget_team(&team_name);
     r.forget_status(&team);
-    r.members_checked.lock().unwrap_or_else(|p| p.into_inner()).remove(&team_name);
-    let detail = format!("{deleted_robots} robot(s) and {deleted_secrets} secret(s) deleted; {project_note}");
+    r.members_checked
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&team_name);
+    let detail = format!(
+        "{deleted_robots} robot(s) and {deleted_secrets} secret(s) deleted; {project_note}"
+    );
     tracing::info!(team = %team_name, %detail, "team offboarded");
-    r.audit.record(&team, AuditRecord { actor: "berth-reconciler".into(), action: "offboard", team: team_name.clone(), detail, result: AuditResult::Allowed }).await;
+    r.audit
+        .record(
+            &team,
+            AuditRecord {
+                actor: "berth-reconciler".into(),
+                action: "offboard",
+                team: team_name.clone(),
+                detail,
+                result: AuditResult::Allowed,
+            },
+        )
+        .await;
     Ok(Action::await_change())
 }
 
@@ -672,7 +1027,12 @@ mod tests {
     fn team_with(annotations: &[(&str, &str)], status: Option<TeamStatus>) -> Team {
         let mut team = Team::new("alpha", TeamSpec::default());
         team.metadata.generation = Some(3);
-        team.metadata.annotations = Some(annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>());
+        team.metadata.annotations = Some(
+            annotations
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        );
         team.status = status;
         team
     }
@@ -682,7 +1042,11 @@ mod tests {
     }
 
     fn handled(value: &str) -> RobotStatus {
-        RobotStatus { purpose: "push".into(), rotation_handled: Some(value.into()), ..Default::default() }
+        RobotStatus {
+            purpose: "push".into(),
+            rotation_handled: Some(value.into()),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -690,9 +1054,34 @@ mod tests {
         let cfg = config();
         let team = team_with(&[("berth.dev/rotate-push", "t1 by carol")], None);
         assert!(rotation_due(&cfg, &team, Purpose::Push, None, None, None).is_some());
-        assert!(rotation_due(&cfg, &team, Purpose::Push, None, None, Some(&handled("t1 by carol"))).is_none(), "already handled");
-        assert!(rotation_due(&cfg, &team, Purpose::Push, None, None, Some(&handled("t0 by bob"))).is_some(), "a newer request");
-        assert!(rotation_due(&cfg, &team, Purpose::Pull, None, None, None).is_none(), "asked for push, not pull");
+        assert!(
+            rotation_due(
+                &cfg,
+                &team,
+                Purpose::Push,
+                None,
+                None,
+                Some(&handled("t1 by carol"))
+            )
+            .is_none(),
+            "already handled"
+        );
+        assert!(
+            rotation_due(
+                &cfg,
+                &team,
+                Purpose::Push,
+                None,
+                None,
+                Some(&handled("t0 by bob"))
+            )
+            .is_some(),
+            "a newer request"
+        );
+        assert!(
+            rotation_due(&cfg, &team, Purpose::Pull, None, None, None).is_none(),
+            "asked for push, not pull"
+        );
     }
 
     #[test]
@@ -700,15 +1089,42 @@ mod tests {
         let mut cfg = config();
         let team = team_with(&[], None);
         let now = Timestamp::now().as_second();
-        assert!(rotation_due(&cfg, &team, Purpose::Push, None, Some(&robot(-1)), None).is_none(), "never expires");
-        assert!(rotation_due(&cfg, &team, Purpose::Push, None, Some(&robot(now + 30 * 86_400)), None).is_none());
+        assert!(
+            rotation_due(&cfg, &team, Purpose::Push, None, Some(&robot(-1)), None).is_none(),
+            "never expires"
+        );
+        assert!(rotation_due(
+            &cfg,
+            &team,
+            Purpose::Push,
+            None,
+            Some(&robot(now + 30 * 86_400)),
+            None
+        )
+        .is_none());
         // Within the grace period plus two resyncs of expiring: rotate now.
-        assert!(rotation_due(&cfg, &team, Purpose::Push, None, Some(&robot(now + 3600)), None).is_some());
+        assert!(rotation_due(
+            &cfg,
+            &team,
+            Purpose::Push,
+            None,
+            Some(&robot(now + 3600)),
+            None
+        )
+        .is_some());
         cfg.rotate_after = Some(Duration::from_secs(86_400));
         let mut secret = Secret::default();
-        let two_days_ago = Timestamp::from_second(now - 2 * 86_400).unwrap().to_string();
-        secret.metadata.annotations = Some(BTreeMap::from([(desired::ROTATED_AT_ANNOTATION.to_owned(), two_days_ago)]));
-        assert_eq!(rotation_due(&cfg, &team, Purpose::Push, Some(&secret), None, None).as_deref(), Some("max-age"));
+        let two_days_ago = Timestamp::from_second(now - 2 * 86_400)
+            .unwrap()
+            .to_string();
+        secret.metadata.annotations = Some(BTreeMap::from([(
+            desired::ROTATED_AT_ANNOTATION.to_owned(),
+            two_days_ago,
+        )]));
+        assert_eq!(
+            rotation_due(&cfg, &team, Purpose::Push, Some(&secret), None, None).as_deref(),
+            Some("max-age")
+        );
         // Short-lived robots are not rotated all the time: the margin is at most a fifth of their life.
         assert_eq!(expiry_margin(&cfg), Duration::from_secs(3600 + 2 * 600));
         cfg.robot_duration_days = Some(1);
@@ -739,14 +1155,25 @@ mod tests {
         failing.ok(Step::HarborProject, "Exists", "ok".into());
         failing.ok(Step::Members, "InSync", "ok".into());
         failing.step = Step::Robots;
-        let error = ReconcileError::Waiting { reason: "HarborRefused", message: "Harbor answered 500".into() };
+        let error = ReconcileError::Waiting {
+            reason: "HarborRefused",
+            message: "Harbor answered 500".into(),
+        };
         let status = failing.status(&team, Some(&error));
-        let get = |t: &str| status.condition(t).map(|c| (c.status.as_str(), c.reason.as_str())).unwrap();
+        let get = |t: &str| {
+            status
+                .condition(t)
+                .map(|c| (c.status.as_str(), c.reason.as_str()))
+                .unwrap()
+        };
         assert_eq!(get("Ready"), ("False", "HarborRefused"));
         assert_eq!(get("Robots"), ("False", "HarborRefused"));
         assert_eq!(get("Secrets"), ("Unknown", "Waiting"));
         assert_eq!(get("HarborProject"), ("True", "Exists"));
-        assert_eq!(status.condition("Ready").unwrap().last_transition_time, status.condition("Robots").unwrap().last_transition_time);
+        assert_eq!(
+            status.condition("Ready").unwrap().last_transition_time,
+            status.condition("Robots").unwrap().last_transition_time
+        );
         assert_ne!(status.condition("Ready").unwrap().message, "");
     }
 }

@@ -1,11 +1,13 @@
 //! Who may see and do what with a team. Every server function and route asks these rules.
-use crate::model::{ConditionView, CredentialView, SecretView, TeamState, TeamSummary, TeamWarning};
-use k8s_openapi::jiff::{self, Timestamp};
-use std::time::Duration;
+use crate::model::{
+    ConditionView, CredentialView, SecretView, TeamState, TeamSummary, TeamWarning,
+};
 use crate::server::auth::groups::any_matches;
 use crate::server::auth::session::SessionUser;
 use crate::server::cluster::team::Team;
 use crate::server::config::GroupMatch;
+use k8s_openapi::jiff::{self, Timestamp};
+use std::time::Duration;
 
 pub fn is_member(user: &SessionUser, team: &Team, mode: GroupMatch) -> bool {
     any_matches(&user.groups, &team.groups(), mode)
@@ -54,7 +56,9 @@ pub fn can_manage(user: &SessionUser, team: &Team, admin_group: &str, mode: Grou
 pub fn valid_team_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 40
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !name.starts_with('-')
         && !name.ends_with('-')
 }
@@ -72,12 +76,24 @@ pub fn state(team: &Team) -> Option<TeamState> {
             .conditions
             .iter()
             .filter(|c| c.type_ != "Ready")
-            .map(|c| ConditionView { kind: c.type_.clone(), status: c.status.clone(), reason: c.reason.clone(), message: c.message.clone(), since: c.last_transition_time.clone() })
+            .map(|c| ConditionView {
+                kind: c.type_.clone(),
+                status: c.status.clone(),
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+                since: c.last_transition_time.clone(),
+            })
             .collect(),
         credentials: status
             .robots
             .iter()
-            .map(|r| CredentialView { purpose: r.purpose.clone(), secret: r.secret.clone(), robot: r.name.clone(), since: r.since.clone(), expires: r.expires_at.clone() })
+            .map(|r| CredentialView {
+                purpose: r.purpose.clone(),
+                secret: r.secret.clone(),
+                robot: r.name.clone(),
+                since: r.since.clone(),
+                expires: r.expires_at.clone(),
+            })
             .collect(),
         next_expiry: status.next_expiry.clone(),
         retiring: status.retiring.iter().map(|r| r.name.clone()).collect(),
@@ -86,9 +102,18 @@ pub fn state(team: &Team) -> Option<TeamState> {
 
 /// What a member should act on: robots expiring within `window` (or expired), missing secrets, a failing
 /// last reconcile. Each warning says what to do.
-pub fn warnings(state: Option<&TeamState>, secrets: Option<&[SecretView]>, now: Timestamp, window: Duration) -> Vec<TeamWarning> {
+pub fn warnings(
+    state: Option<&TeamState>,
+    secrets: Option<&[SecretView]>,
+    now: Timestamp,
+    window: Duration,
+) -> Vec<TeamWarning> {
     let mut found = Vec::new();
-    let warn = |kind: &str, message: String, remedy: &str| TeamWarning { kind: kind.to_owned(), message, remedy: remedy.to_owned() };
+    let warn = |kind: &str, message: String, remedy: &str| TeamWarning {
+        kind: kind.to_owned(),
+        message,
+        remedy: remedy.to_owned(),
+    };
     if let Some(state) = state {
         if state.ready == "False" {
             found.push(warn(
@@ -98,11 +123,19 @@ pub fn warnings(state: Option<&TeamState>, secrets: Option<&[SecretView]>, now: 
             ));
         }
         for credential in &state.credentials {
-            let Some(expires) = credential.expires.as_deref().and_then(|t| t.parse::<Timestamp>().ok()) else { continue };
+            let Some(expires) = credential
+                .expires
+                .as_deref()
+                .and_then(|t| t.parse::<Timestamp>().ok())
+            else {
+                continue;
+            };
             let left = expires.duration_since(now);
             if left.is_negative() {
                 found.push(warn("expired", format!("The {} robot {} expired at {expires}.", credential.purpose, credential.robot), "Ask a team admin to rotate it (Manage, Rotate); Berth also replaces expired robots on its next pass."));
-            } else if left < jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::MAX) {
+            } else if left
+                < jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::MAX)
+            {
                 let days = left.as_secs() / 86_400;
                 found.push(warn(
                     "expiring",
@@ -149,7 +182,13 @@ mod tests {
         }
     }
     fn team(download: bool) -> Team {
-        Team::new("alpha", TeamSpec { push_secret_download: download, ..Default::default() })
+        Team::new(
+            "alpha",
+            TeamSpec {
+                push_secret_download: download,
+                ..Default::default()
+            },
+        )
     }
 
     #[test]
@@ -160,10 +199,34 @@ mod tests {
         let cases = [
             (user(&["team-alpha"], false), true, true, Allowed, false),
             (user(&["team-alpha"], false), false, true, Disabled, false),
-            (user(&["/teams/team-alpha"], false), true, true, Allowed, false),
-            (user(&["team-alpha", "team-alpha-admin"], false), false, true, Disabled, true),
-            (user(&["/teams/team-alpha", "/teams/team-alpha-admin"], false), true, true, Allowed, true),
-            (user(&["team-beta", "team-beta-admin"], false), true, false, NotMember, false),
+            (
+                user(&["/teams/team-alpha"], false),
+                true,
+                true,
+                Allowed,
+                false,
+            ),
+            (
+                user(&["team-alpha", "team-alpha-admin"], false),
+                false,
+                true,
+                Disabled,
+                true,
+            ),
+            (
+                user(&["/teams/team-alpha", "/teams/team-alpha-admin"], false),
+                true,
+                true,
+                Allowed,
+                true,
+            ),
+            (
+                user(&["team-beta", "team-beta-admin"], false),
+                true,
+                false,
+                NotMember,
+                false,
+            ),
             (user(&["team-beta"], false), true, false, NotMember, false),
             (user(&[], false), false, false, NotMember, false),
             (user(&["berth-admins"], true), true, true, Allowed, true),
@@ -172,8 +235,16 @@ mod tests {
         for (u, enabled, view, decision, manage) in cases {
             let t = team(enabled);
             assert_eq!(can_view(&u, &t, mode), view, "{u:?}");
-            assert_eq!(download_decision(&u, &t, mode), decision, "{u:?} enabled={enabled}");
-            assert_eq!(can_manage(&u, &t, "team-alpha-admin", mode), manage, "{u:?}");
+            assert_eq!(
+                download_decision(&u, &t, mode),
+                decision,
+                "{u:?} enabled={enabled}"
+            );
+            assert_eq!(
+                can_manage(&u, &t, "team-alpha-admin", mode),
+                manage,
+                "{u:?}"
+            );
             assert_eq!(is_platform_admin(&u), u.is_platform_admin);
         }
     }
@@ -183,7 +254,17 @@ mod tests {
         for good in ["alpha", "a", "team-42", "x-y-z"] {
             assert!(valid_team_name(good), "{good}");
         }
-        for bad in ["", "Alpha", "-a", "a-", "a_b", "a.b", "a b", &"x".repeat(41), "ä"] {
+        for bad in [
+            "",
+            "Alpha",
+            "-a",
+            "a-",
+            "a_b",
+            "a.b",
+            "a b",
+            &"x".repeat(41),
+            "ä",
+        ] {
             assert!(!valid_team_name(bad), "{bad}");
         }
     }
@@ -191,8 +272,16 @@ mod tests {
     #[test]
     fn full_match_mode_needs_the_exact_path() {
         let t = team(true);
-        assert!(!can_view(&user(&["/teams/team-alpha"], false), &t, GroupMatch::Full));
-        assert!(can_view(&user(&["team-alpha"], false), &t, GroupMatch::Full));
+        assert!(!can_view(
+            &user(&["/teams/team-alpha"], false),
+            &t,
+            GroupMatch::Full
+        ));
+        assert!(can_view(
+            &user(&["team-alpha"], false),
+            &t,
+            GroupMatch::Full
+        ));
     }
 
     #[test]
@@ -211,18 +300,47 @@ mod tests {
             message: "Harbor answered 500".into(),
             stale: false,
             conditions: vec![],
-            credentials: vec![credential("pull", Some("2026-11-30T00:00:00Z")), credential("push", Some("2026-11-20T00:00:00Z")), credential("builds", None), credential("x", Some("2027-06-01T00:00:00Z"))],
+            credentials: vec![
+                credential("pull", Some("2026-11-30T00:00:00Z")),
+                credential("push", Some("2026-11-20T00:00:00Z")),
+                credential("builds", None),
+                credential("x", Some("2027-06-01T00:00:00Z")),
+            ],
             next_expiry: None,
             retiring: vec![],
         };
         let secrets = [
-            SecretView { name: "harbor-pullsecret".into(), purpose: "pull".into(), present: true, secret_type: None, last_changed: None },
-            SecretView { name: "harbor-pushsecret".into(), purpose: "push".into(), present: false, secret_type: None, last_changed: None },
+            SecretView {
+                name: "harbor-pullsecret".into(),
+                purpose: "pull".into(),
+                present: true,
+                secret_type: None,
+                last_changed: None,
+            },
+            SecretView {
+                name: "harbor-pushsecret".into(),
+                purpose: "push".into(),
+                present: false,
+                secret_type: None,
+                last_changed: None,
+            },
         ];
-        let found = warnings(Some(&state), Some(&secrets), now, Duration::from_secs(14 * 86_400));
+        let found = warnings(
+            Some(&state),
+            Some(&secrets),
+            now,
+            Duration::from_secs(14 * 86_400),
+        );
         let kinds: Vec<&str> = found.iter().map(|w| w.kind.as_str()).collect();
-        assert_eq!(kinds, ["reconcile-failed", "expiring", "expired", "secret-missing"]);
-        assert!(found[1].message.contains("in 7 days"), "{}", found[1].message);
+        assert_eq!(
+            kinds,
+            ["reconcile-failed", "expiring", "expired", "secret-missing"]
+        );
+        assert!(
+            found[1].message.contains("in 7 days"),
+            "{}",
+            found[1].message
+        );
         assert!(found.iter().all(|w| !w.remedy.is_empty()));
         assert!(warnings(None, None, now, Duration::from_secs(0)).is_empty());
     }
