@@ -68,6 +68,11 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// A namespace with its `default` ServiceAccount (what the controller-manager would add), Berth's
 /// RoleBinding there (what the platform adds) and a Team.
 async fn create_team(name: &str, groups: &[&str]) {
+    create_team_with_access(name, groups, true).await
+}
+
+/// `create_team`, with or without Berth's RoleBinding in the namespace.
+async fn create_team_with_access(name: &str, groups: &[&str], bound: bool) {
     let client = admin().await;
     let ns = format!("team-{name}");
     let pp = PatchParams::apply("reconcile-test").force();
@@ -88,7 +93,23 @@ async fn create_team(name: &str, groups: &[&str]) {
         .patch("default", &pp, &Patch::Apply(&account))
         .await
         .unwrap();
-    // What the platform grants Berth in every team namespace (deploy/base/rbac.yaml).
+    if bound {
+        grant_namespace_access(&ns).await;
+    }
+    let spec = TeamSpec {
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        ..Default::default()
+    };
+    Api::<Team>::all(client)
+        .create(&PostParams::default(), &Team::new(name, spec))
+        .await
+        .unwrap();
+}
+
+/// What the platform grants Berth in every team namespace (deploy/base/rbac.yaml).
+async fn grant_namespace_access(ns: &str) {
+    let client = admin().await;
+    let pp = PatchParams::apply("reconcile-test").force();
     let binding: RoleBinding = serde_json::from_value(serde_json::json!({
         "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": { "name": "berth", "namespace": ns },
         "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "berth-team-namespace" },
@@ -97,14 +118,6 @@ async fn create_team(name: &str, groups: &[&str]) {
     .unwrap();
     Api::<RoleBinding>::namespaced(client.clone(), &ns)
         .patch("berth", &pp, &Patch::Apply(&binding))
-        .await
-        .unwrap();
-    let spec = TeamSpec {
-        groups: groups.iter().map(|g| g.to_string()).collect(),
-        ..Default::default()
-    };
-    Api::<Team>::all(client)
-        .create(&PostParams::default(), &Team::new(name, spec))
         .await
         .unwrap();
 }
@@ -804,6 +817,117 @@ async fn harbor_failing_mid_pass_leaves_nothing_half_written() {
     assert!(secret("team-it-fault", "harbor-pullsecret-next")
         .await
         .is_none());
+}
+
+/// One row of the fault matrix: `fault` is set in the fake Harbor, a new team must then report
+/// `reason` on its Ready condition with nothing half-written (no robot in Harbor, no secret), and once
+/// the fault is cleared the next pass must converge: three robots, every secret logging in.
+async fn fault_then_convergence(name: &str, fault: serde_json::Value, reason: &str) {
+    let guard = FaultGuard;
+    fake("/__fake/faults", fault).await;
+    create_team(name, &[&format!("{name}-devs")]).await;
+    let status = wait_for(&format!("{reason} reported"), PATIENCE, || async {
+        let status = team(name).await?.status?;
+        let ready = status.condition("Ready")?;
+        (ready.status == "False" && ready.reason == reason).then_some(status)
+    })
+    .await;
+    assert!(!status.condition("Ready").unwrap().message.is_empty());
+    for secret_name in [
+        "harbor-pullsecret",
+        "harbor-pushsecret",
+        "harbor-pushsecret-builds",
+    ] {
+        assert!(
+            secret(&format!("team-{name}"), secret_name).await.is_none(),
+            "{reason}: no secret naming a robot that does not exist: {secret_name}"
+        );
+    }
+    drop(guard);
+    assert!(
+        team_robots(name).await.is_empty(),
+        "{reason}: no robot was made"
+    );
+    wait_ready(name).await;
+    assert!(every_secret_works(name).await, "{reason}: converged");
+    assert_eq!(
+        team_robots(name).await.len(),
+        3,
+        "{reason}: one robot per secret"
+    );
+}
+
+#[tokio::test]
+async fn harbor_refusing_to_create_the_project_409() {
+    // Harbor's 409 on POST /projects: a project by that name appeared between Berth's check and its create.
+    fault_then_convergence(
+        "it-f409",
+        serde_json::json!({ "status": 409, "method": "POST", "path": "/projects" }),
+        "HarborRefused",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn harbor_rejecting_berths_credentials_401() {
+    // Only this team's project paths (its members, where the spec documents 401), so the other
+    // teams' passes go on.
+    fault_then_convergence(
+        "it-f401",
+        serde_json::json!({ "status": 401, "path": "/projects/team-it-f401/" }),
+        "HarborUnauthorized",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn harbor_timing_out() {
+    // Past BERTH_HARBOR_TIMEOUT_SECS (2 s in the tests).
+    fault_then_convergence(
+        "it-ftimeout",
+        serde_json::json!({ "latency_ms": 2600 }),
+        "HarborTimeout",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn harbor_answering_slowly_still_converges() {
+    let guard = FaultGuard;
+    fake("/__fake/faults", serde_json::json!({ "latency_ms": 400 })).await;
+    create_team("it-fslow", &["it-fslow-devs"]).await;
+    wait_ready("it-fslow").await;
+    assert!(every_secret_works("it-fslow").await);
+    assert_eq!(team_robots("it-fslow").await.len(), 3);
+    drop(guard);
+}
+
+#[tokio::test]
+async fn kubernetes_refusing_berth_in_the_namespace_403() {
+    // The namespace exists but the platform has not bound Berth's role there: every read is a 403.
+    create_team_with_access("it-f403", &["it-f403-devs"], false).await;
+    let status = wait_for("NoNamespaceAccess reported", PATIENCE, || async {
+        let status = team("it-f403").await?.status?;
+        let ready = status.condition("Ready")?;
+        (ready.status == "False" && ready.reason == "NoNamespaceAccess").then_some(status)
+    })
+    .await;
+    assert!(
+        status
+            .condition("Ready")
+            .unwrap()
+            .message
+            .contains("RoleBinding"),
+        "{status:?}"
+    );
+    assert!(
+        team_robots("it-f403").await.is_empty(),
+        "no robot whose secret could not be written"
+    );
+    grant_namespace_access("team-it-f403").await;
+    wait_ready("it-f403").await;
+    assert!(every_secret_works("it-f403").await);
+    assert_eq!(team_robots("it-f403").await.len(), 3);
 }
 
 /// A second Berth process, on its own port, reconciling no Team (a selector nothing matches) but taking

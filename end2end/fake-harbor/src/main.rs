@@ -37,7 +37,7 @@ struct Stats {
 struct Faults {
     latency_ms: u64,
     status: Option<u16>,
-    /// The status fault hits only requests with this method and/or a path containing this text.
+    /// The status fault hits only requests with this method and/or a path (with its query) containing this text.
     method: Option<String>,
     path: Option<String>,
 }
@@ -158,10 +158,12 @@ async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> 
             .method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(request.method().as_str()))
-            && f.faults
-                .path
-                .as_deref()
-                .is_none_or(|p| request.uri().path().contains(p));
+            && f.faults.path.as_deref().is_none_or(|p| {
+                request
+                    .uri()
+                    .path_and_query()
+                    .is_some_and(|pq| pq.as_str().contains(p))
+            });
         let method = request.method().as_str().to_owned();
         f.stats.requests += 1;
         if !matches!(method.as_str(), "GET" | "HEAD") {
