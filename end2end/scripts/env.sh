@@ -20,6 +20,8 @@ export BERTH_PORT="${BERTH_PORT:-3000}"
 # Two more Berth replicas sharing sessions through Redis (the several-replicas test); the first is also
 # a redirect URI the identity provider accepts.
 export REPLICA_PORTS="${REPLICA_PORTS:-3103,3104}"
+# The load test's own Berth (no download limit, straight to the fake Harbor).
+export LOAD_PORT="${LOAD_PORT:-3106}"
 export BERTH_URL="${BERTH_URL:-http://127.0.0.1:$BERTH_PORT}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
 # Demo-only credentials of the local stack (never used outside it).

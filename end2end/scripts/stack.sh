@@ -116,7 +116,7 @@ install_berth_identity() {
 
 start_oidc() {
   OIDC_PORT="$OIDC_PORT" OIDC_ISSUER="$OIDC_ISSUER" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" \
-    BERTH_URL="$BERTH_URL,http://127.0.0.1:${REPLICA_PORTS%%,*}" \
+    BERTH_URL="$BERTH_URL,http://127.0.0.1:${REPLICA_PORTS%%,*},http://127.0.0.1:$LOAD_PORT" \
     OIDC_STATE_DIR="$STACK" pid_start oidc node "$ROOT/end2end/stack/oidc-provider.mjs"
   wait_for "the OIDC provider" "$OIDC_ISSUER/.well-known/openid-configuration"
 }

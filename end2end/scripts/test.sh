@@ -156,6 +156,9 @@ e2e_failed=$(grep -oE '^\s*[0-9]+ failed' "$STACK/playwright.log" | grep -oE '[0
 [[ "$e2e_passed" == 0 && "$e2e_failed" == 0 ]] && e2e_failed=1
 echo "e2e $e2e_passed $e2e_failed" >>"$REPORT"
 
+step "load: ${LOAD_SESSIONS:-500} signed-in sessions for ${LOAD_SECONDS:-60} s on the team page and the download"
+if "$ROOT/end2end/scripts/load.sh" 2>&1 | tee "$STACK/load.log"; then echo "load 1 0" >>"$REPORT"; else echo "load 0 1" >>"$REPORT"; fi
+
 step "OpenTelemetry export (the otel cargo feature)"
 # The same binary with \`--features otel\`, pointed at a small OTLP/HTTP receiver: a request's span (with
 # its request id) must arrive as an OTLP trace export. The default binary is put back afterwards.
@@ -201,7 +204,7 @@ mapfile -t secrets < <(
 leaks=0
 for s in "${secrets[@]}"; do
   [[ -n "$s" ]] || continue
-  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$STACK"/sigterm-berth.log "$STACK"/otel-berth.log "$STACK"/metrics.txt "$STACK"/audit-events.json "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
+  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$STACK"/load.log "$STACK"/sigterm-berth.log "$STACK"/otel-berth.log "$STACK"/metrics.txt "$STACK"/audit-events.json "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
     echo "a known secret (${#s} chars) appears in captured output" >&2; leaks=$((leaks + 1))
   fi
 done

@@ -344,4 +344,22 @@ mod tests {
         assert!(found.iter().all(|w| !w.remedy.is_empty()));
         assert!(warnings(None, None, now, Duration::from_secs(0)).is_empty());
     }
+
+    proptest::proptest! {
+        /// Whatever an admin types, the check never panics; a name it accepts makes a valid namespace
+        /// (`team-<name>`, an RFC 1123 label) and a Harbor project and robot name without odd characters.
+        #[test]
+        fn accepted_team_names_make_valid_kubernetes_and_harbor_names(typed in proptest::prelude::any::<String>(), label in "[a-z0-9-]{1,45}") {
+            for name in [typed.as_str(), label.as_str()] {
+                if valid_team_name(name) {
+                    let namespace = format!("team-{name}");
+                    let robot = format!("berth-{name}-builds");
+                    proptest::prop_assert!(crate::server::download::valid_namespace(&namespace));
+                    proptest::prop_assert!(robot.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+                }
+            }
+            let expected = label.len() <= 40 && !label.starts_with('-') && !label.ends_with('-');
+            proptest::prop_assert_eq!(valid_team_name(&label), expected);
+        }
+    }
 }
