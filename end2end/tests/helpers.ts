@@ -36,7 +36,8 @@ export async function apiSignIn(user: string, berthUrl = process.env.BERTH_URL ?
 export function kubectl(...args: string[]): string {
   const kubeconfig = process.env.BERTH_STACK_ADMIN_KUBECONFIG;
   if (!kubeconfig) throw new Error('BERTH_STACK_ADMIN_KUBECONFIG is not set: run through `make test`');
-  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
+  // A large buffer: after the load test the audit Events alone run to tens of megabytes.
+  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
 }
 
 export function setDownload(team: string, enabled: boolean) {

@@ -1,16 +1,19 @@
 //! Kubernetes access: Team resources and the registry secrets in team namespaces.
 pub mod team;
 
+use futures::future::{BoxFuture, FutureExt, Shared};
 use k8s_openapi::api::core::v1::{LocalObjectReference, Secret, ServiceAccount};
 use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use team::{Team, TeamSpec, TeamStatus};
 
 pub const FIELD_MANAGER: &str = "berth";
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ClusterError {
     #[error("Kubernetes did not answer {operation} within {} s", timeout.as_secs())]
     Timeout {
@@ -21,20 +24,20 @@ pub enum ClusterError {
     Forbidden {
         operation: &'static str,
         #[source]
-        source: kube::Error,
+        source: Arc<kube::Error>,
     },
     #[error("Kubernetes answered {code} to {operation}")]
     Status {
         operation: &'static str,
         code: u16,
         #[source]
-        source: kube::Error,
+        source: Arc<kube::Error>,
     },
     #[error("Kubernetes is unreachable ({operation})")]
     Unreachable {
         operation: &'static str,
         #[source]
-        source: kube::Error,
+        source: Arc<kube::Error>,
     },
 }
 
@@ -47,15 +50,58 @@ pub struct SecretState {
     pub last_changed: Option<String>,
 }
 
+/// Identical reads in flight at the same time share one request: under load the apiserver sees one GET
+/// per object at a time, not one per page view. Nothing is kept once the request answers, so a read is
+/// never older than the moment it joined a request in flight.
+struct Coalesce<T> {
+    in_flight: Mutex<HashMap<String, SharedRead<T>>>,
+}
+
+type SharedRead<T> = Shared<BoxFuture<'static, Result<T, ClusterError>>>;
+
+impl<T: Clone + Send + Sync + 'static> Coalesce<T> {
+    fn new() -> Self {
+        Self {
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn read<F>(&self, key: String, start: impl FnOnce() -> F) -> Result<T, ClusterError>
+    where
+        F: Future<Output = Result<T, ClusterError>> + Send + 'static,
+    {
+        let shared = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            in_flight
+                .entry(key.clone())
+                .or_insert_with(|| start().boxed().shared())
+                .clone()
+        };
+        let result = shared.clone().await;
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if in_flight.get(&key).is_some_and(|f| f.ptr_eq(&shared)) {
+            in_flight.remove(&key);
+        }
+        result
+    }
+}
+
 #[derive(Clone)]
 pub struct Cluster {
     client: Client,
     timeout: Duration,
+    teams: Arc<Coalesce<Option<Team>>>,
+    secrets: Arc<Coalesce<Option<Secret>>>,
 }
 
 impl Cluster {
     pub fn new(client: Client, timeout: Duration) -> Self {
-        Self { client, timeout }
+        Self {
+            client,
+            timeout,
+            teams: Arc::new(Coalesce::new()),
+            secrets: Arc::new(Coalesce::new()),
+        }
     }
 
     pub fn client(&self) -> Client {
@@ -67,24 +113,23 @@ impl Cluster {
         operation: &'static str,
         fut: impl Future<Output = Result<T, kube::Error>>,
     ) -> Result<T, ClusterError> {
-        match tokio::time::timeout(self.timeout, fut).await {
-            Err(_) => Err(ClusterError::Timeout {
-                operation,
-                timeout: self.timeout,
-            }),
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(source)) => Err(match &source {
-                kube::Error::Api(status) if status.code == 403 => {
-                    ClusterError::Forbidden { operation, source }
-                }
-                kube::Error::Api(status) => ClusterError::Status {
-                    operation,
-                    code: status.code,
-                    source,
-                },
-                _ => ClusterError::Unreachable { operation, source },
-            }),
-        }
+        call_within(self.timeout, operation, fut).await
+    }
+
+    /// A secret as the pages see it: concurrent reads of the same secret share one request.
+    async fn read_secret_shared(
+        &self,
+        operation: &'static str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<Secret>, ClusterError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let (timeout, key, name) = (self.timeout, format!("{namespace}/{name}"), name.to_owned());
+        self.secrets
+            .read(key, move || async move {
+                call_within(timeout, operation, api.get_opt(&name)).await
+            })
+            .await
     }
 
     pub async fn list_teams(&self) -> Result<Vec<Team>, ClusterError> {
@@ -97,9 +142,15 @@ impl Cluster {
         Ok(teams)
     }
 
+    /// A Team; concurrent reads of the same Team share one request.
     pub async fn get_team(&self, name: &str) -> Result<Option<Team>, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
-        self.call("reading the team", api.get_opt(name)).await
+        let (timeout, name) = (self.timeout, name.to_owned());
+        self.teams
+            .read(name.clone(), move || async move {
+                call_within(timeout, "reading the team", api.get_opt(&name)).await
+            })
+            .await
     }
 
     /// Sets `spec.pushSecretDownload` with a merge patch (only that field changes).
@@ -123,28 +174,24 @@ impl Cluster {
         namespace: &str,
         names: &[&str],
     ) -> Result<Vec<SecretState>, ClusterError> {
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        let reads = names.iter().map(|name| {
-            let api = api.clone();
-            async move {
-                let secret = self
-                    .call("reading the team's secrets", api.get_opt(name))
-                    .await?;
-                Ok::<_, ClusterError>(match secret {
-                    None => SecretState {
-                        name: name.to_string(),
-                        present: false,
-                        secret_type: None,
-                        last_changed: None,
-                    },
-                    Some(s) => SecretState {
-                        name: name.to_string(),
-                        present: true,
-                        secret_type: s.type_.clone(),
-                        last_changed: last_changed(&s),
-                    },
-                })
-            }
+        let reads = names.iter().map(|name| async move {
+            let secret = self
+                .read_secret_shared("reading the team's secrets", namespace, name)
+                .await?;
+            Ok::<_, ClusterError>(match secret {
+                None => SecretState {
+                    name: name.to_string(),
+                    present: false,
+                    secret_type: None,
+                    last_changed: None,
+                },
+                Some(s) => SecretState {
+                    name: name.to_string(),
+                    present: true,
+                    secret_type: s.type_.clone(),
+                    last_changed: last_changed(&s),
+                },
+            })
         });
         futures::future::try_join_all(reads).await
     }
@@ -194,9 +241,8 @@ impl Cluster {
         namespace: &str,
         name: &str,
     ) -> Result<Option<Vec<u8>>, ClusterError> {
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
         let secret = self
-            .call("reading the push secret", api.get_opt(name))
+            .read_secret_shared("reading the push secret", namespace, name)
             .await?;
         Ok(secret
             .and_then(|s| s.data)
@@ -389,4 +435,31 @@ fn last_changed(secret: &Secret) -> Option<String> {
     managed
         .or_else(|| meta.creation_timestamp.as_ref().map(|t| t.0))
         .map(|t| t.to_string())
+}
+
+/// One Kubernetes call within `timeout`, its failure named by `operation`.
+async fn call_within<T>(
+    timeout: Duration,
+    operation: &'static str,
+    fut: impl Future<Output = Result<T, kube::Error>>,
+) -> Result<T, ClusterError> {
+    match tokio::time::timeout(timeout, fut).await {
+        Err(_) => Err(ClusterError::Timeout { operation, timeout }),
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(source)) => Err(match &source {
+            kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
+                operation,
+                source: Arc::new(source),
+            },
+            kube::Error::Api(status) => ClusterError::Status {
+                operation,
+                code: status.code,
+                source: Arc::new(source),
+            },
+            _ => ClusterError::Unreachable {
+                operation,
+                source: Arc::new(source),
+            },
+        }),
+    }
 }
