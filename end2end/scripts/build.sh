@@ -4,5 +4,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
 cd "$ROOT"
-cargo leptos build --release
+# --precompress: the site's CSS, JS and WASM also as .br and .gz, which the server sends when asked.
+cargo leptos build --release --precompress
 cargo build --release -p fake-harbor

@@ -2,60 +2,16 @@
 // page and downloading the push secret, over and over for SECONDS. Prints p50/p99 per kind and exits
 // non-zero on any error (a status other than 200, or a failed connection).
 // Env: LOAD_BERTH_URL, LOAD_USER (bob), LOAD_TEAM (alpha), LOAD_SESSIONS (500), LOAD_SECONDS (60).
+import { signInMany, percentile } from './signin.mjs';
+
 const berth = process.env.LOAD_BERTH_URL ?? 'http://127.0.0.1:3106';
 const user = process.env.LOAD_USER ?? 'bob';
-const password = process.env.LOAD_PASSWORD ?? `${user}-demo-pw`;
 const team = process.env.LOAD_TEAM ?? 'alpha';
 const sessions = Number(process.env.LOAD_SESSIONS ?? 500);
 const seconds = Number(process.env.LOAD_SECONDS ?? 60);
 
-/** A cookie jar per host, just enough for the sign-in's redirects. */
-class Browser {
-  jar = new Map();
-  async fetch(url, init = {}) {
-    for (let hop = 0; hop < 15; hop++) {
-      const u = new URL(url);
-      const cookies = this.jar.get(u.host) ?? new Map();
-      const response = await fetch(u, { ...init, redirect: 'manual', headers: { ...init.headers, cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-      for (const line of response.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const at = pair.indexOf('=');
-        cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
-      }
-      this.jar.set(u.host, cookies);
-      const location = response.headers.get('location');
-      if (!location || response.status < 300 || response.status >= 400) return response;
-      await response.arrayBuffer();
-      url = new URL(location, u).toString();
-      init = {};
-    }
-    throw new Error(`too many redirects from ${url}`);
-  }
-}
-
-async function signIn() {
-  const browser = new Browser();
-  const form = await browser.fetch(`${berth}/auth/login?return_to=/teams/${team}`);
-  const page = await form.text();
-  const action = page.match(/action="([^"]+)"/)?.[1];
-  if (!action) throw new Error(`no login form at ${form.url}: ${form.status}`);
-  const back = await browser.fetch(new URL(action, form.url).toString(), {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username: user, password }).toString(),
-  });
-  const html = await back.text();
-  if (back.status !== 200 || !html.includes('id="signed-in-as"')) throw new Error(`sign-in ended at ${back.status}`);
-  const cookie = browser.jar.get(new URL(berth).host);
-  return [...cookie].map(([k, v]) => `${k}=${v}`).join('; ');
-}
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
 const signInStarted = performance.now();
-const cookies = [];
-for (let i = 0; i < sessions; i += 25) {
-  cookies.push(...(await Promise.all(Array.from({ length: Math.min(25, sessions - i) }, signIn))));
-}
+const cookies = await signInMany(berth, user, sessions, `/teams/${team}`);
 console.log(`load: ${cookies.length} sessions of ${user} signed in in ${((performance.now() - signInStarted) / 1000).toFixed(1)} s`);
 
 const kinds = { page: `/teams/${team}`, download: `/teams/${team}/downloads/docker-config.json` };

@@ -3,7 +3,7 @@
 // out the ID token the current mode asks for. In mode `valid` its token is correct, which proves a
 // refusal in any other mode is Berth's check and not a broken flow.
 // Env: FORGER_PORT (5557), FORGER_CLIENT_SECRET, FORGER_REDIRECT_URI. Control: POST /__mode {"mode"},
-// GET /__log (what each token request carried).
+// GET /__log (what each token request carried). Mode `down` drops every connection (an outage).
 import http from 'node:http';
 import { createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 
@@ -80,6 +80,8 @@ function json(res, status, value) {
 
 http.createServer(async (req, res) => {
   const url = new URL(req.url, ISSUER);
+  // Mode `down`: an outage, every connection dropped without an answer (the controls still answer).
+  if (mode === 'down' && !url.pathname.startsWith('/__')) return req.socket.destroy();
   if (url.pathname === '/.well-known/openid-configuration') {
     return json(res, 200, {
       issuer: ISSUER, authorization_endpoint: `${ISSUER}/authorize`, token_endpoint: `${ISSUER}/token`,

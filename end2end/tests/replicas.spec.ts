@@ -89,3 +89,35 @@ test('Redis not answering makes a replica unready, and ready again when it retur
     replica.kill('SIGKILL');
   }
 });
+
+test('Redis not answering: a signed-in user and a new sign-in get a clear 503, nobody is signed in, and the session made before works again once Redis answers', async ({ page }) => {
+  const replica = startReplica(firstPort);
+  const redisPid = Number(readFileSync(`${process.env.STACK}/redis.pid`, 'utf8'));
+  try {
+    await expect.poll(async () => (await readiness(firstPort).catch(() => ({ status: 0 }))).status, { timeout: 20_000 }).toBe(200);
+    await signIn(page, 'bob', '/teams/alpha', url(firstPort));
+    await expect(page.locator('h1')).toContainText('alpha');
+    process.kill(redisPid, 'SIGSTOP');
+    try {
+      // bob's session cannot be read: an outage page, not a sign-in that could not finish anyway.
+      const page503 = await page.goto(`${url(firstPort)}/teams/alpha`);
+      expect(page503?.status()).toBe(503);
+      await expect(page.locator('body')).toContainText("Berth's session store is not answering");
+      await expect(page.locator('#signed-in-as')).toHaveCount(0);
+      // A new visitor's sign-in cannot keep its pending state: the same answer, before the IdP is asked.
+      const login = await fetch(`${url(firstPort)}/auth/login`, { redirect: 'manual' });
+      expect(login.status).toBe(503);
+      expect(await login.text()).toContain('session store is not answering');
+      // A server function answers with the outage too, not with "please sign in".
+      const call = await page.request.post(`${url(firstPort)}/api/current_user`, { headers: { origin: url(firstPort) } });
+      expect(call.status()).toBe(502);
+    } finally {
+      process.kill(redisPid, 'SIGCONT');
+    }
+    await page.goto(`${url(firstPort)}/teams/alpha`);
+    await expect(page.locator('#signed-in-as')).toContainText('bob');
+    await expect(page.locator('h1')).toContainText('alpha');
+  } finally {
+    replica.kill('SIGKILL');
+  }
+});

@@ -6,6 +6,11 @@ use leptos::prelude::*;
 /// own error so one failing upstream leaves the rest readable.
 #[server(endpoint = "load_team")]
 pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
+    crate::server::timing::for_this_request(team_detail(name)).await
+}
+
+#[cfg(feature = "ssr")]
+async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
     use crate::server::howto::{credential_snippets, usage_snippets, HowtoNames};
     use crate::server::state::{app_state, fail, signed_in_user};
@@ -58,7 +63,10 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
         }))
     };
     let robots = async {
-        let robots = state.harbor.robots_for_project(&project_name).await?;
+        let robots = state
+            .harbor
+            .robots_for_project(&project_name, &team.team_name())
+            .await?;
         Ok::<_, AppError>(
             robots
                 .into_iter()

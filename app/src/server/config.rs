@@ -121,6 +121,8 @@ pub struct Config {
     /// Push-secret downloads one user may make per `download_window` (per replica).
     pub download_limit: u32,
     pub download_window: Duration,
+    /// `Server-Timing` on every response (upstream waiting vs Berth's own time), for benchmarks.
+    pub server_timing: bool,
 }
 
 /// Every setting with its default (`None`: required), for the README and `berth config-help`.
@@ -153,6 +155,7 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_EXPIRY_WARNING_DAYS", Some("14"), "team pages warn when a robot expires within this many days"),
     ("BERTH_DOWNLOAD_LIMIT", Some("30"), "push-secret downloads (any format) one user may make per BERTH_DOWNLOAD_WINDOW_SECS, per replica; more are refused and audited"),
     ("BERTH_DOWNLOAD_WINDOW_SECS", Some("600"), "the window of BERTH_DOWNLOAD_LIMIT"),
+    ("BERTH_SERVER_TIMING", Some("off"), "`on`: every response carries a Server-Timing header (time waiting on Harbor/Kubernetes and Berth's own time); reveals upstream latency, for benchmarks"),
     ("BERTH_RECONCILE", Some("on"), "`on`: this process may hold the reconciler Lease; `off`: UI only"),
     ("BERTH_RESYNC_SECS", Some("600"), "every team is reconciled at least this often"),
     ("BERTH_FULL_READ_SECS", Some("3600"), "Harbor's lists are read in full at least this often (else only when a change probe sees a change)"),
@@ -403,7 +406,9 @@ impl Config {
                 }
             },
         };
+        let server_timing = flag("BERTH_SERVER_TIMING", false)?;
         Ok(Config {
+            server_timing,
             download_limit,
             download_window: seconds("BERTH_DOWNLOAD_WINDOW_SECS", 600)?,
             expiry_warning,

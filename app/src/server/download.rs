@@ -4,7 +4,7 @@
 //! only once they allow it, and every answer (refusals included) is audited with its format.
 use crate::model::DownloadFormat;
 use crate::server::audit::{AuditRecord, AuditResult};
-use crate::server::auth::session::current_user;
+use crate::server::auth::session::{read_user, SESSION_STORE_DOWN};
 use crate::server::docker_config;
 use crate::server::plain::message_page;
 use crate::server::state::AppState;
@@ -54,12 +54,23 @@ async fn download(
             &format!("Berth offers no download named {file}."),
         );
     };
-    let Some(user) = current_user(&session).await else {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "Sign-in required",
-            "Please sign in to download team credentials.",
-        );
+    let user = match read_user(&session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "Sign-in required",
+                "Please sign in to download team credentials.",
+            )
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "could not read the session");
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sessions unavailable",
+                SESSION_STORE_DOWN,
+            );
+        }
     };
     let no_such_team = || {
         refuse(

@@ -16,3 +16,4 @@ pub mod reconcile;
 pub mod sessions;
 pub mod state;
 pub mod teams;
+pub mod timing;

@@ -2,7 +2,7 @@
 use crate::error::AppError;
 use crate::server::audit::Audit;
 use crate::server::auth::oidc::Oidc;
-use crate::server::auth::session::{current_user, SessionUser};
+use crate::server::auth::session::{read_user, SessionUser};
 use crate::server::cluster::{Cluster, ClusterError};
 use crate::server::config::Config;
 use crate::server::harbor::{HarborClient, HarborError};
@@ -38,7 +38,12 @@ pub async fn session_user() -> Result<Option<SessionUser>, AppError> {
         tracing::error!(error = %e, "no session layer on a server function request");
         AppError::Internal
     })?;
-    Ok(current_user(&session).await)
+    read_user(&session).await.map_err(|e| {
+        tracing::error!(error = %e, "could not read the session");
+        fail(AppError::Upstream(
+            crate::server::auth::session::SESSION_STORE_DOWN.into(),
+        ))
+    })
 }
 
 /// The signed-in user of the current request; 401 when there is none.

@@ -524,7 +524,8 @@ struct RobotListQuery {
 
 async fn list_robots(State(fake): State<Shared>, Query(query): Query<RobotListQuery>) -> Response {
     let f = lock(&fake);
-    // Supports the exact-match form Harbor documents, e.g. q=Level=system or q=name=robot$x.
+    // Supports the exact-match form Harbor documents, e.g. q=Level=system or q=name=robot$x, and its
+    // fuzzy `name=~part` (a substring of the name).
     let filters: Vec<(String, String)> = query
         .q
         .as_deref()
@@ -539,7 +540,10 @@ async fn list_robots(State(fake): State<Shared>, Query(query): Query<RobotListQu
         .filter(|r| {
             filters.iter().all(|(k, v)| match k.as_str() {
                 "level" => &r.level == v,
-                "name" => &r.name == v,
+                "name" => match v.strip_prefix('~') {
+                    Some(part) => r.name.contains(part),
+                    None => &r.name == v,
+                },
                 _ => true,
             })
         })

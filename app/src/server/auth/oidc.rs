@@ -72,6 +72,8 @@ pub enum AuthError {
     Refused(String),
     #[error("the authorization code could not be exchanged for tokens")]
     TokenExchange(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the identity provider could not be reached to finish the sign-in")]
+    ProviderUnreachable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the identity provider sent no ID token")]
     NoIdToken,
     #[error("the ID token failed verification")]
@@ -209,7 +211,13 @@ impl Oidc {
             .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier))
             .request_async(&self.http)
             .await
-            .map_err(|e| AuthError::TokenExchange(Box::new(e)))?;
+            .map_err(|e| match e {
+                // No answer (refused, reset, timed out): the provider's outage, not a bad sign-in.
+                openidconnect::RequestTokenError::Request(_) => {
+                    AuthError::ProviderUnreachable(Box::new(e))
+                }
+                _ => AuthError::TokenExchange(Box::new(e)),
+            })?;
         let id_token = tokens.id_token().ok_or(AuthError::NoIdToken)?;
         // openidconnect checks signature, issuer, audience, expiry and nonce; a token from the future
         // (iat or nbf beyond the clock skew) is refused here too.

@@ -1,7 +1,9 @@
 //! The sign-in routes (`/auth/login`, `/auth/callback`, `/auth/logout`) and the guard that sends a
 //! signed-out browser to sign-in and back to the page it asked for.
+use crate::server::auth::oidc::AuthError;
 use crate::server::auth::session::{
-    current_user, PendingSignIn, ID_TOKEN_KEY, PENDING_SIGN_IN_KEY, USER_KEY,
+    current_user, read_user, PendingSignIn, ID_TOKEN_KEY, PENDING_SIGN_IN_KEY, SESSION_STORE_DOWN,
+    USER_KEY,
 };
 use crate::server::plain::message_page;
 use crate::server::state::{error_chain, AppState};
@@ -50,12 +52,15 @@ async fn login(
     let return_to = safe_return_to(query.return_to.as_deref());
     match state.oidc.begin(return_to).await {
         Ok((url, pending)) => {
-            if let Err(error) = session.insert(PENDING_SIGN_IN_KEY, pending).await {
+            // Saved here, not only by the session layer afterwards: a store that does not answer gets
+            // Berth's own page instead of the layer's empty 500.
+            let stored = async {
+                session.insert(PENDING_SIGN_IN_KEY, pending).await?;
+                session.save().await
+            };
+            if let Err(error) = stored.await {
                 tracing::error!(error = %error, "could not store the pending sign-in");
-                return sign_in_failed(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Berth could not keep your sign-in session.",
-                );
+                return session_store_down();
             }
             Redirect::to(&url).into_response()
         }
@@ -109,17 +114,22 @@ async fn callback(
             let stored = async {
                 session.cycle_id().await?;
                 session.insert(USER_KEY, &user).await?;
-                session.insert(ID_TOKEN_KEY, id_token).await
+                session.insert(ID_TOKEN_KEY, id_token).await?;
+                session.save().await
             };
             if let Err(error) = stored.await {
                 tracing::error!(error = %error, "could not store the session");
-                return sign_in_failed(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Berth could not keep your sign-in session.",
-                );
+                return session_store_down();
             }
             tracing::info!(user = %user.username, admin = user.is_platform_admin, groups = user.groups.len(), "signed in");
             Redirect::to(&return_to).into_response()
+        }
+        Err(error @ (AuthError::ProviderUnreachable(_) | AuthError::Discovery(_))) => {
+            tracing::warn!(error = %error_chain(&error), "sign-in failed: identity provider unreachable");
+            sign_in_failed(
+                StatusCode::BAD_GATEWAY,
+                "The identity provider is unreachable, so your sign-in could not be finished. Please try again in a moment.",
+            )
         }
         Err(error) => {
             tracing::warn!(error = %error_chain(&error), "sign-in failed");
@@ -153,6 +163,11 @@ async fn logout(State(state): State<AppState>, session: Session) -> Response {
     }
 }
 
+/// The session store (Redis with several replicas) did not take the session: nothing was signed in.
+fn session_store_down() -> Response {
+    sign_in_failed(StatusCode::SERVICE_UNAVAILABLE, SESSION_STORE_DOWN)
+}
+
 fn sign_in_failed(status: StatusCode, message: &str) -> Response {
     message_page(
         status,
@@ -179,8 +194,16 @@ fn is_public(path: &str) -> bool {
 /// Middleware: a signed-out GET of a page goes to sign-in, which returns to the page afterwards.
 pub async fn require_sign_in(session: Session, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if is_public(path) || current_user(&session).await.is_some() {
+    if is_public(path) {
         return next.run(request).await;
+    }
+    match read_user(&session).await {
+        Ok(Some(_)) => return next.run(request).await,
+        Ok(None) => {}
+        Err(error) => {
+            tracing::error!(error = %error, "could not read the session");
+            return session_store_down();
+        }
     }
     if request.method() == Method::GET || request.method() == Method::HEAD {
         let target = request

@@ -26,7 +26,19 @@ pub struct PendingSignIn {
 }
 
 pub async fn current_user(session: &Session) -> Option<SessionUser> {
-    session.get::<SessionUser>(USER_KEY).await.ok().flatten()
+    read_user(session).await.ok().flatten()
+}
+
+/// Berth's message when the session store (Redis) cannot be read or written.
+pub const SESSION_STORE_DOWN: &str =
+    "Berth's session store is not answering, so you cannot sign in right now. Please try again in a moment.";
+
+/// The signed-in user, or the store's failure: a session that cannot be read is an outage to report,
+/// not a signed-out visitor to send through sign-in.
+pub async fn read_user(
+    session: &Session,
+) -> Result<Option<SessionUser>, tower_sessions::session::Error> {
+    session.get::<SessionUser>(USER_KEY).await
 }
 
 impl SessionUser {

@@ -443,7 +443,7 @@ async fn call_within<T>(
     operation: &'static str,
     fut: impl Future<Output = Result<T, kube::Error>>,
 ) -> Result<T, ClusterError> {
-    match tokio::time::timeout(timeout, fut).await {
+    match crate::server::timing::upstream_call(tokio::time::timeout(timeout, fut)).await {
         Err(_) => Err(ClusterError::Timeout { operation, timeout }),
         Ok(Ok(v)) => Ok(v),
         Ok(Err(source)) => Err(match &source {

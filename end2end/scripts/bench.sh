@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# `make bench`: Berth's budgets, each figure printed beside its budget; exits non-zero when one is missed.
+# Not part of `make test` (a benchmark on a shared machine is not a pass/fail test of behaviour). Runs
+# its own stack (the ports of env.sh: override them to run beside a test run) and one Berth with
+# BERTH_SERVER_TIMING=on talking to the fake Harbor directly with 5 ms added to every request
+# (BENCH_VIA_PRISM=1 puts Prism in between: its validation costs more per request than Berth and Harbor
+# together, and this measures Berth; the tests check every exchange against the spec).
+#   1. RSS idle (the demo's teams reconciled)                           budget  40 MB
+#   2. bytes over the wire for the first team page, brotli              budget 150,000 B
+#   3. onboarding BENCH_TEAMS (1,000) teams until all are Ready          budget  60 s
+#   4. one steady-state resync of every team: Harbor requests           budget  30, and 0 writes anywhere
+#   5. upstream calls overlap: page time vs slowest call vs their sum   page <= 1.25 x slowest, sum >= 2 x slowest
+#   6. Berth's own time per team page (Server-Timing), p99, 200 users   budget   5 ms
+#   7. RSS peak with 1,000 teams and 500 signed-in sessions under load  budget 150 MB
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$ROOT/end2end/scripts/env.sh"
+cd "$ROOT"
+TEAMS="${BENCH_TEAMS:-1000}"
+RESYNC=30
+trap '[[ -f "$STACK/berth.pid" ]] && kill "$(cat "$STACK/berth.pid")" 2>/dev/null; "$ROOT/end2end/scripts/stack.sh" down' EXIT
+"$ROOT/end2end/scripts/stack.sh" up
+source "$STACK/env"
+k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
+faults() { curl -sf -X POST "$FAKE_HARBOR_URL/__fake/faults" -H 'Content-Type: application/json' -d "$1" >/dev/null; }
+declare -A got
+# Runs a bench.mjs mode (or any command printing `bench <key> <value>` lines), keeping its figures.
+measure() {
+  local log="$STACK/bench-$1.log" status=0
+  "${@:2}" | tee "$log" || status=$?
+  while read -r _ key value; do got[$key]="$value"; done < <(grep '^bench ' "$log" || true)
+  return "$status"
+}
+
+echo "bench: $TEAMS namespaces with their default ServiceAccount and Berth's RoleBinding (the platform's part)" >&2
+python3 - "$TEAMS" "$STACK/bench-namespaces.yaml" "$STACK/bench-teams.yaml" <<'PY'
+import sys
+count, namespaces, teams = int(sys.argv[1]), open(sys.argv[2], "w"), open(sys.argv[3], "w")
+for i in range(count):
+    name = f"bench-{i:04d}"
+    print(f"""---
+apiVersion: v1
+kind: Namespace
+metadata: {{name: team-{name}}}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {{name: default, namespace: team-{name}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: berth, namespace: team-{name}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: berth-team-namespace}}
+subjects: [{{kind: ServiceAccount, name: berth, namespace: berth}}]""", file=namespaces)
+    print(f"""---
+apiVersion: berth.dev/v1alpha1
+kind: Team
+metadata: {{name: {name}}}
+spec: {{groups: [team-{name}]}}""", file=teams)
+PY
+"${k[@]}" apply --server-side --field-manager bench -f "$STACK/bench-namespaces.yaml" >/dev/null
+"${k[@]}" patch team alpha --type merge -p '{"spec":{"pushSecretDownload":true}}' >/dev/null
+faults '{"latency_ms":5}'
+
+harbor_url="$FAKE_HARBOR_URL"; [[ "${BENCH_VIA_PRISM:-0}" == 1 ]] && harbor_url="$BERTH_HARBOR_URL"
+echo "bench: Berth talks to Harbor at $harbor_url" >&2
+BERTH_SERVER_TIMING=on BERTH_RESYNC_SECS=$RESYNC BERTH_HARBOR_URL="$harbor_url" BERTH_DOWNLOAD_LIMIT=1000000000 \
+  BERTH_KUBE_TIMEOUT_SECS=5 BERTH_HARBOR_TIMEOUT_SECS=5 RUST_LOG=warn \
+  "$ROOT/end2end/scripts/berth.sh" >"$STACK/berth.log" 2>&1 &
+echo $! >"$STACK/berth.pid"
+berth_pid=$(cat "$STACK/berth.pid")
+rss_mb() { awk -v f="$1:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$berth_pid/status"; }
+ready_count() {
+  "${k[@]}" get teams -o json | jq '[.items[] | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length'
+}
+wait_ready() { # all Teams Ready within $2 s, else exit
+  local want=$1 limit=$2 started=$SECONDS
+  until [[ "$(ready_count)" -ge "$want" ]]; do
+    (( SECONDS - started > limit )) && { echo "bench: only $(ready_count) of $want Teams Ready after $limit s" >&2; exit 1; }
+    sleep 1
+  done
+}
+demo_teams=$("${k[@]}" get teams -o name | wc -l)
+wait_ready "$demo_teams" 60
+sleep 5
+got[rss_idle_mb]=$(rss_mb VmRSS)
+echo "RSS idle ($demo_teams teams reconciled): ${got[rss_idle_mb]} MB"
+
+measure wire env BENCH_BERTH_URL="$BERTH_URL" node "$ROOT/end2end/scripts/bench.mjs" wire
+
+total=$((TEAMS + demo_teams))
+start=$(date +%s.%N)
+"${k[@]}" apply --server-side --field-manager bench -f "$STACK/bench-teams.yaml" >/dev/null
+wait_ready "$total" 900
+got[onboard_s]=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
+echo "onboarding: $TEAMS Teams created at once, all $total Ready after ${got[onboard_s]} s"
+
+metric() { curl -sf "$BERTH_URL/metrics" | awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { print s + 0 }'; }
+kube_writes() {
+  jq -c 'select(.stage == "ResponseComplete" and .user.username == "system:serviceaccount:berth:berth"
+    and (.verb == "create" or .verb == "update" or .verb == "patch" or .verb == "delete")
+    and .objectRef.resource != "leases" and .objectRef.resource != "events")' "$BERTH_STACK_AUDIT_LOG" | wc -l
+}
+kube_reads() {
+  jq -c 'select(.stage == "ResponseComplete" and .user.username == "system:serviceaccount:berth:berth"
+    and (.verb == "get" or .verb == "list") and .objectRef.resource != "leases")' "$BERTH_STACK_AUDIT_LOG" | wc -l
+}
+# The onboarding's last writes (statuses, pending secrets) settle, then one more resync period: the
+# first look at Harbor after Berth's own writes is a full read, part of onboarding.
+last=-1
+while [[ "$(metric berth_reconcile_writes_total)" != "$last" ]]; do last=$(metric berth_reconcile_writes_total); sleep 5; done
+sleep "$RESYNC"
+curl -sf -X DELETE "$FAKE_HARBOR_URL/__fake/stats"
+passes0=$(metric berth_reconcile_passes_total); writes0=$(metric berth_reconcile_writes_total)
+kube0=$(kube_writes); reads0=$(kube_reads)
+sleep $((RESYNC + 2))
+stats=$(curl -sf "$FAKE_HARBOR_URL/__fake/stats")
+got[steady_passes]=$(( $(metric berth_reconcile_passes_total) - passes0 ))
+got[steady_berth_writes]=$(( $(metric berth_reconcile_writes_total) - writes0 ))
+got[steady_kube_writes]=$(( $(kube_writes) - kube0 ))
+got[steady_kube_reads]=$(( $(kube_reads) - reads0 ))
+got[steady_harbor_requests]=$(jq .requests <<<"$stats"); got[steady_harbor_writes]=$(jq .writes <<<"$stats")
+echo "steady state, one resync period ($RESYNC s): ${got[steady_passes]} team reconciles; Harbor ${got[steady_harbor_requests]} requests, ${got[steady_harbor_writes]} writes; Kubernetes ${got[steady_kube_writes]} writes, ${got[steady_kube_reads]} reads"
+
+faults '{"latency_ms":100}'
+measure overlap env BENCH_BERTH_URL="$BERTH_URL" node "$ROOT/end2end/scripts/bench.mjs" overlap
+faults '{"latency_ms":5}'
+# Berth's own time per page on a UI replica (the reconciler off, as on every replica but the Lease
+# holder), while the leader above keeps resyncing the 1,000 teams every $RESYNC s against the same
+# apiserver on the same cores.
+ui_url="http://127.0.0.1:$LOAD_PORT"
+LEPTOS_SITE_ADDR="127.0.0.1:$LOAD_PORT" BERTH_PUBLIC_URL="$ui_url" BERTH_RECONCILE=off BERTH_INSTANCE=bench-ui \
+  BERTH_SERVER_TIMING=on BERTH_HARBOR_URL="$harbor_url" BERTH_KUBE_TIMEOUT_SECS=5 BERTH_HARBOR_TIMEOUT_SECS=5 RUST_LOG=warn \
+  "$ROOT/target/release/berth" >"$STACK/replica-bench-ui.log" 2>&1 &
+ui_pid=$!
+trap 'kill "$ui_pid" 2>/dev/null; [[ -f "$STACK/berth.pid" ]] && kill "$(cat "$STACK/berth.pid")" 2>/dev/null; "$ROOT/end2end/scripts/stack.sh" down' EXIT
+for _ in $(seq 1 100); do curl -sf -o /dev/null "$ui_url/healthz" && break; sleep 0.2; done
+measure overhead env BENCH_BERTH_URL="$ui_url" node "$ROOT/end2end/scripts/bench.mjs" overhead
+kill "$ui_pid"
+
+# The leader itself, holding the 1,000 teams, under the load test's 500 sessions (its errors are
+# reported here; the zero-error load test is part of `make test`).
+measure load env LOAD_BERTH_URL="$BERTH_URL" LOAD_SESSIONS=500 LOAD_SECONDS="${BENCH_LOAD_SECONDS:-30}" node "$ROOT/end2end/scripts/load.mjs" || true
+got[rss_loaded_mb]=$(rss_mb VmRSS); got[rss_peak_mb]=$(rss_mb VmHWM)
+echo "RSS with $total teams and 500 signed-in sessions: ${got[rss_loaded_mb]} MB now, peak ${got[rss_peak_mb]} MB"
+
+missed=0
+row() { # name, figure, budget, unit, comparison (le|ge)
+  local verdict=ok
+  if [[ "$5" == le ]]; then (( $(echo "$2 <= $3" | bc) )) || verdict=MISSED; else (( $(echo "$2 >= $3" | bc) )) || verdict=MISSED; fi
+  [[ $verdict == ok ]] || missed=$((missed + 1))
+  printf '%-62s %12s %-4s budget %s %-4s %s\n' "$1" "$2" "$4" "$([[ $5 == le ]] && echo '<=' || echo '>=')" "$3" "$verdict"
+}
+echo
+echo "== make bench: figures and budgets =="
+row "first team page over the wire (HTML+CSS+JS+WASM, brotli)" "${got[wire_total]}" 150000 B le
+row "onboarding $TEAMS teams until all Ready" "${got[onboard_s]}" 60 s le
+row "steady resync of $total teams: Harbor requests" "${got[steady_harbor_requests]}" 30 "" le
+row "steady resync: writes (Harbor + Kubernetes + Berth-counted)" \
+  "$(( got[steady_harbor_writes] + got[steady_kube_writes] + got[steady_berth_writes] ))" 0 "" le
+row "steady resync: every team reconciled" "${got[steady_passes]}" "$total" "" ge
+row "overlap: page time / slowest upstream call" "$(echo "scale=2; ${got[overlap_total_ms]} / ${got[overlap_slowest_ms]}" | bc)" 1.25 x le
+row "overlap: upstream calls added up / slowest call" "$(echo "scale=2; ${got[overlap_sum_ms]} / ${got[overlap_slowest_ms]}" | bc)" 2 x ge
+row "Berth's own time per team page, p99 at 200 users" "${got[overhead_p99_ms]}" 5 ms le
+row "  errors during it" "${got[overhead_errors]}" 0 "" le
+row "RSS idle" "${got[rss_idle_mb]}" 40 MB le
+row "RSS peak, $total teams and 500 sessions under load" "${got[rss_peak_mb]}" 150 MB le
+echo "(for information: of the first page's bytes, WASM ${got[wire_wasm]}, JS ${got[wire_js]}, CSS ${got[wire_css]}, HTML ${got[wire_html]})"
+echo "(for information: the leader under 500 sessions with $total teams: $(grep -h '^load: \(page\|download\|error\|FAILED\|ok\)' "$STACK/bench-load.log" | tr '\n' ';'))"
+echo "(for information: Kubernetes reads in the steady resync: ${got[steady_kube_reads]}; team secrets are read live, there is no cluster-wide secret watch)"
+(( missed == 0 )) && echo "bench: every budget met" || echo "bench: $missed budget(s) missed" >&2
+exit $((missed > 0))
