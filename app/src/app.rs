@@ -1,5 +1,5 @@
 //! The shell, the router and the page frame.
-use crate::components::{provide_toasts, Header, ToastRegion};
+use crate::components::{Header, ToastRegion};
 use crate::pages::{
     AdminPage, AuditPage, HarborUsersPage, HealthPage, NotFound, SignedOutPage, TeamPage, TeamsPage,
 };
@@ -18,7 +18,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                // Islands: only the interactive parts (copy buttons, toasts, submit buttons) ship as WASM; every
+                // page is rendered by the server and navigation is by plain links and forms.
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
@@ -31,7 +33,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_toasts();
     // Async SSR: pages arrive complete, so they read the same with JavaScript off.
     view! {
         <Stylesheet id="leptos" href="/pkg/berth.css"/>

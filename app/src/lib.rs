@@ -11,10 +11,10 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The WASM entry point: hydrates the server-rendered page.
+/// The WASM entry point: readies the islands of the server-rendered page (each hydrates on its own).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

@@ -287,3 +287,12 @@ pub struct HarborUserView {
     /// Harbor admins cannot be removed here.
     pub is_admin: bool,
 }
+
+/// What the last form post did, shown once on the page it returned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    /// The element id the page gives the message (`rotate-result`, `create-result`, ...).
+    pub id: String,
+    pub ok: bool,
+    pub message: String,
+}

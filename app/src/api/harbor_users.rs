@@ -36,80 +36,87 @@ pub async fn search_harbor_users(query: String) -> Result<Vec<HarborUserView>, A
 /// Removes a Harbor account; `confirm` must repeat its username. Harbor admins are refused. Audited.
 #[server(endpoint = "delete_harbor_user")]
 pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String, AppError> {
-    use crate::server::audit::{AuditRecord, AuditResult};
-    use crate::server::state::{app_state, fail, signed_in_user};
-    let user = signed_in_user().await?;
-    let state = app_state()?;
-    let record = |result, detail: String| AuditRecord {
-        actor: user.username.clone(),
-        action: "harbor-user-delete",
-        team: String::new(),
-        detail,
-        result,
-    };
-    if !user.is_platform_admin {
-        state
-            .audit
-            .record_harbor_user(
-                &format!("id-{user_id}"),
-                record(AuditResult::Denied, format!("user id {user_id}")),
-            )
-            .await;
-        return Err(fail(AppError::Forbidden(
-            "Only platform admins can manage Harbor users.".into(),
-        )));
-    }
-    // Read it again: the confirmation must match the account being removed now, not a stale list.
-    let Some(target) = state
-        .harbor
-        .get_user(user_id)
-        .await
-        .map_err(|e| fail(e.into()))?
-    else {
-        return Err(fail(AppError::NotFound(format!(
-            "Harbor has no user with id {user_id} (already removed?)."
-        ))));
-    };
-    let detail = format!(
-        "user {} (id {user_id}, created {})",
-        target.username,
-        target.creation_time.as_deref().unwrap_or("unknown")
-    );
-    if confirm.trim() != target.username {
-        return Err(fail(AppError::BadRequest(format!(
-            "To remove {}, type the username to confirm.",
-            target.username
-        ))));
-    }
-    if target.sysadmin_flag || user_id == 1 {
-        state
-            .audit
-            .record_harbor_user(
-                &target.username,
-                record(AuditResult::Denied, format!("{detail}, a Harbor admin")),
-            )
-            .await;
-        return Err(fail(AppError::Forbidden(format!(
-            "{} is a Harbor admin; Berth does not remove admins.",
-            target.username
-        ))));
-    }
-    match state.harbor.delete_user(user_id).await {
-        Ok(()) => {
+    crate::server::flash::after(
+        "user-delete-result",
+        String::clone,
+        async move {
+        use crate::server::audit::{AuditRecord, AuditResult};
+        use crate::server::state::{app_state, fail, signed_in_user};
+        let user = signed_in_user().await?;
+        let state = app_state()?;
+        let record = |result, detail: String| AuditRecord {
+            actor: user.username.clone(),
+            action: "harbor-user-delete",
+            team: String::new(),
+            detail,
+            result,
+        };
+        if !user.is_platform_admin {
             state
                 .audit
-                .record_harbor_user(&target.username, record(AuditResult::Allowed, detail))
+                .record_harbor_user(
+                    &format!("id-{user_id}"),
+                    record(AuditResult::Denied, format!("user id {user_id}")),
+                )
                 .await;
-            Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username))
+            return Err(fail(AppError::Forbidden(
+                "Only platform admins can manage Harbor users.".into(),
+            )));
         }
-        Err(error) => {
+        // Read it again: the confirmation must match the account being removed now, not a stale list.
+        let Some(target) = state
+            .harbor
+            .get_user(user_id)
+            .await
+            .map_err(|e| fail(e.into()))?
+        else {
+            return Err(fail(AppError::NotFound(format!(
+                "Harbor has no user with id {user_id} (already removed?)."
+            ))));
+        };
+        let detail = format!(
+            "user {} (id {user_id}, created {})",
+            target.username,
+            target.creation_time.as_deref().unwrap_or("unknown")
+        );
+        if confirm.trim() != target.username {
+            return Err(fail(AppError::BadRequest(format!(
+                "To remove {}, type the username to confirm.",
+                target.username
+            ))));
+        }
+        if target.sysadmin_flag || user_id == 1 {
             state
                 .audit
-                .record_harbor_user(&target.username, record(AuditResult::Failed, detail))
+                .record_harbor_user(
+                    &target.username,
+                    record(AuditResult::Denied, format!("{detail}, a Harbor admin")),
+                )
                 .await;
-            Err(fail(error.into()))
+            return Err(fail(AppError::Forbidden(format!(
+                "{} is a Harbor admin; Berth does not remove admins.",
+                target.username
+            ))));
         }
-    }
+        match state.harbor.delete_user(user_id).await {
+            Ok(()) => {
+                state
+                    .audit
+                    .record_harbor_user(&target.username, record(AuditResult::Allowed, detail))
+                    .await;
+                Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username))
+            }
+            Err(error) => {
+                state
+                    .audit
+                    .record_harbor_user(&target.username, record(AuditResult::Failed, detail))
+                    .await;
+                Err(fail(error.into()))
+            }
+        }
+        },
+    )
+    .await
 }
 
 #[cfg(feature = "ssr")]

@@ -5,7 +5,7 @@ use super::{hydrated, use_toasts, BUTTON};
 use crate::model::Snippet;
 use leptos::prelude::*;
 
-#[component]
+#[island]
 pub fn CopyButton(
     #[prop(into)] label: String,
     /// Copied as it is.

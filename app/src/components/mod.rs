@@ -1,10 +1,13 @@
 //! Pieces the pages share.
 mod copy;
+mod submit;
 mod toast;
 
 pub use copy::{CodeBlock, CopyButton};
-pub use toast::{provide_toasts, toast_action, use_toasts, ToastRegion, Toasts};
+pub use submit::SubmitButton;
+pub use toast::{use_toasts, ToastRegion, Toasts};
 
+use crate::api::flash::take_flash;
 use crate::api::user::current_user;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -65,17 +68,23 @@ pub fn ErrorNote(error: AppError) -> impl IntoView {
     }
 }
 
-/// The outcome of an action that answers with a message, shown in place (`id` marks the message).
-pub fn action_outcome(
-    result: Option<Result<String, AppError>>,
-    id: &'static str,
-) -> Option<AnyView> {
-    result.map(|r| match r {
-        Ok(message) => {
-            view! { <p class="my-3 text-sm" role="status" id=id>{message}</p> }.into_any()
-        }
-        Err(error) => view! { <div class="my-3"><ErrorNote error/></div> }.into_any(),
-    })
+/// What the last form post on this page did (`id` marks the message), shown once.
+#[component]
+pub fn FlashNote() -> impl IntoView {
+    let flash = Resource::new(|| (), |_| take_flash());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                flash.await.ok().flatten().map(|flash| {
+                    if flash.ok {
+                        view! { <p class="my-3 text-sm" role="status" id=flash.id>{flash.message}</p> }.into_any()
+                    } else {
+                        view! { <div class="my-3" id=flash.id><ErrorNote error=AppError::BadRequest(flash.message)/></div> }.into_any()
+                    }
+                })
+            })}
+        </Suspense>
+    }
 }
 
 #[component]

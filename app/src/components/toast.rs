@@ -1,8 +1,7 @@
-//! Toasts: short success and error notes after an action, announced to screen readers, gone after a few
-//! seconds or when dismissed. They need JavaScript; without it every page shows the outcome in place.
-use crate::error::AppError;
+//! Toasts: short success and error notes after a browser-side action (copying), announced to screen
+//! readers, gone after a few seconds or when dismissed. They need JavaScript; form posts show their
+//! outcome in the page instead (see `FlashNote`), with JavaScript or without.
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use std::time::Duration;
 
 #[derive(Clone, PartialEq)]
@@ -20,6 +19,13 @@ pub struct Toasts {
 }
 
 impl Toasts {
+    fn new() -> Self {
+        Toasts {
+            list: RwSignal::new(Vec::new()),
+            next: StoredValue::new(0),
+        }
+    }
+
     fn push(&self, ok: bool, message: String) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
@@ -45,35 +51,23 @@ impl Toasts {
     }
 }
 
-pub fn provide_toasts() {
-    provide_context(Toasts {
-        list: RwSignal::new(Vec::new()),
-        next: StoredValue::new(0),
-    });
-}
-
+/// The one list of the page. Islands hydrate as separate roots and share no context, so the browser
+/// keeps one list per page; the server renders the region empty and never shares a list between requests.
 pub fn use_toasts() -> Toasts {
-    use_context::<Toasts>().unwrap_or_else(|| Toasts {
-        list: RwSignal::new(Vec::new()),
-        next: StoredValue::new(0),
-    })
+    #[cfg(feature = "hydrate")]
+    {
+        thread_local! {
+            static PAGE_TOASTS: Toasts = Toasts::new();
+        }
+        PAGE_TOASTS.with(|toasts| *toasts)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Toasts::new()
+    }
 }
 
-/// Shows a toast for every result of `action`: `ok` words the success, the error speaks for itself.
-pub fn toast_action<S>(action: ServerAction<S>, ok: fn(&S::Output) -> String)
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    let toasts = use_toasts();
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(value)) => toasts.success(ok(&value)),
-        Some(Err(error)) => toasts.error(error.to_string()),
-        None => {}
-    });
-}
-
-#[component]
+#[island]
 pub fn ToastRegion() -> impl IntoView {
     let toasts = use_toasts();
     view! {

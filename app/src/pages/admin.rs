@@ -1,51 +1,28 @@
 use crate::api::admin::{admin_teams, SetPushSecretDownload};
 use crate::api::manage::{CreateTeam, DeleteTeam};
-use crate::components::{action_outcome, toast_action, ErrorNote, Loading, BUTTON, INPUT};
+use crate::components::{ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let toggle = ServerAction::<SetPushSecretDownload>::new();
-    let create = ServerAction::<CreateTeam>::new();
-    let delete = ServerAction::<DeleteTeam>::new();
-    // Reload the list after every action.
-    let teams = Resource::new(
-        move || {
-            (
-                toggle.version().get(),
-                create.version().get(),
-                delete.version().get(),
-            )
-        },
-        |_| admin_teams(),
-    );
+    let teams = Resource::new(|| (), |_| admin_teams());
     let (input, button) = (INPUT, BUTTON);
-    toast_action(toggle, |enabled| {
-        if *enabled {
-            "Download enabled.".to_owned()
-        } else {
-            "Download disabled.".to_owned()
-        }
-    });
-    toast_action(create, |message| message.clone());
-    toast_action(delete, |message| message.clone());
     view! {
         <Title text="Admin"/>
         <AdminNav/>
         <h1 class="text-2xl font-semibold">"Teams"</h1>
-        {move || toggle.value().get().and_then(|r| r.err()).map(|error| view! { <div class="mt-4"><ErrorNote error/></div> })}
-        {move || action_outcome(create.value().get(), "create-result")}
-        {move || action_outcome(delete.value().get(), "delete-result")}
+        <FlashNote/>
         <section class="mt-6 rounded-lg border border-slate-200 p-4 dark:border-slate-800" aria-labelledby="create-heading">
             <h2 id="create-heading" class="text-lg font-semibold">"Onboard a team"</h2>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Its namespace " <code>"team-<name>"</code> " must exist; Berth creates the Harbor project, robots and secrets."</p>
-            <ActionForm action=create attr:id="create-team" attr:class="mt-3 flex flex-wrap items-end gap-3">
+            <form method="post" action=CreateTeam::PATH id="create-team" class="mt-3 flex flex-wrap items-end gap-3">
                 <label class="text-sm">"Name" <br/><input class=input name="name" required pattern="[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?" placeholder="payments"/></label>
                 <label class="text-sm">"OIDC groups (comma-separated; default team-<name>)" <br/><input class=input name="groups" placeholder="team-payments"/></label>
                 <label class="text-sm"><input type="checkbox" name="push_secret_download"/> " Members may download the push secret"</label>
-                <button type="submit" class=button disabled=move || create.pending().get()>{move || if create.pending().get() { "Creating..." } else { "Create team" }}</button>
-            </ActionForm>
+                <SubmitButton class=button pending="Creating..." label="Create team"/>
+            </form>
         </section>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
@@ -85,23 +62,21 @@ pub fn AdminPage() -> impl IntoView {
                                                 </td>
                                                 <td class="py-2 pr-4 download-state">{if team.push_secret_download { "enabled" } else { "disabled" }}</td>
                                                 <td class="py-2">
-                                                    <ActionForm action=toggle>
+                                                    <form method="post" action=SetPushSecretDownload::PATH>
                                                         <input type="hidden" name="team" value=name/>
                                                         <input type="hidden" name="enabled" value=enable.to_string()/>
-                                                        <button type="submit" class=format!("toggle-download {BUTTON}")
-                                                            disabled=move || toggle.pending().get()>
-                                                            {if enable { "Enable download" } else { "Disable download" }}
-                                                        </button>
-                                                    </ActionForm>
+                                                        <SubmitButton class=format!("toggle-download {BUTTON}") pending="Saving…"
+                                                            label=if enable { "Enable download" } else { "Disable download" }/>
+                                                    </form>
                                                 </td>
                                                 <td class="py-2">
                                                     // A destructive action: the team's name must be typed to confirm (works without JavaScript).
-                                                    <ActionForm action=delete attr:class="delete-team flex gap-2">
+                                                    <form method="post" action=DeleteTeam::PATH class="delete-team flex gap-2">
                                                         <input type="hidden" name="team" value=delete_name/>
                                                         <label class="sr-only" for=confirm_id.clone()>{confirm_label}</label>
                                                         <input id=confirm_id class=format!("{input} w-28") name="confirm" required placeholder=confirm_placeholder autocomplete="off"/>
-                                                        <button type="submit" class=format!("{button} text-red-700 dark:text-red-400") disabled=move || delete.pending().get()>{move || if delete.pending().get() { "Deleting…" } else { "Delete" }}</button>
-                                                    </ActionForm>
+                                                        <SubmitButton class=format!("{button} text-red-700 dark:text-red-400") pending="Deleting…" label="Delete"/>
+                                                    </form>
                                                 </td>
                                             </tr>
                                         }

@@ -4,7 +4,6 @@ use crate::components::{short_time, ErrorNote, Loading, BUTTON, INPUT};
 use crate::model::{AuditLog, AUDIT_ACTIONS};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 /// Who did what, when, with what result: from the audit Events, filterable by team and action. The
@@ -44,7 +43,7 @@ fn AuditFilter(log: AuditLog, team: Option<String>, action: Option<String>) -> i
     let team = team.unwrap_or_default();
     let action = action.unwrap_or_default();
     view! {
-        <Form method="GET" action="/audit" attr:id="audit-filter" attr:class="mt-4 flex flex-wrap items-end gap-3">
+        <form method="get" action="/audit" id="audit-filter" class="mt-4 flex flex-wrap items-end gap-3">
             <label class="grid gap-1 text-sm">"Team"
                 <select name="team" class=INPUT>
                     <option value="" selected=team.is_empty()>{if log.all_teams { "All teams" } else { "All my teams" }}</option>
@@ -58,7 +57,7 @@ fn AuditFilter(log: AuditLog, team: Option<String>, action: Option<String>) -> i
                 </select>
             </label>
             <button type="submit" class=BUTTON>"Filter"</button>
-        </Form>
+        </form>
     }
 }
 

@@ -1,12 +1,10 @@
 use super::admin::AdminNav;
 use crate::api::harbor_users::{search_harbor_users, DeleteHarborUser};
-use crate::components::{
-    action_outcome, short_time, toast_action, ErrorNote, Loading, BUTTON, INPUT,
-};
+use crate::components::{short_time, ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT};
 use crate::model::HarborUserView;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 /// The OIDC user-conflict fixer: find the stale Harbor account that blocks a person's sign-in to Harbor
@@ -15,17 +13,12 @@ use leptos_router::hooks::use_query_map;
 pub fn HarborUsersPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
-    let delete = ServerAction::<DeleteHarborUser>::new();
-    toast_action(delete, |message| message.clone());
-    let users = Resource::new(
-        move || (search(), delete.version().get()),
-        |(q, _)| async move {
-            let searched = !q.trim().is_empty();
-            search_harbor_users(q)
-                .await
-                .map(|found| searched.then_some(found))
-        },
-    );
+    let users = Resource::new(search, |q| async move {
+        let searched = !q.trim().is_empty();
+        search_harbor_users(q)
+            .await
+            .map(|found| searched.then_some(found))
+    });
     view! {
         <Title text="Harbor users"/>
         <AdminNav/>
@@ -35,20 +28,20 @@ pub fn HarborUsersPage() -> impl IntoView {
             "a stale Harbor account holds the name. Find it here and remove it; the person's next sign-in to Harbor creates a fresh account. "
             "Their project memberships come from OIDC groups, so they come back on their own."
         </p>
-        <Form method="GET" action="/admin/harbor-users" attr:id="user-search" attr:class="mt-4 flex flex-wrap items-end gap-3">
+        <form method="get" action="/admin/harbor-users" id="user-search" class="mt-4 flex flex-wrap items-end gap-3">
             <label class="grid gap-1 text-sm">"Username or e-mail"
                 <input name="q" class=INPUT required minlength="2" value=search autocomplete="off"/>
             </label>
             <button type="submit" class=BUTTON>"Search"</button>
-        </Form>
-        {move || action_outcome(delete.value().get(), "user-delete-result")}
+        </form>
+        <FlashNote/>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match users.await {
                     Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
                     Ok(None) => ().into_any(),
                     Ok(Some(list)) if list.is_empty() => view! { <p id="users-none" class="mt-6 text-sm">"No Harbor user matches."</p> }.into_any(),
-                    Ok(Some(list)) => view! { <UserTable list delete/> }.into_any(),
+                    Ok(Some(list)) => view! { <UserTable list/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -56,7 +49,7 @@ pub fn HarborUsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserTable(list: Vec<HarborUserView>, delete: ServerAction<DeleteHarborUser>) -> impl IntoView {
+fn UserTable(list: Vec<HarborUserView>) -> impl IntoView {
     view! {
         <div class="mt-6 overflow-x-auto">
             <table id="harbor-users" class="w-full text-left text-sm">
@@ -85,14 +78,12 @@ fn UserTable(list: Vec<HarborUserView>, delete: ServerAction<DeleteHarborUser>) 
                                     } else {
                                         view! {
                                             // Destructive: the username must be typed to confirm (works without JavaScript).
-                                            <ActionForm action=delete attr:class="delete-user flex flex-wrap gap-2">
+                                            <form method="post" action=DeleteHarborUser::PATH class="delete-user flex flex-wrap gap-2">
                                                 <input type="hidden" name="user_id" value=user_id/>
                                                 <label class="sr-only" for=confirm_id.clone()>{confirm_label}</label>
                                                 <input id=confirm_id class=format!("{INPUT} w-36") name="confirm" required autocomplete="off" placeholder=confirm_placeholder/>
-                                                <button type="submit" class=format!("{BUTTON} text-red-800 dark:text-red-300") disabled=move || delete.pending().get()>
-                                                    {move || if delete.pending().get() { "Removing…" } else { "Remove" }}
-                                                </button>
-                                            </ActionForm>
+                                                <SubmitButton class=format!("{BUTTON} text-red-800 dark:text-red-300") pending="Removing…" label="Remove"/>
+                                            </form>
                                         }.into_any()
                                     }}
                                 </td>

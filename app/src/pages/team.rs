@@ -2,8 +2,8 @@ use crate::api::admin::SetPushSecretDownload;
 use crate::api::manage::RotateCredentials;
 use crate::api::team_detail::load_team;
 use crate::components::{
-    action_outcome, human_bytes, short_time, toast_action, Card, CodeBlock, CopyButton, ErrorNote,
-    Loading, BUTTON, PRIMARY,
+    human_bytes, short_time, Card, CodeBlock, CopyButton, ErrorNote, FlashNote, Loading,
+    SubmitButton, BUTTON, PRIMARY,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -11,6 +11,7 @@ use crate::model::{
 };
 use crate::pages::not_found::NotFoundBody;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -18,20 +19,15 @@ use leptos_router::hooks::use_params_map;
 pub fn TeamPage() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.read().get("name").unwrap_or_default();
-    let toggle = ServerAction::<SetPushSecretDownload>::new();
-    let rotate = ServerAction::<RotateCredentials>::new();
-    toast_action(toggle, |_| "Download setting saved.".to_owned());
-    toast_action(rotate, |message| message.clone());
-    // Reload after every action, so the page shows the new setting and the reconciler's report.
-    let detail = Resource::new(
-        move || (name(), toggle.version().get(), rotate.version().get()),
-        |(name, _, _)| load_team(name),
-    );
+    let detail = Resource::new(name, load_team);
     view! {
+        // At the top of the page, not inside the team's Suspense: read there, the flash was now and then
+        // taken from the session yet missing from the page (seen in the JS-off end-to-end test).
+        <FlashNote/>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <TeamView detail toggle rotate/> }.into_any(),
+                    Ok(detail) => view! { <TeamView detail/> }.into_any(),
                     Err(AppError::NotFound(message)) => view! { <NotFoundBody message/> }.into_any(),
                     Err(error) => view! { <Title text="Team"/><ErrorNote error/> }.into_any(),
                 }
@@ -41,13 +37,11 @@ pub fn TeamPage() -> impl IntoView {
 }
 
 #[component]
-fn TeamView(
-    detail: TeamDetail,
-    toggle: ServerAction<SetPushSecretDownload>,
-    rotate: ServerAction<RotateCredentials>,
-) -> impl IntoView {
+fn TeamView(detail: TeamDetail) -> impl IntoView {
     let team = detail.team.clone();
-    let manage = detail.can_manage.then(|| view! { <ManageCard team=team.name.clone() download=team.push_secret_download toggle rotate/> });
+    let manage = detail
+        .can_manage
+        .then(|| view! { <ManageCard team=team.name.clone() download=team.push_secret_download/> });
     let usage_howto = detail.usage_howto.clone();
     let registry_path = format!("{}/{}", detail.registry_host, team.harbor_project);
     let downloadable = detail.can_download.then(|| detail.clone());
@@ -210,42 +204,24 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
 
 /// For platform admins and the team's admins: the download switch and credential rotation.
 #[component]
-fn ManageCard(
-    team: String,
-    download: bool,
-    toggle: ServerAction<SetPushSecretDownload>,
-    rotate: ServerAction<RotateCredentials>,
-) -> impl IntoView {
-    let button = BUTTON;
-    let rotate_team = team.clone();
+fn ManageCard(team: String, download: bool) -> impl IntoView {
     view! {
         <Card title="Manage" id="manage">
-            {move || action_outcome(rotate.value().get(), "rotate-result")}
-            {move || toggle.value().get().and_then(|r| r.err()).map(|error| view! { <div class="mb-3"><ErrorNote error/></div> })}
-            <ActionForm action=toggle>
+            <form method="post" action=SetPushSecretDownload::PATH>
                 <input type="hidden" name="team" value=team.clone()/>
                 <input type="hidden" name="enabled" value=(!download).to_string()/>
-                <button type="submit" id="team-toggle-download" class=button disabled=move || toggle.pending().get()>
-                    {move || match (toggle.pending().get(), download) {
-                        (true, _) => "Saving…",
-                        (false, true) => "Disable push-secret download",
-                        (false, false) => "Enable push-secret download",
-                    }}
-                </button>
-            </ActionForm>
+                <SubmitButton id="team-toggle-download" class=BUTTON pending="Saving…"
+                    label=if download { "Disable push-secret download" } else { "Enable push-secret download" }/>
+            </form>
             <p class="mt-4 text-sm">"Rotate credentials: a new robot and token; the secret switches to it; the old robot keeps working for the grace period, then is deleted."</p>
             <div class="mt-2 flex flex-wrap gap-2">
-                {["pull", "push", "builds"].into_iter().map(|purpose| {
-                    let team = rotate_team.clone();
-                    view! {
-                    <ActionForm action=rotate>
-                        <input type="hidden" name="team" value=team/>
+                {["pull", "push", "builds"].into_iter().map(|purpose| view! {
+                    <form method="post" action=RotateCredentials::PATH>
+                        <input type="hidden" name="team" value=team.clone()/>
                         <input type="hidden" name="purpose" value=purpose/>
-                        <button type="submit" class=format!("rotate {button}") data-purpose=purpose disabled=move || rotate.pending().get()>
-                            {move || if rotate.pending().get() { "Requesting...".to_owned() } else { format!("Rotate {purpose}") }}
-                        </button>
-                    </ActionForm>
-                }}).collect_view()}
+                        <SubmitButton class=format!("rotate {BUTTON}") purpose=purpose pending="Requesting..." label=format!("Rotate {purpose}")/>
+                    </form>
+                }).collect_view()}
             </div>
         </Card>
     }

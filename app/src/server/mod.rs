@@ -6,6 +6,7 @@ pub mod config;
 pub mod csrf;
 pub mod docker_config;
 pub mod download;
+pub mod flash;
 pub mod harbor;
 pub mod headers;
 pub mod howto;

@@ -54,7 +54,12 @@ pub async fn signed_in_user() -> Result<SessionUser, AppError> {
 }
 
 /// Sets the HTTP status of the current server-function response from the error, and returns it.
+/// Not for a browser's form post: leptos_axum answers it with a redirect back to the form's page (where
+/// the outcome is shown), which an error status would replace with a bare error body.
 pub fn fail(error: AppError) -> AppError {
+    if crate::server::flash::is_form_post() {
+        return error;
+    }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(
             axum::http::StatusCode::from_u16(error.status())

@@ -437,13 +437,25 @@ fn last_changed(secret: &Secret) -> Option<String> {
         .map(|t| t.to_string())
 }
 
-/// One Kubernetes call within `timeout`, its failure named by `operation`.
+/// Kubernetes requests of this process in flight at once. Beyond it callers queue (within their time-out)
+/// instead of each opening another TLS connection to the apiserver: 500 page views at once otherwise
+/// hold hundreds of connections and their buffers (memory) and time out on the connection pool.
+const KUBE_REQUESTS_IN_FLIGHT: usize = 32;
+static KUBE_IN_FLIGHT: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(KUBE_REQUESTS_IN_FLIGHT);
+
+/// One Kubernetes call within `timeout` (waiting for a turn included), its failure named by `operation`.
 async fn call_within<T>(
     timeout: Duration,
     operation: &'static str,
     fut: impl Future<Output = Result<T, kube::Error>>,
 ) -> Result<T, ClusterError> {
-    match crate::server::timing::upstream_call(tokio::time::timeout(timeout, fut)).await {
+    let bounded = async {
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _turn = KUBE_IN_FLIGHT.acquire().await;
+        fut.await
+    };
+    match crate::server::timing::upstream_call(tokio::time::timeout(timeout, bounded)).await {
         Err(_) => Err(ClusterError::Timeout { operation, timeout }),
         Ok(Ok(v)) => Ok(v),
         Ok(Err(source)) => Err(match &source {
