@@ -73,6 +73,10 @@ async fn create_team(name: &str, groups: &[&str]) {
 
 /// `create_team`, with or without Berth's RoleBinding in the namespace.
 async fn create_team_with_access(name: &str, groups: &[&str], bound: bool) {
+    create_team_with_label(name, groups, bound, None).await
+}
+
+async fn create_team_with_label(name: &str, groups: &[&str], bound: bool, label: Option<&str>) {
     let client = admin().await;
     let ns = format!("team-{name}");
     let pp = PatchParams::apply("reconcile-test").force();
@@ -100,10 +104,19 @@ async fn create_team_with_access(name: &str, groups: &[&str], bound: bool) {
         groups: groups.iter().map(|g| g.to_string()).collect(),
         ..Default::default()
     };
+    let mut team = Team::new(name, spec);
+    if let Some(label) = label {
+        team.metadata.labels = Some([(label.to_owned(), "true".to_owned())].into());
+    }
     Api::<Team>::all(client)
-        .create(&PostParams::default(), &Team::new(name, spec))
+        .create(&PostParams::default(), &team)
         .await
         .unwrap();
+}
+
+/// `create_team`, the Team carrying the label `label=true` from its creation on.
+async fn create_labelled_team(name: &str, groups: &[&str], label: &str) {
+    create_team_with_label(name, groups, true, Some(label)).await
 }
 
 /// What the platform grants Berth in every team namespace (deploy/base/rbac.yaml).
@@ -996,4 +1009,117 @@ async fn one_of_two_berths_reconciles_and_the_lease_moves_when_it_dies() {
     assert!(handover < Duration::from_secs(30), "{handover:?}");
     survivor.kill().unwrap();
     survivor.wait().unwrap();
+}
+
+/// Rules for the Kubernetes fault proxy (end2end/stack/kube-faults.mjs); `[]` clears them.
+async fn kube_faults(rules: serde_json::Value) {
+    let ca = std::fs::read(format!("{}/kube/pki/ca.crt", env("STACK"))).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{}/__faults", env("KUBE_FAULTS_URL")))
+        .json(&serde_json::json!({ "rules": rules }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+/// A Berth that reconciles only the Teams labelled `berth.dev/kube-faults` (the stack's Berth leaves
+/// them alone) and reaches Kubernetes through the fault proxy. Killed when dropped.
+struct FaultBerth(std::process::Child);
+
+impl FaultBerth {
+    fn start(port: u16) -> Self {
+        let binary =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/berth");
+        let child = std::process::Command::new(binary)
+            .env("KUBECONFIG", env("BERTH_STACK_FAULTS_KUBECONFIG"))
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("BERTH_INSTANCE", "it-kube-faults")
+            .env(
+                "BERTH_LEASE_NAME",
+                format!("it-kube-faults-{}", std::process::id()),
+            )
+            .env("BERTH_TEAM_SELECTOR", "berth.dev/kube-faults")
+            .env("BERTH_RESYNC_SECS", "5")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        FaultBerth(child)
+    }
+}
+
+impl Drop for FaultBerth {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One Kubernetes row of the fault matrix: while `rules` hold, a new team (reconciled by a Berth behind
+/// the fault proxy) must report `reason` with nothing half-written (no secret, no robot, Ready not True);
+/// once they are cleared the next pass converges: three robots, every secret logging in.
+async fn kube_fault_then_convergence(name: &str, rules: serde_json::Value, reason: &str) {
+    kube_faults(rules).await;
+    create_labelled_team(name, &[&format!("{name}-devs")], "berth.dev/kube-faults").await;
+    let status = wait_for(&format!("{reason} reported"), PATIENCE, || async {
+        let status = team(name).await?.status?;
+        let ready = status.condition("Ready")?;
+        (ready.status == "False" && ready.reason == reason).then_some(status)
+    })
+    .await;
+    assert!(!status.condition("Ready").unwrap().message.is_empty());
+    for secret_name in [
+        "harbor-pullsecret",
+        "harbor-pushsecret",
+        "harbor-pushsecret-builds",
+    ] {
+        assert!(
+            secret(&format!("team-{name}"), secret_name).await.is_none(),
+            "{reason}: no secret was half-written: {secret_name}"
+        );
+    }
+    assert!(
+        team_robots(name).await.is_empty(),
+        "{reason}: no robot without its secret"
+    );
+    kube_faults(serde_json::json!([])).await;
+    wait_ready(name).await;
+    assert!(every_secret_works(name).await, "{reason}: converged");
+    assert_eq!(
+        team_robots(name).await.len(),
+        3,
+        "{reason}: one robot per secret"
+    );
+}
+
+#[tokio::test]
+async fn kubernetes_faults_409_500_and_unreachable() {
+    // One Berth for the three rows (they run one after another: the proxy's rules are global).
+    let _berth = FaultBerth::start(3103);
+    // 409 on writing a secret: another field manager holds it (server-side apply without force).
+    kube_fault_then_convergence(
+        "it-k409",
+        serde_json::json!([{ "method": "PATCH", "path": "/namespaces/team-it-k409/secrets", "status": 409 }]),
+        "KubernetesConflict",
+    )
+    .await;
+    kube_fault_then_convergence(
+        "it-k500",
+        serde_json::json!([{ "path": "/namespaces/team-it-k500/secrets", "status": 500 }]),
+        "KubernetesError",
+    )
+    .await;
+    // The apiserver unreachable for everything in the team's namespace (connections dropped).
+    kube_fault_then_convergence(
+        "it-kdown",
+        serde_json::json!([{ "path": "/namespaces/team-it-kdown/", "drop": true }]),
+        "KubernetesUnreachable",
+    )
+    .await;
+    kube_faults(serde_json::json!([])).await;
 }

@@ -1,7 +1,8 @@
 // Load: SESSIONS signed-in sessions (signed in through the real OIDC provider) each loading the team
 // page and downloading the push secret, over and over for SECONDS. Prints p50/p99 per kind and exits
 // non-zero on any error (a status other than 200, or a failed connection).
-// Env: LOAD_BERTH_URL, LOAD_USER (bob), LOAD_TEAM (alpha), LOAD_SESSIONS (500), LOAD_SECONDS (60).
+// Env: LOAD_BERTH_URL, LOAD_USER (bob), LOAD_TEAM (alpha), LOAD_SESSIONS (500), LOAD_SECONDS (60),
+// LOAD_ACCEPT_ENCODING (what the requests accept; default: what Node sends, which includes br).
 import { signInMany, percentile } from './signin.mjs';
 
 const berth = process.env.LOAD_BERTH_URL ?? 'http://127.0.0.1:3106';
@@ -24,7 +25,7 @@ async function session(cookie) {
     for (const [kind, path] of Object.entries(kinds)) {
       const started = performance.now();
       try {
-        const response = await fetch(`${berth}${path}`, { headers: { cookie }, redirect: 'manual' });
+        const response = await fetch(`${berth}${path}`, { headers: { cookie, ...(process.env.LOAD_ACCEPT_ENCODING ? { 'accept-encoding': process.env.LOAD_ACCEPT_ENCODING } : {}) }, redirect: 'manual' });
         await response.arrayBuffer();
         if (response.status === 200) latencies[kind].push(performance.now() - started);
         else errors.set(`${kind} ${response.status}`, (errors.get(`${kind} ${response.status}`) ?? 0) + 1);

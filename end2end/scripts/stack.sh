@@ -81,13 +81,13 @@ POLICY
   wait_for kube-apiserver "https://127.0.0.1:$KUBE_PORT/readyz" --cacert "$pki/ca.crt" -H "Authorization: Bearer $admin_token"
 }
 
-kubeconfig() {  # file user token
+kubeconfig() {  # file user token [port]
   cat >"$1" <<KC
 apiVersion: v1
 kind: Config
 clusters:
 - name: stack
-  cluster: {server: "https://127.0.0.1:$KUBE_PORT", certificate-authority: "$STACK/kube/pki/ca.crt"}
+  cluster: {server: "https://127.0.0.1:${4:-$KUBE_PORT}", certificate-authority: "$STACK/kube/pki/ca.crt"}
 users:
 - name: $2
   user: {token: "$3"}
@@ -112,6 +112,16 @@ install_berth_identity() {
   namespace berth
   local token; token="$("${k[@]}" -n berth create token berth --duration=48h)"
   kubeconfig "$STACK/berth.kubeconfig" berth "$token"
+  kubeconfig "$STACK/berth-faults.kubeconfig" berth "$token" "$KUBE_FAULTS_PORT"
+}
+
+# The apiserver behind a proxy the tests can make fail (409, 500, dropped connections); only the
+# Berth of the Kubernetes fault tests talks through it.
+start_kube_faults() {
+  KUBE_FAULTS_PORT="$KUBE_FAULTS_PORT" KUBE_UPSTREAM="https://127.0.0.1:$KUBE_PORT" KUBE_PKI="$STACK/kube/pki" \
+    pid_start kube-faults node "$ROOT/end2end/stack/kube-faults.mjs"
+  wait_for "the Kubernetes fault proxy" "https://127.0.0.1:$KUBE_FAULTS_PORT/readyz" --cacert "$STACK/kube/pki/ca.crt" \
+    -H "Authorization: Bearer $(cut -d, -f1 "$STACK/kube/pki/tokens.csv")"
 }
 
 start_oidc() {
@@ -216,6 +226,7 @@ up() {
   [[ -x "$FAKE_HARBOR_BIN" ]] || { echo "stack: build the fake Harbor first (cargo build --release -p fake-harbor)" >&2; exit 1; }
   start_kube
   install_berth_identity
+  start_kube_faults
   start_oidc
   start_harbor
   start_redis

@@ -10,6 +10,7 @@ use app::server::{
     download,
     harbor::HarborClient,
     headers::{provide_request_nonce, security_headers, SecurityHeaders},
+    in_flight::{limit_in_flight, InFlight},
     probes,
     ratelimit::DownloadLimiter,
     reconcile::{metrics::Metrics, Reconciler},
@@ -308,6 +309,8 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_request_nonce, shell))
         .layer(middleware::from_fn(auth_routes::require_sign_in))
         .layer(sessions)
+        // Waiting for a turn before anything is loaded for the request (its session first).
+        .layer(middleware::from_fn_with_state(InFlight::new(config.max_in_flight), limit_in_flight))
         // Before the session is loaded: a cross-site write is refused without touching it.
         .layer(middleware::from_fn_with_state(OwnOrigin::new(&config.public_url), refuse_cross_site))
         .layer(middleware::from_fn_with_state(SecurityHeaders::new(&config.oidc.issuer, config.serves_https()), security_headers))

@@ -123,6 +123,8 @@ pub struct Config {
     pub download_window: Duration,
     /// `Server-Timing` on every response (upstream waiting vs Berth's own time), for benchmarks.
     pub server_timing: bool,
+    /// Requests handled at once (probes and metrics aside); more wait their turn.
+    pub max_in_flight: u32,
 }
 
 /// Every setting with its default (`None`: required), for the README and `berth config-help`.
@@ -155,6 +157,7 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_EXPIRY_WARNING_DAYS", Some("14"), "team pages warn when a robot expires within this many days"),
     ("BERTH_DOWNLOAD_LIMIT", Some("30"), "push-secret downloads (any format) one user may make per BERTH_DOWNLOAD_WINDOW_SECS, per replica; more are refused and audited"),
     ("BERTH_DOWNLOAD_WINDOW_SECS", Some("600"), "the window of BERTH_DOWNLOAD_LIMIT"),
+    ("BERTH_MAX_IN_FLIGHT", Some("64"), "requests one replica works on at once (pages, server functions, downloads, sign-in); more wait their turn, which bounds memory under load; probes and metrics never wait"),
     ("BERTH_SERVER_TIMING", Some("off"), "`on`: every response carries a Server-Timing header (time waiting on Harbor/Kubernetes and Berth's own time); reveals upstream latency, for benchmarks"),
     ("BERTH_RECONCILE", Some("on"), "`on`: this process may hold the reconciler Lease; `off`: UI only"),
     ("BERTH_RESYNC_SECS", Some("600"), "every team is reconciled at least this often"),
@@ -394,20 +397,21 @@ impl Config {
                 problem: "required with BERTH_REDIS_URL: every replica must sign session cookies with the same key".into(),
             });
         }
-        let download_limit = match get("BERTH_DOWNLOAD_LIMIT") {
-            None => 30,
+        let positive = |setting: &'static str, default: u32| match get(setting) {
+            None => Ok(default),
             Some(v) => match v.parse::<u32>() {
-                Ok(n) if n > 0 => n,
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        setting: "BERTH_DOWNLOAD_LIMIT",
-                        problem: format!("expected a whole number above 0, got {v:?}"),
-                    })
-                }
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(ConfigError::Invalid {
+                    setting,
+                    problem: format!("expected a whole number above 0, got {v:?}"),
+                }),
             },
         };
+        let download_limit = positive("BERTH_DOWNLOAD_LIMIT", 30)?;
+        let max_in_flight = positive("BERTH_MAX_IN_FLIGHT", 64)?;
         let server_timing = flag("BERTH_SERVER_TIMING", false)?;
         Ok(Config {
+            max_in_flight,
             server_timing,
             download_limit,
             download_window: seconds("BERTH_DOWNLOAD_WINDOW_SECS", 600)?,
@@ -554,6 +558,7 @@ mod tests {
             ("BERTH_REDIS_URL", "http://redis:6379"),
             ("BERTH_DOWNLOAD_LIMIT", "0"),
             ("BERTH_DOWNLOAD_WINDOW_SECS", "never"),
+            ("BERTH_MAX_IN_FLIGHT", "0"),
             ("BERTH_SESSION_KEY", "short"),
         ] {
             let mut vars = minimal();

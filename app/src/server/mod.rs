@@ -10,6 +10,7 @@ pub mod flash;
 pub mod harbor;
 pub mod headers;
 pub mod howto;
+pub mod in_flight;
 pub mod plain;
 pub mod probes;
 pub mod ratelimit;
