@@ -45,6 +45,8 @@ const matrix: Row[] = [
   page('/readyz',                             everyone(200)),
   page('/metrics',                            everyone(200)),
   fn('current_user', {},                      everyone(200)),
+  // Only ever the caller's own session's outcome of its last form post (none here).
+  fn('take_flash', {},                        everyone(200)),
   fn('list_teams', {},                        { anonymous: 401, otherTeam: 200, member: 200, teamAdmin: 200, platformAdmin: 200 }),
   fn('load_team', { name: 'beta' },           { anonymous: 401, otherTeam: 404, member: 200, teamAdmin: 200, platformAdmin: 200 }),
   fn('load_team', { name: 'nonexistent' },    { anonymous: 401, otherTeam: 404, member: 404, teamAdmin: 404, platformAdmin: 404 }),
