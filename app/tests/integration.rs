@@ -100,7 +100,10 @@ async fn harbor_finds_the_seeded_project_and_its_summary() {
 
 #[tokio::test]
 async fn harbor_lists_the_team_robots_with_their_prefix_and_permissions() {
-    let robots = harbor().robots_for_project("team-alpha").await.unwrap();
+    let robots = harbor()
+        .robots_for_project("team-alpha", "alpha")
+        .await
+        .unwrap();
     let mut names: Vec<_> = robots.iter().map(|r| r.name.as_str()).collect();
     names.sort();
     assert_eq!(
@@ -123,7 +126,8 @@ async fn harbor_lists_the_team_robots_with_their_prefix_and_permissions() {
 
 #[tokio::test]
 async fn harbor_lists_follow_pagination_past_100() {
-    // 130 robots on a project of their own, created on the fake directly (setup, not what is tested).
+    // 130 robots on a project of their own, named as Berth names a team's robots (the team page finds
+    // them by name), created on the fake directly (setup, not what is tested).
     let fake = reqwest::Client::new();
     let base = env("FAKE_HARBOR_URL");
     let password = env("BERTH_HARBOR_PASSWORD");
@@ -135,10 +139,14 @@ async fn harbor_lists_follow_pagination_past_100() {
         .send()
         .await
         .unwrap();
-    let existing = harbor().robots_for_project(project).await.unwrap().len();
+    let existing = harbor()
+        .robots_for_project(project, project)
+        .await
+        .unwrap()
+        .len();
     for i in existing..130 {
         let body = serde_json::json!({
-            "name": format!("paging-{i}"), "level": "system", "duration": -1,
+            "name": format!("berth-{project}-paging-{i}"), "level": "system", "duration": -1,
             "permissions": [{ "kind": "project", "namespace": project, "access": [{ "resource": "repository", "action": "pull" }] }],
         });
         let response = fake
@@ -151,7 +159,11 @@ async fn harbor_lists_follow_pagination_past_100() {
         assert_eq!(response.status(), 201);
     }
     assert_eq!(
-        harbor().robots_for_project(project).await.unwrap().len(),
+        harbor()
+            .robots_for_project(project, project)
+            .await
+            .unwrap()
+            .len(),
         130
     );
 }
@@ -421,7 +433,7 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
     );
 
     let robot = RobotCreate {
-        name: format!("{project}-push"),
+        name: format!("berth-{project}-push"),
         description: "integration test".into(),
         level: "system".into(),
         duration: -1,
@@ -444,7 +456,15 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
         }],
     };
     let created = harbor.create_robot(&robot).await.unwrap();
-    assert_eq!(created.name, format!("robot${project}-push"));
+    assert_eq!(created.name, format!("robot$berth-{project}-push"));
+    assert_eq!(
+        harbor
+            .robots_for_project(&project, &project)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let token = generate_robot_token();
     harbor.set_robot_secret(created.id, &token).await.unwrap();
     // The registry accepts Berth's token, and only it.
@@ -471,7 +491,7 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
     harbor.delete_robot(created.id).await.unwrap();
     assert_eq!(login(token.expose_secret().to_owned()).await, 401);
     assert!(harbor
-        .robots_for_project(&project)
+        .robots_for_project(&project, &project)
         .await
         .unwrap()
         .is_empty());
