@@ -832,13 +832,8 @@ async fn harbor_failing_mid_pass_leaves_nothing_half_written() {
         .is_none());
 }
 
-/// One row of the fault matrix: `fault` is set in the fake Harbor, a new team must then report
-/// `reason` on its Ready condition with nothing half-written (no robot in Harbor, no secret), and once
-/// the fault is cleared the next pass must converge: three robots, every secret logging in.
-async fn fault_then_convergence(name: &str, fault: serde_json::Value, reason: &str) {
-    let guard = FaultGuard;
-    fake("/__fake/faults", fault).await;
-    create_team(name, &[&format!("{name}-devs")]).await;
+/// While a fault holds: Ready is False for `reason` (with a message) and no team secret was written.
+async fn fault_reported_with_no_secret(name: &str, reason: &str) {
     let status = wait_for(&format!("{reason} reported"), PATIENCE, || async {
         let status = team(name).await?.status?;
         let ready = status.condition("Ready")?;
@@ -853,14 +848,13 @@ async fn fault_then_convergence(name: &str, fault: serde_json::Value, reason: &s
     ] {
         assert!(
             secret(&format!("team-{name}"), secret_name).await.is_none(),
-            "{reason}: no secret naming a robot that does not exist: {secret_name}"
+            "{reason}: no secret was half-written: {secret_name}"
         );
     }
-    drop(guard);
-    assert!(
-        team_robots(name).await.is_empty(),
-        "{reason}: no robot was made"
-    );
+}
+
+/// After a fault cleared: Ready, every secret logs in, one robot per secret.
+async fn converged_with_one_robot_per_secret(name: &str, reason: &str) {
     wait_ready(name).await;
     assert!(every_secret_works(name).await, "{reason}: converged");
     assert_eq!(
@@ -868,6 +862,22 @@ async fn fault_then_convergence(name: &str, fault: serde_json::Value, reason: &s
         3,
         "{reason}: one robot per secret"
     );
+}
+
+/// One row of the fault matrix: `fault` is set in the fake Harbor, a new team must then report
+/// `reason` on its Ready condition with nothing half-written (no robot in Harbor, no secret), and once
+/// the fault is cleared the next pass must converge: three robots, every secret logging in.
+async fn fault_then_convergence(name: &str, fault: serde_json::Value, reason: &str) {
+    let guard = FaultGuard;
+    fake("/__fake/faults", fault).await;
+    create_team(name, &[&format!("{name}-devs")]).await;
+    fault_reported_with_no_secret(name, reason).await;
+    drop(guard);
+    assert!(
+        team_robots(name).await.is_empty(),
+        "{reason}: no robot was made"
+    );
+    converged_with_one_robot_per_secret(name, reason).await;
 }
 
 #[tokio::test]
@@ -1066,35 +1076,13 @@ impl Drop for FaultBerth {
 async fn kube_fault_then_convergence(name: &str, rules: serde_json::Value, reason: &str) {
     kube_faults(rules).await;
     create_labelled_team(name, &[&format!("{name}-devs")], "berth.dev/kube-faults").await;
-    let status = wait_for(&format!("{reason} reported"), PATIENCE, || async {
-        let status = team(name).await?.status?;
-        let ready = status.condition("Ready")?;
-        (ready.status == "False" && ready.reason == reason).then_some(status)
-    })
-    .await;
-    assert!(!status.condition("Ready").unwrap().message.is_empty());
-    for secret_name in [
-        "harbor-pullsecret",
-        "harbor-pushsecret",
-        "harbor-pushsecret-builds",
-    ] {
-        assert!(
-            secret(&format!("team-{name}"), secret_name).await.is_none(),
-            "{reason}: no secret was half-written: {secret_name}"
-        );
-    }
+    fault_reported_with_no_secret(name, reason).await;
     assert!(
         team_robots(name).await.is_empty(),
         "{reason}: no robot without its secret"
     );
     kube_faults(serde_json::json!([])).await;
-    wait_ready(name).await;
-    assert!(every_secret_works(name).await, "{reason}: converged");
-    assert_eq!(
-        team_robots(name).await.len(),
-        3,
-        "{reason}: one robot per secret"
-    );
+    converged_with_one_robot_per_secret(name, reason).await;
 }
 
 #[tokio::test]
