@@ -3,7 +3,9 @@
 //   wire      bytes over the wire for the first team page: HTML + CSS + JS + WASM as the server sends
 //             them to a browser accepting brotli (bodies and header blocks as received, not decompressed)
 //   overhead  BENCH_USERS users, each loading the team page and thinking 0.5-1.5 s, for BENCH_SECONDS;
-//             Berth's own time per page from its Server-Timing header (total minus upstream waiting)
+//             Berth's own time per page from its Server-Timing header (total minus upstream waiting);
+//             BENCH_DUMP=file writes one line per page (start ms, total, own, upstream, slowest call)
+//             to look at the tail; BENCH_ACCEPT_ENCODING (default 'br, gzip', as a browser)
 //   overlap   BENCH_REQUESTS page loads one after another: page time vs the slowest and the sum of the
 //             upstream calls (run with a large Harbor latency so the difference is plain)
 // Env: BENCH_BERTH_URL, BENCH_USER (bob), BENCH_TEAM (alpha).
@@ -74,8 +76,10 @@ if (mode === 'wire') {
 } else if (mode === 'overhead') {
   const users = Number(process.env.BENCH_USERS ?? 200);
   const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+  // What a browser asks for (Node's fetch would ask for gzip and deflate only).
+  const acceptEncoding = process.env.BENCH_ACCEPT_ENCODING ?? 'br, gzip';
   const cookies = await signInMany(berth, user, users, page);
-  const berthOwn = [], latency = [], upstream = [];
+  const berthOwn = [], latency = [], upstream = [], rowsDump = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -83,16 +87,18 @@ if (mode === 'wire') {
     await sleep(Math.random() * 1000); // users arrive spread over a second, not in one burst
     while (performance.now() < deadline) {
       const started = performance.now();
-      const response = await fetch(`${berth}${page}`, { headers: { cookie }, redirect: 'manual' });
+      const response = await fetch(`${berth}${page}`, { headers: { cookie, 'accept-encoding': acceptEncoding }, redirect: 'manual' });
       await response.arrayBuffer();
       if (response.status !== 200) { errors++; continue; }
       latency.push(performance.now() - started);
       const t = serverTiming(response);
       berthOwn.push(t.berth);
+      if (process.env.BENCH_DUMP) rowsDump.push([Math.round(started), t.total, t.berth, t.upstream, t['upstream-slowest']].join(' '));
       upstream.push(t.upstream);
       await sleep(500 + Math.random() * 1000);
     }
   }));
+  if (process.env.BENCH_DUMP) (await import('node:fs')).writeFileSync(process.env.BENCH_DUMP, rowsDump.join('\n'));
   const own = stats(berthOwn), lat = stats(latency), up = stats(upstream);
   console.log(`overhead: ${users} users, ${own.n} team pages in ${seconds} s (${(own.n / seconds).toFixed(0)}/s), ${errors} errors`);
   console.log(`overhead: Berth's own time per page p50 ${ms(own.p50)}, p99 ${ms(own.p99)}; waiting on upstream p50 ${ms(up.p50)}, p99 ${ms(up.p99)}; page as the client saw it p50 ${ms(lat.p50)}, p99 ${ms(lat.p99)}`);

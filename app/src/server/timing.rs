@@ -81,13 +81,18 @@ pub async fn upstream_call<F: Future>(call: F) -> F::Output {
     output
 }
 
+/// Runs `body` with its upstream calls recorded into `calls` (one request's).
+pub async fn timed_as<F: Future>(calls: Arc<UpstreamCalls>, body: F) -> F::Output {
+    UPSTREAM.scope(calls, body).await
+}
+
 /// Runs a server function's body so its upstream calls count for its request: during server-side
 /// rendering it runs in a task of its own, which the middleware's scope does not reach.
 pub async fn for_this_request<F: Future>(body: F) -> F::Output {
     let calls = leptos::prelude::use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Arc<UpstreamCalls>>().cloned());
     match calls {
-        Some(calls) => UPSTREAM.scope(calls, body).await,
+        Some(calls) => timed_as(calls, body).await,
         None => body.await,
     }
 }
@@ -106,7 +111,7 @@ pub async fn server_timing(
     let calls = Arc::new(UpstreamCalls::default());
     request.extensions_mut().insert(calls.clone());
     let started = Instant::now();
-    let mut response = UPSTREAM.scope(calls.clone(), next.run(request)).await;
+    let mut response = timed_as(calls.clone(), next.run(request)).await;
     let total = started.elapsed();
     let upstream = calls.summary();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;

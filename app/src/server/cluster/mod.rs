@@ -77,7 +77,10 @@ impl<T: Clone + Send + Sync + 'static> Coalesce<T> {
                 .or_insert_with(|| start().boxed().shared())
                 .clone()
         };
-        let result = shared.clone().await;
+        // Each request times its own wait: the shared read is polled by whichever waiter gets there
+        // first, so a timing inside it would go to that request and leave the others' waiting counted
+        // as Berth's own time.
+        let result = crate::server::timing::upstream_call(shared.clone()).await;
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         if in_flight.get(&key).is_some_and(|f| f.ptr_eq(&shared)) {
             in_flight.remove(&key);
@@ -127,7 +130,7 @@ impl Cluster {
         let (timeout, key, name) = (self.timeout, format!("{namespace}/{name}"), name.to_owned());
         self.secrets
             .read(key, move || async move {
-                call_within(timeout, operation, api.get_opt(&name)).await
+                call_untimed(timeout, operation, api.get_opt(&name)).await
             })
             .await
     }
@@ -148,7 +151,7 @@ impl Cluster {
         let (timeout, name) = (self.timeout, name.to_owned());
         self.teams
             .read(name.clone(), move || async move {
-                call_within(timeout, "reading the team", api.get_opt(&name)).await
+                call_untimed(timeout, "reading the team", api.get_opt(&name)).await
             })
             .await
     }
@@ -444,8 +447,18 @@ const KUBE_REQUESTS_IN_FLIGHT: usize = 32;
 static KUBE_IN_FLIGHT: tokio::sync::Semaphore =
     tokio::sync::Semaphore::const_new(KUBE_REQUESTS_IN_FLIGHT);
 
-/// One Kubernetes call within `timeout` (waiting for a turn included), its failure named by `operation`.
+/// One Kubernetes call within `timeout` (waiting for a turn included), its failure named by `operation`;
+/// timed as the current request's upstream waiting.
 async fn call_within<T>(
+    timeout: Duration,
+    operation: &'static str,
+    fut: impl Future<Output = Result<T, kube::Error>>,
+) -> Result<T, ClusterError> {
+    crate::server::timing::upstream_call(call_untimed(timeout, operation, fut)).await
+}
+
+/// [`call_within`] without the timing, for a read shared by several requests (each times its own wait).
+async fn call_untimed<T>(
     timeout: Duration,
     operation: &'static str,
     fut: impl Future<Output = Result<T, kube::Error>>,
@@ -455,7 +468,7 @@ async fn call_within<T>(
         let _turn = KUBE_IN_FLIGHT.acquire().await;
         fut.await
     };
-    match crate::server::timing::upstream_call(tokio::time::timeout(timeout, bounded)).await {
+    match tokio::time::timeout(timeout, bounded).await {
         Err(_) => Err(ClusterError::Timeout { operation, timeout }),
         Ok(Ok(v)) => Ok(v),
         Ok(Err(source)) => Err(match &source {
@@ -473,5 +486,49 @@ async fn call_within<T>(
                 source: Arc::new(source),
             },
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::timing::{timed_as, UpstreamCalls};
+
+    #[tokio::test]
+    async fn a_request_joining_a_shared_read_counts_its_wait_as_upstream() {
+        let reads: Coalesce<u32> = Coalesce::new();
+        let (first, second) = (
+            Arc::new(UpstreamCalls::default()),
+            Arc::new(UpstreamCalls::default()),
+        );
+        let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let read = |started: Arc<std::sync::atomic::AtomicUsize>| {
+            move || async move {
+                started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                Ok(7)
+            }
+        };
+        let (a, b) = tokio::join!(
+            timed_as(
+                first.clone(),
+                reads.read("team".into(), read(started.clone()))
+            ),
+            timed_as(second.clone(), async {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                reads.read("team".into(), read(started.clone())).await
+            }),
+        );
+        assert_eq!((a.ok(), b.ok()), (Some(7), Some(7)));
+        assert_eq!(
+            started.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "one read shared by both"
+        );
+        // Each request waited on the read, and each records that wait itself, once.
+        let (first, second) = (first.summary(), second.summary());
+        assert_eq!((first.calls, second.calls), (1, 1));
+        assert!(first.waiting >= Duration::from_millis(30), "{first:?}");
+        assert!(second.waiting >= Duration::from_millis(15), "{second:?}");
     }
 }
