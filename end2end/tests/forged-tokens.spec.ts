@@ -1,8 +1,6 @@
 import { test, expect, request as playwrightRequest } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { spawnBerth } from './helpers';
+import { berthWithForgingIdp } from './helpers';
 
 // Forged ID tokens: a Berth trusts an attacker's provider (end2end/stack/forging-idp.mjs) that signs
 // whatever it is told to. Its `valid` token signs in, so every other refusal is Berth's own check.
@@ -15,38 +13,18 @@ const clientSecret = 'forger-client-secret-4PqL9';
 // Plain HTTP: JavaScript on or off makes no difference, so the JS-on project runs it.
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'HTTP only; runs in the JS-on project');
 
-let idp: ChildProcess;
-let replica: ChildProcess;
-
-async function waitFor(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(url)).ok) return; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
+let stack: Awaited<ReturnType<typeof berthWithForgingIdp>>;
 
 test.beforeAll(async () => {
-  idp = spawn('node', [fileURLToPath(new URL('../stack/forging-idp.mjs', import.meta.url))], {
-    env: { ...process.env, FORGER_PORT: String(forgerPort), FORGER_CLIENT_SECRET: clientSecret, FORGER_REDIRECT_URI: `${berth}/auth/callback` },
-    stdio: 'ignore',
-  });
-  await waitFor(`${forger}/.well-known/openid-configuration`);
-  replica = spawnBerth(port, {
-    BERTH_PUBLIC_URL: berth, BERTH_OIDC_ISSUER: forger, BERTH_OIDC_CLIENT_ID: 'berth', BERTH_OIDC_CLIENT_SECRET: clientSecret,
-  });
-  await waitFor(`${berth}/healthz`);
+  stack = await berthWithForgingIdp({ idpPort: forgerPort, berthPort: port, clientSecret });
 });
 
-test.afterAll(() => {
-  replica?.kill('SIGTERM');
-  idp?.kill('SIGTERM');
-});
+test.afterAll(() => stack?.stop());
 
 /** One whole sign-in through the forger in `mode`, in a fresh cookie jar: the callback's answer and
  * whether the browser is signed in afterwards. */
 async function signInWith(mode: string) {
-  await fetch(`${forger}/__mode`, { method: 'POST', body: JSON.stringify({ mode }) });
+  await stack.setMode(mode);
   const browser = await playwrightRequest.newContext();
   try {
     const callback = await browser.get(`${berth}/auth/login`);

@@ -58,3 +58,39 @@ export function spawnBerth(port: number, env: Record<string, string>): ChildProc
     stdio: ['ignore', log, log],
   });
 }
+
+/** Polls `url` until it answers 2xx (10 s at most). */
+export async function waitFor(url: string) {
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(url)).ok) return; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** A provider of the test's own (end2end/stack/forging-idp.mjs: it signs whatever its mode says, or
+ * is down) and a Berth on `berthPort` that trusts it. `beforeBerth` runs once the provider answers and
+ * before Berth starts (to have it down from Berth's first look, say). */
+export async function berthWithForgingIdp(options: {
+  idpPort: number; berthPort: number; clientSecret: string; berthEnv?: Record<string, string>;
+  beforeBerth?: (setMode: (mode: string) => Promise<Response>) => Promise<unknown>;
+}) {
+  const idp = `http://127.0.0.1:${options.idpPort}`;
+  const berth = `http://127.0.0.1:${options.berthPort}`;
+  const setMode = (mode: string) => fetch(`${idp}/__mode`, { method: 'POST', body: JSON.stringify({ mode }) });
+  const provider = spawn('node', [fileURLToPath(new URL('../stack/forging-idp.mjs', import.meta.url))], {
+    env: { ...process.env, FORGER_PORT: String(options.idpPort), FORGER_CLIENT_SECRET: options.clientSecret, FORGER_REDIRECT_URI: `${berth}/auth/callback` },
+    stdio: 'ignore',
+  });
+  await waitFor(`${idp}/.well-known/openid-configuration`);
+  await options.beforeBerth?.(setMode);
+  const replica = spawnBerth(options.berthPort, {
+    BERTH_PUBLIC_URL: berth, BERTH_OIDC_ISSUER: idp, BERTH_OIDC_CLIENT_ID: 'berth', BERTH_OIDC_CLIENT_SECRET: options.clientSecret,
+    ...options.berthEnv,
+  });
+  await waitFor(`${berth}/healthz`);
+  return {
+    idp, berth, setMode,
+    stop() { replica.kill('SIGTERM'); provider.kill('SIGTERM'); },
+  };
+}

@@ -1,13 +1,10 @@
 import { test, expect, request as playwrightRequest } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { spawnBerth } from './helpers';
+import { berthWithForgingIdp } from './helpers';
 
 // The identity provider down at sign-in: a Berth of its own trusts a provider it can switch off
 // (end2end/stack/forging-idp.mjs in mode `down` drops every connection, as a crashed IdP would).
 // Each outage must give a clear answer, sign nobody in, and sign-in must work once the IdP is back.
 const idpPort = 5558;
-const idp = `http://127.0.0.1:${idpPort}`;
 const port = 3107;
 const berth = `http://127.0.0.1:${port}`;
 const clientSecret = 'outage-client-secret-7TbR2';
@@ -15,37 +12,18 @@ const clientSecret = 'outage-client-secret-7TbR2';
 // Plain HTTP: JavaScript on or off makes no difference, so the JS-on project runs it.
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'HTTP only; runs in the JS-on project');
 
-let provider: ChildProcess;
-let replica: ChildProcess;
-
-async function waitFor(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(url)).ok) return; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-const setMode = (mode: string) => fetch(`${idp}/__mode`, { method: 'POST', body: JSON.stringify({ mode }) });
+let stack: Awaited<ReturnType<typeof berthWithForgingIdp>>;
+const setMode = (mode: string) => stack.setMode(mode);
 
 test.beforeAll(async () => {
-  provider = spawn('node', [fileURLToPath(new URL('../stack/forging-idp.mjs', import.meta.url))], {
-    env: { ...process.env, FORGER_PORT: String(idpPort), FORGER_CLIENT_SECRET: clientSecret, FORGER_REDIRECT_URI: `${berth}/auth/callback` },
-    stdio: 'ignore',
+  stack = await berthWithForgingIdp({
+    idpPort, berthPort: port, clientSecret, berthEnv: { BERTH_OIDC_TIMEOUT_SECS: '2' },
+    // Down before Berth ever reached it: Berth starts anyway and has no discovery document yet.
+    beforeBerth: (mode) => mode('down'),
   });
-  await waitFor(`${idp}/.well-known/openid-configuration`);
-  // Down before Berth ever reached it: Berth starts anyway and has no discovery document yet.
-  await setMode('down');
-  replica = spawnBerth(port, {
-    BERTH_PUBLIC_URL: berth, BERTH_OIDC_ISSUER: idp, BERTH_OIDC_CLIENT_ID: 'berth', BERTH_OIDC_CLIENT_SECRET: clientSecret,
-    BERTH_OIDC_TIMEOUT_SECS: '2',
-  });
-  await waitFor(`${berth}/healthz`);
 });
 
-test.afterAll(() => {
-  replica?.kill('SIGTERM');
-  provider?.kill('SIGTERM');
-});
+test.afterAll(() => stack?.stop());
 
 async function signedIn(browser: Awaited<ReturnType<typeof playwrightRequest.newContext>>) {
   const home = await browser.get(`${berth}/`, { maxRedirects: 0 });
