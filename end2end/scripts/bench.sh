@@ -18,7 +18,9 @@ source "$ROOT/end2end/scripts/env.sh"
 cd "$ROOT"
 TEAMS="${BENCH_TEAMS:-1000}"
 RESYNC=30
-trap '[[ -f "$STACK/berth.pid" ]] && kill "$(cat "$STACK/berth.pid")" 2>/dev/null; "$ROOT/end2end/scripts/stack.sh" down' EXIT
+# Under `set -e` a failing command ends the trap too: every kill here may find its process gone already.
+stop_all() { kill "$@" 2>/dev/null || true; [[ -f "$STACK/berth.pid" ]] && { kill "$(cat "$STACK/berth.pid")" 2>/dev/null || true; }; "$ROOT/end2end/scripts/stack.sh" down; }
+trap stop_all EXIT
 "$ROOT/end2end/scripts/stack.sh" up
 source "$STACK/env"
 k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
@@ -133,7 +135,7 @@ LEPTOS_SITE_ADDR="127.0.0.1:$LOAD_PORT" BERTH_PUBLIC_URL="$ui_url" BERTH_RECONCI
   BERTH_SERVER_TIMING=on BERTH_HARBOR_URL="$harbor_url" BERTH_KUBE_TIMEOUT_SECS=5 BERTH_HARBOR_TIMEOUT_SECS=5 RUST_LOG=warn \
   "$ROOT/target/release/berth" >"$STACK/replica-bench-ui.log" 2>&1 &
 ui_pid=$!
-trap 'kill "$ui_pid" 2>/dev/null; [[ -f "$STACK/berth.pid" ]] && kill "$(cat "$STACK/berth.pid")" 2>/dev/null; "$ROOT/end2end/scripts/stack.sh" down' EXIT
+trap 'stop_all "$ui_pid"' EXIT
 for _ in $(seq 1 100); do curl -sf -o /dev/null "$ui_url/healthz" && break; sleep 0.2; done
 measure overhead env BENCH_BERTH_URL="$ui_url" node "$ROOT/end2end/scripts/bench.mjs" overhead
 kill "$ui_pid"
