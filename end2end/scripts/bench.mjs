@@ -10,6 +10,7 @@
 //             upstream calls (run with a large Harbor latency so the difference is plain)
 // Env: BENCH_BERTH_URL, BENCH_USER (bob), BENCH_TEAM (alpha).
 import http from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { signIn, signInMany, percentile } from './signin.mjs';
 
 const berth = process.env.BENCH_BERTH_URL ?? 'http://127.0.0.1:3000';
@@ -98,7 +99,7 @@ if (mode === 'wire') {
       await sleep(500 + Math.random() * 1000);
     }
   }));
-  if (process.env.BENCH_DUMP) (await import('node:fs')).writeFileSync(process.env.BENCH_DUMP, rowsDump.join('\n'));
+  if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, rowsDump.join('\n'));
   const own = stats(berthOwn), lat = stats(latency), up = stats(upstream);
   console.log(`overhead: ${users} users, ${own.n} team pages in ${seconds} s (${(own.n / seconds).toFixed(0)}/s), ${errors} errors`);
   console.log(`overhead: Berth's own time per page p50 ${ms(own.p50)}, p99 ${ms(own.p99)}; waiting on upstream p50 ${ms(up.p50)}, p99 ${ms(up.p99)}; page as the client saw it p50 ${ms(lat.p50)}, p99 ${ms(lat.p99)}`);

@@ -59,21 +59,15 @@ export function spawnBerth(port: number, env: Record<string, string>): ChildProc
   });
 }
 
-/** Polls `url` until it answers 2xx (10 s at most). */
-export async function waitFor(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(url)).ok) return; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
+/** Waits until `url` answers 2xx, as the other specs wait for a Berth they started. */
+const answering = (url: string) =>
+  expect.poll(() => fetch(url).then((r) => r.ok, () => false), { timeout: 20_000 }).toBe(true);
 
 /** A provider of the test's own (end2end/stack/forging-idp.mjs: it signs whatever its mode says, or
- * is down) and a Berth on `berthPort` that trusts it. `beforeBerth` runs once the provider answers and
- * before Berth starts (to have it down from Berth's first look, say). */
+ * is down) and a Berth on `berthPort` that trusts it. `initialMode` is set before Berth starts (`down`:
+ * Berth's first look at the provider already fails). */
 export async function berthWithForgingIdp(options: {
-  idpPort: number; berthPort: number; clientSecret: string; berthEnv?: Record<string, string>;
-  beforeBerth?: (setMode: (mode: string) => Promise<Response>) => Promise<unknown>;
+  idpPort: number; berthPort: number; clientSecret: string; berthEnv?: Record<string, string>; initialMode?: string;
 }) {
   const idp = `http://127.0.0.1:${options.idpPort}`;
   const berth = `http://127.0.0.1:${options.berthPort}`;
@@ -82,13 +76,13 @@ export async function berthWithForgingIdp(options: {
     env: { ...process.env, FORGER_PORT: String(options.idpPort), FORGER_CLIENT_SECRET: options.clientSecret, FORGER_REDIRECT_URI: `${berth}/auth/callback` },
     stdio: 'ignore',
   });
-  await waitFor(`${idp}/.well-known/openid-configuration`);
-  await options.beforeBerth?.(setMode);
+  await answering(`${idp}/.well-known/openid-configuration`);
+  if (options.initialMode) await setMode(options.initialMode);
   const replica = spawnBerth(options.berthPort, {
     BERTH_PUBLIC_URL: berth, BERTH_OIDC_ISSUER: idp, BERTH_OIDC_CLIENT_ID: 'berth', BERTH_OIDC_CLIENT_SECRET: options.clientSecret,
     ...options.berthEnv,
   });
-  await waitFor(`${berth}/healthz`);
+  await answering(`${berth}/healthz`);
   return {
     idp, berth, setMode,
     stop() { replica.kill('SIGTERM'); provider.kill('SIGTERM'); },

@@ -19,7 +19,7 @@ test.beforeAll(async () => {
   stack = await berthWithForgingIdp({
     idpPort, berthPort: port, clientSecret, berthEnv: { BERTH_OIDC_TIMEOUT_SECS: '2' },
     // Down before Berth ever reached it: Berth starts anyway and has no discovery document yet.
-    beforeBerth: (mode) => mode('down'),
+    initialMode: 'down',
   });
 });
 
