@@ -18,7 +18,7 @@ use crate::server::config::Config;
 use crate::server::harbor::{HarborClient, HarborError};
 use futures::StreamExt;
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::watcher;
+use kube::runtime::{predicates, watcher, Predicate, WatchStreamExt};
 use kube::{Api, ResourceExt};
 use metrics::Metrics;
 use snapshot::HarborSnapshot;
@@ -248,7 +248,22 @@ pub async fn run_controller(
     if !selector.is_empty() {
         team_watch = team_watch.labels(&selector);
     }
-    let controller = Controller::new(Api::<Team>::all(client), team_watch);
+    // Berth's own status writes change neither the spec (generation), the annotations (rotation
+    // requests), the finalizers nor the labels: without this filter each status write would start one
+    // more pass over the team. Deletion bumps the generation; the periodic resync covers anything else.
+    // Labels count, and so do objects leaving the selection (touched, not only applied), so a Team
+    // whose labels take it out of the selection and back in is reconciled again when it returns.
+    let (reader, writer) = kube::runtime::reflector::store();
+    let changes = kube::runtime::reflector(writer, watcher(Api::<Team>::all(client), team_watch))
+        .touched_objects()
+        .predicate_filter(
+            predicates::generation
+                .combine(predicates::annotations)
+                .combine(predicates::finalizers)
+                .combine(predicates::labels),
+            Default::default(),
+        );
+    let controller = Controller::for_stream(changes, reader);
     let ctx = Arc::new(Context {
         shared: shared.clone(),
     });

@@ -180,10 +180,38 @@ pub(super) async fn apply(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, 
     }
     r.remember_status(&team, &status);
     outcome?;
-    let resync = r.config.reconcile.resync;
+    let resync = resync_after(&team.team_name(), r.config.reconcile.resync, now_unix());
     Ok(Action::requeue(
         pass.requeue.map_or(resync, |d| d.min(resync)),
     ))
+}
+
+fn now_unix() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// When to look at a team again: at its own fixed point in each resync period, given by its name.
+/// Teams created together (1,000 at once) would otherwise all come back together, one burst of passes
+/// per period that starves the pages served meanwhile; this way the passes spread evenly over the
+/// period from the second one on. The first wait is 0.5-1.5 periods, every later one about one period.
+fn resync_after(team: &str, period: Duration, now: Duration) -> Duration {
+    use std::hash::{Hash, Hasher};
+    let period_ms = period.as_millis() as u64;
+    if period_ms < 2 {
+        return period;
+    }
+    // SipHash with fixed keys: the same team gets the same point in every process and after restarts.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    team.hash(&mut hasher);
+    let offset = hasher.finish() % period_ms;
+    let phase = (now.as_millis() as u64 + offset) % period_ms;
+    let mut wait = period_ms - phase;
+    if wait < period_ms / 2 {
+        wait += period_ms;
+    }
+    Duration::from_millis(wait)
 }
 
 /// Harbor's and Kubernetes' naming rules, checked before anything is written.
@@ -1004,6 +1032,33 @@ mod tests {
     use crate::server::cluster::team::TeamSpec;
     use crate::server::harbor::ProjectRole;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn resyncs_of_teams_created_together_spread_over_the_period() {
+        let period = Duration::from_secs(30);
+        let finished = Duration::from_secs(1_700_000_000);
+        let mut second_pass_at: Vec<u64> = (0..1000)
+            .map(|i| {
+                let team = format!("bench-{i:04}");
+                let first = resync_after(&team, period, finished);
+                assert!(first >= period / 2 && first <= period * 3 / 2, "{first:?}");
+                // A pass of 40 ms later, the team comes back one period after its first resync.
+                let again =
+                    resync_after(&team, period, finished + first + Duration::from_millis(40));
+                assert!(
+                    again.abs_diff(period) <= Duration::from_millis(41),
+                    "{again:?}"
+                );
+                (finished + first).as_millis() as u64 % 30_000
+            })
+            .collect();
+        second_pass_at.sort_unstable();
+        // 1,000 teams over 30 one-second slots: none holds more than twice its share.
+        let busiest = (0..30)
+            .map(|s| second_pass_at.iter().filter(|&&t| t / 1000 == s).count())
+            .max();
+        assert!(busiest.is_some_and(|n| n <= 67), "{busiest:?}");
+    }
 
     fn config() -> ReconcileConfig {
         ReconcileConfig {
