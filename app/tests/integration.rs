@@ -234,6 +234,7 @@ async fn kubernetes_teams_and_secrets_under_berths_rbac() {
     let states = cluster
         .secret_states(
             "team-alpha",
+            "alpha",
             &[
                 "harbor-pullsecret",
                 "harbor-pushsecret",
@@ -318,7 +319,7 @@ async fn berth_is_not_cluster_admin() {
     );
     let cluster = Cluster::new(client, Duration::from_secs(5));
     let error = cluster
-        .secret_states("kube-system", &["x"])
+        .secret_states("kube-system", "x", &["x"])
         .await
         .map(|_| ());
     assert!(
@@ -334,7 +335,7 @@ async fn berth_is_not_cluster_admin() {
         "not even Berth's own namespace: {error:?}"
     );
     assert!(cluster
-        .secret_states("team-alpha", &["harbor-pullsecret"])
+        .secret_states("team-alpha", "alpha", &["harbor-pullsecret"])
         .await
         .is_ok());
     assert!(

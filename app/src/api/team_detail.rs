@@ -98,7 +98,7 @@ async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
         ];
         let states = state
             .cluster
-            .secret_states(&namespace, &wanted.map(|w| w.0))
+            .secret_states(&namespace, &team.team_name(), &wanted.map(|w| w.0))
             .await?;
         Ok::<_, AppError>(
             states

@@ -95,6 +95,7 @@ pub struct Cluster {
     timeout: Duration,
     teams: Arc<Coalesce<Option<Team>>>,
     secrets: Arc<Coalesce<Option<Secret>>>,
+    team_secrets: Arc<Coalesce<Arc<Vec<Secret>>>>,
 }
 
 impl Cluster {
@@ -104,6 +105,7 @@ impl Cluster {
             timeout,
             teams: Arc::new(Coalesce::new()),
             secrets: Arc::new(Coalesce::new()),
+            team_secrets: Arc::new(Coalesce::new()),
         }
     }
 
@@ -171,32 +173,59 @@ impl Cluster {
         .await
     }
 
-    /// The state of each named secret in `namespace`, read concurrently.
+    /// The state of each named secret of `team` in `namespace`: one list of the team's secrets (from
+    /// the apiserver's cache; concurrent pages share it), and a read by name only for a name not in it.
     pub async fn secret_states(
         &self,
         namespace: &str,
+        team: &str,
         names: &[&str],
     ) -> Result<Vec<SecretState>, ClusterError> {
-        let reads = names.iter().map(|name| async move {
-            let secret = self
-                .read_secret_shared("reading the team's secrets", namespace, name)
-                .await?;
-            Ok::<_, ClusterError>(match secret {
-                None => SecretState {
-                    name: name.to_string(),
-                    present: false,
-                    secret_type: None,
-                    last_changed: None,
-                },
-                Some(s) => SecretState {
-                    name: name.to_string(),
-                    present: true,
-                    secret_type: s.type_.clone(),
-                    last_changed: last_changed(&s),
-                },
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let timeout = self.timeout;
+        let params = team_secrets_selector(team).match_any();
+        let listed = self
+            .team_secrets
+            .read(format!("{namespace}/{team}"), move || async move {
+                call_untimed(timeout, "listing the team's secrets", api.list(&params))
+                    .await
+                    .map(|list| Arc::new(list.items))
             })
+            .await?;
+        let reads = names.iter().map(|name| {
+            let listed = &listed;
+            async move {
+                let secret = match listed
+                    .iter()
+                    .find(|s| s.metadata.name.as_deref() == Some(*name))
+                {
+                    Some(secret) => Some(secret.clone()),
+                    // Without Berth's labels (edited by hand, or not Berth's): still shown by name.
+                    None => {
+                        self.read_secret_shared("reading the team's secrets", namespace, name)
+                            .await?
+                    }
+                };
+                Ok::<_, ClusterError>(state_of(name, secret.as_ref()))
+            }
         });
         futures::future::try_join_all(reads).await
+    }
+
+    /// Berth's secrets of `team` in `namespace` (registry and pending ones, by label), in one request
+    /// read from etcd, for the reconciler.
+    pub async fn list_team_secrets(
+        &self,
+        namespace: &str,
+        team: &str,
+    ) -> Result<Vec<Secret>, ClusterError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        self.call(
+            "listing the team's secrets",
+            api.list(&team_secrets_selector(team)),
+        )
+        .await
+        .map(|list| list.items)
     }
 
     /// The apiserver's version and how long it took to answer.
@@ -423,6 +452,23 @@ impl Cluster {
 /// A JSON pointer from its tokens (no parsing, so nothing can fail).
 fn pointer(tokens: &[&str]) -> json_patch::jsonptr::PointerBuf {
     json_patch::jsonptr::PointerBuf::from_tokens(tokens.iter().copied())
+}
+
+/// Berth's labels on every secret it writes for `team`.
+fn team_secrets_selector(team: &str) -> kube::api::ListParams {
+    use crate::server::reconcile::desired::{MANAGED_BY, MANAGED_BY_LABEL, TEAM_LABEL};
+    kube::api::ListParams::default().labels(&format!(
+        "{MANAGED_BY_LABEL}={MANAGED_BY},{TEAM_LABEL}={team}"
+    ))
+}
+
+fn state_of(name: &str, secret: Option<&Secret>) -> SecretState {
+    SecretState {
+        name: name.to_owned(),
+        present: secret.is_some(),
+        secret_type: secret.and_then(|s| s.type_.clone()),
+        last_changed: secret.and_then(last_changed),
+    }
 }
 
 /// The latest managed-fields time, else the creation time.

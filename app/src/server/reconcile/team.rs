@@ -300,8 +300,14 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
             message: format!("The namespace {namespace} does not exist; Berth writes the team's secrets there once the platform has created it."),
         });
     }
+    // One request for the team's registry and pending secrets; each purpose only writes its own.
+    let listed = r
+        .cluster
+        .list_team_secrets(&namespace, &team.team_name())
+        .await
+        .map_err(|e| ctx.namespace_access(&namespace, e))?;
     for purpose in Purpose::ALL {
-        ensure_credentials(ctx, team, purpose, pass).await?;
+        ensure_credentials(ctx, team, purpose, &listed, pass).await?;
     }
     retire(r, team, pass).await?;
     let names: Vec<&str> = pass.robots.values().map(|r| r.name.as_str()).collect();
@@ -503,6 +509,7 @@ async fn ensure_credentials(
     ctx: &Context,
     team: &Team,
     purpose: Purpose,
+    listed: &[Secret],
     pass: &mut Pass,
 ) -> Result<(), ReconcileError> {
     let r = &ctx.shared;
@@ -522,11 +529,24 @@ async fn ensure_credentials(
     let read_pending =
         |s: Option<&Secret>| s.and_then(desired::pending_credentials).filter(belongs);
 
-    let (secret, pending_secret) = tokio::try_join!(
-        r.cluster.get_secret(&namespace, &secret_name),
-        r.cluster.get_secret(&namespace, &pending_name)
-    )
-    .map_err(|e| ctx.namespace_access(&namespace, e))?;
+    let find = |name: &str| {
+        listed
+            .iter()
+            .find(|s| s.metadata.name.as_deref() == Some(name))
+            .cloned()
+    };
+    let secret = match find(&secret_name) {
+        Some(secret) => Some(secret),
+        // Not among Berth's labelled secrets: one whose labels were edited away is read by name, so
+        // its token is kept (and the labels put back) rather than replaced. A pending secret is only
+        // ever Berth's own, so the list is enough for it.
+        None => r
+            .cluster
+            .get_secret(&namespace, &secret_name)
+            .await
+            .map_err(|e| ctx.namespace_access(&namespace, e))?,
+    };
+    let pending_secret = find(&pending_name);
     let current = read_current(secret.as_ref());
     let pending = read_pending(pending_secret.as_ref());
     let previous = pass.robots.get(purpose.as_str()).cloned();
