@@ -195,17 +195,16 @@ impl Cluster {
         let reads = names.iter().map(|name| {
             let listed = &listed;
             async move {
-                let secret = match listed
+                let in_list = listed
                     .iter()
-                    .find(|s| s.metadata.name.as_deref() == Some(*name))
-                {
-                    Some(secret) => Some(secret.clone()),
-                    // Without Berth's labels (edited by hand, or not Berth's): still shown by name.
-                    None => {
-                        self.read_secret_shared("reading the team's secrets", namespace, name)
-                            .await?
-                    }
-                };
+                    .find(|s| s.metadata.name.as_deref() == Some(*name));
+                if let Some(secret) = in_list {
+                    return Ok(state_of(name, Some(secret)));
+                }
+                // Without Berth's labels (edited by hand, or not Berth's): still shown by name.
+                let secret = self
+                    .read_secret_shared("reading the team's secrets", namespace, name)
+                    .await?;
                 Ok::<_, ClusterError>(state_of(name, secret.as_ref()))
             }
         });

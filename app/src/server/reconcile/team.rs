@@ -294,18 +294,25 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
 
     pass.step = Step::Robots;
     let namespace = team.namespace_name();
-    if !r.cluster.namespace_exists(&namespace).await? {
-        return Err(ReconcileError::Waiting {
-            reason: "NamespaceMissing",
-            message: format!("The namespace {namespace} does not exist; Berth writes the team's secrets there once the platform has created it."),
-        });
-    }
-    // One request for the team's registry and pending secrets; each purpose only writes its own.
-    let listed = r
+    // One request for the team's registry and pending secrets; each purpose only writes its own. A
+    // namespace that holds them exists; only when none is listed, or the list is refused, is the
+    // namespace itself read, so a missing one is reported as such.
+    let listed = match r
         .cluster
         .list_team_secrets(&namespace, &team.team_name())
         .await
-        .map_err(|e| ctx.namespace_access(&namespace, e))?;
+    {
+        Ok(listed) if !listed.is_empty() => listed,
+        outcome => {
+            if !r.cluster.namespace_exists(&namespace).await? {
+                return Err(ReconcileError::Waiting {
+                    reason: "NamespaceMissing",
+                    message: format!("The namespace {namespace} does not exist; Berth writes the team's secrets there once the platform has created it."),
+                });
+            }
+            outcome.map_err(|e| ctx.namespace_access(&namespace, e))?
+        }
+    };
     for purpose in Purpose::ALL {
         ensure_credentials(ctx, team, purpose, &listed, pass).await?;
     }
