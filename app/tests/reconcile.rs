@@ -512,6 +512,44 @@ async fn a_deleted_secret_is_restored() {
 }
 
 #[tokio::test]
+async fn a_secret_whose_labels_were_removed_keeps_its_token() {
+    // Berth lists a team's secrets by its labels; one edited out of that list is still Berth's to
+    // keep, not a lost secret to replace with a new token.
+    create_team("it-labels", &["it-labels-devs"]).await;
+    wait_ready("it-labels").await;
+    let before = credentials("it-labels", Purpose::Push).await.unwrap();
+    let secrets = Api::<Secret>::namespaced(admin().await, "team-it-labels");
+    let unlabel = serde_json::json!({ "metadata": { "labels": {
+        desired::MANAGED_BY_LABEL: null, desired::TEAM_LABEL: null } } });
+    secrets
+        .patch(
+            "harbor-pushsecret",
+            &PatchParams::default(),
+            &Patch::Merge(&unlabel),
+        )
+        .await
+        .unwrap();
+    wait_for(
+        "Berth's labels back on the push secret",
+        PATIENCE,
+        || async {
+            let secret = secrets.get("harbor-pushsecret").await.ok()?;
+            let labels = secret.metadata.labels.unwrap_or_default();
+            (labels.get(desired::TEAM_LABEL).map(String::as_str) == Some("it-labels")).then_some(())
+        },
+    )
+    .await;
+    let after = credentials("it-labels", Purpose::Push).await.unwrap();
+    assert_eq!(after.username, before.username);
+    assert_eq!(
+        after.token.expose_secret(),
+        before.token.expose_secret(),
+        "the same token, not a new one"
+    );
+    assert!(registry_accepts(&after).await);
+}
+
+#[tokio::test]
 async fn a_deleted_robot_is_recreated_with_the_secrets_token() {
     create_team("it-robot", &["it-robot-devs"]).await;
     wait_ready("it-robot").await;
