@@ -195,10 +195,7 @@ impl Cluster {
         let reads = names.iter().map(|name| {
             let listed = &listed;
             async move {
-                let in_list = listed
-                    .iter()
-                    .find(|s| s.metadata.name.as_deref() == Some(*name));
-                if let Some(secret) = in_list {
+                if let Some(secret) = named(listed, name) {
                     return Ok(state_of(name, Some(secret)));
                 }
                 // Without Berth's labels (edited by hand, or not Berth's): still shown by name.
@@ -212,19 +209,29 @@ impl Cluster {
     }
 
     /// Berth's secrets of `team` in `namespace` (registry and pending ones, by label), in one request
-    /// read from etcd, for the reconciler.
+    /// read from etcd, for the reconciler; each of `names` missing from them is read by name, all at
+    /// once (one whose labels were edited away is still the team's).
     pub async fn list_team_secrets(
         &self,
         namespace: &str,
         team: &str,
+        names: &[&str],
     ) -> Result<Vec<Secret>, ClusterError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        self.call(
-            "listing the team's secrets",
-            api.list(&team_secrets_selector(team)),
-        )
-        .await
-        .map(|list| list.items)
+        let mut listed = self
+            .call(
+                "listing the team's secrets",
+                api.list(&team_secrets_selector(team)),
+            )
+            .await?
+            .items;
+        let unlisted = names
+            .iter()
+            .filter(|name| named(&listed, name).is_none())
+            .map(|name| self.get_secret(namespace, name));
+        let found = futures::future::try_join_all(unlisted).await?;
+        listed.extend(found.into_iter().flatten());
+        Ok(listed)
     }
 
     /// The apiserver's version and how long it took to answer.
@@ -459,6 +466,13 @@ fn team_secrets_selector(team: &str) -> kube::api::ListParams {
     kube::api::ListParams::default().labels(&format!(
         "{MANAGED_BY_LABEL}={MANAGED_BY},{TEAM_LABEL}={team}"
     ))
+}
+
+/// The secret called `name` among `secrets`.
+pub fn named<'a>(secrets: &'a [Secret], name: &str) -> Option<&'a Secret> {
+    secrets
+        .iter()
+        .find(|s| s.metadata.name.as_deref() == Some(name))
 }
 
 fn state_of(name: &str, secret: Option<&Secret>) -> SecretState {

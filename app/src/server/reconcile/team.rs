@@ -3,6 +3,7 @@
 use super::desired::{self, Credentials, Purpose, SecretSpec};
 use super::{Context, ReconcileError, Reconciler};
 use crate::server::audit::{AuditRecord, AuditResult};
+use crate::server::cluster::named;
 use crate::server::cluster::team::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
 use crate::server::config::ReconcileConfig;
 use crate::server::harbor::{
@@ -195,7 +196,8 @@ fn now_unix() -> Duration {
 /// When to look at a team again: at its own fixed point in each resync period, given by its name.
 /// Teams created together (1,000 at once) would otherwise all come back together, one burst of passes
 /// per period that starves the pages served meanwhile; this way the passes spread evenly over the
-/// period from the second one on. The first wait is 0.5-1.5 periods, every later one about one period.
+/// period from the second one on. No wait is longer than one period (the first may be shorter), so
+/// every team is still looked at at least once per period.
 fn resync_after(team: &str, period: Duration, now: Duration) -> Duration {
     use std::hash::{Hash, Hasher};
     let period_ms = period.as_millis() as u64;
@@ -207,11 +209,7 @@ fn resync_after(team: &str, period: Duration, now: Duration) -> Duration {
     team.hash(&mut hasher);
     let offset = hasher.finish() % period_ms;
     let phase = (now.as_millis() as u64 + offset) % period_ms;
-    let mut wait = period_ms - phase;
-    if wait < period_ms / 2 {
-        wait += period_ms;
-    }
-    Duration::from_millis(wait)
+    Duration::from_millis(period_ms - phase)
 }
 
 /// Harbor's and Kubernetes' naming rules, checked before anything is written.
@@ -295,11 +293,12 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
     pass.step = Step::Robots;
     let namespace = team.namespace_name();
     // One request for the team's registry and pending secrets; each purpose only writes its own. A
-    // namespace that holds them exists; only when none is listed, or the list is refused, is the
+    // namespace that holds them exists; only when none is found, or the list is refused, is the
     // namespace itself read, so a missing one is reported as such.
+    let names = Purpose::ALL.map(|p| p.secret_name(&r.config.secret_names));
     let listed = match r
         .cluster
-        .list_team_secrets(&namespace, &team.team_name())
+        .list_team_secrets(&namespace, &team.team_name(), &names)
         .await
     {
         Ok(listed) if !listed.is_empty() => listed,
@@ -536,24 +535,9 @@ async fn ensure_credentials(
     let read_pending =
         |s: Option<&Secret>| s.and_then(desired::pending_credentials).filter(belongs);
 
-    let find = |name: &str| {
-        listed
-            .iter()
-            .find(|s| s.metadata.name.as_deref() == Some(name))
-            .cloned()
-    };
-    let secret = match find(&secret_name) {
-        Some(secret) => Some(secret),
-        // Not among Berth's labelled secrets: one whose labels were edited away is read by name, so
-        // its token is kept (and the labels put back) rather than replaced. A pending secret is only
-        // ever Berth's own, so the list is enough for it.
-        None => r
-            .cluster
-            .get_secret(&namespace, &secret_name)
-            .await
-            .map_err(|e| ctx.namespace_access(&namespace, e))?,
-    };
-    let pending_secret = find(&pending_name);
+    // A pending secret is only ever Berth's own, so the list by label is enough for it.
+    let secret = named(listed, &secret_name).cloned();
+    let pending_secret = named(listed, &pending_name).cloned();
     let current = read_current(secret.as_ref());
     let pending = read_pending(pending_secret.as_ref());
     let previous = pass.robots.get(purpose.as_str()).cloned();
@@ -1068,7 +1052,7 @@ mod tests {
             .map(|i| {
                 let team = format!("bench-{i:04}");
                 let first = resync_after(&team, period, finished);
-                assert!(first >= period / 2 && first <= period * 3 / 2, "{first:?}");
+                assert!(!first.is_zero() && first <= period, "{first:?}");
                 // A pass of 40 ms later, the team comes back one period after its first resync.
                 let again =
                     resync_after(&team, period, finished + first + Duration::from_millis(40));
