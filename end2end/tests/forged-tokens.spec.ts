@@ -19,7 +19,7 @@ test.beforeAll(async () => {
   stack = await berthWithForgingIdp({ idpPort: forgerPort, berthPort: port, clientSecret });
 });
 
-test.afterAll(() => stack?.stop());
+test.afterAll(async () => { await stack?.stop(); });
 
 /** One whole sign-in through the forger in `mode`, in a fresh cookie jar: the callback's answer and
  * whether the browser is signed in afterwards. */

@@ -59,6 +59,18 @@ export function spawnBerth(port: number, env: Record<string, string>): ChildProc
   });
 }
 
+/** Kills a process a test started and waits until it is gone: the next test may listen on its port,
+ * and `kill` only sends the signal. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  // A graceful stop that hangs must not hang the suite.
+  const stuck = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await gone;
+  clearTimeout(stuck);
+}
+
 /** Waits until `url` answers 2xx, as the other specs wait for a Berth they started. */
 const answering = (url: string) =>
   expect.poll(() => fetch(url).then((r) => r.ok, () => false), { timeout: 20_000 }).toBe(true);
@@ -76,15 +88,23 @@ export async function berthWithForgingIdp(options: {
     env: { ...process.env, FORGER_PORT: String(options.idpPort), FORGER_CLIENT_SECRET: options.clientSecret, FORGER_REDIRECT_URI: `${berth}/auth/callback` },
     stdio: 'ignore',
   });
-  await answering(`${idp}/.well-known/openid-configuration`);
-  if (options.initialMode) await setMode(options.initialMode);
-  const replica = spawnBerth(options.berthPort, {
-    BERTH_PUBLIC_URL: berth, BERTH_OIDC_ISSUER: idp, BERTH_OIDC_CLIENT_ID: 'berth', BERTH_OIDC_CLIENT_SECRET: options.clientSecret,
-    ...options.berthEnv,
-  });
-  await answering(`${berth}/healthz`);
+  let replica: ChildProcess | undefined;
+  const stop = () => Promise.all([replica && stopProcess(replica, 'SIGTERM'), stopProcess(provider, 'SIGTERM')]);
+  try {
+    await answering(`${idp}/.well-known/openid-configuration`);
+    if (options.initialMode) await setMode(options.initialMode);
+    replica = spawnBerth(options.berthPort, {
+      BERTH_PUBLIC_URL: berth, BERTH_OIDC_ISSUER: idp, BERTH_OIDC_CLIENT_ID: 'berth', BERTH_OIDC_CLIENT_SECRET: options.clientSecret,
+      ...options.berthEnv,
+    });
+    await answering(`${berth}/healthz`);
+  } catch (error) {
+    // Nothing is left holding the ports for the next test (the caller never gets `stop`).
+    await stop();
+    throw error;
+  }
   return {
     idp, berth, setMode,
-    stop() { replica.kill('SIGTERM'); provider.kill('SIGTERM'); },
+    stop,
   };
 }

@@ -23,7 +23,7 @@ test.beforeAll(async () => {
   });
 });
 
-test.afterAll(() => stack?.stop());
+test.afterAll(async () => { await stack?.stop(); });
 
 async function signedIn(browser: Awaited<ReturnType<typeof playwrightRequest.newContext>>) {
   const home = await browser.get(`${berth}/`, { maxRedirects: 0 });

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { kubectl, signIn, setDownload, spawnBerth } from './helpers';
+import { kubectl, signIn, setDownload, spawnBerth, stopProcess } from './helpers';
 
 // A replica allowing 2 push-secret downloads per user per minute; the registered redirect URI's port.
 const port = Number((process.env.REPLICA_PORTS ?? '3103,3104').split(',')[0]);
@@ -29,6 +29,6 @@ test('repeated downloads are refused once the limit is reached, with Retry-After
       return events.items.some((e: any) => e.metadata.annotations?.['berth.dev/actor'] === 'bob' && e.metadata.annotations?.['berth.dev/detail'] === 'containers-auth, rate limited');
     }, { timeout: 10_000 }).toBe(true);
   } finally {
-    replica.kill('SIGKILL');
+    await stopProcess(replica);
   }
 });

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { signIn, spawnBerth } from './helpers';
+import { signIn, spawnBerth, stopProcess } from './helpers';
 
 // Several replicas: two more Berth processes (UI only, like the replicas that do not hold the Lease),
 // both keeping sessions in the stack's Redis and signing cookies with the same key. A user signed in
@@ -41,15 +41,13 @@ test('a session lives in Redis: it works on every replica and survives the one t
     await expect(page.locator('h1')).toContainText('alpha');
 
     // The replica that signed bob in dies without a chance to clean up.
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
+    await stopProcess(first);
     await expect.poll(() => fetch(`${url(firstPort)}/healthz`).then(() => 'up', () => 'down')).toBe('down');
     await page.reload();
     await expect(page.locator('#signed-in-as')).toContainText('bob');
     await expect(page.locator('h1')).toContainText('alpha');
   } finally {
-    first.kill('SIGKILL');
-    second.kill('SIGKILL');
+    await Promise.all([stopProcess(first), stopProcess(second)]);
   }
 });
 
@@ -64,7 +62,7 @@ test('a session cookie without the shared key\'s signature is refused', async ({
     await expect(page.locator('#username')).toBeVisible();
     await expect(page.locator('#signed-in-as')).toHaveCount(0);
   } finally {
-    replica.kill('SIGKILL');
+    await stopProcess(replica);
   }
 });
 
@@ -86,7 +84,7 @@ test('Redis not answering makes a replica unready, and ready again when it retur
     }
     await expect.poll(async () => (await readiness(secondPort)).status, { timeout: 20_000 }).toBe(200);
   } finally {
-    replica.kill('SIGKILL');
+    await stopProcess(replica);
   }
 });
 
@@ -118,6 +116,6 @@ test('Redis not answering: a signed-in user and a new sign-in get a clear 503, n
     await expect(page.locator('#signed-in-as')).toContainText('bob');
     await expect(page.locator('h1')).toContainText('alpha');
   } finally {
-    replica.kill('SIGKILL');
+    await stopProcess(replica);
   }
 });

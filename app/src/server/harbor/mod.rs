@@ -39,11 +39,17 @@ pub enum HarborError {
         operation: &'static str,
         status: StatusCode,
     },
+    #[error("Harbor's answer to {operation} broke off")]
+    Body {
+        operation: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
     #[error("Harbor's answer to {operation} could not be read")]
     Decode {
         operation: &'static str,
         #[source]
-        source: reqwest::Error,
+        source: serde_json::Error,
     },
 }
 
@@ -107,6 +113,7 @@ impl HarborClient {
     }
 
     async fn json<T: DeserializeOwned>(
+        &self,
         operation: &'static str,
         response: reqwest::Response,
     ) -> Result<T, HarborError> {
@@ -116,10 +123,27 @@ impl HarborClient {
                 status: response.status(),
             });
         }
-        response
-            .json()
+        self.decode(operation, response).await
+    }
+
+    /// The body of an answer whose status was checked. Receiving it is upstream time, like the headers;
+    /// parsing it is Berth's own.
+    async fn decode<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        response: reqwest::Response,
+    ) -> Result<T, HarborError> {
+        let body = crate::server::timing::upstream_call(response.bytes())
             .await
-            .map_err(|source| HarborError::Decode { operation, source })
+            .map_err(|source| match source.is_timeout() {
+                // The client's time-out covers the body too.
+                true => HarborError::Timeout {
+                    operation,
+                    timeout: self.timeout,
+                },
+                false => HarborError::Body { operation, source },
+            })?;
+        serde_json::from_slice(&body).map_err(|source| HarborError::Decode { operation, source })
     }
 
     async fn list_all<T: DeserializeOwned>(
@@ -156,7 +180,7 @@ impl HarborClient {
                 .get("x-total-count")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<usize>().ok());
-            let items: Vec<T> = Self::json(operation, response).await?;
+            let items: Vec<T> = self.json(operation, response).await?;
             let got = items.len();
             all.extend(items);
             let done = match total {
@@ -188,7 +212,7 @@ impl HarborClient {
                     .header("X-Is-Resource-Name", "true"),
             )
             .await?;
-        Self::json(op, response).await
+        self.json(op, response).await
     }
 
     async fn expect_status(
@@ -265,10 +289,7 @@ impl HarborClient {
                 StatusCode::CREATED,
             )
             .await?;
-        response.json().await.map_err(|source| HarborError::Decode {
-            operation: op,
-            source,
-        })
+        self.decode(op, response).await
     }
 
     /// Sets the robot's secret to the one Berth generated (`PATCH /robots/{id}`).
@@ -314,7 +335,7 @@ impl HarborClient {
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        Self::json(op, response).await.map(Some)
+        self.json(op, response).await.map(Some)
     }
 
     /// `PUT /projects/{project}/members/{id}` with a new role.
@@ -377,7 +398,7 @@ impl HarborClient {
             .get("x-total-count")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        let items: Vec<serde_json::Value> = Self::json(operation, response).await?;
+        let items: Vec<serde_json::Value> = self.json(operation, response).await?;
         let newest = items.first();
         Ok(ListProbe {
             total: total.unwrap_or(items.len()),

@@ -94,13 +94,13 @@ impl HarborClient {
         let response = self
             .send(op, self.request(Method::GET, "systeminfo"))
             .await?;
-        Self::json(op, response).await
+        self.json(op, response).await
     }
 
     pub async fn health(&self) -> Result<HealthReport, HarborError> {
         let op = "reading component health";
         let response = self.send(op, self.request(Method::GET, "health")).await?;
-        Self::json(op, response).await
+        self.json(op, response).await
     }
 
     /// Accounts whose username or e-mail contains `text` (Harbor's fuzzy match), each once.
@@ -130,7 +130,7 @@ impl HarborClient {
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        Self::json(op, response).await.map(Some)
+        self.json(op, response).await.map(Some)
     }
 
     /// `DELETE /users/{id}` (Harbor >= 2.4): frees the username and e-mail of a stale account.
