@@ -33,9 +33,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-/// A page allocates and frees many small buffers across Tokio's worker threads; with glibc's malloc that was
-/// 23% of the CPU a team page cost (malloc, free, chunk consolidation; perf, `make bench`), and its arenas keep freed memory
-/// apart. mimalloc's per-thread heaps do the same work for much less (`make bench` measures the time and RSS).
+/// A page allocates and frees many small buffers across Tokio's worker threads. With glibc's malloc that
+/// was 23% of the UI replica's CPU under `make bench` (malloc, free, chunk consolidation; perf), with its
+/// arenas locked between threads. mimalloc's per-thread heaps do the same work for less (`make bench`
+/// measures the time and the RSS).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -39,12 +39,6 @@ pub enum HarborError {
         operation: &'static str,
         status: StatusCode,
     },
-    #[error("Harbor's answer to {operation} broke off")]
-    Body {
-        operation: &'static str,
-        #[source]
-        source: reqwest::Error,
-    },
     #[error("Harbor's answer to {operation} could not be read")]
     Decode {
         operation: &'static str,
@@ -100,16 +94,20 @@ impl HarborClient {
     ) -> Result<reqwest::Response, HarborError> {
         crate::server::timing::upstream_call(request.send())
             .await
-            .map_err(|source| {
-                if source.is_timeout() {
-                    HarborError::Timeout {
-                        operation,
-                        timeout: self.timeout,
-                    }
-                } else {
-                    HarborError::Unreachable { operation, source }
-                }
-            })
+            .map_err(|source| self.transport_error(operation, source))
+    }
+
+    /// A request that failed on the wire, before or while its answer came: past the client's time-out
+    /// (which covers the body too), or a connection refused or dropped.
+    fn transport_error(&self, operation: &'static str, source: reqwest::Error) -> HarborError {
+        if source.is_timeout() {
+            HarborError::Timeout {
+                operation,
+                timeout: self.timeout,
+            }
+        } else {
+            HarborError::Unreachable { operation, source }
+        }
     }
 
     async fn json<T: DeserializeOwned>(
@@ -135,14 +133,7 @@ impl HarborClient {
     ) -> Result<T, HarborError> {
         let body = crate::server::timing::upstream_call(response.bytes())
             .await
-            .map_err(|source| match source.is_timeout() {
-                // The client's time-out covers the body too.
-                true => HarborError::Timeout {
-                    operation,
-                    timeout: self.timeout,
-                },
-                false => HarborError::Body { operation, source },
-            })?;
+            .map_err(|source| self.transport_error(operation, source))?;
         serde_json::from_slice(&body).map_err(|source| HarborError::Decode { operation, source })
     }
 

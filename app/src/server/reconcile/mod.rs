@@ -64,9 +64,7 @@ impl ReconcileError {
                 "HarborUnauthorized"
             }
             ReconcileError::Harbor(HarborError::Status { .. }) => "HarborRefused",
-            ReconcileError::Harbor(HarborError::Decode { .. } | HarborError::Body { .. }) => {
-                "HarborBadAnswer"
-            }
+            ReconcileError::Harbor(HarborError::Decode { .. }) => "HarborBadAnswer",
             ReconcileError::Cluster(e) => e.reason(),
             ReconcileError::Invalid(_) => "InvalidSpec",
             ReconcileError::Waiting { reason, .. } => reason,
