@@ -17,6 +17,9 @@ pub enum AppError {
     /// An upstream (Harbor, Kubernetes, the identity provider) failed; the text names which and how.
     #[error("{0}")]
     Upstream(String),
+    /// Berth itself cannot do this now (its audit store failed); nothing was changed or sent.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Something went wrong on the server; the details are in its log.")]
     Internal,
     /// The call itself failed (network, decoding) between browser and server.
@@ -32,6 +35,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::BadRequest(_) => 400,
             AppError::Upstream(_) => 502,
+            AppError::Unavailable(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -40,7 +44,17 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// In the browser: the call did not get through. On the server: the request itself was not one the
+    /// function takes (missing, malformed or out-of-range arguments), answered 400 with what the function
+    /// expects; the decoder's own text goes to the log only.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        #[cfg(feature = "ssr")]
+        {
+            crate::server::state::malformed_call(value)
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            AppError::Transport(value.to_string())
+        }
     }
 }

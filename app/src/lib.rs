@@ -7,6 +7,7 @@ pub mod app;
 pub mod components;
 pub mod error;
 pub mod model;
+pub mod names;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -1,6 +1,7 @@
 //! Integration tests against the local stack's real parts: the fake Harbor through Prism (every exchange
 //! checked against Harbor's v2.15.2 spec) and the real kube-apiserver, where Berth runs under the RBAC
 //! that deploy/ grants its ServiceAccount. `make test` starts the stack and sets the environment.
+use app::names::TeamName;
 use app::server::audit::{Audit, AuditRecord, AuditResult};
 use app::server::cluster::team::Team;
 use app::server::cluster::{Cluster, ClusterError};
@@ -227,9 +228,17 @@ async fn kubernetes_teams_and_secrets_under_berths_rbac() {
         names.contains(&"alpha".to_string()) && names.contains(&"beta".to_string()),
         "{names:?}"
     );
-    let alpha = cluster.get_team("alpha").await.unwrap().unwrap();
+    let alpha = cluster
+        .get_team(&TeamName::parse("alpha").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(alpha.namespace_name(), "team-alpha");
-    assert!(cluster.get_team("nobody").await.unwrap().is_none());
+    assert!(cluster
+        .get_team(&TeamName::parse("nobody").unwrap())
+        .await
+        .unwrap()
+        .is_none());
 
     let states = cluster
         .secret_states(
@@ -270,15 +279,19 @@ async fn kubernetes_teams_and_secrets_under_berths_rbac() {
 #[tokio::test]
 async fn kubernetes_toggle_patches_only_the_download_flag() {
     let cluster = berth_cluster().await;
-    let before = cluster.get_team("beta").await.unwrap().unwrap();
+    let before = cluster
+        .get_team(&TeamName::parse("beta").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let on = cluster
-        .set_push_secret_download("beta", true)
+        .set_push_secret_download(&TeamName::parse("beta").unwrap(), true)
         .await
         .unwrap();
     assert!(on.spec.push_secret_download);
     assert_eq!(on.spec.groups, before.spec.groups);
     let off = cluster
-        .set_push_secret_download("beta", false)
+        .set_push_secret_download(&TeamName::parse("beta").unwrap(), false)
         .await
         .unwrap();
     assert!(!off.spec.push_secret_download);
@@ -364,7 +377,11 @@ async fn kubernetes_unreachable_times_out_as_configured() {
 async fn audit_records_become_events_on_the_team() {
     let client = kube_client("KUBECONFIG").await;
     let cluster = Cluster::new(client.clone(), Duration::from_secs(5));
-    let team = cluster.get_team("alpha").await.unwrap().unwrap();
+    let team = cluster
+        .get_team(&TeamName::parse("alpha").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let audit = Audit::new(client, "default".into());
     let marker = format!("it-{}", std::process::id());
     audit
@@ -373,12 +390,12 @@ async fn audit_records_become_events_on_the_team() {
             AuditRecord {
                 actor: marker.clone(),
                 action: "push-secret-download",
-                team: "alpha".into(),
                 detail: "docker-config".into(),
                 result: AuditResult::Allowed,
             },
         )
-        .await;
+        .await
+        .expect("the audit Event is stored");
     let admin = kube_client("BERTH_STACK_ADMIN_KUBECONFIG").await;
     let events: Api<Event> = Api::namespaced(admin, "default");
     let found = events

@@ -44,6 +44,10 @@ export BERTH_OIDC_ISSUER="$OIDC_ISSUER"
 export BERTH_OIDC_CLIENT_ID="berth"
 export BERTH_OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET"
 export BERTH_ADMIN_GROUPS="berth-admins"
+# Groups match exactly (the default, said here so start-up does not remind of the old default); the
+# demo IdP sends team admins' groups as Keycloak-style paths.
+export BERTH_GROUP_MATCH="exact"
+export BERTH_TEAM_ADMIN_GROUP="/teams/team-{team}-admin"
 export BERTH_HARBOR_URL="\${BERTH_HARBOR_URL:-http://127.0.0.1:$PRISM_PORT}"
 export BERTH_HARBOR_UI_URL="http://127.0.0.1:$FAKE_HARBOR_PORT"
 export BERTH_HARBOR_PASSWORD="$HARBOR_PASSWORD"

@@ -191,8 +191,8 @@ subjects: [{kind: ServiceAccount, name: berth, namespace: berth}]
 YAML
 }
 
-seed_team() {  # name download(true|false) quota_bytes repos used_bytes
-  local team="$1" download="$2" ns="team-$1" project="team-$1"
+seed_team() {  # name download(true|false) quota_bytes repos used_bytes group
+  local team="$1" download="$2" ns="team-$1" project="team-$1" group="${6:-team-$1}"
   team_namespace "$ns"
   kubectl --kubeconfig "$STACK/admin.kubeconfig" apply --server-side --field-manager berth-seed -f - >/dev/null <<YAML
 apiVersion: berth.dev/v1alpha1
@@ -200,7 +200,7 @@ kind: Team
 metadata: {name: $team}
 spec:
   namespace: $ns
-  groups: [team-$team]
+  groups: ["$group"]
   harborProject: $project
   pushSecretDownload: $download
 YAML
@@ -211,7 +211,8 @@ YAML
 
 seed() {
   seed_team alpha true 10737418240 3 1288490189
-  seed_team beta false -1 0 0
+  # beta's members come through a Keycloak-style group path; groups match exactly, so the Team names it.
+  seed_team beta false -1 0 0 /teams/team-beta
   # Harbor accounts as OIDC sign-ins to Harbor leave them; dave's is stale (made under the identity
   # provider before its redeploy), the case the Harbor users page fixes.
   local user

@@ -48,7 +48,7 @@ good=(BERTH_OIDC_ISSUER=http://127.0.0.1:1 BERTH_OIDC_CLIENT_ID=berth BERTH_OIDC
 expect_refusal "berth: configuration: BERTH_OIDC_ISSUER is required but not set"
 expect_refusal "berth: configuration: BERTH_HARBOR_PASSWORD is required but not set" "${good[@]:0:4}"
 expect_refusal "berth: configuration: BERTH_HARBOR_TIMEOUT_SECS is invalid: expected a whole number of seconds above 0, got \"soon\"" "${good[@]}" BERTH_HARBOR_TIMEOUT_SECS=soon
-expect_refusal "berth: configuration: BERTH_GROUP_MATCH is invalid: expected \`last-segment\` or \`full\`, got \"prefix\"" "${good[@]}" BERTH_GROUP_MATCH=prefix
+expect_refusal "berth: configuration: BERTH_GROUP_MATCH is invalid: expected \`exact\` or \`last-segment\`, got \"prefix\"" "${good[@]}" BERTH_GROUP_MATCH=prefix
 expect_refusal "berth: configuration: KUBECONFIG: no usable kubeconfig or in-cluster service account" "${good[@]}" KUBECONFIG=/nonexistent HOME=/nonexistent
 expect_check() {  # description want-exit want-text env-assignments... -- check-config arguments...
   local what="$1" want_code="$2" want="$3"; shift 3

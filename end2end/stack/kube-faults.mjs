@@ -6,7 +6,8 @@
 // Control: POST /__faults {"rules": [{"method"?, "path", "status"? | "drop": true}]} replaces the rules
 // (`[]` clears them); `path` is a substring of the request's path and query. A `status` answers with a
 // Kubernetes Status of that code; `drop` closes the connection unanswered (an unreachable apiserver).
-// GET /__faults/hits: how many requests each rule has caught.
+// GET /__faults/hits: how many requests each rule has caught. GET /__faults/seen: "METHOD path?query" of
+// every request since the last DELETE /__faults/seen (what a test's Berth asked, to check it asked nothing).
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 
@@ -18,6 +19,7 @@ const agent = new https.Agent({ ca, keepAlive: true, maxSockets: 64 });
 
 let rules = [];
 let hits = [];
+let seen = [];
 // What the apiserver calls each status (metav1.StatusReason), so kube-rs reads it as the real thing.
 const reasons = { 409: 'Conflict', 500: 'InternalError', 503: 'ServiceUnavailable', 429: 'TooManyRequests', 404: 'NotFound' };
 
@@ -28,6 +30,8 @@ function json(res, status, body) {
 
 function control(req, res) {
   if (req.method === 'GET' && req.url === '/__faults/hits') return json(res, 200, hits);
+  if (req.method === 'GET' && req.url === '/__faults/seen') return json(res, 200, seen);
+  if (req.method === 'DELETE' && req.url === '/__faults/seen') { seen = []; return json(res, 200, seen); }
   if (req.method !== 'POST' || req.url !== '/__faults') return json(res, 404, { error: 'unknown control path' });
   let body = '';
   req.on('data', (chunk) => { body += chunk; });
@@ -44,6 +48,7 @@ function control(req, res) {
 
 const server = https.createServer({ cert: readFileSync(`${pki}/server.crt`), key: readFileSync(`${pki}/server.key`) }, (req, res) => {
   if (req.url.startsWith('/__faults')) return control(req, res);
+  if (seen.length < 100_000) seen.push(`${req.method} ${req.url}`);
   const index = rules.findIndex((r) => (!r.method || r.method === req.method) && req.url.includes(r.path));
   if (index >= 0) {
     const rule = rules[index];

@@ -72,7 +72,7 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
 }
 
 /** Waits until `url` answers 2xx, as the other specs wait for a Berth they started. */
-const answering = (url: string) =>
+export const answering = (url: string) =>
   expect.poll(() => fetch(url).then((r) => r.ok, () => false), { timeout: 20_000 }).toBe(true);
 
 /** A provider of the test's own (end2end/stack/forging-idp.mjs: it signs whatever its mode says, or

@@ -283,6 +283,10 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         ))
         .with_signed(session_key);
 
+    // Said once everything started, so a start-up that fails says only why.
+    if !config.oidc.group_match_set {
+        tracing::warn!("{}", app::server::config::GROUP_MATCH_DEFAULT_CHANGED);
+    }
     let routes = generate_route_list(App);
     let app = Router::new()
         .merge(probes::router())

@@ -33,65 +33,45 @@ pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<boo
         "toggle-result",
         |enabled: &bool| if *enabled { "Download enabled.".to_owned() } else { "Download disabled.".to_owned() },
         async move {
-        use crate::server::audit::{AuditRecord, AuditResult};
-        use crate::server::state::{app_state, fail, signed_in_user};
-        use crate::server::teams::{can_manage, can_view};
+        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
+        use crate::server::state::{app_state, fail, signed_in_user, team_argument, visible_team};
+        use crate::server::teams::can_manage;
         let user = signed_in_user().await?;
         let state = app_state()?;
+        let name = team_argument(&team)?;
         let record = |result| AuditRecord {
             actor: user.username.clone(),
             action: "push-download-toggle",
-            team: team.clone(),
             detail: format!("enabled={enabled}"),
             result,
         };
         let mode = state.config.oidc.group_match;
-        let current = state
-            .cluster
-            .get_team(&team)
-            .await
-            .map_err(|e| fail(e.into()))?;
-        let not_found = || {
-            fail(AppError::NotFound(format!(
-                "There is no team named {team} that you can see."
-            )))
-        };
-        let Some(current) = current else {
-            return Err(not_found());
-        };
         // Someone else's team answers like a missing one (the refusal is still audited), so names do not leak.
-        if !can_view(&user, &current, mode) {
-            state
-                .audit
-                .record(&current, record(AuditResult::Denied))
-                .await;
-            return Err(not_found());
-        }
+        let current =
+            visible_team(&state, &user, &name, Some(record(AuditResult::Denied))).await?;
+        let name = current.name();
         if !can_manage(
             &user,
             &current,
-            &state.config.team_admin_group_of(&team),
+            &state.config.team_admin_group_of(name.as_str()),
             mode,
         ) {
-            state
-                .audit
-                .record(&current, record(AuditResult::Denied))
-                .await;
+            state.audit.note(&current, record(AuditResult::Denied)).await;
             return Err(fail(AppError::Forbidden("Only platform admins and the team's admins can change whether a team may download its push secret.".into())));
         }
-        match state.cluster.set_push_secret_download(&team, enabled).await {
-            Ok(updated) => {
-                state
-                    .audit
-                    .record(&updated, record(AuditResult::Allowed))
-                    .await;
-                Ok(updated.spec.push_secret_download)
-            }
+        // No audit, no change: the record is stored before the Team is.
+        if state
+            .audit
+            .record(&current, record(AuditResult::Allowed))
+            .await
+            .is_err()
+        {
+            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
+        }
+        match state.cluster.set_push_secret_download(&name, enabled).await {
+            Ok(updated) => Ok(updated.spec.push_secret_download),
             Err(error) => {
-                state
-                    .audit
-                    .record(&current, record(AuditResult::Failed))
-                    .await;
+                state.audit.note(&current, record(AuditResult::Failed)).await;
                 Err(fail(error.into()))
             }
         }

@@ -12,13 +12,24 @@ pub async fn load_audit_log(
     team: Option<String>,
     action: Option<String>,
 ) -> Result<AuditLog, AppError> {
-    use crate::model::AuditEntry;
-    use crate::server::state::{app_state, fail, signed_in_user};
+    use crate::model::{AuditEntry, AUDIT_ACTIONS};
+    use crate::server::state::{app_state, fail, signed_in_user, team_argument};
     use crate::server::teams::can_manage;
     let user = signed_in_user().await?;
     let state = app_state()?;
-    let team = team.filter(|t| !t.is_empty());
+    // Filters from the address are checked like every other name before they are compared with anything.
+    let team = match team.filter(|t| !t.is_empty()) {
+        Some(raw) => Some(team_argument(&raw)?.to_string()),
+        None => None,
+    };
     let action = action.filter(|a| !a.is_empty());
+    if let Some(unknown) = action.as_deref().filter(|a| !AUDIT_ACTIONS.contains(a)) {
+        return Err(fail(AppError::BadRequest(format!(
+            "{:?} is not an audited action; choose one of {}.",
+            unknown.chars().take(40).collect::<String>(),
+            AUDIT_ACTIONS.join(", ")
+        ))));
+    }
     // The teams (for the filter and a team admin's scope) and the records, read together.
     let (teams, records) = tokio::join!(
         state.cluster.list_teams(),

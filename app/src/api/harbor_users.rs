@@ -40,19 +40,24 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
         "user-delete-result",
         String::clone,
         async move {
-        use crate::server::audit::{AuditRecord, AuditResult};
+        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
         use crate::server::state::{app_state, fail, signed_in_user};
         let user = signed_in_user().await?;
         let state = app_state()?;
         let record = |result, detail: String| AuditRecord {
             actor: user.username.clone(),
             action: "harbor-user-delete",
-            team: String::new(),
             detail,
             result,
         };
+        // Harbor's user ids are positive; anything else names nobody and is not sent to Harbor.
+        if user_id <= 0 {
+            return Err(fail(AppError::BadRequest(format!(
+                "A Harbor user id is a whole number above 0, not {user_id}."
+            ))));
+        }
         if !user.is_platform_admin {
-            state
+            let _ = state
                 .audit
                 .record_harbor_user(
                     &format!("id-{user_id}"),
@@ -86,7 +91,7 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
             ))));
         }
         if target.sysadmin_flag || user_id == 1 {
-            state
+            let _ = state
                 .audit
                 .record_harbor_user(
                     &target.username,
@@ -98,16 +103,19 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
                 target.username
             ))));
         }
+        // No audit, no change: the record is stored before the account is removed.
+        if state
+            .audit
+            .record_harbor_user(&target.username, record(AuditResult::Allowed, detail.clone()))
+            .await
+            .is_err()
+        {
+            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
+        }
         match state.harbor.delete_user(user_id).await {
-            Ok(()) => {
-                state
-                    .audit
-                    .record_harbor_user(&target.username, record(AuditResult::Allowed, detail))
-                    .await;
-                Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username))
-            }
+            Ok(()) => Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username)),
             Err(error) => {
-                state
+                let _ = state
                     .audit
                     .record_harbor_user(&target.username, record(AuditResult::Failed, detail))
                     .await;

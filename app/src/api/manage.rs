@@ -11,48 +11,41 @@ pub async fn rotate_credentials(team: String, purpose: String) -> Result<String,
         "rotate-result",
         String::clone,
         async move {
-        use crate::server::audit::{AuditRecord, AuditResult};
+        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
         use crate::server::reconcile::desired::Purpose;
-        use crate::server::state::{app_state, fail, signed_in_user};
-        use crate::server::teams::{can_manage, can_view};
+        use crate::server::state::{app_state, fail, signed_in_user, team_argument, visible_team};
+        use crate::server::teams::can_manage;
         let user = signed_in_user().await?;
         let state = app_state()?;
+        let name = team_argument(&team)?;
         let Some(kind) = Purpose::parse(&purpose) else {
             return Err(fail(AppError::BadRequest(
                 "Choose pull, push or builds.".into(),
             )));
         };
         let mode = state.config.oidc.group_match;
-        let current = state
-            .cluster
-            .get_team(&team)
-            .await
-            .map_err(|e| fail(e.into()))?;
-        let Some(current) = current.filter(|t| can_view(&user, t, mode)) else {
-            return Err(fail(AppError::NotFound(format!(
-                "There is no team named {team} that you can see."
-            ))));
-        };
-        let record = |result, detail: String| AuditRecord {
+        let current = visible_team(&state, &user, &name, None).await?;
+        let name = current.name();
+        let record = |result| AuditRecord {
             actor: user.username.clone(),
             action: "rotation-request",
-            team: team.clone(),
-            detail,
+            detail: kind.as_str().into(),
             result,
         };
         if !can_manage(
             &user,
             &current,
-            &state.config.team_admin_group_of(&team),
+            &state.config.team_admin_group_of(name.as_str()),
             mode,
         ) {
-            state
-                .audit
-                .record(&current, record(AuditResult::Denied, kind.as_str().into()))
-                .await;
+            state.audit.note(&current, record(AuditResult::Denied)).await;
             return Err(fail(AppError::Forbidden(
                 "Only platform admins and the team's admins can rotate its credentials.".into(),
             )));
+        }
+        // No audit, no change: the record is stored before the request is.
+        if state.audit.record(&current, record(AuditResult::Allowed)).await.is_err() {
+            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
         }
         // The value names the request; the reconciler acts once per new value and records it as handled.
         let value = format!(
@@ -62,21 +55,12 @@ pub async fn rotate_credentials(team: String, purpose: String) -> Result<String,
         );
         match state
             .cluster
-            .annotate_team(&team, &kind.rotate_annotation(), &value)
+            .annotate_team(&name, &kind.rotate_annotation(), &value)
             .await
         {
-            Ok(updated) => {
-                state
-                    .audit
-                    .record(&updated, record(AuditResult::Allowed, kind.as_str().into()))
-                    .await;
-                Ok(format!("Rotation of the {} credentials requested; the secret switches within seconds, the old robot keeps working for {} s.", kind.as_str(), state.config.reconcile.rotation_grace.as_secs()))
-            }
+            Ok(_) => Ok(format!("Rotation of the {} credentials requested; the secret switches within seconds, the old robot keeps working for {} s.", kind.as_str(), state.config.reconcile.rotation_grace.as_secs())),
             Err(error) => {
-                state
-                    .audit
-                    .record(&current, record(AuditResult::Failed, kind.as_str().into()))
-                    .await;
+                state.audit.note(&current, record(AuditResult::Failed)).await;
                 Err(fail(error.into()))
             }
         }
@@ -97,55 +81,68 @@ pub async fn create_team(
         "create-result",
         String::clone,
         async move {
-        use crate::server::audit::{AuditRecord, AuditResult};
-        use crate::server::cluster::team::TeamSpec;
+        use crate::names::TeamName;
+        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
+        use crate::server::cluster::team::{Team, TeamSpec};
         use crate::server::state::{app_state, fail, signed_in_user};
-        use crate::server::teams::{is_platform_admin, valid_team_name};
+        use crate::server::teams::is_platform_admin;
         let user = signed_in_user().await?;
         let state = app_state()?;
-        let name = name.trim().to_owned();
         if !is_platform_admin(&user) {
-            tracing::info!(target: "berth::audit", audit = true, actor = %user.username, action = "team-create", team = %name, result = "denied", "audit");
+            // No Team is involved (none is created): the log line is the record.
+            tracing::info!(target: "berth::audit", audit = true, actor = %user.username, action = "team-create", result = "denied", "audit");
             return Err(fail(AppError::Forbidden(
                 "Only platform admins can create teams.".into(),
             )));
         }
-        if !valid_team_name(&name) {
-            return Err(fail(AppError::BadRequest("A team name is 1-40 lower-case letters, digits and dashes, not starting or ending with a dash.".into())));
-        }
+        let name = TeamName::parse(name.trim())
+            .map_err(|problem| fail(AppError::BadRequest(problem.to_string())))?;
         let groups: Vec<String> = groups
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|g| !g.is_empty())
             .map(str::to_owned)
             .collect();
-        let download = push_secret_download.is_some_and(|v| v == "on" || v == "true");
+        if let Some(bad) = groups.iter().find(|g| g.len() > 256 || g.chars().any(char::is_control)) {
+            return Err(fail(AppError::BadRequest(format!(
+                "A group is at most 256 characters without control characters; {:?} is not.",
+                bad.chars().take(40).collect::<String>()
+            ))));
+        }
+        let download = match push_secret_download.as_deref() {
+            None | Some("") | Some("off") | Some("false") => false,
+            Some("on") | Some("true") => true,
+            Some(_) => {
+                return Err(fail(AppError::BadRequest(
+                    "push_secret_download is on, true, off or false (or absent).".into(),
+                )))
+            }
+        };
         let spec = TeamSpec {
             groups: groups.clone(),
             push_secret_download: download,
             ..Default::default()
         };
+        // No audit, no change: the record (about the Team about to be made) is stored first.
+        let planned = Team::new(name.as_str(), spec.clone());
+        let record = |result| AuditRecord {
+            actor: user.username.clone(),
+            action: "team-create",
+            detail: format!("groups={} download={download}", planned.groups().join(",")),
+            result,
+        };
+        if state.audit.record(&planned, record(AuditResult::Allowed)).await.is_err() {
+            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
+        }
         match state.cluster.create_team(&name, spec).await {
-            Ok(team) => {
-                let detail = format!("groups={} download={download}", team.groups().join(","));
-                state
-                    .audit
-                    .record(
-                        &team,
-                        AuditRecord {
-                            actor: user.username.clone(),
-                            action: "team-create",
-                            team: name.clone(),
-                            detail,
-                            result: AuditResult::Allowed,
-                        },
-                    )
-                    .await;
-                Ok(format!("Team {name} created. Berth sets up its Harbor project, robots and secrets in namespace {} within seconds.", team.namespace_name()))
+            Ok(team) => Ok(format!("Team {} created. Berth sets up its Harbor project, robots and secrets in namespace {} within seconds.", team.name(), team.namespace_name())),
+            Err(error) if error.is_conflict() => {
+                state.audit.note(&planned, record(AuditResult::Failed)).await;
+                Err(fail(AppError::BadRequest(format!("A team named {name} already exists."))))
             }
-            Err(error) if error.is_conflict() => Err(fail(AppError::BadRequest(format!(
-                "A team named {name} already exists."
-            )))),
-            Err(error) => Err(fail(error.into())),
+            Err(error) => {
+                state.audit.note(&planned, record(AuditResult::Failed)).await;
+                Err(fail(error.into()))
+            }
         }
         },
     )
@@ -160,30 +157,27 @@ pub async fn delete_team(team: String, confirm: String) -> Result<String, AppErr
         "delete-result",
         String::clone,
         async move {
-        use crate::server::audit::{AuditRecord, AuditResult};
-        use crate::server::state::{app_state, fail, signed_in_user};
+        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
+        use crate::server::state::{app_state, fail, signed_in_user, team_argument};
         use crate::server::teams::is_platform_admin;
         let user = signed_in_user().await?;
         let state = app_state()?;
+        let name = team_argument(&team)?;
         let current = state
             .cluster
-            .get_team(&team)
+            .get_team(&name)
             .await
             .map_err(|e| fail(e.into()))?;
         let record = |result| AuditRecord {
             actor: user.username.clone(),
             action: "team-delete",
-            team: team.clone(),
             detail: String::new(),
             result,
         };
         // Refused alike whether the team exists or not, so the answer tells a non-admin nothing.
         if !is_platform_admin(&user) {
             if let Some(current) = &current {
-                state
-                    .audit
-                    .record(current, record(AuditResult::Denied))
-                    .await;
+                state.audit.note(current, record(AuditResult::Denied)).await;
             }
             return Err(fail(AppError::Forbidden(
                 "Only platform admins can delete teams.".into(),
@@ -191,27 +185,23 @@ pub async fn delete_team(team: String, confirm: String) -> Result<String, AppErr
         }
         let Some(current) = current else {
             return Err(fail(AppError::NotFound(format!(
-                "There is no team named {team}."
+                "There is no team named {name}."
             ))));
         };
-        if confirm.trim() != team {
+        let name = current.name();
+        if confirm.trim() != name.as_str() {
             return Err(fail(AppError::BadRequest(format!(
-                "To delete team {team}, type its name to confirm."
+                "To delete team {name}, type its name to confirm."
             ))));
         }
-        match state.cluster.delete_team(&team).await {
-            Ok(()) => {
-                state
-                    .audit
-                    .record(&current, record(AuditResult::Allowed))
-                    .await;
-                Ok(format!("Team {team} is being deleted: its robots and secrets go, its Harbor project stays."))
-            }
+        // No audit, no change: the record is stored before the deletion.
+        if state.audit.record(&current, record(AuditResult::Allowed)).await.is_err() {
+            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
+        }
+        match state.cluster.delete_team(&name).await {
+            Ok(()) => Ok(format!("Team {name} is being deleted: its robots and secrets go, its Harbor project stays.")),
             Err(error) => {
-                state
-                    .audit
-                    .record(&current, record(AuditResult::Failed))
-                    .await;
+                state.audit.note(&current, record(AuditResult::Failed)).await;
                 Err(fail(error.into()))
             }
         }

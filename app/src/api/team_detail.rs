@@ -12,27 +12,22 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
 #[cfg(feature = "ssr")]
 async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
+    use crate::names::TeamName;
     use crate::server::howto::{credential_snippets, usage_snippets, HowtoNames};
-    use crate::server::state::{app_state, fail, signed_in_user};
+    use crate::server::state::{app_state, fail, signed_in_user, visible_team};
     use crate::server::teams::{
-        can_manage, can_view, download_decision, summary, warnings, DownloadDecision,
+        can_manage, download_decision, summary, warnings, DownloadDecision,
     };
     use k8s_openapi::jiff::Timestamp;
 
     let user = signed_in_user().await?;
     let state = app_state()?;
     let mode = state.config.oidc.group_match;
-    let team = state
-        .cluster
-        .get_team(&name)
-        .await
-        .map_err(|e| fail(e.into()))?;
+    // The name comes from the page's address: one that is not a team name is a page that does not exist.
+    let name =
+        TeamName::parse(&name).map_err(|problem| fail(AppError::NotFound(problem.to_string())))?;
     // Another team's page answers exactly like a missing one, so team names do not leak.
-    let Some(team) = team.filter(|t| can_view(&user, t, mode)) else {
-        return Err(fail(AppError::NotFound(format!(
-            "There is no team named {name} that you can see."
-        ))));
-    };
+    let team = visible_team(&state, &user, &name, None).await?;
     let project_name = team.harbor_project();
     let namespace = team.namespace_name();
     let names = &state.config.secret_names;

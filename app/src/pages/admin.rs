@@ -1,6 +1,7 @@
 use crate::api::admin::{admin_teams, SetPushSecretDownload};
 use crate::api::manage::{CreateTeam, DeleteTeam};
 use crate::components::{ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT};
+use crate::names::{TEAM_NAME_HTML_PATTERN, TEAM_NAME_MAX, TEAM_NAME_RULE};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -11,24 +12,25 @@ pub fn AdminPage() -> impl IntoView {
     let (input, button) = (INPUT, BUTTON);
     view! {
         <Title text="Admin"/>
-        <AdminNav/>
-        <h1 class="text-2xl font-semibold">"Teams"</h1>
         <FlashNote/>
+        // Nothing of the admin page (its tabs, the onboarding form) shows before the server said who may see it.
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match teams.await {
+                    Err(error) => view! { <h1 class="text-2xl font-semibold">"Teams"</h1><div class="mt-4"><ErrorNote error/></div> }.into_any(),
+                    Ok(list) => view! {
+        <AdminNav platform_admin=true/>
+        <h1 class="text-2xl font-semibold">"Teams"</h1>
         <section class="mt-6 rounded-lg border border-slate-200 p-4 dark:border-slate-800" aria-labelledby="create-heading">
             <h2 id="create-heading" class="text-lg font-semibold">"Onboard a team"</h2>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Its namespace " <code>"team-<name>"</code> " must exist; Berth creates the Harbor project, robots and secrets."</p>
             <form method="post" action=CreateTeam::PATH id="create-team" class="mt-3 flex flex-wrap items-end gap-3">
-                <label class="text-sm">"Name" <br/><input class=input name="name" required pattern="[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?" placeholder="payments"/></label>
+                <label class="text-sm">"Name" <br/><input class=input name="name" required maxlength=TEAM_NAME_MAX.to_string() pattern=TEAM_NAME_HTML_PATTERN title=TEAM_NAME_RULE placeholder="payments"/></label>
                 <label class="text-sm">"OIDC groups (comma-separated; default team-<name>)" <br/><input class=input name="groups" placeholder="team-payments"/></label>
                 <label class="text-sm"><input type="checkbox" name="push_secret_download"/> " Members may download the push secret"</label>
                 <SubmitButton class=button pending="Creating..." label="Create team"/>
             </form>
         </section>
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match teams.await {
-                    Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
-                    Ok(list) => view! {
                         <div class="mt-6 overflow-x-auto">
                             <table id="admin-teams" class="w-full text-left text-sm">
                                 <thead><tr class="border-b border-slate-200 dark:border-slate-700">
@@ -93,14 +95,19 @@ pub fn AdminPage() -> impl IntoView {
 
 /// The admin area's sections.
 #[component]
-pub fn AdminNav() -> impl IntoView {
+pub fn AdminNav(
+    /// Platform admins see every section; a team admin only the audit of their teams.
+    platform_admin: bool,
+) -> impl IntoView {
     let link = "rounded-md px-3 py-1 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:hover:bg-slate-800 aria-[current=page]:bg-slate-200 aria-[current=page]:font-semibold dark:aria-[current=page]:bg-slate-800";
     view! {
         <nav aria-label="Admin" class="mb-6 flex flex-wrap gap-2 text-sm" id="admin-nav">
-            <leptos_router::components::A href="/admin" attr:class=link exact=true>"Teams"</leptos_router::components::A>
+            {platform_admin.then(|| view! { <leptos_router::components::A href="/admin" attr:class=link exact=true>"Teams"</leptos_router::components::A> })}
             <leptos_router::components::A href="/audit" attr:class=link>"Audit"</leptos_router::components::A>
-            <leptos_router::components::A href="/admin/health" attr:class=link>"System health"</leptos_router::components::A>
-            <leptos_router::components::A href="/admin/harbor-users" attr:class=link>"Harbor users"</leptos_router::components::A>
+            {platform_admin.then(|| view! {
+                <leptos_router::components::A href="/admin/health" attr:class=link>"System health"</leptos_router::components::A>
+                <leptos_router::components::A href="/admin/harbor-users" attr:class=link>"Harbor users"</leptos_router::components::A>
+            })}
         </nav>
     }
 }

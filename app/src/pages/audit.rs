@@ -21,7 +21,6 @@ pub fn AuditPage() -> impl IntoView {
     let log = Resource::new(filter, |(team, action)| load_audit_log(team, action));
     view! {
         <Title text="Audit"/>
-        <AdminNav/>
         <h1 class="text-2xl font-semibold">"Audit"</h1>
         <p class="mt-1 text-sm text-slate-700 dark:text-slate-300">
             "Records come from the Kubernetes Events Berth writes (kept for the API server's event TTL); the JSON audit log is the durable record."
@@ -31,7 +30,7 @@ pub fn AuditPage() -> impl IntoView {
                 let (team, action) = filter();
                 match log.await {
                     Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
-                    Ok(log) => view! { <AuditFilter log=log.clone() team action/><AuditTable log/> }.into_any(),
+                    Ok(log) => view! { <AdminNav platform_admin=log.all_teams/><AuditFilter log=log.clone() team action/><AuditTable log/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -1,6 +1,7 @@
 use super::admin::AdminNav;
 use crate::api::harbor_users::{search_harbor_users, DeleteHarborUser};
 use crate::components::{short_time, ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT};
+use crate::error::AppError;
 use crate::model::HarborUserView;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -21,27 +22,35 @@ pub fn HarborUsersPage() -> impl IntoView {
     });
     view! {
         <Title text="Harbor users"/>
-        <AdminNav/>
-        <h1 class="text-2xl font-semibold">"Harbor users"</h1>
-        <p class="mt-1 max-w-3xl text-sm text-slate-700 dark:text-slate-300">
-            "When Harbor refuses a sign-in with \"the user with same username or email has been onboarded\" (typically after the identity provider was redeployed), "
-            "a stale Harbor account holds the name. Find it here and remove it; the person's next sign-in to Harbor creates a fresh account. "
-            "Their project memberships come from OIDC groups, so they come back on their own."
-        </p>
-        <form method="get" action="/admin/harbor-users" id="user-search" class="mt-4 flex flex-wrap items-end gap-3">
-            <label class="grid gap-1 text-sm">"Username or e-mail"
-                <input name="q" class=INPUT required minlength="2" value=search autocomplete="off"/>
-            </label>
-            <button type="submit" class=BUTTON>"Search"</button>
-        </form>
         <FlashNote/>
+        // The search form shows only once the server has said this person may use it (admins get an
+        // empty answer to the empty query the page starts with).
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match users.await {
-                    Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
-                    Ok(None) => ().into_any(),
-                    Ok(Some(list)) if list.is_empty() => view! { <p id="users-none" class="mt-6 text-sm">"No Harbor user matches."</p> }.into_any(),
-                    Ok(Some(list)) => view! { <UserTable list/> }.into_any(),
+                    // Refused: the reason only. A bad query or a Harbor failure comes after the admin check.
+                    Err(error) if !matches!(error, AppError::BadRequest(_) | AppError::Upstream(_)) => view! { <h1 class="text-2xl font-semibold">"Harbor users"</h1><div class="mt-4"><ErrorNote error/></div> }.into_any(),
+                    found => view! {
+                        <AdminNav platform_admin=true/>
+                        <h1 class="text-2xl font-semibold">"Harbor users"</h1>
+                        <p class="mt-1 max-w-3xl text-sm text-slate-700 dark:text-slate-300">
+                            "When Harbor refuses a sign-in with \"the user with same username or email has been onboarded\" (typically after the identity provider was redeployed), "
+                            "a stale Harbor account holds the name. Find it here and remove it; the person's next sign-in to Harbor creates a fresh account. "
+                            "Their project memberships come from OIDC groups, so they come back on their own."
+                        </p>
+                        <form method="get" action="/admin/harbor-users" id="user-search" class="mt-4 flex flex-wrap items-end gap-3">
+                            <label class="grid gap-1 text-sm">"Username or e-mail"
+                                <input name="q" class=INPUT required minlength="2" value=search autocomplete="off"/>
+                            </label>
+                            <button type="submit" class=BUTTON>"Search"</button>
+                        </form>
+                        {match found {
+                            Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
+                            Ok(None) => ().into_any(),
+                            Ok(Some(list)) if list.is_empty() => view! { <p id="users-none" class="mt-6 text-sm">"No Harbor user matches."</p> }.into_any(),
+                            Ok(Some(list)) => view! { <UserTable list/> }.into_any(),
+                        }}
+                    }.into_any(),
                 }
             })}
         </Suspense>

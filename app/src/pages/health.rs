@@ -10,16 +10,16 @@ pub fn HealthPage() -> impl IntoView {
     let health = Resource::new(|| (), |_| load_system_health());
     view! {
         <Title text="System health"/>
-        <AdminNav/>
-        <div class="flex flex-wrap items-baseline gap-4">
-            <h1 class="text-2xl font-semibold">"System health"</h1>
-            <a href="/admin/health" class="text-sm text-sky-700 underline dark:text-sky-400" id="health-refresh">"Check again"</a>
-        </div>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match health.await {
-                    Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
+                    Err(error) => view! { <h1 class="text-2xl font-semibold">"System health"</h1><div class="mt-4"><ErrorNote error/></div> }.into_any(),
                     Ok(health) => view! {
+                        <AdminNav platform_admin=true/>
+                        <div class="flex flex-wrap items-baseline gap-4">
+                            <h1 class="text-2xl font-semibold">"System health"</h1>
+                            <a href="/admin/health" class="text-sm text-sky-700 underline dark:text-sky-400" id="health-refresh">"Check again"</a>
+                        </div>
                         <div class="mt-6 grid gap-6">
                             <HarborCard harbor=health.harbor/>
                             <Card title="Kubernetes" id="kube-health">

@@ -27,15 +27,34 @@ impl AuditResult {
 }
 
 /// One audited action. `action` is a stable identifier (`push-secret-download`, `push-download-toggle`).
+/// The team it is about is never part of it: it comes from the Team the apiserver returned.
 #[derive(Debug, Clone)]
 pub struct AuditRecord {
     pub actor: String,
     pub action: &'static str,
-    pub team: String,
     /// e.g. the download format, or the new value of a toggle.
     pub detail: String,
     pub result: AuditResult,
 }
+
+/// The audit record could not be stored as an Event. An action that depends on its record (a download,
+/// a change) does not happen then.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("the audit record could not be stored")]
+    Store(#[source] kube::Error),
+}
+
+impl AuditError {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuditError::Store(_) => "audit-store-failed",
+        }
+    }
+}
+
+/// What the user is told when their action was not carried out because it could not be audited.
+pub const AUDIT_DOWN: &str = "Berth could not store the audit record of this action, so it did not carry it out. Nothing was changed or sent; try again in a minute, and ask your platform team if this stays.";
 
 #[derive(Clone)]
 pub struct Audit {
@@ -65,37 +84,57 @@ impl Audit {
         self
     }
 
-    /// Logs the record and writes the Event about the team. A failed Event write is logged, not fatal:
-    /// the log line is the durable record.
-    pub async fn record(&self, team: &Team, record: AuditRecord) {
-        let reference = ObjectReference {
+    /// Logs the record and stores the Event about the team; `Err` when the Event was not stored, and
+    /// then the action it records must not happen (no audit, no action).
+    pub async fn record(&self, team: &Team, record: AuditRecord) -> Result<(), AuditError> {
+        self.record_about(Self::reference(team), &team.team_name(), record)
+            .await
+    }
+
+    /// For what is audited after the fact or refused anyway (refusals, failures, the reconciler's work):
+    /// a record that cannot be stored is logged, and nothing else changes.
+    pub async fn note(&self, team: &Team, record: AuditRecord) {
+        let _ = self.record(team, record).await;
+    }
+
+    fn reference(team: &Team) -> ObjectReference {
+        ObjectReference {
             api_version: Some(Team::api_version(&()).into_owned()),
             kind: Some(Team::kind(&()).into_owned()),
             name: team.metadata.name.clone(),
             uid: team.metadata.uid.clone(),
             resource_version: team.metadata.resource_version.clone(),
             ..Default::default()
-        };
-        self.record_about(reference, record).await;
+        }
     }
 
-    /// An action on a Harbor account (no Team involved): the Event names the account.
-    pub async fn record_harbor_user(&self, username: &str, record: AuditRecord) {
+    /// An action on a Harbor account (no Team involved): the Event names the account. `Err` as for
+    /// [`Audit::record`].
+    pub async fn record_harbor_user(
+        &self,
+        username: &str,
+        record: AuditRecord,
+    ) -> Result<(), AuditError> {
         let reference = ObjectReference {
             kind: Some("HarborUser".into()),
             name: Some(username.to_owned()),
             ..Default::default()
         };
-        self.record_about(reference, record).await;
+        self.record_about(reference, "", record).await
     }
 
-    async fn record_about(&self, reference: ObjectReference, record: AuditRecord) {
+    async fn record_about(
+        &self,
+        reference: ObjectReference,
+        team: &str,
+        record: AuditRecord,
+    ) -> Result<(), AuditError> {
         tracing::info!(
             target: "berth::audit",
             audit = true,
             actor = %record.actor,
             action = record.action,
-            team = %record.team,
+            team = %team,
             detail = %record.detail,
             result = record.result.as_str(),
             "audit"
@@ -103,14 +142,19 @@ impl Audit {
         if let Some(metrics) = &self.metrics {
             metrics.audit(record.action, record.result.as_str());
         }
-        if let Err(error) = self.write_event(reference, &record).await {
-            tracing::warn!(error = %error, action = record.action, team = %record.team, "could not write the audit Event");
+        match self.write_event(reference, team, &record).await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                tracing::warn!(error = %error, action = record.action, team = %team, "could not write the audit Event");
+                Err(AuditError::Store(error))
+            }
         }
     }
 
     async fn write_event(
         &self,
         reference: ObjectReference,
+        team: &str,
         record: &AuditRecord,
     ) -> Result<Event, kube::Error> {
         let reason = match (record.action, record.result) {
@@ -122,7 +166,7 @@ impl Audit {
             ("berth.dev/audit".to_owned(), "true".to_owned()),
             ("berth.dev/actor".to_owned(), record.actor.clone()),
             ("berth.dev/action".to_owned(), record.action.to_owned()),
-            ("berth.dev/team".to_owned(), record.team.clone()),
+            ("berth.dev/team".to_owned(), team.to_owned()),
             ("berth.dev/detail".to_owned(), record.detail.clone()),
             (
                 "berth.dev/result".to_owned(),
@@ -136,11 +180,7 @@ impl Audit {
             metadata: ObjectMeta {
                 name: Some(format!(
                     "{}.{:x}",
-                    if record.team.is_empty() {
-                        "berth"
-                    } else {
-                        &record.team
-                    },
+                    if team.is_empty() { "berth" } else { team },
                     now.as_nanosecond()
                 )),
                 namespace: Some(self.events_namespace.clone()),
@@ -169,7 +209,7 @@ impl Audit {
             ),
             reason: Some(reason),
             action: Some(pascal(record.action)),
-            message: Some(match record.team.as_str() {
+            message: Some(match team {
                 "" => format!(
                     "{} {} ({}): {}",
                     record.actor,

@@ -22,11 +22,26 @@ pub enum ConfigError {
 /// How a group from the identity provider's claim is compared with the groups a Team names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupMatch {
-    /// `/teams/team-alpha` (a Keycloak-style path) matches `team-alpha`; plain names match themselves.
+    /// The claim value must equal the configured group: the full path where the identity provider sends
+    /// paths (`/teams/team-alpha`), or the flat name. A top-level path (`/team-alpha`) is the flat name.
+    Exact,
+    /// Any group whose last path segment is the configured name: `/teams/team-alpha`, but also
+    /// `/contractors/team-alpha` or any other group of that name that someone can create in the tree.
     LastSegment,
-    /// The claim value must equal the configured group exactly.
-    Full,
 }
+
+impl GroupMatch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupMatch::Exact => "exact",
+            GroupMatch::LastSegment => "last-segment",
+        }
+    }
+}
+
+/// Logged at start-up when BERTH_GROUP_MATCH is not set: the default changed from `last-segment` to
+/// `exact`, and a configuration that relied on the old default loses its members until it says which.
+pub const GROUP_MATCH_DEFAULT_CHANGED: &str = "BERTH_GROUP_MATCH is not set, so groups match exactly (the default was last-segment before): a claim /teams/team-alpha no longer makes its members members of a team whose group is team-alpha. If your identity provider sends group paths, name the full paths in the Teams' spec.groups, BERTH_ADMIN_GROUPS and BERTH_TEAM_ADMIN_GROUP; or set BERTH_GROUP_MATCH=last-segment, knowing that any group of that name anywhere in the provider's tree then grants the same rights. Set BERTH_GROUP_MATCH=exact to silence this.";
 
 #[derive(Debug, Clone)]
 pub struct OidcConfig {
@@ -37,6 +52,8 @@ pub struct OidcConfig {
     pub groups_claim: String,
     pub admin_groups: Vec<String>,
     pub group_match: GroupMatch,
+    /// Whether BERTH_GROUP_MATCH was set (else start-up says that its default changed).
+    pub group_match_set: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -136,7 +153,7 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_OIDC_SCOPES", Some("openid profile email groups"), "scopes requested at sign-in"),
     ("BERTH_OIDC_GROUPS_CLAIM", Some("groups"), "ID-token claim holding the user's groups"),
     ("BERTH_ADMIN_GROUPS", Some("berth-admins"), "comma-separated groups whose members are platform admins"),
-    ("BERTH_GROUP_MATCH", Some("last-segment"), "`last-segment` (/teams/team-alpha matches team-alpha) or `full`"),
+    ("BERTH_GROUP_MATCH", Some("exact"), "`exact`: a group matches only itself (the full path where the identity provider sends paths; /team-alpha, a top-level group, is team-alpha); `last-segment`: any group whose last segment matches (/teams/team-alpha, but also /contractors/team-alpha: whoever can create a group anywhere in the tree gains that team)"),
     ("BERTH_HARBOR_URL", None, "Harbor base URL (the API is under /api/v2.0)"),
     ("BERTH_HARBOR_UI_URL", Some("BERTH_HARBOR_URL"), "Harbor UI URL shown to users"),
     ("BERTH_HARBOR_USERNAME", Some("admin"), "Harbor account Berth uses"),
@@ -246,13 +263,15 @@ impl Config {
             "BERTH_PUBLIC_URL",
             get("BERTH_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
         )?;
+        let group_match_set = get("BERTH_GROUP_MATCH").is_some();
         let group_match = match get("BERTH_GROUP_MATCH").as_deref() {
-            None | Some("last-segment") => GroupMatch::LastSegment,
-            Some("full") => GroupMatch::Full,
+            // `full` is this setting's earlier name for `exact`.
+            None | Some("exact") | Some("full") => GroupMatch::Exact,
+            Some("last-segment") => GroupMatch::LastSegment,
             Some(other) => {
                 return Err(ConfigError::Invalid {
                     setting: "BERTH_GROUP_MATCH",
-                    problem: format!("expected `last-segment` or `full`, got {other:?}"),
+                    problem: format!("expected `exact` or `last-segment`, got {other:?}"),
                 })
             }
         };
@@ -275,6 +294,7 @@ impl Config {
             groups_claim: get("BERTH_OIDC_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
             admin_groups: list(get("BERTH_ADMIN_GROUPS").unwrap_or_else(|| "berth-admins".into())),
             group_match,
+            group_match_set,
         };
         let harbor_url = url("BERTH_HARBOR_URL", required("BERTH_HARBOR_URL")?)?;
         let registry_host = match get("BERTH_REGISTRY_HOST") {
@@ -476,7 +496,8 @@ mod tests {
         assert_eq!(c.oidc.issuer, "http://127.0.0.1:9090");
         assert_eq!(c.oidc.groups_claim, "groups");
         assert_eq!(c.oidc.admin_groups, vec!["berth-admins"]);
-        assert_eq!(c.oidc.group_match, GroupMatch::LastSegment);
+        assert_eq!(c.oidc.group_match, GroupMatch::Exact);
+        assert!(!c.oidc.group_match_set);
         assert_eq!(c.harbor.registry_host, "harbor.example.test:8443");
         assert_eq!(
             c.harbor.ui_url.as_str(),
@@ -576,7 +597,14 @@ mod tests {
         vars.insert("BERTH_PUBLIC_URL", "https://berth.example.test");
         let c = parse(&vars).unwrap();
         assert_eq!(c.oidc.admin_groups, vec!["platform", "/org/admins"]);
-        assert_eq!(c.oidc.group_match, GroupMatch::Full);
+        // `full`, the setting's earlier name for `exact`, still works.
+        assert_eq!(c.oidc.group_match, GroupMatch::Exact);
+        assert!(c.oidc.group_match_set);
+        vars.insert("BERTH_GROUP_MATCH", "last-segment");
+        assert_eq!(
+            parse(&vars).unwrap().oidc.group_match,
+            GroupMatch::LastSegment
+        );
         assert!(c.serves_https());
     }
 

@@ -3,12 +3,14 @@
 //! link works with JavaScript off); the rules are those of `teams::download_decision`, the secret is read
 //! only once they allow it, and every answer (refusals included) is audited with its format.
 use crate::model::DownloadFormat;
-use crate::server::audit::{AuditRecord, AuditResult};
+use crate::names::TeamName;
+use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
 use crate::server::auth::session::{read_user, SESSION_STORE_DOWN};
 use crate::server::docker_config;
 use crate::server::plain::message_page;
 use crate::server::state::AppState;
 use crate::server::teams::{download_decision, DownloadDecision};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -40,19 +42,55 @@ pub fn valid_namespace(name: &str) -> bool {
 async fn download(
     State(state): State<AppState>,
     session: Session,
-    Path((team_name, file)): Path<(String, String)>,
-    Query(query): Query<DownloadQuery>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<DownloadQuery>, QueryRejection>,
 ) -> Response {
+    // Every part of the address is checked before anything is read: a path that does not decode, an
+    // unknown file, a name that is not a team name.
+    let home = ("/", "Back to your teams");
+    let Ok(Path((raw_team, file))) = path else {
+        return message_page(
+            StatusCode::NOT_FOUND,
+            "No such download",
+            "This address is not a download Berth offers.",
+            home,
+        );
+    };
+    let Some(format) = DownloadFormat::from_route_file(&file) else {
+        return message_page(
+            StatusCode::NOT_FOUND,
+            "No such download",
+            &format!(
+                "Berth offers these downloads: {}.",
+                DownloadFormat::ALL
+                    .map(DownloadFormat::route_file)
+                    .join(", ")
+            ),
+            home,
+        );
+    };
+    let team_name = match TeamName::parse(&raw_team) {
+        Ok(name) => name,
+        Err(problem) => {
+            return message_page(
+                StatusCode::NOT_FOUND,
+                "No such team",
+                &problem.to_string(),
+                home,
+            )
+        }
+    };
+    let Ok(Query(query)) = query else {
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            "Invalid address",
+            "The only option of a download is namespace=<name>, for the Secret manifest.",
+            home,
+        );
+    };
     let back = (format!("/teams/{team_name}"), "Back to the team");
     let refuse = |status: StatusCode, title: &str, message: &str| {
         message_page(status, title, message, (&back.0, back.1))
-    };
-    let Some(format) = DownloadFormat::from_route_file(&file) else {
-        return refuse(
-            StatusCode::NOT_FOUND,
-            "No such download",
-            &format!("Berth offers no download named {file}."),
-        );
     };
     let user = match read_user(&session).await {
         Ok(Some(user)) => user,
@@ -87,10 +125,11 @@ async fn download(
             return refuse(StatusCode::BAD_GATEWAY, "Kubernetes unavailable", &message);
         }
     };
+    // From here on the team's name is the one the apiserver holds it under.
+    let team_name = team.name();
     let record = |result: AuditResult, detail: &str| AuditRecord {
         actor: user.username.clone(),
         action: "push-secret-download",
-        team: team_name.clone(),
         detail: format!("{}{detail}", format.audit_name()),
         result,
     };
@@ -99,14 +138,14 @@ async fn download(
             // Answered like a missing team (and audited), so team names do not leak.
             state
                 .audit
-                .record(&team, record(AuditResult::Denied, ", not a member"))
+                .note(&team, record(AuditResult::Denied, ", not a member"))
                 .await;
             return no_such_team();
         }
         DownloadDecision::Disabled => {
             state
                 .audit
-                .record(&team, record(AuditResult::Denied, ", download disabled"))
+                .note(&team, record(AuditResult::Denied, ", download disabled"))
                 .await;
             return refuse(
                 StatusCode::FORBIDDEN,
@@ -122,7 +161,7 @@ async fn download(
     {
         state
             .audit
-            .record(&team, record(AuditResult::Denied, ", rate limited"))
+            .note(&team, record(AuditResult::Denied, ", rate limited"))
             .await;
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -146,7 +185,7 @@ async fn download(
     if format == DownloadFormat::KubernetesSecret && !valid_namespace(&manifest_namespace) {
         state
             .audit
-            .record(&team, record(AuditResult::Denied, ", invalid namespace"))
+            .note(&team, record(AuditResult::Denied, ", invalid namespace"))
             .await;
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -165,7 +204,7 @@ async fn download(
         Ok(None) => {
             state
                 .audit
-                .record(&team, record(AuditResult::Failed, ", secret missing"))
+                .note(&team, record(AuditResult::Failed, ", secret missing"))
                 .await;
             return refuse(
                 StatusCode::NOT_FOUND,
@@ -176,7 +215,7 @@ async fn download(
         Err(error) => {
             state
                 .audit
-                .record(&team, record(AuditResult::Failed, ", kubernetes error"))
+                .note(&team, record(AuditResult::Failed, ", kubernetes error"))
                 .await;
             let message = crate::error::AppError::from(error).to_string();
             return refuse(StatusCode::BAD_GATEWAY, "Kubernetes unavailable", &message);
@@ -188,7 +227,7 @@ async fn download(
         Err(problem) => {
             state
                 .audit
-                .record(&team, record(AuditResult::Failed, ", secret malformed"))
+                .note(&team, record(AuditResult::Failed, ", secret malformed"))
                 .await;
             tracing::warn!(team = %team_name, problem = %problem, "push secret is not a usable docker config");
             return refuse(
@@ -225,17 +264,29 @@ async fn download(
     } else {
         String::new()
     };
-    state
+    // No audit, no secret: the body leaves Berth only once its record is stored.
+    if let Err(error) = state
         .audit
         .record(&team, record(AuditResult::Allowed, &detail))
-        .await;
+        .await
+    {
+        tracing::error!(team = %team_name, reason = error.reason(), "push secret not sent: its download could not be audited");
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Download not recorded",
+            AUDIT_DOWN,
+        );
+    }
     (
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", format.saved_as(&team_name)),
+                format!(
+                    "attachment; filename=\"{}\"",
+                    format.saved_as(team_name.as_str())
+                ),
             ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],

@@ -1,11 +1,14 @@
 //! The one application state, handed to the router and (as context) to every server function.
 use crate::error::AppError;
-use crate::server::audit::Audit;
+use crate::names::TeamName;
+use crate::server::audit::{Audit, AuditRecord};
 use crate::server::auth::oidc::Oidc;
 use crate::server::auth::session::{read_user, SessionUser};
+use crate::server::cluster::team::Team;
 use crate::server::cluster::{Cluster, ClusterError};
 use crate::server::config::Config;
 use crate::server::harbor::{HarborClient, HarborError};
+use crate::server::teams::can_view;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -51,6 +54,65 @@ pub async fn signed_in_user() -> Result<SessionUser, AppError> {
     session_user()
         .await?
         .ok_or_else(|| fail(AppError::Unauthenticated))
+}
+
+/// A team name given as a server function's argument; 400 with the rule when it is not one, before
+/// anything is asked of Kubernetes or Harbor.
+pub fn team_argument(raw: &str) -> Result<TeamName, AppError> {
+    TeamName::parse(raw).map_err(|problem| fail(AppError::BadRequest(problem.to_string())))
+}
+
+/// The Team `name` when `user` may see it. A missing team and another team's answer alike (404), so
+/// team names do not leak; `hidden` is audited (as a refusal) when the team exists but is not theirs.
+pub async fn visible_team(
+    state: &AppState,
+    user: &SessionUser,
+    name: &TeamName,
+    hidden: Option<AuditRecord>,
+) -> Result<Team, AppError> {
+    let team = state
+        .cluster
+        .get_team(name)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    match team {
+        Some(team) if can_view(user, &team, state.config.oidc.group_match) => Ok(team),
+        found => {
+            if let (Some(team), Some(record)) = (found, hidden) {
+                state.audit.note(&team, record).await;
+            }
+            Err(fail(AppError::NotFound(format!(
+                "There is no team named {name} that you can see."
+            ))))
+        }
+    }
+}
+
+/// A server-function call whose arguments could not be read: 400 naming what the function takes. The
+/// decoder's message is logged, never shown.
+pub fn malformed_call(error: leptos::server_fn::error::ServerFnErrorErr) -> AppError {
+    use leptos::server_fn::error::ServerFnErrorErr as E;
+    let path = use_context::<axum::http::request::Parts>()
+        .map(|parts| parts.uri.path().to_owned())
+        .unwrap_or_default();
+    match error {
+        E::Args(_) | E::MissingArg(_) | E::Deserialization(_) => {
+            tracing::info!(path = %path, error = %error, "server function called with arguments it does not take");
+            let endpoint = path.rsplit('/').next().unwrap_or_default();
+            fail(AppError::BadRequest(
+                match crate::api::expected_arguments(endpoint) {
+                    Some(expected) => {
+                        format!("This request is not one Berth understands: {expected}")
+                    }
+                    None => "This request is not one Berth understands.".to_owned(),
+                },
+            ))
+        }
+        other => {
+            tracing::error!(path = %path, error = %other, "server function failed outside its body");
+            fail(AppError::Internal)
+        }
+    }
 }
 
 /// Sets the HTTP status of the current server-function response from the error, and returns it.

@@ -253,6 +253,13 @@ impl Oidc {
             .and_then(|n| n.get(None))
             .map(|n| n.to_string())
             .unwrap_or_else(|| username.clone());
+        if self.config.group_match == crate::server::config::GroupMatch::Exact {
+            let near =
+                crate::server::auth::groups::last_segment_only(&groups, &self.config.admin_groups);
+            if !near.is_empty() {
+                tracing::warn!(user = %username, groups = ?near, "groups that end like BERTH_ADMIN_GROUPS but are not them grant nothing with BERTH_GROUP_MATCH=exact; name their full paths in BERTH_ADMIN_GROUPS (or, knowing the risk, set BERTH_GROUP_MATCH=last-segment)");
+            }
+        }
         let user = SessionUser {
             subject: claims.subject().to_string(),
             is_platform_admin: any_matches(

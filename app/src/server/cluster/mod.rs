@@ -1,6 +1,7 @@
 //! Kubernetes access: Team resources and the registry secrets in team namespaces.
 pub mod team;
 
+use crate::names::TeamName;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use k8s_openapi::api::core::v1::{LocalObjectReference, Secret, ServiceAccount};
 use kube::api::{Patch, PatchParams};
@@ -148,9 +149,9 @@ impl Cluster {
     }
 
     /// A Team; concurrent reads of the same Team share one request.
-    pub async fn get_team(&self, name: &str) -> Result<Option<Team>, ClusterError> {
+    pub async fn get_team(&self, name: &TeamName) -> Result<Option<Team>, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
-        let (timeout, name) = (self.timeout, name.to_owned());
+        let (timeout, name) = (self.timeout, name.to_string());
         self.teams
             .read(name.clone(), move || async move {
                 call_untimed(timeout, "reading the team", api.get_opt(&name)).await
@@ -161,14 +162,18 @@ impl Cluster {
     /// Sets `spec.pushSecretDownload` with a merge patch (only that field changes).
     pub async fn set_push_secret_download(
         &self,
-        name: &str,
+        name: &TeamName,
         enabled: bool,
     ) -> Result<Team, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
         let patch = serde_json::json!({ "spec": { "pushSecretDownload": enabled } });
         self.call(
             "updating the team",
-            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)),
+            api.patch(
+                name.as_str(),
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            ),
         )
         .await
     }
@@ -422,26 +427,32 @@ impl Cluster {
         .await
     }
 
-    pub async fn create_team(&self, name: &str, spec: TeamSpec) -> Result<Team, ClusterError> {
+    pub async fn create_team(&self, name: &TeamName, spec: TeamSpec) -> Result<Team, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
         self.call(
             "creating the team",
-            api.create(&kube::api::PostParams::default(), &Team::new(name, spec)),
+            api.create(
+                &kube::api::PostParams::default(),
+                &Team::new(name.as_str(), spec),
+            ),
         )
         .await
     }
 
-    pub async fn delete_team(&self, name: &str) -> Result<(), ClusterError> {
+    pub async fn delete_team(&self, name: &TeamName) -> Result<(), ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
-        self.call("deleting the team", api.delete(name, &Default::default()))
-            .await
-            .map(drop)
+        self.call(
+            "deleting the team",
+            api.delete(name.as_str(), &Default::default()),
+        )
+        .await
+        .map(drop)
     }
 
     /// Sets one annotation on a Team (e.g. a rotation request) with a merge patch.
     pub async fn annotate_team(
         &self,
-        name: &str,
+        name: &TeamName,
         key: &str,
         value: &str,
     ) -> Result<Team, ClusterError> {
@@ -449,7 +460,11 @@ impl Cluster {
         let patch = serde_json::json!({ "metadata": { "annotations": { key: value } } });
         self.call(
             "updating the team",
-            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)),
+            api.patch(
+                name.as_str(),
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            ),
         )
         .await
     }

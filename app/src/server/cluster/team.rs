@@ -118,6 +118,10 @@ impl Team {
     pub fn team_name(&self) -> String {
         self.metadata.name.clone().unwrap_or_default()
     }
+    /// The name the apiserver holds this Team under (what audit records and URLs carry).
+    pub fn name(&self) -> crate::names::TeamName {
+        crate::names::TeamName::trusted(self.team_name())
+    }
     fn derived(&self) -> String {
         format!("team-{}", self.team_name())
     }
@@ -144,8 +148,45 @@ impl Team {
 
 /// The CRD as YAML, as `berth crd` prints it and the stack installs it.
 pub fn crd_yaml() -> String {
+    serde_yaml::to_string(&crd()).expect("a CRD always serializes")
+}
+
+/// The CRD, with the team-name rule on `metadata.name` (the one restriction a structural schema may put
+/// on metadata), so the apiserver refuses a Team that Berth would refuse.
+pub fn crd(
+) -> k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps;
     use kube::CustomResourceExt;
-    serde_yaml::to_string(&Team::crd()).expect("a CRD always serializes")
+    let mut crd = Team::crd();
+    let name_rule = JSONSchemaProps {
+        type_: Some("object".into()),
+        properties: Some(
+            [(
+                "name".to_owned(),
+                JSONSchemaProps {
+                    type_: Some("string".into()),
+                    pattern: Some(crate::names::TEAM_NAME_PATTERN.into()),
+                    max_length: Some(crate::names::TEAM_NAME_MAX as i64),
+                    ..Default::default()
+                },
+            )]
+            .into(),
+        ),
+        ..Default::default()
+    };
+    for version in &mut crd.spec.versions {
+        if let Some(schema) = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+        {
+            schema
+                .properties
+                .get_or_insert_with(Default::default)
+                .insert("metadata".to_owned(), name_rule.clone());
+        }
+    }
+    crd
 }
 
 #[cfg(test)]
@@ -184,5 +225,6 @@ mod tests {
         assert!(yaml.contains("scope: Cluster"));
         assert!(yaml.contains("name: v1alpha1"));
         assert!(yaml.contains("pushSecretDownload"));
+        assert!(yaml.contains(crate::names::TEAM_NAME_PATTERN), "{yaml}");
     }
 }

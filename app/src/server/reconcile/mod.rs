@@ -175,7 +175,7 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
         // Deleting Berth's own secrets triggers reconciles that may find the Team still cached after its
         // clean-up already ran and its finalizer went: ask the API server before cleaning up (and
         // auditing) twice.
-        let live = ctx.shared.cluster.get_team(&team.name_any()).await?;
+        let live = ctx.shared.cluster.get_team(&team.name()).await?;
         let ours = live.filter(|l| {
             l.metadata.uid == team.metadata.uid && l.finalizers().iter().any(|f| f == FINALIZER)
         });

@@ -649,12 +649,11 @@ async fn ensure_credentials(
                 due.unwrap_or_default()
             );
             r.audit
-                .record(
+                .note(
                     team,
                     AuditRecord {
                         actor: by,
                         action: "rotation",
-                        team: team_name.clone(),
                         detail,
                         result: AuditResult::Allowed,
                     },
@@ -1023,12 +1022,11 @@ pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action
     );
     tracing::info!(team = %team_name, %detail, "team offboarded");
     r.audit
-        .record(
+        .note(
             &team,
             AuditRecord {
                 actor: "berth-reconciler".into(),
                 action: "offboard",
-                team: team_name.clone(),
                 detail,
                 result: AuditResult::Allowed,
             },
