@@ -16,7 +16,8 @@ RUN cargo install wasm-bindgen-cli --version "$(awk '$0=="name = \"wasm-bindgen\
  && npm ci --no-audit --no-fund
 COPY . .
 ENV PATH=/src/node_modules/.bin:$PATH
-RUN cargo leptos build --release --precompress
+# Symbols are for profiling on a developer's machine; the image ships without them.
+RUN cargo leptos build --release --precompress && strip target/release/berth
 
 # Runtime: the binary and the site on a minimal non-root base (glibc only).
 FROM gcr.io/distroless/cc-debian12:nonroot

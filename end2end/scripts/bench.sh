@@ -12,6 +12,7 @@
 #   5. upstream calls overlap: page time vs slowest call vs their sum   page <= 1.25 x slowest, sum >= 2 x slowest
 #   6. Berth's own time per team page (Server-Timing), p99, 200 users   budget   5 ms
 #   7. RSS peak with 1,000 teams and 500 signed-in sessions under load  budget 150 MB
+#   8. the image's payload (stripped binary + site, as the Dockerfile ships it)  budget 40 MB
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
@@ -199,6 +200,9 @@ row "Berth's own time per team page, p99 at 200 users" "${got[overhead_p99_ms]}"
 row "  errors during it" "${got[overhead_errors]}" 0 "" le
 row "RSS idle" "${got[rss_idle_mb]}" 40 MB le
 row "RSS peak, $total teams and 500 sessions under load" "${got[rss_peak_mb]}" 150 MB le
+payload_dir="$(mktemp -d)"
+row "image payload (stripped binary + site)" "$(echo "scale=1; $("$ROOT/end2end/scripts/image-payload.sh" "$payload_dir") / 1000000" | bc)" 40 MB le
+rm -rf "$payload_dir"
 echo "(for information: of the first page's bytes, WASM ${got[wire_wasm]}, JS ${got[wire_js]}, CSS ${got[wire_css]}, HTML ${got[wire_html]})"
 echo "(for information: the leader under 500 sessions with $total teams: $(grep -h '^load: \(page\|download\|error\|FAILED\|ok\)' "$STACK/bench-load.log" | tr '\n' ';'))"
 echo "(for information: CPU used during onboarding: $onboard_cpu)"

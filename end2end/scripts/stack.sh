@@ -236,13 +236,23 @@ up() {
   echo "stack: kube-apiserver :$KUBE_PORT, OIDC $OIDC_ISSUER, Harbor (Prism) :$PRISM_PORT -> fake :$FAKE_HARBOR_PORT, Redis :$REDIS_PORT" >&2
 }
 
-down() {
-  local pidfile
+down() {  # stops every process the stack started and waits until each is gone (SIGKILL after 10 s)
+  local pidfile pid pids=()
   for pidfile in "$STACK"/*.pid; do
     [[ -f "$pidfile" ]] || continue
-    kill "$(cat "$pidfile")" 2>/dev/null || true
+    pid="$(cat "$pidfile")"
+    kill "$pid" 2>/dev/null && pids+=("$pid")
     rm -f "$pidfile"
   done
+  # A kube-apiserver whose etcd went first keeps retrying for a long while; the next `up` needs its port.
+  for _ in $(seq 1 50); do
+    local alive=()
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+    pids=("${alive[@]}")
+    [[ ${#pids[@]} == 0 ]] && return 0
+    sleep 0.2
+  done
+  kill -9 "${pids[@]}" 2>/dev/null || true
 }
 
 prism_violations() {

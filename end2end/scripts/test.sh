@@ -125,9 +125,9 @@ cargo_tests production -p app --features ssr --test production -- --test-threads
 
 step "image payload: what the Dockerfile copies, run from an empty directory with its environment"
 # No container engine runs here; this is the image's file system and ENV, minus the base image.
-image_dir="$(mktemp -d)"; mkdir -p "$image_dir/app"
-cp target/release/berth "$image_dir/app/berth"; cp -r target/site "$image_dir/app/site"
-echo "image payload (binary + site): $(du -sb "$image_dir/app" | cut -f1) bytes (binary $(stat -c %s "$image_dir/app/berth"), site $(du -sb "$image_dir/app/site" | cut -f1))"
+image_dir="$(mktemp -d)"
+image_bytes="$("$ROOT/end2end/scripts/image-payload.sh" "$image_dir")"
+echo "image payload (stripped binary + site): $image_bytes bytes (binary $(stat -c %s "$image_dir/app/berth"), site $(du -sb "$image_dir/app/site" | cut -f1)); budget 40,000,000"
 image_port=3199
 env -i PATH=/usr/bin:/bin HOME=/nonexistent bash -c "source '$STACK/env'; unset LEPTOS_SITE_ROOT LEPTOS_SITE_ADDR
   export LEPTOS_SITE_ADDR=127.0.0.1:$image_port LEPTOS_ENV=PROD RUST_LOG=info   # the Dockerfile's ENV, but
@@ -137,7 +137,8 @@ env -i PATH=/usr/bin:/bin HOME=/nonexistent bash -c "source '$STACK/env'; unset 
 image_pid=$!
 image_ok=0
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$image_port/healthz" && break; sleep 0.2; done
-if curl -sf "http://127.0.0.1:$image_port/signed-out" | grep -q 'Berth' \
+if (( image_bytes > 40000000 )); then echo "FAILED: the image payload is over its 40 MB budget"
+elif curl -sf "http://127.0.0.1:$image_port/signed-out" | grep -q 'Berth' \
   && curl -sf -o /dev/null "http://127.0.0.1:$image_port/pkg/berth.wasm" \
   && curl -sf -o /dev/null "http://127.0.0.1:$image_port/readyz"; then image_ok=1; echo "ok: the image payload serves the portal"
 else echo "FAILED: the image payload does not serve the portal:"; cat "$STACK/image.log"; fi
