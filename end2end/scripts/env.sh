@@ -4,9 +4,12 @@
 export BERTH_CACHE="${BERTH_CACHE:-$HOME/.cache/berth}"
 export BERTH_SHARED_DIR="${BERTH_SHARED_DIR:-$ROOT/../shared}"
 export STACK="${BERTH_STACK_DIR:-$ROOT/.stack}"
+source "$ROOT/end2end/scripts/versions.sh"
+# Kubernetes' own binaries (kubectl of the same release among them); KUBEBUILDER_ASSETS wins.
+export KUBE_BIN="${KUBEBUILDER_ASSETS:-$BERTH_CACHE/kube-$KUBE_VERSION}"
 # shellcheck disable=SC1091
 [[ -f "$BERTH_CACHE/toolchain.env" ]] && source "$BERTH_CACHE/toolchain.env"
-export PATH="$ROOT/node_modules/.bin:$ROOT/end2end/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export PATH="$KUBE_BIN:$ROOT/node_modules/.bin:$ROOT/end2end/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # The LEPTOS_* values cargo-leptos builds with (from Cargo.toml's metadata). leptos_config is rebuilt
 # whenever they change, so every cargo command in these scripts uses the same ones.

@@ -7,15 +7,16 @@
 #             linked into rustup as the toolchain "berth-debian" and selected through RUSTUP_TOOLCHAIN
 #             (written to ~/.cache/berth/toolchain.env, which the Makefile's scripts read).
 # Tools: cargo-leptos 0.3.11 (no_downloads), wasm-bindgen-cli = Cargo.lock's wasm-bindgen, npm packages
-# (tailwindcss, binaryen's wasm-opt, prism, oidc-provider, playwright), Chromium, etcd, redis and a
-# kube-apiserver (KUBEBUILDER_ASSETS, else the prebuilt copy in ../shared, else built from Debian's source).
+# (tailwindcss, binaryen's wasm-opt, prism, oidc-provider, playwright), Chromium, redis, and Kubernetes'
+# kube-apiserver, kube-controller-manager and kubectl with etcd (KUBEBUILDER_ASSETS, else built from the
+# Go module proxy by build-kube.sh and cached per version).
 # Every step is skipped when already done; caches live in ~/.cache/berth and ~/.cargo, never in the repo.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SHARED="${BERTH_SHARED_DIR:-$ROOT/../shared}"
 CACHE="${BERTH_CACHE:-$HOME/.cache/berth}"
 CARGO_LEPTOS_VERSION=0.3.11
-KUBE_VERSION=v1.20.2
+source "$ROOT/end2end/scripts/versions.sh"
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 mkdir -p "$CACHE" "$CARGO_HOME/bin"
 t0=$(date +%s)
@@ -45,7 +46,7 @@ rustc_at_least_196() { # $1 = rustc
   [[ "$(printf '%s\n1.96.0\n' "${v%%-*}" | sort -V | head -1)" == "1.96.0" ]]
 }
 
-RUNTIME_PKGS=(chromium etcd-server redis-server curl openssl jq python3-yaml)
+RUNTIME_PKGS=(chromium redis-server curl openssl jq python3-yaml)
 if rustup_has_wasm32 && rustc_at_least_196 "$(env -u RUSTUP_TOOLCHAIN rustup which rustc)"; then
   MODE=rustup
   apt_install "${RUNTIME_PKGS[@]}"
@@ -125,18 +126,13 @@ npm_ci() {
 npm_ci "$ROOT"
 npm_ci "$ROOT/end2end"
 
-# ------------------------------------------------------------------ kube-apiserver + etcd
+# ------------------------------------------------------------------ Kubernetes and etcd
 KBIN="$CACHE/kube-$KUBE_VERSION"
 if [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" ]]; then
   log "kube-apiserver from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
-elif [[ -x "$KBIN/kube-apiserver" ]]; then :
-elif [[ -f "$SHARED/realparts/kube-apiserver-$KUBE_VERSION-debian.xz" ]]; then
-  mkdir -p "$KBIN" && xz -dc "$SHARED/realparts/kube-apiserver-$KUBE_VERSION-debian.xz" >"$KBIN/kube-apiserver.tmp"
-  chmod +x "$KBIN/kube-apiserver.tmp" && mv "$KBIN/kube-apiserver.tmp" "$KBIN/kube-apiserver"
-  log "kube-apiserver from the prebuilt copy in $SHARED"
-else
-  log "building kube-apiserver $KUBE_VERSION from Debian's kubernetes source package (~9 min)"
-  "$ROOT/end2end/scripts/build-kube-apiserver.sh" "$KBIN"
+elif ! [[ -x "$KBIN/kube-apiserver" && -x "$KBIN/kube-controller-manager" && -x "$KBIN/kubectl" && -x "$KBIN/etcd" ]]; then
+  command -v go >/dev/null || { echo "setup: Go is needed to build Kubernetes $KUBE_VERSION (GOTOOLCHAIN=local)" >&2; exit 1; }
+  log "building Kubernetes $KUBE_VERSION and etcd $ETCD_VERSION from the Go module proxy (once per version)"
+  "$ROOT/end2end/scripts/build-kube.sh" "$KUBE_VERSION" "$ETCD_VERSION" "$KBIN" >&2
 fi
-command -v kubectl >/dev/null || apt_install kubernetes-client
 log "done"

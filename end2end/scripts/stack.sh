@@ -28,13 +28,14 @@ wait_for() {  # what url [curl args...]
   return 1
 }
 
-kube_binaries() {
-  if [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" ]]; then
-    APISERVER="$KUBEBUILDER_ASSETS/kube-apiserver"
-    ETCD="$KUBEBUILDER_ASSETS/etcd"; [[ -x "$ETCD" ]] || ETCD="$(command -v etcd)"
-  else
-    APISERVER="$BERTH_CACHE/kube-v1.20.2/kube-apiserver"; ETCD="$(command -v etcd)"
-  fi
+kube_binaries() {  # KUBE_BIN (env.sh): KUBEBUILDER_ASSETS when set, else the cached build of KUBE_VERSION
+  APISERVER="$KUBE_BIN/kube-apiserver" ETCD="$KUBE_BIN/etcd" CONTROLLER_MANAGER="$KUBE_BIN/kube-controller-manager"
+  # envtest's assets hold no controller-manager: the cached build's then.
+  [[ -x "$CONTROLLER_MANAGER" ]] || CONTROLLER_MANAGER="$BERTH_CACHE/kube-$KUBE_VERSION/kube-controller-manager"
+  local binary
+  for binary in "$APISERVER" "$ETCD" "$CONTROLLER_MANAGER"; do
+    [[ -x "$binary" ]] || { echo "stack: $binary is missing; run end2end/scripts/setup.sh" >&2; return 1; }
+  done
 }
 
 start_kube() {
@@ -52,7 +53,8 @@ start_kube() {
     openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
     echo "$(openssl rand -hex 16),stack-admin,1,\"system:masters\"" >"$pki/tokens.csv"
   fi
-  pid_start etcd "$ETCD" --name stack --data-dir "$STACK/kube/etcd" \
+  # etcd reads ETCD_* variables as its flags: env.sh's ETCD_PORT is not one.
+  pid_start etcd env -u ETCD_PORT "$ETCD" --name stack --data-dir "$STACK/kube/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
     --initial-cluster "stack=http://127.0.0.1:$((ETCD_PORT + 1))" --log-level warn
@@ -68,17 +70,23 @@ rules:
 POLICY
   : >"$STACK/kube-audit.log"
   pid_start kube-apiserver "$APISERVER" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$KUBE_PORT" --insecure-port 0 \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$KUBE_PORT" \
     --tls-cert-file "$pki/server.crt" --tls-private-key-file "$pki/server.key" --client-ca-file "$pki/ca.crt" \
     --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC \
     --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$pki/sa.pub" \
     --service-account-signing-key-file "$pki/sa.key" --api-audiences https://kubernetes.default.svc \
-    --service-cluster-ip-range 10.96.0.0/24 --disable-admission-plugins ServiceAccount --v 1 \
+    --service-cluster-ip-range 10.96.0.0/24 --endpoint-reconciler-type none --v 1 \
     --audit-policy-file "$STACK/kube/audit-policy.yaml" --audit-log-path "$STACK/kube-audit.log" --audit-log-format json \
     --event-ttl 24h
   local admin_token; admin_token="$(cut -d, -f1 "$pki/tokens.csv")"
   kubeconfig "$STACK/admin.kubeconfig" stack-admin "$admin_token"
   wait_for kube-apiserver "https://127.0.0.1:$KUBE_PORT/readyz" --cacert "$pki/ca.crt" -H "Authorization: Bearer $admin_token"
+  # The controllers a cluster without nodes still relies on: namespaces finalized when deleted, the
+  # `default` ServiceAccount in every namespace, service-account tokens, garbage collection by owner.
+  pid_start kube-controller-manager "$CONTROLLER_MANAGER" --kubeconfig "$STACK/admin.kubeconfig" \
+    --leader-elect=false --secure-port 0 --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+    --controllers namespace-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,root-ca-certificate-publisher-controller \
+    --v 1
 }
 
 kubeconfig() {  # file user token [port]
@@ -164,19 +172,22 @@ start_redis() {
 }
 
 # ------------------------------------------------------------------ demo data
-# Only what Berth does not make itself: namespaces (with the `default` ServiceAccount the
-# controller-manager would create, and the RoleBinding that lets Berth in) and Teams. Berth's
-# reconciler makes the Harbor projects, members, robots and secrets.
+# Only what Berth does not make itself: namespaces (the controller-manager adds their `default`
+# ServiceAccount, and the platform the RoleBinding that lets Berth in) and Teams. Berth's reconciler makes
+# the Harbor projects, members, robots and secrets.
 namespace() {  # name
   kubectl --kubeconfig "$STACK/admin.kubeconfig" apply --server-side --field-manager berth-stack -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Namespace
 metadata: {name: $1}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: default, namespace: $1}
 YAML
+  local _
+  for _ in $(seq 1 100); do
+    kubectl --kubeconfig "$STACK/admin.kubeconfig" -n "$1" get serviceaccount default >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "stack: the controller-manager made no default ServiceAccount in $1; see $STACK/kube-controller-manager.log" >&2
+  return 1
 }
 
 # A team's namespace, as the platform makes it: with Berth's rights there (deploy/base/rbac.yaml).

@@ -82,9 +82,8 @@ step "local stack"
 source "$STACK/env"
 
 step "manifests: the HA overlay (and the optional Ingress) applied to the real apiserver"
-# The single-replica overlay is applied by stack.sh up. The HA overlay ships a policy/v1
-# PodDisruptionBudget (clusters >= 1.21); this apiserver is 1.20, so it gets the v1beta1 component, as
-# the overlay's comment tells operators of such clusters to do.
+# The single-replica overlay is applied by stack.sh up; the HA overlay's policy/v1 PodDisruptionBudget
+# is stored as it is.
 manifests_ok=1
 kubectl kustomize deploy/overlays/ha | grep -q '^apiVersion: policy/v1$' || { manifests_ok=0; echo "FAILED: the HA overlay's PDB is not policy/v1"; }
 ha_dir="$STACK/deploy-ha"; mkdir -p "$ha_dir"; rel="$(realpath --relative-to="$ha_dir" "$ROOT/deploy")"
@@ -92,7 +91,7 @@ cat >"$ha_dir/kustomization.yaml" <<KUSTOMIZATION
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources: [$rel/overlays/ha]
-components: [$rel/components/pdb-policy-v1beta1, $rel/components/ingress]
+components: [$rel/components/ingress]
 KUSTOMIZATION
 admin=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
 if kubectl kustomize "$ha_dir" >"$STACK/deploy-ha.yaml" \
@@ -101,6 +100,7 @@ if kubectl kustomize "$ha_dir" >"$STACK/deploy-ha.yaml" \
     "${admin[@]}" -n berth get "$object" -o name >/dev/null || { manifests_ok=0; echo "FAILED: $object was not stored"; }
   done
   [[ "$("${admin[@]}" -n berth get deployment/berth -o jsonpath='{.spec.replicas}')" == 3 ]] || { manifests_ok=0; echo "FAILED: the HA Deployment does not ask for 3 replicas"; }
+  "${admin[@]}" -n berth get poddisruptionbudgets.v1.policy berth -o name >/dev/null || { manifests_ok=0; echo "FAILED: the PodDisruptionBudget is not served as policy/v1"; }
 else manifests_ok=0; echo "FAILED: the HA overlay did not render or apply"; fi
 echo "manifests $manifests_ok $((1 - manifests_ok))" >>"$REPORT"
 

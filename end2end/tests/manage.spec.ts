@@ -66,7 +66,6 @@ test('alice onboards a team from the admin page and deletes it after confirming'
   const team = `e2e-${info.project.name}`;
   const namespace = `team-${team}`;
   try { kubectl('create', 'namespace', namespace); } catch { /* left by an earlier run */ }
-  try { kubectl('create', 'serviceaccount', 'default', '-n', namespace); } catch { /* idem */ }
   // What the platform grants Berth in every team namespace (deploy/base/rbac.yaml).
   try { kubectl('create', 'rolebinding', 'berth', '-n', namespace, '--clusterrole', 'berth-team-namespace', '--serviceaccount', 'berth:berth'); } catch { /* idem */ }
 

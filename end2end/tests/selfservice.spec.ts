@@ -195,7 +195,7 @@ test.describe('system health', () => {
     await expect(page.locator('#harbor-components tr.component')).toHaveCount(7);
     await expect(page.locator('#harbor-ping')).toHaveText(/^\d+ ms$/);
     await expect(page.locator('#health-warnings')).toHaveCount(0);
-    await expect(page.locator('#kube-health')).toContainText('v1.20.2');
+    await expect(page.locator('#kube-health')).toContainText('v1.37.2');
     await expect(page.locator('#reconciler-leader')).toContainText('berth');
     // The last pass is whichever team came last: the earlier test's team without a namespace fails on
     // purpose, so only the shape (time and result) is fixed here.
@@ -219,7 +219,7 @@ test.describe('system health', () => {
     await page.goto('/admin/health');
     await expect(page.locator('#health-warnings')).toContainText('Harbor is unreachable: Harbor did not answer ping within 2 s.');
     await expect(page.locator('#harbor-version')).toContainText('did not answer');
-    await expect(page.locator('#kube-health')).toContainText('v1.20.2');
+    await expect(page.locator('#kube-health')).toContainText('v1.37.2');
     expect(Date.now() - started).toBeLessThan(3900);
   });
 

@@ -173,8 +173,9 @@ impl Audit {
                 record.result.as_str().to_owned(),
             ),
         ]);
-        // core/v1 Events without eventTime: the only kind every supported apiserver accepts about a
-        // cluster-scoped object in an ordinary namespace (v1.20 wants kube-system for events.k8s.io/v1).
+        // core/v1 Events without eventTime: the apiserver accepts them about a cluster-scoped Team in any
+        // namespace (BERTH_EVENTS_NAMESPACE); an events.k8s.io/v1 Event about it must be in `default`
+        // ("involvedObject.namespace does not match event.namespace" elsewhere, still so in v1.37).
         let now = Timestamp::now();
         let event = Event {
             metadata: ObjectMeta {
