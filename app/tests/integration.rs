@@ -514,3 +514,67 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
         .unwrap()
         .is_empty());
 }
+
+/// The apiserver itself refuses a Team Berth could not serve (the CRD's name pattern and CEL rules), and
+/// says what to change; a good one is accepted.
+#[tokio::test]
+async fn the_apiserver_refuses_bad_teams_and_says_what_to_change() {
+    use kube::api::{ApiResource, DynamicObject};
+    let client = kube_client("BERTH_STACK_ADMIN_KUBECONFIG").await;
+    let teams: Api<DynamicObject> = Api::all_with(client, &ApiResource::erase::<Team>(&()));
+    let team = |name: &str, spec: serde_json::Value| -> DynamicObject {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "berth.dev/v1alpha1", "kind": "Team", "metadata": { "name": name }, "spec": spec,
+        }))
+        .unwrap()
+    };
+    let dry_run = PostParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    let cases = [
+        ("a--b", serde_json::json!({}), "metadata.name"),
+        (
+            "cel-project",
+            serde_json::json!({ "harborProject": "a--b" }),
+            "spec.harborProject must be a name Harbor accepts",
+        ),
+        (
+            "cel-project-upper",
+            serde_json::json!({ "harborProject": "Team" }),
+            "spec.harborProject must be a name Harbor accepts",
+        ),
+        (
+            "cel-namespace",
+            serde_json::json!({ "namespace": "Bad_NS" }),
+            "spec.namespace must be a Kubernetes namespace name",
+        ),
+        (
+            "cel-groups",
+            serde_json::json!({ "groups": [] }),
+            "spec.groups names at least one group",
+        ),
+        (
+            "cel-group-empty",
+            serde_json::json!({ "groups": [""] }),
+            "spec.groups names at least one group",
+        ),
+    ];
+    for (name, spec, wanted) in cases {
+        match teams.create(&dry_run, &team(name, spec.clone())).await {
+            Err(kube::Error::Api(status)) => {
+                assert_eq!(status.code, 422, "{name} {spec}: {status:?}");
+                assert!(
+                    status.message.contains(wanted),
+                    "{name} {spec}: {}",
+                    status.message
+                );
+            }
+            other => panic!("{name} {spec} was not refused: {other:?}"),
+        }
+    }
+    teams
+        .create(&dry_run, &team("cel-good", serde_json::json!({ "harborProject": "shared.base_images", "namespace": "apps-1", "groups": ["/teams/x"] })))
+        .await
+        .expect("a good Team is accepted");
+}

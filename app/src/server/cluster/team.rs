@@ -180,13 +180,63 @@ pub fn crd(
             .as_mut()
             .and_then(|s| s.open_api_v3_schema.as_mut())
         {
-            schema
-                .properties
-                .get_or_insert_with(Default::default)
-                .insert("metadata".to_owned(), name_rule.clone());
+            let properties = schema.properties.get_or_insert_with(Default::default);
+            properties.insert("metadata".to_owned(), name_rule.clone());
+            if let Some(spec) = properties.get_mut("spec") {
+                validate_spec(spec);
+            }
         }
     }
     crd
+}
+
+/// The rules the apiserver checks on a Team's spec (CEL), each with a message that says what to change.
+/// Lengths are bounded so that the rules' cost can be estimated.
+fn validate_spec(
+    spec: &mut k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps,
+) {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+        JSONSchemaPropsOrArray, ValidationRule,
+    };
+    let rule = |rule: &str, message: &str, field: &str| ValidationRule {
+        rule: rule.to_owned(),
+        message: Some(message.to_owned()),
+        field_path: Some(field.to_owned()),
+        reason: Some("FieldValueInvalid".to_owned()),
+        ..Default::default()
+    };
+    if let Some(properties) = spec.properties.as_mut() {
+        if let Some(project) = properties.get_mut("harborProject") {
+            project.max_length = Some(255);
+        }
+        if let Some(namespace) = properties.get_mut("namespace") {
+            namespace.max_length = Some(63);
+        }
+        if let Some(groups) = properties.get_mut("groups") {
+            groups.max_items = Some(64);
+            if let Some(JSONSchemaPropsOrArray::Schema(item)) = groups.items.as_mut() {
+                item.max_length = Some(256);
+            }
+        }
+    }
+    spec.x_kubernetes_validations = Some(vec![
+        rule(
+            "!has(self.harborProject) || self.harborProject.matches('^[a-z0-9]+(?:[._-][a-z0-9]+)*$')",
+            "spec.harborProject must be a name Harbor accepts: lower-case letters and digits, in groups joined by one '.', '_' or '-' (team-alpha; not a--b, -a or A)",
+            ".harborProject",
+        ),
+        // `namespace` is a CEL keyword: rules name the field `__namespace__`.
+        rule(
+            "!has(self.__namespace__) || self.__namespace__.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
+            "spec.namespace must be a Kubernetes namespace name: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+            ".namespace",
+        ),
+        rule(
+            "!has(self.groups) || (size(self.groups) > 0 && self.groups.all(g, size(g) > 0))",
+            "spec.groups names at least one group, none of them empty; leave spec.groups out for the default team-<name>",
+            ".groups",
+        ),
+    ]);
 }
 
 #[cfg(test)]
@@ -226,5 +276,6 @@ mod tests {
         assert!(yaml.contains("name: v1alpha1"));
         assert!(yaml.contains("pushSecretDownload"));
         assert!(yaml.contains(crate::names::TEAM_NAME_PATTERN), "{yaml}");
+        assert!(yaml.contains("x-kubernetes-validations"), "{yaml}");
     }
 }
