@@ -1,7 +1,9 @@
 //! `GET /teams/{team}/downloads/{file}`: the team's push secret as a Docker `config.json`, a containers
 //! `auth.json`, a Kubernetes Secret manifest or the password alone. File downloads are plain routes (a
 //! link works with JavaScript off); the rules are those of `teams::download_decision`, the secret is read
-//! only once they allow it, and every answer (refusals included) is audited with its format.
+//! only once they allow it, and every answer about an existing team (refusals included) is audited with
+//! its format. An address that names no team by the team-name rule is refused before anything is read;
+//! the secret leaves Berth only once its audit record is stored.
 use crate::model::DownloadFormat;
 use crate::names::TeamName;
 use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
