@@ -101,8 +101,6 @@ const nameLike = fc.oneof(
 const downloadFiles = ['docker-config.json', 'auth.json', 'secret.yaml', 'password.txt'];
 
 test.describe('every door checks what comes in', () => {
-  // Plain HTTP against a Berth of its own: JavaScript makes no difference, so the JS-on project runs it.
-  test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'HTTP only; runs in the JS-on project');
   test.setTimeout(300_000);
 
   let replica: ReturnType<typeof spawnBerth> | undefined;
@@ -110,6 +108,7 @@ test.describe('every door checks what comes in', () => {
   let cookies: Record<string, string> = {};
 
   test.beforeAll(async ({}, info) => {
+    // Plain HTTP against a Berth of its own: JavaScript makes no difference, so the JS-on project runs it.
     test.skip(info.project.name !== 'js-on', 'HTTP only; runs in the JS-on project');
     test.setTimeout(120_000);
     recorder = harborRecorder();

@@ -33,7 +33,7 @@ pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<boo
         "toggle-result",
         |enabled: &bool| if *enabled { "Download enabled.".to_owned() } else { "Download disabled.".to_owned() },
         async move {
-        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
+        use crate::server::audit::{AuditRecord, AuditResult};
         use crate::server::state::{app_state, fail, signed_in_user, team_argument, visible_team};
         use crate::server::teams::can_manage;
         let user = signed_in_user().await?;
@@ -60,14 +60,11 @@ pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<boo
             return Err(fail(AppError::Forbidden("Only platform admins and the team's admins can change whether a team may download its push secret.".into())));
         }
         // No audit, no change: the record is stored before the Team is.
-        if state
+        state
             .audit
             .record(&current, record(AuditResult::Allowed))
             .await
-            .is_err()
-        {
-            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
-        }
+            .map_err(|e| fail(e.into()))?;
         match state.cluster.set_push_secret_download(&name, enabled).await {
             Ok(updated) => Ok(updated.spec.push_secret_download),
             Err(error) => {

@@ -40,7 +40,7 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
         "user-delete-result",
         String::clone,
         async move {
-        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
+        use crate::server::audit::{AuditRecord, AuditResult};
         use crate::server::state::{app_state, fail, signed_in_user};
         let user = signed_in_user().await?;
         let state = app_state()?;
@@ -57,9 +57,9 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
             ))));
         }
         if !user.is_platform_admin {
-            let _ = state
+            state
                 .audit
-                .record_harbor_user(
+                .note_harbor_user(
                     &format!("id-{user_id}"),
                     record(AuditResult::Denied, format!("user id {user_id}")),
                 )
@@ -91,9 +91,9 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
             ))));
         }
         if target.sysadmin_flag || user_id == 1 {
-            let _ = state
+            state
                 .audit
-                .record_harbor_user(
+                .note_harbor_user(
                     &target.username,
                     record(AuditResult::Denied, format!("{detail}, a Harbor admin")),
                 )
@@ -104,20 +104,17 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
             ))));
         }
         // No audit, no change: the record is stored before the account is removed.
-        if state
+        state
             .audit
             .record_harbor_user(&target.username, record(AuditResult::Allowed, detail.clone()))
             .await
-            .is_err()
-        {
-            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
-        }
+            .map_err(|e| fail(e.into()))?;
         match state.harbor.delete_user(user_id).await {
             Ok(()) => Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username)),
             Err(error) => {
-                let _ = state
+                state
                     .audit
-                    .record_harbor_user(&target.username, record(AuditResult::Failed, detail))
+                    .note_harbor_user(&target.username, record(AuditResult::Failed, detail))
                     .await;
                 Err(fail(error.into()))
             }

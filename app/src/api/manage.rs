@@ -11,7 +11,7 @@ pub async fn rotate_credentials(team: String, purpose: String) -> Result<String,
         "rotate-result",
         String::clone,
         async move {
-        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
+        use crate::server::audit::{AuditRecord, AuditResult};
         use crate::server::reconcile::desired::Purpose;
         use crate::server::state::{app_state, fail, signed_in_user, team_argument, visible_team};
         use crate::server::teams::can_manage;
@@ -44,9 +44,11 @@ pub async fn rotate_credentials(team: String, purpose: String) -> Result<String,
             )));
         }
         // No audit, no change: the record is stored before the request is.
-        if state.audit.record(&current, record(AuditResult::Allowed)).await.is_err() {
-            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
-        }
+        state
+            .audit
+            .record(&current, record(AuditResult::Allowed))
+            .await
+            .map_err(|e| fail(e.into()))?;
         // The value names the request; the reconciler acts once per new value and records it as handled.
         let value = format!(
             "{} by {}",
@@ -81,10 +83,9 @@ pub async fn create_team(
         "create-result",
         String::clone,
         async move {
-        use crate::names::TeamName;
-        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
+        use crate::server::audit::{AuditRecord, AuditResult};
         use crate::server::cluster::team::{Team, TeamSpec};
-        use crate::server::state::{app_state, fail, signed_in_user};
+        use crate::server::state::{app_state, fail, signed_in_user, team_argument};
         use crate::server::teams::is_platform_admin;
         let user = signed_in_user().await?;
         let state = app_state()?;
@@ -95,8 +96,7 @@ pub async fn create_team(
                 "Only platform admins can create teams.".into(),
             )));
         }
-        let name = TeamName::parse(name.trim())
-            .map_err(|problem| fail(AppError::BadRequest(problem.to_string())))?;
+        let name = team_argument(name.trim())?;
         let groups: Vec<String> = groups
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|g| !g.is_empty())
@@ -130,9 +130,11 @@ pub async fn create_team(
             detail: format!("groups={} download={download}", planned.groups().join(",")),
             result,
         };
-        if state.audit.record(&planned, record(AuditResult::Allowed)).await.is_err() {
-            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
-        }
+        state
+            .audit
+            .record(&planned, record(AuditResult::Allowed))
+            .await
+            .map_err(|e| fail(e.into()))?;
         match state.cluster.create_team(&name, spec).await {
             Ok(team) => Ok(format!("Team {} created. Berth sets up its Harbor project, robots and secrets in namespace {} within seconds.", team.name(), team.namespace_name())),
             Err(error) if error.is_conflict() => {
@@ -157,7 +159,7 @@ pub async fn delete_team(team: String, confirm: String) -> Result<String, AppErr
         "delete-result",
         String::clone,
         async move {
-        use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
+        use crate::server::audit::{AuditRecord, AuditResult};
         use crate::server::state::{app_state, fail, signed_in_user, team_argument};
         use crate::server::teams::is_platform_admin;
         let user = signed_in_user().await?;
@@ -195,9 +197,11 @@ pub async fn delete_team(team: String, confirm: String) -> Result<String, AppErr
             ))));
         }
         // No audit, no change: the record is stored before the deletion.
-        if state.audit.record(&current, record(AuditResult::Allowed)).await.is_err() {
-            return Err(fail(AppError::Unavailable(AUDIT_DOWN.into())));
-        }
+        state
+            .audit
+            .record(&current, record(AuditResult::Allowed))
+            .await
+            .map_err(|e| fail(e.into()))?;
         match state.cluster.delete_team(&name).await {
             Ok(()) => Ok(format!("Team {name} is being deleted: its robots and secrets go, its Harbor project stays.")),
             Err(error) => {

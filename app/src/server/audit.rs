@@ -123,6 +123,11 @@ impl Audit {
         self.record_about(reference, "", record).await
     }
 
+    /// [`Audit::record_harbor_user`] for refusals and failures, as [`Audit::note`] is for teams.
+    pub async fn note_harbor_user(&self, username: &str, record: AuditRecord) {
+        let _ = self.record_harbor_user(username, record).await;
+    }
+
     async fn record_about(
         &self,
         reference: ObjectReference,

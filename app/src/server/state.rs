@@ -150,6 +150,14 @@ impl From<HarborError> for AppError {
     }
 }
 
+/// No audit, no action: the user is told the action was not carried out.
+impl From<crate::server::audit::AuditError> for AppError {
+    fn from(error: crate::server::audit::AuditError) -> Self {
+        tracing::error!(error = %error_chain(&error), reason = error.reason(), "action refused: its audit record could not be stored");
+        AppError::Unavailable(crate::server::audit::AUDIT_DOWN.into())
+    }
+}
+
 impl From<ClusterError> for AppError {
     fn from(error: ClusterError) -> Self {
         tracing::warn!(error = %error_chain(&error), "kubernetes call failed");
