@@ -119,7 +119,7 @@ async fn create_labelled_team(name: &str, groups: &[&str], label: &str) {
     create_team_with_label(name, groups, true, Some(label)).await
 }
 
-/// What the platform grants Berth in every team namespace (deploy/base/rbac.yaml).
+/// What the platform grants Berth in every team namespace (deploy/chart/templates/rbac.yaml).
 async fn grant_namespace_access(ns: &str) {
     let client = admin().await;
     let pp = PatchParams::apply("reconcile-test").force();

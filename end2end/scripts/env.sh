@@ -9,7 +9,8 @@ source "$ROOT/end2end/scripts/versions.sh"
 export KUBE_BIN="${KUBEBUILDER_ASSETS:-$BERTH_CACHE/kube-$KUBE_VERSION}"
 # shellcheck disable=SC1091
 [[ -f "$BERTH_CACHE/toolchain.env" ]] && source "$BERTH_CACHE/toolchain.env"
-export PATH="$KUBE_BIN:$ROOT/node_modules/.bin:$ROOT/end2end/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export HELM_BIN="$BERTH_CACHE/helm-$HELM_VERSION"
+export PATH="$KUBE_BIN:$HELM_BIN:$ROOT/node_modules/.bin:$ROOT/end2end/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # The LEPTOS_* values cargo-leptos builds with (from Cargo.toml's metadata). leptos_config is rebuilt
 # whenever they change, so every cargo command in these scripts uses the same ones.
@@ -25,6 +26,8 @@ export BERTH_PORT="${BERTH_PORT:-3000}"
 export REPLICA_PORTS="${REPLICA_PORTS:-3103,3104}"
 # The load test's own Berth (no download limit, straight to the fake Harbor).
 export LOAD_PORT="${LOAD_PORT:-3106}"
+# The compatibility layer's Berth, and its apiserver and etcd (the oldest supported Kubernetes).
+export COMPAT_PORT="${COMPAT_PORT:-3107}" COMPAT_KUBE_PORT="${COMPAT_KUBE_PORT:-16543}" COMPAT_ETCD_PORT="${COMPAT_ETCD_PORT:-12479}"
 export BERTH_URL="${BERTH_URL:-http://127.0.0.1:$BERTH_PORT}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
 # Demo-only credentials of the local stack (never used outside it).

@@ -135,4 +135,16 @@ elif ! [[ -x "$KBIN/kube-apiserver" && -x "$KBIN/kube-controller-manager" && -x 
   log "building Kubernetes $KUBE_VERSION and etcd $ETCD_VERSION from the Go module proxy (once per version)"
   "$ROOT/end2end/scripts/build-kube.sh" "$KUBE_VERSION" "$ETCD_VERSION" "$KBIN" >&2
 fi
+# The oldest supported minor, for the compatibility layer of `make test` (the same build, its own cache).
+CBIN="$CACHE/kube-$KUBE_COMPAT_VERSION"
+if ! [[ -x "$CBIN/kube-apiserver" && -x "$CBIN/kube-controller-manager" && -x "$CBIN/kubectl" && -x "$CBIN/etcd" ]]; then
+  log "building Kubernetes $KUBE_COMPAT_VERSION (oldest supported) from the Go module proxy (once per version)"
+  "$ROOT/end2end/scripts/build-kube.sh" "$KUBE_COMPAT_VERSION" "$ETCD_VERSION" "$CBIN" >&2
+fi
+
+# ------------------------------------------------------------------ Helm, and the CRDs the chart's options use
+"$ROOT/end2end/scripts/build-helm.sh" "$HELM_VERSION" "$CACHE/helm-$HELM_VERSION" >&2
+# HTTPRoute and ServiceMonitor come from their projects' Go modules, as envtest users take them.
+GOTOOLCHAIN=local go mod download "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" \
+  "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" >&2
 log "done"

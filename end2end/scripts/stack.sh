@@ -4,6 +4,8 @@
 #
 #   stack.sh up      start everything in the background, seed, write $STACK/env; idempotent per run
 #   stack.sh down    stop every process `up` started
+#   stack.sh kube-up only etcd, the apiserver and the controller-manager, with Berth's chart installed
+#                    (the compatibility layer runs it with its own KUBE_VERSION, ports and BERTH_STACK_DIR)
 #   stack.sh seed    (re)create the demo data
 #   stack.sh prism-violations   count Prism's contract violations and warnings so far
 #
@@ -107,15 +109,16 @@ KC
   chmod 600 "$1"
 }
 
-# Installs what Berth's manifests ship (CRD, namespace, ServiceAccount, RBAC) and gives Berth a token
-# of its ServiceAccount, so it runs with exactly the rights deploy/ grants it.
+# Installs Berth's chart as an operator would (`helm install`; CRD, ServiceAccount, RBAC and the rest)
+# and gives Berth a token of the chart's ServiceAccount, so it runs with exactly the rights the chart
+# grants. No kubelet runs here, so the Deployment stays a stored object; Berth runs beside the stack under
+# that ServiceAccount. Team namespaces get their RoleBinding from team_namespace, as a platform adds it.
 install_berth_identity() {
   local k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
-  # The single-replica overlay (the base plus its ConfigMap), exactly as an operator applies it. No
-  # controller runs here, so its Deployment stays a stored object; Berth runs beside the stack under
-  # the same ServiceAccount and RBAC.
-  "${k[@]}" kustomize "$ROOT/deploy/overlays/single" >"$STACK/deploy-single.yaml"
-  "${k[@]}" apply --server-side --field-manager berth-stack -f "$STACK/deploy-single.yaml" >/dev/null
+  helm --kubeconfig "$STACK/admin.kubeconfig" install berth "$ROOT/deploy/chart" --namespace berth --create-namespace \
+    --set-string "config.public_url=$BERTH_URL,config.oidc_issuer=$OIDC_ISSUER,config.oidc_client_id=berth" \
+    --set-string "config.harbor_url=http://127.0.0.1:$PRISM_PORT" \
+    --set "config.admin_groups={berth-admins},secrets.existingSecret=berth-secrets" >"$STACK/helm-install.log"
   "${k[@]}" wait --for condition=established --timeout=30s crd/teams.berth.dev >/dev/null
   namespace berth
   local token; token="$("${k[@]}" -n berth create token berth --duration=48h)"
@@ -134,7 +137,7 @@ start_kube_faults() {
 
 start_oidc() {
   OIDC_PORT="$OIDC_PORT" OIDC_ISSUER="$OIDC_ISSUER" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" \
-    BERTH_URL="$BERTH_URL,http://127.0.0.1:${REPLICA_PORTS%%,*},http://127.0.0.1:$LOAD_PORT" \
+    BERTH_URL="$BERTH_URL,http://127.0.0.1:${REPLICA_PORTS%%,*},http://127.0.0.1:$LOAD_PORT,http://127.0.0.1:$COMPAT_PORT" \
     OIDC_STATE_DIR="$STACK" pid_start oidc node "$ROOT/end2end/stack/oidc-provider.mjs"
   wait_for "the OIDC provider" "$OIDC_ISSUER/.well-known/openid-configuration"
 }
@@ -190,7 +193,7 @@ YAML
   return 1
 }
 
-# A team's namespace, as the platform makes it: with Berth's rights there (deploy/base/rbac.yaml).
+# A team's namespace, as the platform makes it: with Berth's rights there (deploy/chart/templates/rbac.yaml).
 team_namespace() {  # name
   namespace "$1"
   kubectl --kubeconfig "$STACK/admin.kubeconfig" apply --server-side --field-manager berth-stack -f - >/dev/null <<YAML
@@ -272,8 +275,9 @@ prism_violations() {
 
 case "${1:-}" in
   up) down; rm -rf "$STACK/kube"; up ;;
+  kube-up) down; rm -rf "$STACK/kube"; mkdir -p "$STACK"; start_kube; install_berth_identity ;;
   down) down ;;
   seed) seed ;;
   prism-violations) prism_violations ;;
-  *) echo "usage: stack.sh up|down|seed|prism-violations" >&2; exit 2 ;;
+  *) echo "usage: stack.sh up|down|kube-up|seed|prism-violations" >&2; exit 2 ;;
 esac

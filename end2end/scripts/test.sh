@@ -2,8 +2,10 @@
 # `make test`: every test layer, in order, against the real parts.
 #   1. unit tests (app with ssr, the fake Harbor, the committed CRD against `berth crd`)
 #   2. integration tests: Harbor client through Prism, Kubernetes under Berth's own RBAC
-#   3. Playwright in Chromium with JavaScript on and off, against the built Berth
-#   4. Prism's violation count (must be 0) and a search of all captured output for the stack's secrets
+#   3. the Helm chart (lint, schema, dry runs on the apiserver, install/upgrade/rollback/uninstall)
+#   4. Playwright in Chromium with JavaScript on and off, against the built Berth; the compatibility
+#      layer on the oldest supported Kubernetes; load; the OpenTelemetry export
+#   5. Prism's violation count (must be 0) and a search of all captured output for the stack's secrets
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
@@ -32,8 +34,8 @@ cargo_tests() {  # label, cargo test args... : runs and keeps the counts of its 
 step "unit tests"
 cargo_tests unit -p app --features ssr --lib
 cargo_tests unit-fake -p fake-harbor
-diff <(target/release/berth crd) deploy/base/crd.yaml >/dev/null \
-  || { echo "deploy/base/crd.yaml differs from \`berth crd\`: regenerate it with target/release/berth crd > deploy/base/crd.yaml" >&2; exit 1; }
+diff <(target/release/berth crd) deploy/chart/crds/teams.berth.dev.yaml >/dev/null \
+  || { echo "deploy/chart/crds/teams.berth.dev.yaml differs from \`berth crd\`: regenerate it with target/release/berth crd > deploy/chart/crds/teams.berth.dev.yaml, then end2end/scripts/manifests.sh" >&2; exit 1; }
 
 step "start-up configuration checks (the built binary)"
 cli_passed=0; cli_failed=0
@@ -81,28 +83,9 @@ step "local stack"
 "$ROOT/end2end/scripts/stack.sh" up
 source "$STACK/env"
 
-step "manifests: the HA overlay (and the optional Ingress) applied to the real apiserver"
-# The single-replica overlay is applied by stack.sh up; the HA overlay's policy/v1 PodDisruptionBudget
-# is stored as it is.
-manifests_ok=1
-kubectl kustomize deploy/overlays/ha | grep -q '^apiVersion: policy/v1$' || { manifests_ok=0; echo "FAILED: the HA overlay's PDB is not policy/v1"; }
-ha_dir="$STACK/deploy-ha"; mkdir -p "$ha_dir"; rel="$(realpath --relative-to="$ha_dir" "$ROOT/deploy")"
-cat >"$ha_dir/kustomization.yaml" <<KUSTOMIZATION
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources: [$rel/overlays/ha]
-components: [$rel/components/ingress]
-KUSTOMIZATION
-admin=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
-if kubectl kustomize "$ha_dir" >"$STACK/deploy-ha.yaml" \
-  && "${admin[@]}" apply --server-side --field-manager berth-stack -f "$STACK/deploy-ha.yaml"; then
-  for object in deployment/berth deployment/berth-redis service/berth-redis networkpolicy/berth-redis poddisruptionbudget/berth ingress/berth; do
-    "${admin[@]}" -n berth get "$object" -o name >/dev/null || { manifests_ok=0; echo "FAILED: $object was not stored"; }
-  done
-  [[ "$("${admin[@]}" -n berth get deployment/berth -o jsonpath='{.spec.replicas}')" == 3 ]] || { manifests_ok=0; echo "FAILED: the HA Deployment does not ask for 3 replicas"; }
-  "${admin[@]}" -n berth get poddisruptionbudgets.v1.policy berth -o name >/dev/null || { manifests_ok=0; echo "FAILED: the PodDisruptionBudget is not served as policy/v1"; }
-else manifests_ok=0; echo "FAILED: the HA overlay did not render or apply"; fi
-echo "manifests $manifests_ok $((1 - manifests_ok))" >>"$REPORT"
+step "Helm chart: lint, schema, server-side dry runs, install/upgrade/rollback/uninstall, plain manifests"
+"$ROOT/end2end/scripts/chart.sh" 2>&1 | tee "$STACK/chart.log" || true
+grep '^chart ' "$STACK/chart.log" >>"$REPORT" || echo "chart 0 1" >>"$REPORT"
 
 step "Berth (reconciling the stack's Teams)"
 # Short periods so the reconciler tests see repairs and rotations within seconds; the suite downloads the
@@ -159,6 +142,10 @@ e2e_failed=$(grep -oE '^\s*[0-9]+ failed' "$STACK/playwright.log" | grep -oE '[0
 [[ "$e2e_passed" == 0 && "$e2e_failed" == 0 ]] && e2e_failed=1
 echo "e2e $e2e_passed $e2e_failed" >>"$REPORT"
 
+step "compatibility: onboard, reconcile, download, offboard on Kubernetes $KUBE_COMPAT_VERSION (oldest supported)"
+"$ROOT/end2end/scripts/compat.sh" 2>&1 | tee "$STACK/compat.log" || true
+grep '^compat ' "$STACK/compat.log" >>"$REPORT" || echo "compat 0 1" >>"$REPORT"
+
 step "load: ${LOAD_SESSIONS:-500} signed-in sessions for ${LOAD_SECONDS:-60} s on the team page and the download"
 if "$ROOT/end2end/scripts/load.sh" 2>&1 | tee "$STACK/load.log"; then echo "load 1 0" >>"$REPORT"; else echo "load 0 1" >>"$REPORT"; fi
 
@@ -207,7 +194,7 @@ mapfile -t secrets < <(
 leaks=0
 for s in "${secrets[@]}"; do
   [[ -n "$s" ]] || continue
-  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$STACK"/load.log "$STACK"/sigterm-berth.log "$STACK"/otel-berth.log "$STACK"/metrics.txt "$STACK"/audit-events.json "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
+  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$STACK"/load.log "$STACK"/sigterm-berth.log "$STACK"/otel-berth.log "$STACK"/compat-berth.log "$STACK"/compat.log "$STACK"/chart.log "$STACK"/metrics.txt "$STACK"/audit-events.json "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
     echo "a known secret (${#s} chars) appears in captured output" >&2; leaks=$((leaks + 1))
   fi
 done

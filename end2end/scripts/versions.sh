@@ -1,6 +1,11 @@
 # Sourced by setup.sh and env.sh: the Kubernetes and etcd releases the local stack runs (built from the Go
-# module proxy by build-kube.sh, cached in $BERTH_CACHE/kube-<version>). The newest release the proxy
-# serves, and etcd's current minor.
+# module proxy by build-kube.sh, cached in $BERTH_CACHE/kube-<version>): the newest release the proxy
+# serves, the newest patch of the oldest minor Berth supports (the compatibility layer), and etcd's current
+# minor. Helm and the CRDs of the chart's optional objects come from the Go module proxy too.
 : "${KUBE_VERSION:=v1.37.2}"
+: "${KUBE_COMPAT_VERSION:=v1.34.4}"
 : "${ETCD_VERSION:=v3.6.16}"
-export KUBE_VERSION ETCD_VERSION
+: "${HELM_VERSION:=v3.22.0}"
+: "${GATEWAY_API_VERSION:=v1.6.3}"
+: "${PROMETHEUS_OPERATOR_VERSION:=v0.85.0}"
+export KUBE_VERSION KUBE_COMPAT_VERSION ETCD_VERSION HELM_VERSION GATEWAY_API_VERSION PROMETHEUS_OPERATOR_VERSION

@@ -66,7 +66,7 @@ test('alice onboards a team from the admin page and deletes it after confirming'
   const team = `e2e-${info.project.name}`;
   const namespace = `team-${team}`;
   try { kubectl('create', 'namespace', namespace); } catch { /* left by an earlier run */ }
-  // What the platform grants Berth in every team namespace (deploy/base/rbac.yaml).
+  // What the platform grants Berth in every team namespace (deploy/chart/templates/rbac.yaml).
   try { kubectl('create', 'rolebinding', 'berth', '-n', namespace, '--clusterrole', 'berth-team-namespace', '--serviceaccount', 'berth:berth'); } catch { /* idem */ }
 
   await signIn(page, 'alice', '/admin');

@@ -657,6 +657,35 @@ mod tests {
     }
 
     #[test]
+    fn the_chart_takes_every_setting() {
+        let values = include_str!("../../../deploy/chart/values.yaml");
+        let schema = include_str!("../../../deploy/chart/values.schema.json");
+        // Set by the chart itself: secrets from its Secret, the Lease in its namespace, the pod's name.
+        let by_the_chart = [
+            "BERTH_OIDC_CLIENT_SECRET",
+            "BERTH_HARBOR_PASSWORD",
+            "BERTH_SESSION_KEY",
+            "BERTH_REDIS_URL",
+            "BERTH_LEASE_NAMESPACE",
+            "BERTH_INSTANCE",
+        ];
+        for (name, _, _) in SETTINGS {
+            if by_the_chart.contains(name) {
+                continue;
+            }
+            let key = name.trim_start_matches("BERTH_").to_lowercase();
+            assert!(
+                values.contains(&format!("\n  {key}:")),
+                "deploy/chart/values.yaml has no config.{key} for {name}"
+            );
+            assert!(
+                schema.contains(&format!("\"{key}\": {{")),
+                "deploy/chart/values.schema.json does not check config.{key}"
+            );
+        }
+    }
+
+    #[test]
     fn secrets_do_not_show_in_debug_output() {
         let c = parse(&minimal()).unwrap();
         let debug = format!("{c:?}");

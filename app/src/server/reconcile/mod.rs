@@ -161,7 +161,7 @@ impl Context {
             ClusterError::Forbidden { .. } => ReconcileError::Waiting {
                 reason: "NoNamespaceAccess",
                 message: format!(
-                    "Berth may not manage secrets in the namespace {namespace}: bind the ClusterRole berth-team-namespace to Berth's ServiceAccount there (a RoleBinding, see deploy/README)."
+                    "Berth may not manage secrets in the namespace {namespace}: bind the ClusterRole berth-team-namespace to Berth's ServiceAccount there (a RoleBinding; the chart makes it for the namespaces in its teamNamespaces value)."
                 ),
             },
             other => other.into(),
