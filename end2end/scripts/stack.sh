@@ -16,7 +16,10 @@ source "$ROOT/end2end/scripts/env.sh"
 
 pid_start() {  # name command... : starts a background process, records its pid
   local name="$1"; shift
-  "$@" >"$STACK/$name.log" 2>&1 &
+  # In a session of its own: tests stop some of these with SIGSTOP, and the kernel sends SIGCONT to a
+  # stopped process whose process group is orphaned when another member exits (which happens to the
+  # caller's group whenever its parent went first, as in a detached CI job).
+  setsid "$@" >"$STACK/$name.log" 2>&1 &
   echo $! >"$STACK/$name.pid"
 }
 
@@ -228,10 +231,11 @@ seed() {
   # beta's members come through a Keycloak-style group path; groups match exactly, so the Team names it.
   seed_team beta false -1 0 0 /teams/team-beta
   # Harbor accounts as OIDC sign-ins to Harbor leave them; dave's is stale (made under the identity
-  # provider before its redeploy), the case the Harbor users page fixes.
+  # provider before its redeploy), the case the Harbor users page fixes; harbor-ops is a Harbor admin.
   local user
   for user in '{"username":"bob","email":"bob@example.test","realname":"Bob Builder"}' \
-              '{"username":"dave","email":"dave@example.test","realname":"Dave (old IdP)","creation_time":"2025-03-14T09:26:53Z"}'; do
+              '{"username":"dave","email":"dave@example.test","realname":"Dave (old IdP)","creation_time":"2025-03-14T09:26:53Z"}' \
+              '{"username":"harbor-ops","email":"harbor-ops@example.test","realname":"Harbor Ops","sysadmin_flag":true}'; do
     curl -sf -X POST "http://127.0.0.1:$FAKE_HARBOR_PORT/__fake/users" -H 'Content-Type: application/json' -d "$user" >/dev/null
   done
 }
