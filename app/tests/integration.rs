@@ -99,10 +99,20 @@ async fn harbor_finds_the_seeded_project_and_its_summary() {
     assert_eq!(quota.hard.get("storage"), Some(&10_737_418_240));
 }
 
+async fn project_id(name: &str) -> i64 {
+    harbor()
+        .find_project(name)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("project {name} exists"))
+        .project_id
+}
+
 #[tokio::test]
 async fn harbor_lists_the_team_robots_with_their_prefix_and_permissions() {
+    let id = project_id("team-alpha").await;
     let robots = harbor()
-        .robots_for_project("team-alpha", "alpha")
+        .robots_for_project("team-alpha", id, "alpha")
         .await
         .unwrap();
     let mut names: Vec<_> = robots.iter().map(|r| r.name.as_str()).collect();
@@ -140,8 +150,9 @@ async fn harbor_lists_follow_pagination_past_100() {
         .send()
         .await
         .unwrap();
+    let id = project_id(project).await;
     let existing = harbor()
-        .robots_for_project(project, project)
+        .robots_for_project(project, id, project)
         .await
         .unwrap()
         .len();
@@ -161,7 +172,7 @@ async fn harbor_lists_follow_pagination_past_100() {
     }
     assert_eq!(
         harbor()
-            .robots_for_project(project, project)
+            .robots_for_project(project, id, project)
             .await
             .unwrap()
             .len(),
@@ -421,22 +432,30 @@ async fn audit_records_become_events_on_the_team() {
 #[tokio::test]
 async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
     use app::server::harbor::{
-        generate_robot_token, Access, ProjectRole, RobotCreate, RobotPermission,
+        generate_robot_token, Access, MemberGroup, ProjectRole, RobotCreate, RobotPermission,
     };
     use secrecy::ExposeSecret;
     let harbor = harbor();
     let project = format!("it-writes-{}", std::process::id());
-    harbor.create_project(&project).await.unwrap();
+    let id = harbor.create_project(&project).await.unwrap().unwrap();
     match harbor.create_project(&project).await {
         Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 409),
         other => panic!("a second create must conflict, got {other:?}"),
     }
     harbor
-        .add_group_member(&project, "team-writes", ProjectRole::Developer)
+        .add_group_member(
+            &project,
+            &MemberGroup::Oidc("team-writes".into()),
+            ProjectRole::Developer,
+        )
         .await
         .unwrap();
     harbor
-        .add_group_member(&project, "/org/berth-admins", ProjectRole::ProjectAdmin)
+        .add_group_member(
+            &project,
+            &MemberGroup::Oidc("/org/berth-admins".into()),
+            ProjectRole::ProjectAdmin,
+        )
         .await
         .unwrap();
     let members = harbor.list_members(&project).await.unwrap();
@@ -445,9 +464,14 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
         .map(|m| (m.entity_name.as_str(), m.entity_type.as_str(), m.role_id))
         .collect();
     seen.sort();
+    // Harbor makes the project's creator (Berth's account) a project admin too.
     assert_eq!(
         seen,
-        [("/org/berth-admins", "g", 1), ("team-writes", "g", 2)]
+        [
+            ("/org/berth-admins", "g", 1),
+            ("admin", "u", 1),
+            ("team-writes", "g", 2)
+        ]
     );
 
     let robot = RobotCreate {
@@ -477,7 +501,7 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
     assert_eq!(created.name, format!("robot$berth-{project}-push"));
     assert_eq!(
         harbor
-            .robots_for_project(&project, &project)
+            .robots_for_project(&project, id, &project)
             .await
             .unwrap()
             .len(),
@@ -509,10 +533,267 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
     harbor.delete_robot(created.id).await.unwrap();
     assert_eq!(login(token.expose_secret().to_owned()).await, 401);
     assert!(harbor
-        .robots_for_project(&project, &project)
+        .robots_for_project(&project, id, &project)
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Harbor lists a project's own robots only for `Level=project` with the project's id (without `Level`
+/// it lists system robots); src/server/v2.0/handler/robot.go.
+#[tokio::test]
+async fn harbor_lists_a_projects_own_robots_by_level_and_id() {
+    let harbor = harbor();
+    let project = format!("it-own-robots-{}", std::process::id());
+    let id = harbor.create_project(&project).await.unwrap().unwrap();
+    let body = serde_json::json!({
+        "name": "ci", "level": "project", "duration": -1,
+        "permissions": [{ "kind": "project", "namespace": project, "access": [{ "resource": "repository", "action": "pull" }] }],
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v2.0/robots", env("BERTH_HARBOR_URL")))
+        .basic_auth("admin", Some(env("BERTH_HARBOR_PASSWORD")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let robots = harbor
+        .robots_for_project(&project, id, "nobody")
+        .await
+        .unwrap();
+    let names: Vec<_> = robots.iter().map(|r| r.name.clone()).collect();
+    assert_eq!(names, [format!("robot${project}+ci")]);
+}
+
+/// Harbor decodes `q` once more than the transport does (src/lib/q/builder.go): a `+` in a search
+/// must reach it escaped twice, or it searches for a space.
+#[tokio::test]
+async fn harbor_user_search_keeps_a_plus() {
+    let fake = format!("{}/__fake/users", env("FAKE_HARBOR_URL"));
+    let user = serde_json::json!({ "username": "plus+user", "email": "plus+user@example.test", "realname": "Plus" });
+    reqwest::Client::new()
+        .post(fake)
+        .json(&user)
+        .send()
+        .await
+        .unwrap();
+    let found = harbor().search_users("plus+us").await.unwrap();
+    assert!(found.iter().any(|u| u.username == "plus+user"), "{found:?}");
+}
+
+/// Who Berth is in Harbor (src/core/auth/authenticator.go, src/server/middleware/security/): in
+/// oidc_auth mode only the built-in admin may use a password on the API; another account is anonymous
+/// (a 401 where a caller is needed, public projects only where not); in db_auth mode a local account
+/// works but must be a system admin. Each case is said in words that name the settings.
+#[tokio::test]
+async fn harbor_says_who_berth_must_be() {
+    struct SystemGuard;
+    impl Drop for SystemGuard {
+        fn drop(&mut self) {
+            let url = format!("{}/__fake/system", env("FAKE_HARBOR_URL"));
+            let _ = std::process::Command::new("curl")
+                .args([
+                    "-sf",
+                    "-X",
+                    "POST",
+                    "-H",
+                    "Content-Type: application/json",
+                    "-d",
+                    "{}",
+                    &url,
+                ])
+                .status();
+        }
+    }
+    let _restore = SystemGuard;
+    let fake = reqwest::Client::new();
+    let base = env("FAKE_HARBOR_URL");
+    for (name, admin) in [("berth-local", false), ("berth-sysadmin", true)] {
+        let user = serde_json::json!({ "username": name, "email": format!("{name}@example.test"), "password": "Local-passw0rd", "sysadmin_flag": admin });
+        fake.post(format!("{base}/__fake/users"))
+            .json(&user)
+            .send()
+            .await
+            .unwrap();
+    }
+    let as_user = |name: &str, password: &str| {
+        let mut config = harbor_config(Duration::from_secs(5));
+        config.username = name.into();
+        config.password = SecretString::from(password.to_owned());
+        HarborClient::new(&config).unwrap()
+    };
+    let set_mode = |mode: &'static str| {
+        let fake = fake.clone();
+        let url = format!("{base}/__fake/system");
+        async move {
+            fake.post(url)
+                .json(&serde_json::json!({ "auth_mode": mode }))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+
+    set_mode("oidc_auth").await;
+    assert_eq!(harbor().identity_problem().await.unwrap(), None);
+    let sysadmin = as_user("berth-sysadmin", "Local-passw0rd");
+    let problem = sysadmin.identity_problem().await.unwrap().unwrap();
+    assert!(
+        problem.contains("in oidc_auth mode") && problem.contains("BERTH_HARBOR_USERNAME"),
+        "{problem}"
+    );
+    // Refused credentials are not "no such project": Harbor shows them public projects only.
+    match sysadmin.find_project("team-alpha").await {
+        Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 401),
+        other => panic!("wanted Harbor's 401, got {other:?}"),
+    }
+    // Nor an old Harbor: anonymous callers get no version.
+    assert_eq!(sysadmin.system_info().await.unwrap().harbor_version, None);
+
+    set_mode("db_auth").await;
+    assert_eq!(sysadmin.identity_problem().await.unwrap(), None);
+    let local = as_user("berth-local", "Local-passw0rd");
+    let problem = local.identity_problem().await.unwrap().unwrap();
+    assert!(
+        problem.contains("not a Harbor system administrator"),
+        "{problem}"
+    );
+    let wrong = as_user("berth-sysadmin", "Wrong-passw0rd");
+    let problem = wrong.identity_problem().await.unwrap().unwrap();
+    assert!(problem.contains("refused the credentials"), "{problem}");
+}
+
+/// The fake answers as Harbor's handlers do where Berth's client must not rely on more, asked directly
+/// (Prism would refuse the out-of-spec requests before they reach it). Each line names Harbor's file.
+#[tokio::test]
+async fn the_fake_harbor_answers_as_harbors_code_does() {
+    let http = reqwest::Client::new();
+    let base = format!("{}/api/v2.0", env("FAKE_HARBOR_URL"));
+    let password = env("BERTH_HARBOR_PASSWORD");
+    let admin = |request: reqwest::RequestBuilder| request.basic_auth("admin", Some(&password));
+    let json = |response: reqwest::Response| async move {
+        let status = response.status().as_u16();
+        (
+            status,
+            response
+                .json::<serde_json::Value>()
+                .await
+                .unwrap_or_default(),
+        )
+    };
+
+    // src/server/v2.0/handler/systeminfo.go: anonymous callers learn how to sign in, not the version.
+    let (status, info) = json(http.get(format!("{base}/systeminfo")).send().await.unwrap()).await;
+    assert_eq!((status, info.get("harbor_version")), (200, None));
+    assert_eq!(info["auth_mode"], "oidc_auth");
+    // src/server/middleware/security/: wrong credentials carry on as anonymous; GET /projects then
+    // lists public projects only, with a 200 (team-alpha is private).
+    let (status, projects) = json(
+        http.get(format!("{base}/projects?name=team-alpha"))
+            .basic_auth("admin", Some("Wrong-passw0rd"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, projects), (200, serde_json::json!([])));
+    // src/server/v2.0/handler/user.go: the built-in admin is never listed.
+    let (_, users) = json(
+        admin(http.get(format!("{base}/users?page_size=100")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        users.as_array().unwrap().iter().all(|u| u["user_id"] != 1),
+        "{users}"
+    );
+    // go-swagger's validation of the spec's maximum, before the handler: 422.
+    let status = admin(http.get(format!("{base}/robots?page_size=101")))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 422);
+
+    // src/server/v2.0/handler/robot.go CreateRobot: Harbor's name rule, and an access list that its
+    // policy list allows.
+    let project = format!("it-fake-rules-{}", std::process::id());
+    let response = admin(http.post(format!("{base}/projects")))
+        .json(&serde_json::json!({ "project_name": project }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let robot = |name: &str, action: &str| {
+        serde_json::json!({ "name": name, "level": "system", "duration": -1,
+            "permissions": [{ "kind": "project", "namespace": project, "access": [{ "resource": "repository", "action": action }] }] })
+    };
+    for (body, why) in [
+        (robot("a--b", "pull"), "name rule"),
+        (robot("ok", "*"), "repository:* is no policy"),
+        (robot("ok", "update-everything"), "unknown action"),
+    ] {
+        let status = admin(http.post(format!("{base}/robots")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 400, "{why}");
+    }
+    let (status, created) = json(
+        admin(http.post(format!("{base}/robots")))
+            .json(&robot("fake-rules", "pull"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_i64().unwrap();
+    // RefreshSec: a secret Berth sets is not echoed.
+    let (status, body) = json(
+        admin(http.patch(format!("{base}/robots/{id}")))
+            .json(&serde_json::json!({ "secret": "Berth-set-s3cret" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, body), (200, serde_json::json!({})));
+    // UpdateRobot: the name must be the full, prefixed one.
+    let mut update = robot("fake-rules", "pull");
+    let status = admin(http.put(format!("{base}/robots/{id}")))
+        .json(&update)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 400, "a name without the prefix is refused");
+    update["name"] = serde_json::json!("robot$fake-rules");
+    let status = admin(http.put(format!("{base}/robots/{id}")))
+        .json(&update)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    // src/controller/member/controller.go: PUT on a member that does not exist changes nothing, 200.
+    let status = admin(http.put(format!("{base}/projects/{project}/members/999999")))
+        .header("X-Is-Resource-Name", "true")
+        .json(&serde_json::json!({ "role_id": 2 }))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    admin(http.delete(format!("{base}/robots/{id}")))
+        .send()
+        .await
+        .unwrap();
 }
 
 /// The apiserver itself refuses a Team Berth could not serve (the CRD's name pattern and CEL rules), and

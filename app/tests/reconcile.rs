@@ -646,7 +646,7 @@ async fn changing_the_groups_moves_the_harbor_membership() {
     harbor()
         .add_group_member(
             "team-it-groups",
-            "hand-added",
+            &app::server::harbor::MemberGroup::Oidc("hand-added".into()),
             app::server::harbor::ProjectRole::Guest,
         )
         .await
@@ -931,16 +931,184 @@ async fn harbor_refusing_to_create_the_project_409() {
     .await;
 }
 
+/// Harbor's robot_name_prefix is not BERTH_HARBOR_ROBOT_PREFIX: Harbor names the new robot otherwise
+/// than the secret Berth wrote (src/controller/robot/controller.go adds the prefix it is configured
+/// with). Berth deletes that robot and says which setting to change, instead of writing secrets with a
+/// username Harbor does not know and then meeting its 409 on every pass.
+#[tokio::test]
+async fn a_robot_prefix_unlike_harbors_is_named_and_undone() {
+    struct PrefixGuard;
+    impl Drop for PrefixGuard {
+        fn drop(&mut self) {
+            let url = format!("{}/__fake/system", env("FAKE_HARBOR_URL"));
+            let _ = std::process::Command::new("curl")
+                .args([
+                    "-sf",
+                    "-X",
+                    "POST",
+                    "-H",
+                    "Content-Type: application/json",
+                    "-d",
+                    r#"{"robot_prefix":"robot$"}"#,
+                    &url,
+                ])
+                .status();
+        }
+    }
+    let name = "it-prefix";
+    let guard = PrefixGuard;
+    fake(
+        "/__fake/system",
+        serde_json::json!({ "robot_prefix": "bot$" }),
+    )
+    .await;
+    create_team(name, &["it-prefix-devs"]).await;
+    fault_reported_with_no_secret(name, "RobotPrefixMismatch").await;
+    let message = team(name)
+        .await
+        .and_then(|t| t.status)
+        .and_then(|s| s.condition("Ready").map(|c| c.message.clone()))
+        .unwrap();
+    assert!(
+        message.contains("BERTH_HARBOR_ROBOT_PREFIX") && message.contains(r#""bot$""#),
+        "{message}"
+    );
+    let left: Vec<_> = harbor()
+        .list_robots()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.name.contains("berth-it-prefix-"))
+        .map(|r| r.name)
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the misnamed robots were deleted: {left:?}"
+    );
+    drop(guard);
+    converged_with_one_robot_per_secret(name, "RobotPrefixMismatch").await;
+}
+
+/// Struct-guard: sets the fake Harbor's auth_mode back to oidc_auth when a test ends.
+struct AuthModeGuard;
+impl Drop for AuthModeGuard {
+    fn drop(&mut self) {
+        let url = format!("{}/__fake/system", env("FAKE_HARBOR_URL"));
+        let _ = std::process::Command::new("curl")
+            .args([
+                "-sf",
+                "-X",
+                "POST",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                "{}",
+                &url,
+            ])
+            .status();
+    }
+}
+
+/// Harbor in db_auth mode has no groups (src/controller/member/controller.go answers 404 for a group
+/// it cannot find): Berth makes no members, says why on the Members condition, and the team is Ready
+/// with its robots and secrets.
+#[tokio::test]
+async fn a_harbor_without_groups_gets_robots_and_secrets_and_a_reason() {
+    let name = "it-dbauth";
+    let _mode = AuthModeGuard;
+    fake(
+        "/__fake/system",
+        serde_json::json!({ "auth_mode": "db_auth" }),
+    )
+    .await;
+    create_team(name, &["it-dbauth-devs"]).await;
+    let status = wait_ready(name).await;
+    let members = status.condition("Members").unwrap();
+    assert_eq!(
+        (members.status.as_str(), members.reason.as_str()),
+        ("True", "HarborHasNoGroups")
+    );
+    assert!(members.message.contains("db_auth"), "{}", members.message);
+    assert!(every_secret_works(name).await);
+    let groups: Vec<_> = harbor()
+        .list_members("team-it-dbauth")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.entity_type == "g")
+        .collect();
+    assert!(groups.is_empty(), "no group was made: {groups:?}");
+}
+
+/// Harbor in ldap_auth mode names groups by DN, and Berth cannot make one of a plain name without
+/// BERTH_LDAP_GROUP_DN: the Members condition says what to set, and the robots and secrets are made
+/// all the same (a membership failure used to end the pass before them).
+#[tokio::test]
+async fn a_membership_that_cannot_be_made_does_not_stop_robots_and_secrets() {
+    let name = "it-ldap";
+    let _mode = AuthModeGuard;
+    fake(
+        "/__fake/system",
+        serde_json::json!({ "auth_mode": "ldap_auth" }),
+    )
+    .await;
+    create_team(name, &["it-ldap-devs"]).await;
+    let status = wait_for("the Members condition refused", PATIENCE, || async {
+        let status = team(name).await?.status?;
+        (status.condition("Members")?.reason == "LdapGroupWithoutDn"
+            && status.condition("Secrets")?.status == "True")
+            .then_some(status)
+    })
+    .await;
+    let ready = status.condition("Ready").unwrap();
+    assert_eq!(
+        (ready.status.as_str(), ready.reason.as_str()),
+        ("False", "LdapGroupWithoutDn")
+    );
+    assert!(status
+        .condition("Members")
+        .unwrap()
+        .message
+        .contains("BERTH_LDAP_GROUP_DN"));
+    assert!(
+        every_secret_works(name).await,
+        "robots and secrets were made"
+    );
+}
+
 #[tokio::test]
 async fn harbor_rejecting_berths_credentials_401() {
     // Only this team's project paths (its members, where the spec documents 401), so the other
-    // teams' passes go on.
-    fault_then_convergence(
-        "it-f401",
+    // teams' passes go on. A membership Harbor refuses is reported, and the robots and secrets are
+    // made all the same.
+    let name = "it-f401";
+    let guard = FaultGuard;
+    fake(
+        "/__fake/faults",
         serde_json::json!({ "status": 401, "path": "/projects/team-it-f401/" }),
-        "HarborUnauthorized",
     )
     .await;
+    create_team(name, &["it-f401-devs"]).await;
+    let status = wait_for(
+        "HarborUnauthorized on Members, secrets made",
+        PATIENCE,
+        || async {
+            let status = team(name).await?.status?;
+            let ready = status.condition("Ready")?;
+            (ready.status == "False"
+                && ready.reason == "HarborUnauthorized"
+                && status.condition("Secrets")?.status == "True")
+                .then_some(status)
+        },
+    )
+    .await;
+    assert_eq!(status.condition("Members").unwrap().status, "False");
+    assert!(
+        every_secret_works(name).await,
+        "robots and secrets were made"
+    );
+    drop(guard);
+    converged_with_one_robot_per_secret(name, "HarborUnauthorized").await;
 }
 
 #[tokio::test]

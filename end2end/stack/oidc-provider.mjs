@@ -1,6 +1,8 @@
 // The local identity provider: npm `oidc-provider` (OpenID Certified) with the demo users of users.json,
 // one confidential client (Berth), PKCE required, a plain login form and RP-initiated logout.
-// Env: OIDC_PORT (5556), OIDC_HOST (127.0.0.1), OIDC_ISSUER, OIDC_CLIENT_SECRET, BERTH_URL, OIDC_STATE_DIR.
+// Env: OIDC_PORT (5556), OIDC_HOST (127.0.0.1), OIDC_ISSUER, OIDC_CLIENT_SECRET, BERTH_URL, OIDC_STATE_DIR,
+// OIDC_CLIENT_AUTH_METHOD (set: the only way the token endpoint takes the client's secret, and the only
+// one discovery lists; client_secret_basic or client_secret_post).
 import Provider from 'oidc-provider';
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -13,6 +15,7 @@ const HOST = process.env.OIDC_HOST || '127.0.0.1';
 const ISSUER = process.env.OIDC_ISSUER || `http://${HOST}:${PORT}`;
 const BERTH_URLS = (process.env.BERTH_URL || 'http://127.0.0.1:3000').split(',');
 const users = JSON.parse(readFileSync(join(here, 'users.json'), 'utf8'));
+const CLIENT_AUTH = process.env.OIDC_CLIENT_AUTH_METHOD;
 const stateDir = process.env.OIDC_STATE_DIR || join(here, '..', '..', '.stack');
 mkdirSync(stateDir, { recursive: true });
 
@@ -23,7 +26,7 @@ const clients = [{
   post_logout_redirect_uris: BERTH_URLS.map((u) => `${u}/signed-out`),
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
-  token_endpoint_auth_method: 'client_secret_basic',
+  token_endpoint_auth_method: CLIENT_AUTH || 'client_secret_basic',
   id_token_signed_response_alg: 'RS256',
 }];
 
@@ -48,6 +51,7 @@ const provider = new Provider(ISSUER, {
   // Scope-granted claims (groups among them) go into the ID token, as Keycloak's and Dex's do.
   conformIdTokenClaims: false,
   pkce: { required: () => true },
+  ...(CLIENT_AUTH ? { clientAuthMethods: [CLIENT_AUTH] } : {}),
   features: {
     devInteractions: { enabled: false },
     rpInitiatedLogout: {

@@ -266,8 +266,9 @@ test('the conflict fixer removes a stale Harbor account so the person can be onb
 });
 
 test('Harbor admins cannot be removed, and only platform admins may search', async ({ page }) => {
-  await signIn(page, 'alice', '/admin/harbor-users?q=admin');
-  await expect(page.locator('#harbor-users tr[data-username="admin"]')).toContainText('not removable here');
+  // Harbor never lists its built-in admin (user id 1); another system admin shows, not removable.
+  await signIn(page, 'alice', '/admin/harbor-users?q=harbor-ops');
+  await expect(page.locator('#harbor-users tr[data-username="harbor-ops"]')).toContainText('not removable here');
   const forced = await page.request.post('/api/delete_harbor_user', { form: { user_id: '1', confirm: 'admin' }, headers: { Accept: 'application/json' } });
   expect(forced.status()).toBe(403);
   const carol = await page.context().browser()!.newPage();

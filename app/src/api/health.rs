@@ -17,10 +17,11 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
     let state = app_state()?;
     let harbor = &state.harbor;
     let reconcile = &state.config.reconcile;
-    let (ping, info, health, kubernetes, lease) = tokio::join!(
+    let (ping, info, health, identity, kubernetes, lease) = tokio::join!(
         harbor.ping(),
         harbor.system_info(),
         harbor.health(),
+        harbor.identity_problem(),
         state.cluster.server_version(),
         state
             .cluster
@@ -47,9 +48,17 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
     if let Err(error) = &ping_ms {
         warnings.push(format!("Harbor is unreachable: {error} Pages show Harbor's parts as failing and the reconciler retries."));
     }
+    let identity_refused = matches!(&identity, Ok(Some(_)));
+    if let Ok(Some(problem)) = identity {
+        warnings.push(problem);
+    }
     if let Ok(version) = &version {
+        // Harbor tells callers whose credentials it does not take no version: not an old Harbor.
+        let unknown_for_that = version.is_none() && identity_refused;
         if let Some(problem) = crate::server::harbor::version_problem(version.as_deref()) {
-            warnings.push(problem);
+            if !unknown_for_that {
+                warnings.push(problem);
+            }
         }
     }
     if let Ok((status, components)) = &health {

@@ -58,9 +58,22 @@ async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
         }))
     };
     let robots = async {
+        // Harbor lists a project's own robots by the project's id, which the reconciler keeps in the
+        // Team's status; a team it has not set up yet has its project looked up by name.
+        let project_id = match team.status.as_ref().and_then(|s| s.harbor_project_id) {
+            Some(id) => Some(id),
+            None => state
+                .harbor
+                .find_project(&project_name)
+                .await?
+                .map(|p| p.project_id),
+        };
+        let Some(project_id) = project_id else {
+            return Ok::<_, AppError>(Vec::new());
+        };
         let robots = state
             .harbor
-            .robots_for_project(&project_name, &team.team_name())
+            .robots_for_project(&project_name, project_id, &team.team_name())
             .await?;
         Ok::<_, AppError>(
             robots

@@ -30,6 +30,18 @@ pub enum GroupMatch {
     LastSegment,
 }
 
+/// How Berth authenticates itself at the token endpoint (`token_endpoint_auth_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// What the discovery document's `token_endpoint_auth_methods_supported` offers: HTTP Basic
+    /// first, then the secret in the form body; Basic when the document says nothing (the spec's default).
+    Auto,
+    /// `client_secret_basic`.
+    Basic,
+    /// `client_secret_post`.
+    Post,
+}
+
 impl GroupMatch {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,6 +66,7 @@ pub struct OidcConfig {
     pub group_match: GroupMatch,
     /// Whether BERTH_GROUP_MATCH was set (else start-up says that its default changed).
     pub group_match_set: bool,
+    pub client_auth: ClientAuth,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +104,9 @@ pub struct ReconcileConfig {
     pub robot_prefix: String,
     pub member_role: crate::server::harbor::ProjectRole,
     pub admin_group_role: crate::server::harbor::ProjectRole,
+    /// With Harbor in ldap_auth mode: the DN of a group named in a Team or BERTH_ADMIN_GROUPS, `{group}`
+    /// standing for the name; unset, such groups must be DNs themselves.
+    pub ldap_group_dn: Option<String>,
     /// How long a rotated-out robot keeps working before Berth deletes it.
     pub rotation_grace: Duration,
     /// Rotate credentials older than this on its own; `None`: only on request.
@@ -152,6 +168,7 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_OIDC_CLIENT_SECRET", None, "OIDC client secret"),
     ("BERTH_OIDC_SCOPES", Some("openid profile email groups"), "scopes requested at sign-in"),
     ("BERTH_OIDC_GROUPS_CLAIM", Some("groups"), "ID-token claim holding the user's groups"),
+    ("BERTH_OIDC_CLIENT_AUTH", Some("auto"), "how Berth sends its client secret to the token endpoint: `basic` (HTTP Basic, client_secret_basic), `post` (in the form body, client_secret_post), or `auto`: what the discovery document's token_endpoint_auth_methods_supported offers, Basic first"),
     ("BERTH_ADMIN_GROUPS", Some("berth-admins"), "comma-separated groups whose members are platform admins"),
     ("BERTH_GROUP_MATCH", Some("exact"), "`exact`: a group matches only itself (the full path where the identity provider sends paths; /team-alpha, a top-level group, is team-alpha); `last-segment`: any group whose last segment matches (/teams/team-alpha, but also /contractors/team-alpha: whoever can create a group anywhere in the tree gains that team)"),
     ("BERTH_HARBOR_URL", None, "Harbor base URL (the API is under /api/v2.0)"),
@@ -183,6 +200,7 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_HARBOR_ROBOT_PREFIX", Some("robot$"), "Harbor's robot name prefix (its robot_name_prefix setting)"),
     ("BERTH_MEMBER_ROLE", Some("developer"), "Harbor role of a team's groups in its project"),
     ("BERTH_ADMIN_GROUP_ROLE", Some("projectAdmin"), "Harbor role of BERTH_ADMIN_GROUPS in every team project"),
+    ("BERTH_LDAP_GROUP_DN", Some("(groups are DNs)"), "with Harbor in ldap_auth mode: the DN of a group that a Team or BERTH_ADMIN_GROUPS names, {group} standing for its name (cn={group},ou=groups,dc=example,dc=com); unset, those groups must be DNs"),
     ("BERTH_ROTATION_GRACE_SECS", Some("3600"), "how long a rotated-out robot keeps working before it is deleted"),
     ("BERTH_ROTATE_AFTER_DAYS", Some("never"), "rotate credentials older than this many days on their own, or `never`"),
     ("BERTH_OFFBOARD_DELETE_PROJECT", Some("false"), "delete the Harbor project when its Team is deleted"),
@@ -275,6 +293,17 @@ impl Config {
                 })
             }
         };
+        let client_auth = match get("BERTH_OIDC_CLIENT_AUTH").as_deref() {
+            None | Some("auto") => ClientAuth::Auto,
+            Some("basic") | Some("client_secret_basic") => ClientAuth::Basic,
+            Some("post") | Some("client_secret_post") => ClientAuth::Post,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    setting: "BERTH_OIDC_CLIENT_AUTH",
+                    problem: format!("expected `auto`, `basic` or `post`, got {other:?}"),
+                })
+            }
+        };
         let scopes =
             list(get("BERTH_OIDC_SCOPES").unwrap_or_else(|| "openid profile email groups".into()));
         if !scopes.iter().any(|s| s == "openid") {
@@ -295,6 +324,7 @@ impl Config {
             admin_groups: list(get("BERTH_ADMIN_GROUPS").unwrap_or_else(|| "berth-admins".into())),
             group_match,
             group_match_set,
+            client_auth,
         };
         let harbor_url = url("BERTH_HARBOR_URL", required("BERTH_HARBOR_URL")?)?;
         let registry_host = match get("BERTH_REGISTRY_HOST") {
@@ -372,6 +402,15 @@ impl Config {
             robot_prefix,
             member_role: role("BERTH_MEMBER_ROLE", "developer")?,
             admin_group_role: role("BERTH_ADMIN_GROUP_ROLE", "projectAdmin")?,
+            ldap_group_dn: match get("BERTH_LDAP_GROUP_DN") {
+                Some(template) if !template.contains("{group}") => {
+                    return Err(ConfigError::Invalid {
+                        setting: "BERTH_LDAP_GROUP_DN",
+                        problem: "must contain {group}, where the group's name goes".into(),
+                    })
+                }
+                other => other,
+            },
             rotation_grace: seconds("BERTH_ROTATION_GRACE_SECS", 3600)?,
             rotate_after: days_or_never("BERTH_ROTATE_AFTER_DAYS")?
                 .map(|d| Duration::from_secs(d as u64 * 86_400)),

@@ -1,11 +1,14 @@
 //! A stateful stand-in for Harbor's v2.0 API (the parts Berth uses) and its registry login, behaving as
-//! Harbor does: 404 for missing things, 409 for duplicates, Harbor's name and secret rules, the robot v2
-//! API (creation ignores a given secret; `PATCH /robots/{id}` sets it), `robot$` name prefixes, and
-//! paginated lists with `X-Total-Count` and `Link`. Tests put Prism in front of it to check every exchange
-//! against Harbor's own spec.
+//! Harbor's code does (goharbor/harbor v2.15.2): 404 for missing things, 409 for duplicates, Harbor's
+//! name and secret rules, paginated lists with `X-Total-Count` and `Link` (`page_size` over 100 is a
+//! 422), the creator as a project member, group members as the auth mode makes them, and the admin
+//! left out of user lists. Callers are resolved in `auth` (only the built-in admin may use a password
+//! in `oidc_auth` mode; anything else is anonymous), `q` is read in `query` (decoded once more), and
+//! the robot v2 API lives in `robots`. Tests put Prism in front of it to check every exchange against
+//! Harbor's own spec.
 //!
 //! Control endpoints under `/__fake/` (never proxied through Prism) let tests inject latency or
-//! failures and set project usage figures.
+//! failures, set the version, health, auth mode and robot prefix, seed users and set project usage.
 //!
 //! Env: FAKE_HARBOR_ADDR (127.0.0.1:8089), FAKE_HARBOR_ADMIN_USER (admin), FAKE_HARBOR_ADMIN_PASSWORD,
 //! FAKE_HARBOR_ROBOT_PREFIX (robot$).
@@ -22,6 +25,15 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod auth;
+mod query;
+mod robots;
+use auth::{AuthMode, Caller};
+use robots::{
+    create_robot, delete_robot, dump_robot_secret, get_robot, list_robots, refresh_robot_secret,
+    update_robot, valid_robot_secret, Robot,
+};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -54,25 +66,12 @@ struct Project {
     members: Vec<Member>,
 }
 
+/// A project member: a group (`group_type` 1 LDAP, 2 HTTP, 3 OIDC) or, for the creator, a user (0).
 struct Member {
     id: i64,
     role_id: i64,
     group_name: String,
     group_type: i64,
-}
-
-struct Robot {
-    id: i64,
-    name: String,
-    description: String,
-    level: String,
-    secret: String,
-    disable: bool,
-    duration: i64,
-    expires_at: i64,
-    permissions: Value,
-    created: String,
-    updated: String,
 }
 
 /// A Harbor user. OIDC users appear on their first sign-in to Harbor; local ones through `POST /users`.
@@ -82,6 +81,8 @@ struct User {
     email: String,
     realname: String,
     sysadmin: bool,
+    /// A local (db_auth) user's password; OIDC users have none. The admin's is `Fake::admin_password`.
+    password: Option<String>,
     created: String,
     updated: String,
 }
@@ -90,6 +91,7 @@ struct User {
 struct System {
     version: String,
     unhealthy: Vec<String>,
+    auth_mode: AuthMode,
 }
 
 struct Fake {
@@ -132,6 +134,7 @@ fn error(status: StatusCode, message: &str) -> Response {
         StatusCode::UNAUTHORIZED => "UNAUTHORIZED",
         StatusCode::FORBIDDEN => "FORBIDDEN",
         StatusCode::BAD_REQUEST => "BAD_REQUEST",
+        StatusCode::UNPROCESSABLE_ENTITY => "UNPROCESSABLE_ENTITY",
         _ => "UNKNOWN",
     };
     (
@@ -149,9 +152,9 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((user.to_owned(), pass.to_owned()))
 }
 
-/// Faults first (as a broken Harbor would answer), then Harbor's admin basic auth.
+/// Faults first (as a broken Harbor would answer); who is calling is `auth::guard`'s.
 async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> Response {
-    let (latency, status, admin) = {
+    let (latency, status) = {
         let mut f = lock(&fake);
         let hit = f
             .faults
@@ -170,11 +173,7 @@ async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> 
             f.stats.writes += 1;
         }
         *f.stats.by_method.entry(method).or_default() += 1;
-        (
-            f.faults.latency_ms,
-            f.faults.status.filter(|_| hit),
-            (f.admin_user.clone(), f.admin_password.clone()),
-        )
+        (f.faults.latency_ms, f.faults.status.filter(|_| hit))
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -182,12 +181,6 @@ async fn api_guard(State(fake): State<Shared>, request: Request, next: Next) -> 
     if let Some(status) = status {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return error(status, "injected fault");
-    }
-    let path = request.uri().path();
-    let anonymous_ok =
-        path.ends_with("/ping") || path.ends_with("/systeminfo") || path.ends_with("/health");
-    if !anonymous_ok && basic_credentials(request.headers()) != Some(admin) {
-        return error(StatusCode::UNAUTHORIZED, "UnAuthorize");
     }
     next.run(request).await
 }
@@ -221,8 +214,17 @@ fn paged(path: &str, extra_query: &str, paging: &Paging, items: Vec<Value>) -> R
             .unwrap_or(default)
     };
     let page = number(&paging.page, 1).max(1);
-    let size = number(&paging.page_size, 10).clamp(1, 100);
+    let size = number(&paging.page_size, 10);
+    if size > 100 {
+        // Harbor's framework checks the spec's maximum before the handler runs.
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "page_size in query should be less than or equal to 100",
+        );
+    }
     let total = items.len();
+    // page_size=0 is every row, without Link.
+    let size = if size == 0 { total.max(1) } else { size };
     let chunk: Vec<Value> = items
         .into_iter()
         .skip((page - 1) * size)
@@ -258,14 +260,6 @@ fn project_json(p: &Project) -> Value {
     })
 }
 
-fn robot_json(r: &Robot) -> Value {
-    json!({
-        "id": r.id, "name": r.name, "description": r.description, "level": r.level, "duration": r.duration,
-        "editable": true, "disable": r.disable, "expires_at": r.expires_at, "permissions": r.permissions,
-        "creation_time": r.created, "update_time": r.updated,
-    })
-}
-
 fn find_project<'a>(
     f: &'a mut Fake,
     name_or_id: &str,
@@ -279,32 +273,16 @@ fn find_project<'a>(
     }
 }
 
-/// Harbor's project name rule.
-fn valid_project_name(name: &str) -> bool {
-    let ok_chars = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
-    let first_last =
-        |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+/// Harbor's rule for project and robot names, `^[a-z0-9]+(?:[._-][a-z0-9]+)*$`: runs of lower-case
+/// letters and digits joined by single separators (`a--b` is refused).
+fn valid_name(name: &str) -> bool {
     !name.is_empty()
-        && name.len() <= 255
-        && ok_chars
-        && first_last(name.chars().next())
-        && first_last(name.chars().last())
-}
-
-/// Harbor's robot secret rule: 8-128 characters with an upper-case letter, a lower-case letter and a digit.
-fn valid_robot_secret(secret: &str) -> bool {
-    (8..=128).contains(&secret.len())
-        && secret.chars().any(|c| c.is_ascii_uppercase())
-        && secret.chars().any(|c| c.is_ascii_lowercase())
-        && secret.chars().any(|c| c.is_ascii_digit())
-}
-
-fn generated_secret(seed: i64) -> String {
-    // Harbor generates a random secret; uniqueness is all this stand-in needs.
-    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-    format!("Gen{}x{:x}Z", seed, nanos)
+        && name.split(['.', '_', '-']).all(|run| {
+            !run.is_empty()
+                && run
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 #[derive(Deserialize)]
@@ -315,11 +293,17 @@ struct ProjectListQuery {
     paging: Paging,
 }
 
-async fn list_projects(State(fake): State<Shared>, Query(q): Query<ProjectListQuery>) -> Response {
+/// Anonymous callers (wrong credentials among them) see the public projects only, with a 200.
+async fn list_projects(
+    State(fake): State<Shared>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Query(q): Query<ProjectListQuery>,
+) -> Response {
     let f = lock(&fake);
     let items = sorted(
         f.projects
             .iter()
+            .filter(|p| p.public || !caller.is_anonymous())
             .filter(|p| q.name.as_deref().is_none_or(|n| p.name.contains(n)))
             .map(project_json)
             .collect(),
@@ -356,7 +340,7 @@ async fn create_project(State(fake): State<Shared>, body: Bytes) -> Response {
         return error(StatusCode::BAD_REQUEST, "invalid request body");
     };
     let name = req["project_name"].as_str().unwrap_or_default().to_owned();
-    if !valid_project_name(&name) {
+    if !valid_name(&name) {
         return error(
             StatusCode::BAD_REQUEST,
             &format!("project name is not in lower case or contains illegal characters: {name}"),
@@ -369,11 +353,18 @@ async fn create_project(State(fake): State<Shared>, body: Bytes) -> Response {
             &format!("The project named {name} already exists"),
         );
     }
-    f.next_id += 1;
-    let id = f.next_id;
+    f.next_id += 2;
+    let id = f.next_id - 1;
     let public =
         req["metadata"]["public"].as_str() == Some("true") || req["public"].as_bool() == Some(true);
     let created = now();
+    // Harbor makes the creator (here always the admin) a project admin in the same transaction.
+    let creator = Member {
+        id: f.next_id,
+        role_id: 1,
+        group_name: f.admin_user.clone(),
+        group_type: 0,
+    };
     f.projects.push(Project {
         id,
         name,
@@ -383,7 +374,7 @@ async fn create_project(State(fake): State<Shared>, body: Bytes) -> Response {
         repo_count: 0,
         storage_used: 0,
         storage_limit: req["storage_limit"].as_i64().unwrap_or(-1),
-        members: Vec::new(),
+        members: vec![creator],
     });
     let usage = f
         .future_usage
@@ -457,7 +448,7 @@ async fn list_members(
     let items = p
         .members
         .iter()
-        .map(|m| json!({ "id": m.id, "project_id": project_id, "entity_name": m.group_name, "role_id": m.role_id, "entity_id": m.id, "entity_type": if m.group_type == 3 { "g" } else { "u" } }))
+        .map(|m| json!({ "id": m.id, "project_id": project_id, "entity_name": m.group_name, "role_id": m.role_id, "entity_id": m.id, "entity_type": if m.group_type > 0 { "g" } else { "u" } }))
         .collect();
     paged(
         &format!("/api/v2.0/projects/{name_or_id}/members"),
@@ -481,15 +472,41 @@ async fn add_member(
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let group_type = req["member_group"]["group_type"].as_i64().unwrap_or(0);
-    if !(1..=5).contains(&role_id) || group_name.is_empty() || group_type != 3 {
-        // This stand-in is configured as an OIDC-authenticated Harbor: only OIDC groups (type 3).
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid member: need role_id 1-5 and an OIDC group (group_type 3)",
-        );
-    }
+    let ldap_dn = req["member_group"]["ldap_group_dn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let mut f = lock(&fake);
+    // A group is made as Harbor's auth mode makes groups (src/controller/member/controller.go): OIDC
+    // groups by name (type 3), HTTP groups by name (type 2, with skip_search on), LDAP groups by DN
+    // (type 1, named by their cn); db_auth has none.
+    let (group_name, group_type) = match f.system.auth_mode {
+        AuthMode::Oidc => (group_name, 3),
+        AuthMode::Http => (group_name, 2),
+        AuthMode::Ldap if !ldap_dn.is_empty() => {
+            let cn = ldap_dn
+                .split(',')
+                .next()
+                .and_then(|rdn| rdn.split_once('='))
+                .map_or(ldap_dn.as_str(), |(_, v)| v.trim())
+                .to_owned();
+            (cn, 1)
+        }
+        // Harbor's LDAP search for a name that is no DN fails inside: a 500.
+        AuthMode::Ldap => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error"),
+        AuthMode::Db => {
+            return error(
+                StatusCode::NOT_FOUND,
+                &format!("group {group_name} not found: not supported"),
+            )
+        }
+    };
+    if group_name.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "invalid member group");
+    }
+    if !(1..=5).contains(&role_id) {
+        return error(StatusCode::BAD_REQUEST, "invalid role_id");
+    }
     f.next_id += 1;
     let id = f.next_id;
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
@@ -498,7 +515,10 @@ async fn add_member(
             &format!("project {name_or_id} not found"),
         );
     };
-    if p.members.iter().any(|m| m.group_name == group_name) {
+    if p.members
+        .iter()
+        .any(|m| m.group_name == group_name && m.group_type == group_type)
+    {
         return error(
             StatusCode::CONFLICT,
             "The project member specified already exist",
@@ -512,195 +532,6 @@ async fn add_member(
     });
     let location = format!("/api/v2.0/projects/{}/members/{id}", p.id);
     (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
-}
-
-#[derive(Deserialize)]
-struct RobotListQuery {
-    q: Option<String>,
-    sort: Option<String>,
-    #[serde(flatten)]
-    paging: Paging,
-}
-
-async fn list_robots(State(fake): State<Shared>, Query(query): Query<RobotListQuery>) -> Response {
-    let f = lock(&fake);
-    // Supports the exact-match form Harbor documents, e.g. q=Level=system or q=name=robot$x, and its
-    // fuzzy `name=~part` (a substring of the name).
-    let filters: Vec<(String, String)> = query
-        .q
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
-        .collect();
-    let items = f
-        .robots
-        .iter()
-        .filter(|r| {
-            filters.iter().all(|(k, v)| match k.as_str() {
-                "level" => &r.level == v,
-                "name" => match v.strip_prefix('~') {
-                    Some(part) => r.name.contains(part),
-                    None => &r.name == v,
-                },
-                _ => true,
-            })
-        })
-        .map(robot_json)
-        .collect();
-    paged(
-        "/api/v2.0/robots",
-        "",
-        &query.paging,
-        sorted(items, query.sort.as_deref()),
-    )
-}
-
-async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
-    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "invalid request body");
-    };
-    let name = req["name"].as_str().unwrap_or_default().to_owned();
-    let level = req["level"].as_str().unwrap_or_default().to_owned();
-    let duration = req["duration"].as_i64().unwrap_or(-1);
-    let permissions = req["permissions"].clone();
-    let Some(perms) = permissions.as_array().filter(|p| !p.is_empty()) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad request: permissions are required",
-        );
-    };
-    if name.is_empty()
-        || !(level == "system" || level == "project")
-        || (duration != -1 && duration <= 0)
-    {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad request: name, level (system|project) and duration (-1 or > 0) are required",
-        );
-    }
-    let mut f = lock(&fake);
-    for perm in perms {
-        let ns = perm["namespace"].as_str().unwrap_or_default();
-        if perm["kind"] == "project" && ns != "*" && !f.projects.iter().any(|p| p.name == ns) {
-            return error(StatusCode::NOT_FOUND, &format!("project {ns} not found"));
-        }
-    }
-    let full_name = if level == "project" {
-        format!(
-            "{}{}+{}",
-            f.robot_prefix,
-            perms[0]["namespace"].as_str().unwrap_or_default(),
-            name
-        )
-    } else {
-        format!("{}{}", f.robot_prefix, name)
-    };
-    if f.robots.iter().any(|r| r.name == full_name) {
-        // Real Harbor answers 409 here; the spec does not list it for POST /robots.
-        return error(
-            StatusCode::CONFLICT,
-            &format!("robot account {full_name} already exists"),
-        );
-    }
-    f.next_id += 1;
-    let id = f.next_id;
-    // Creation ignores any `secret` in the request, as Harbor does.
-    let secret = generated_secret(id);
-    let created = now();
-    let expires_at = if duration == -1 {
-        -1
-    } else {
-        unix_now() + duration * 86_400
-    };
-    f.robots.push(Robot {
-        id,
-        name: full_name.clone(),
-        description: req["description"].as_str().unwrap_or_default().to_owned(),
-        level,
-        secret: secret.clone(),
-        disable: req["disable"].as_bool().unwrap_or(false),
-        duration,
-        expires_at,
-        permissions,
-        created: created.clone(),
-        updated: created.clone(),
-    });
-    (
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/api/v2.0/robots/{id}"))],
-        Json(json!({ "id": id, "name": full_name, "secret": secret, "creation_time": created, "expires_at": expires_at })),
-    )
-        .into_response()
-}
-
-async fn get_robot(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
-    let f = lock(&fake);
-    match f.robots.iter().find(|r| r.id == id) {
-        Some(r) => Json(robot_json(r)).into_response(),
-        None => error(StatusCode::NOT_FOUND, &format!("robot {id} not found")),
-    }
-}
-
-async fn refresh_robot_secret(
-    State(fake): State<Shared>,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> Response {
-    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "invalid request body");
-    };
-    let mut f = lock(&fake);
-    let Some(robot) = f.robots.iter_mut().find(|r| r.id == id) else {
-        return error(StatusCode::NOT_FOUND, &format!("robot {id} not found"));
-    };
-    let secret = match req["secret"].as_str() {
-        Some(s) if valid_robot_secret(s) => s.to_owned(),
-        Some(_) => return error(StatusCode::BAD_REQUEST, "the secret must be 8-128 characters with at least one uppercase letter, one lowercase letter and one number"),
-        None => generated_secret(id),
-    };
-    robot.secret = secret.clone();
-    robot.updated = now();
-    Json(json!({ "secret": secret })).into_response()
-}
-
-/// `PUT /robots/{id}`: Harbor replaces description, permissions, disable and duration; the name and
-/// level must stay (given with or without the prefix); the secret is untouched.
-async fn update_robot(State(fake): State<Shared>, Path(id): Path<i64>, body: Bytes) -> Response {
-    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "invalid request body");
-    };
-    let mut f = lock(&fake);
-    let prefix = f.robot_prefix.clone();
-    let projects: Vec<String> = f.projects.iter().map(|p| p.name.clone()).collect();
-    let Some(robot) = f.robots.iter_mut().find(|r| r.id == id) else {
-        return error(StatusCode::NOT_FOUND, &format!("robot {id} not found"));
-    };
-    let name = req["name"].as_str().unwrap_or_default();
-    if name != robot.name && format!("{prefix}{name}") != robot.name {
-        return error(StatusCode::BAD_REQUEST, "cannot update the robot name");
-    }
-    if req["level"].as_str() != Some(robot.level.as_str()) {
-        return error(StatusCode::BAD_REQUEST, "cannot update the robot level");
-    }
-    let Some(perms) = req["permissions"].as_array().filter(|p| !p.is_empty()) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad request: permissions are required",
-        );
-    };
-    for perm in perms {
-        let ns = perm["namespace"].as_str().unwrap_or_default();
-        if perm["kind"] == "project" && ns != "*" && !projects.iter().any(|p| p == ns) {
-            return error(StatusCode::NOT_FOUND, &format!("project {ns} not found"));
-        }
-    }
-    robot.permissions = req["permissions"].clone();
-    robot.description = req["description"].as_str().unwrap_or_default().to_owned();
-    robot.disable = req["disable"].as_bool().unwrap_or(false);
-    robot.updated = now();
-    StatusCode::OK.into_response()
 }
 
 async fn delete_project(
@@ -736,9 +567,7 @@ async fn update_member(
         .ok()
         .and_then(|v| v["role_id"].as_i64())
         .unwrap_or(0);
-    if !(1..=5).contains(&role_id) {
-        return error(StatusCode::BAD_REQUEST, "invalid role_id");
-    }
+    // Harbor does not check the role here (only POST does).
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
         return error(
@@ -746,13 +575,11 @@ async fn update_member(
             &format!("project {name_or_id} not found"),
         );
     };
-    match p.members.iter_mut().find(|m| m.id == mid) {
-        Some(m) => {
-            m.role_id = role_id;
-            StatusCode::OK.into_response()
-        }
-        None => error(StatusCode::NOT_FOUND, &format!("member {mid} not found")),
+    // Harbor updates by id without looking first: a missing member is a 200 that changes nothing.
+    if let Some(m) = p.members.iter_mut().find(|m| m.id == mid) {
+        m.role_id = role_id;
     }
+    StatusCode::OK.into_response()
 }
 
 async fn delete_member(
@@ -780,26 +607,22 @@ async fn reset_stats(State(fake): State<Shared>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn delete_robot(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
-    let mut f = lock(&fake);
-    let before = f.robots.len();
-    f.robots.retain(|r| r.id != id);
-    if f.robots.len() == before {
-        error(StatusCode::NOT_FOUND, &format!("robot {id} not found"))
-    } else {
-        StatusCode::OK.into_response()
-    }
-}
-
 async fn ping() -> &'static str {
     "Pong"
 }
 
-async fn systeminfo(State(fake): State<Shared>) -> Json<Value> {
+/// Harbor tells anonymous callers only how to sign in; its version and the rest need a signed-in caller.
+async fn systeminfo(
+    State(fake): State<Shared>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Json<Value> {
     let f = lock(&fake);
-    Json(
-        json!({ "harbor_version": f.system.version, "auth_mode": "oidc_auth", "primary_auth_mode": false, "self_registration": false, "has_ca_root": false }),
-    )
+    let mut info = json!({ "auth_mode": f.system.auth_mode.as_str(), "primary_auth_mode": false, "self_registration": false, "banner_message": "" });
+    if !caller.is_anonymous() {
+        info["harbor_version"] = json!(f.system.version);
+        info["has_ca_root"] = json!(false);
+    }
+    Json(info)
 }
 
 async fn health(State(fake): State<Shared>) -> Json<Value> {
@@ -835,29 +658,6 @@ fn user_json(u: &User) -> Value {
     })
 }
 
-/// Harbor's `q` for users: `username=~x`, `email=~x` (fuzzy) or `username=x` (exact), comma-separated.
-fn user_matches(u: &User, q: &str) -> bool {
-    q.split(',').filter(|c| !c.is_empty()).all(|condition| {
-        let (key, fuzzy, value) = match condition.split_once("=~") {
-            Some((k, v)) => (k, true, v),
-            None => match condition.split_once('=') {
-                Some((k, v)) => (k, false, v),
-                None => return false,
-            },
-        };
-        let field = match key {
-            "username" => &u.username,
-            "email" => &u.email,
-            _ => return false,
-        };
-        if fuzzy {
-            field.to_lowercase().contains(&value.to_lowercase())
-        } else {
-            field == value
-        }
-    })
-}
-
 #[derive(Deserialize)]
 struct UserListQuery {
     q: Option<String>,
@@ -865,19 +665,30 @@ struct UserListQuery {
     paging: Paging,
 }
 
+/// Harbor lists users other than its built-in admin (`user_id > 1`), filtered by `q` on `username`
+/// and `email` (other keys of the user model are ignored here).
 async fn list_users(State(fake): State<Shared>, Query(query): Query<UserListQuery>) -> Response {
+    let filters = match query::parse(query.q.as_deref()) {
+        Ok(filters) => filters,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
     let f = lock(&fake);
-    let q = query.q.unwrap_or_default();
     let items = f
         .users
         .iter()
-        .filter(|u| user_matches(u, &q))
+        .filter(|u| u.id > 1)
+        .filter(|u| {
+            filters.iter().all(|(key, m)| match key.as_str() {
+                "username" => m.accepts(&u.username),
+                "email" => m.accepts(&u.email),
+                _ => true,
+            })
+        })
         .map(user_json)
         .collect();
-    let extra = if q.is_empty() {
-        String::new()
-    } else {
-        format!("&q={}", url_escape(&q))
+    let extra = match query.q.as_deref() {
+        Some(q) if !q.is_empty() => format!("&q={}", url_escape(q)),
+        _ => String::new(),
     };
     paged("/api/v2.0/users", &extra, &query.paging, items)
 }
@@ -895,11 +706,18 @@ fn url_escape(text: &str) -> String {
 }
 
 /// The admin account (the only caller the fake authenticates).
-async fn current_user(State(fake): State<Shared>) -> Response {
+async fn current_user(
+    State(fake): State<Shared>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Response {
     let f = lock(&fake);
-    match f.users.iter().find(|u| u.id == 1) {
+    let id = match caller {
+        Caller::User { id, .. } => id,
+        Caller::Anonymous => return error(StatusCode::UNAUTHORIZED, "unauthorized"),
+    };
+    match f.users.iter().find(|u| u.id == id) {
         Some(u) => Json(user_json(u)).into_response(),
-        None => error(StatusCode::UNAUTHORIZED, "UnAuthorize"),
+        None => error(StatusCode::UNAUTHORIZED, "unauthorized"),
     }
 }
 
@@ -959,6 +777,7 @@ async fn create_user(State(fake): State<Shared>, body: Bytes) -> Response {
         email,
         realname: text("realname"),
         sysadmin: false,
+        password: Some(text("password")),
         updated: created.clone(),
         created,
     });
@@ -974,14 +793,26 @@ struct SystemRequest {
     version: Option<String>,
     #[serde(default)]
     unhealthy: Vec<String>,
+    /// Harbor's robot_name_prefix setting (kept when absent); every robot's name changes with it.
+    robot_prefix: Option<String>,
+    /// `db_auth`, `ldap_auth`, `http_auth` or `oidc_auth` (the default).
+    auth_mode: Option<String>,
 }
 
 /// Sets the version `/systeminfo` reports and the components `/health` calls unhealthy.
 async fn set_system(State(fake): State<Shared>, Json(req): Json<SystemRequest>) -> StatusCode {
     let mut f = lock(&fake);
+    if let Some(prefix) = req.robot_prefix {
+        f.robot_prefix = prefix;
+    }
     f.system = System {
         version: req.version.unwrap_or_else(|| DEFAULT_VERSION.to_owned()),
         unhealthy: req.unhealthy,
+        auth_mode: req
+            .auth_mode
+            .as_deref()
+            .and_then(AuthMode::parse)
+            .unwrap_or(AuthMode::Oidc),
     };
     StatusCode::NO_CONTENT
 }
@@ -1002,7 +833,8 @@ async fn seed_user(State(fake): State<Shared>, Json(req): Json<Value>) -> Respon
         username: text("username"),
         email: text("email"),
         realname: text("realname"),
-        sysadmin: false,
+        sysadmin: req["sysadmin_flag"].as_bool().unwrap_or(false),
+        password: req["password"].as_str().map(str::to_owned),
         updated: created.clone(),
         created,
     });
@@ -1018,7 +850,7 @@ async fn registry_login(State(fake): State<Shared>, headers: HeaderMap) -> Respo
     let ok = basic_credentials(&headers).is_some_and(|(user, pass)| {
         (user == f.admin_user && pass == f.admin_password)
             || f.robots.iter().any(|r| {
-                r.name == user
+                r.full_name(&f.robot_prefix) == user
                     && r.secret == pass
                     && !r.disable
                     && (r.expires_at == -1 || r.expires_at > unix_now())
@@ -1086,15 +918,6 @@ async fn set_usage(
     StatusCode::NO_CONTENT
 }
 
-/// Robots with their current secrets, for tests that check what Berth wrote.
-async fn dump_robot_secret(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
-    let f = lock(&fake);
-    match f.robots.iter().find(|r| r.id == id) {
-        Some(r) => Json(json!({ "name": r.name, "secret": r.secret })).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
 #[tokio::main]
 async fn main() {
     let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_owned());
@@ -1106,6 +929,7 @@ async fn main() {
             email: "admin@example.com".into(),
             realname: "system admin".into(),
             sysadmin: true,
+            password: None,
             created: now(),
             updated: now(),
         }],
@@ -1113,6 +937,7 @@ async fn main() {
         system: System {
             version: DEFAULT_VERSION.into(),
             unhealthy: Vec::new(),
+            auth_mode: AuthMode::Oidc,
         },
         admin_user: env("FAKE_HARBOR_ADMIN_USER", "admin"),
         admin_password: env("FAKE_HARBOR_ADMIN_PASSWORD", "Harbor12345"),
@@ -1156,6 +981,8 @@ async fn main() {
                 .patch(refresh_robot_secret)
                 .delete(delete_robot),
         )
+        // Layers run last-added first: faults and counts, then the caller.
+        .layer(middleware::from_fn_with_state(fake.clone(), auth::guard))
         .layer(middleware::from_fn_with_state(fake.clone(), api_guard));
     let app = Router::new()
         .nest("/api/v2.0", api)
@@ -1183,9 +1010,12 @@ mod tests {
 
     #[test]
     fn harbor_rules() {
-        assert!(valid_project_name("team-alpha"));
-        assert!(!valid_project_name("Team-Alpha"));
-        assert!(!valid_project_name("-alpha"));
+        assert!(valid_name("team-alpha"));
+        assert!(valid_name("a.b_c-1"));
+        assert!(!valid_name("Team-Alpha"));
+        assert!(!valid_name("-alpha"));
+        assert!(!valid_name("a--b"));
+        assert!(!valid_name("alpha."));
         assert!(valid_robot_secret("Abcdefg1"));
         assert!(!valid_robot_secret("abcdefg1"));
         assert!(!valid_robot_secret("Abc1"));

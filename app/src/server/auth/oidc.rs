@@ -2,14 +2,16 @@
 //! its status) while the identity provider is down.
 use crate::server::auth::groups::{any_matches, groups_from_claim};
 use crate::server::auth::session::{PendingSignIn, SessionUser};
+use crate::server::config::ClientAuth;
 use crate::server::config::OidcConfig;
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
-    CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
-    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse, CoreTokenType,
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClientAuthMethod,
+    CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
+    AdditionalClaims, AuthType, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
     EmptyExtraTokenFields, EndSessionUrl, EndpointMaybeSet, EndpointNotSet, EndpointSet,
     IdTokenFields, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier,
     PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, StandardErrorResponse,
@@ -141,6 +143,10 @@ impl Oidc {
             .await
             .map_err(|e| AuthError::Discovery(Box::new(e)))?;
         let end_session = metadata.additional_metadata().end_session_endpoint.clone();
+        let auth_type = auth_type(
+            self.config.client_auth,
+            metadata.token_endpoint_auth_methods_supported(),
+        );
         let client = Client::from_provider_metadata(
             metadata,
             ClientId::new(self.config.client_id.clone()),
@@ -148,7 +154,8 @@ impl Oidc {
                 self.config.client_secret.expose_secret().to_owned(),
             )),
         )
-        .set_redirect_uri(RedirectUrl::new(self.redirect_uri.clone()).map_err(AuthError::Url)?);
+        .set_redirect_uri(RedirectUrl::new(self.redirect_uri.clone()).map_err(AuthError::Url)?)
+        .set_auth_type(auth_type);
         let discovered = Arc::new(Discovered {
             client,
             end_session,
@@ -295,14 +302,49 @@ impl Oidc {
     }
 }
 
+/// How the client secret goes to the token endpoint: as configured, or what the provider offers (HTTP
+/// Basic first, then the form body; Basic when it says nothing, the spec's default).
+fn auth_type(wanted: ClientAuth, offered: Option<&Vec<CoreClientAuthMethod>>) -> AuthType {
+    match wanted {
+        ClientAuth::Basic => AuthType::BasicAuth,
+        ClientAuth::Post => AuthType::RequestBody,
+        ClientAuth::Auto => match offered {
+            Some(methods)
+                if !methods.contains(&CoreClientAuthMethod::ClientSecretBasic)
+                    && methods.contains(&CoreClientAuthMethod::ClientSecretPost) =>
+            {
+                AuthType::RequestBody
+            }
+            _ => AuthType::BasicAuth,
+        },
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
 mod tests {
-    use super::not_yet_valid;
+    use super::{auth_type, not_yet_valid};
+    use crate::server::config::ClientAuth;
+    use openidconnect::core::CoreClientAuthMethod as M;
+    use openidconnect::AuthType;
     use serde_json::json;
+
+    #[test]
+    fn the_client_secret_goes_where_the_provider_takes_it() {
+        let basic_only = vec![M::ClientSecretBasic];
+        let post_only = vec![M::ClientSecretPost];
+        let both = vec![M::ClientSecretPost, M::ClientSecretBasic];
+        let is_post = |a: AuthType| matches!(a, AuthType::RequestBody);
+        assert!(!is_post(auth_type(ClientAuth::Auto, None)));
+        assert!(!is_post(auth_type(ClientAuth::Auto, Some(&basic_only))));
+        assert!(!is_post(auth_type(ClientAuth::Auto, Some(&both))));
+        assert!(is_post(auth_type(ClientAuth::Auto, Some(&post_only))));
+        assert!(is_post(auth_type(ClientAuth::Post, Some(&basic_only))));
+        assert!(!is_post(auth_type(ClientAuth::Basic, Some(&post_only))));
+    }
 
     #[test]
     fn nbf_beyond_the_skew_is_not_yet_valid() {

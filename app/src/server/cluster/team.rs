@@ -52,6 +52,9 @@ pub struct TeamStatus {
     /// The OIDC groups Berth made members of the project (so it removes only those it added).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub member_groups: Vec<String>,
+    /// The Harbor project's id (the team page lists the project's own robots by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harbor_project_id: Option<i64>,
     /// The earliest robot expiry (RFC 3339); absent when no robot expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_expiry: Option<String>,

@@ -95,12 +95,11 @@ pub async fn probe(config: &Config) -> Vec<Probe> {
         let client =
             crate::server::harbor::HarborClient::new(&config.harbor).map_err(|e| e.to_string())?;
         let ping = client.ping().await.map_err(|e| e.to_string())?;
-        client
-            .current_user()
-            .await
-            .map_err(|e| format!("{e} (check BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD)"))?;
+        if let Some(problem) = client.identity_problem().await.map_err(|e| e.to_string())? {
+            return Err(problem);
+        }
         Ok(format!(
-            "{} answered in {} ms and accepted Berth's credentials",
+            "{} answered in {} ms and takes Berth's credentials for a system administrator",
             config.harbor.url,
             ping.as_millis()
         ))

@@ -1,8 +1,11 @@
 //! A client for the parts of Harbor's v2.0 API Berth uses. Lists are read 100 at a time, following
 //! `X-Total-Count`; the robot v2 API (`/robots`) is used throughout.
+mod query;
 mod system;
 mod token;
 mod types;
+
+pub use query::Q;
 
 pub use system::{
     valid_user_search, version_problem, ComponentHealth, HarborUser, HealthReport, SystemInfo,
@@ -146,7 +149,9 @@ impl HarborClient {
         self.list_all_with(operation, path, query, None).await
     }
 
-    /// Reads every page of a list endpoint (`page_size=100`), stopping at `X-Total-Count`.
+    /// Reads every page of a list endpoint (`page_size=100`), stopping at `X-Total-Count`. A list that
+    /// changed size while it was paged (a robot made or deleted meanwhile shifts the pages, so one
+    /// would be skipped or seen twice) is read again, up to three times.
     async fn list_all_with<T: DeserializeOwned>(
         &self,
         operation: &'static str,
@@ -154,7 +159,27 @@ impl HarborClient {
         query: &[(&str, &str)],
         header: Option<(&str, &str)>,
     ) -> Result<Vec<T>, HarborError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (items, totals) = self.read_pages(operation, path, query, header).await?;
+            let steady = totals.windows(2).all(|w| w[0] == w[1]);
+            if steady || attempt == 3 {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// One pass over the pages: the items and each page's `X-Total-Count`.
+    async fn read_pages<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+        header: Option<(&str, &str)>,
+    ) -> Result<(Vec<T>, Vec<Option<usize>>), HarborError> {
         let mut all = Vec::new();
+        let mut totals = Vec::new();
         for page in 1.. {
             let page_str = page.to_string();
             let size = PAGE_SIZE.to_string();
@@ -171,6 +196,7 @@ impl HarborClient {
                 .get("x-total-count")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<usize>().ok());
+            totals.push(total);
             let items: Vec<T> = self.json(operation, response).await?;
             let got = items.len();
             all.extend(items);
@@ -182,15 +208,20 @@ impl HarborClient {
                 break;
             }
         }
-        Ok(all)
+        Ok((all, totals))
     }
 
-    /// The project of that exact name, if any (Harbor's `name` filter is a fuzzy match).
+    /// The project of that exact name, if any (Harbor's `name` filter is a fuzzy match). Harbor lists
+    /// public projects to callers whose credentials it does not take, with a 200: a project not found
+    /// is only believed once Harbor still takes Berth's credentials (else the answer is its 401).
     pub async fn find_project(&self, name: &str) -> Result<Option<Project>, HarborError> {
         let projects: Vec<Project> = self
             .list_all("listing projects", "projects", &[("name", name)])
             .await?;
-        Ok(projects.into_iter().find(|p| p.name == name))
+        match projects.into_iter().find(|p| p.name == name) {
+            Some(project) => Ok(Some(project)),
+            None => self.current_user().await.map(|_| None),
+        }
     }
 
     /// By name, so it can run beside `find_project` instead of after it.
@@ -252,14 +283,19 @@ impl HarborClient {
         .await
     }
 
-    /// Adds an OIDC group (`group_type` 3) to the project with a role.
+    /// Adds a group to the project with a role, as Harbor's auth mode names groups.
     pub async fn add_group_member(
         &self,
         project: &str,
-        group: &str,
+        group: &MemberGroup,
         role: ProjectRole,
     ) -> Result<(), HarborError> {
-        let body = serde_json::json!({ "role_id": role.id(), "member_group": { "group_name": group, "group_type": 3 } });
+        let member_group = match group {
+            MemberGroup::Oidc(name) => serde_json::json!({ "group_name": name, "group_type": 3 }),
+            MemberGroup::Http(name) => serde_json::json!({ "group_name": name, "group_type": 2 }),
+            MemberGroup::Ldap { dn } => serde_json::json!({ "ldap_group_dn": dn, "group_type": 1 }),
+        };
+        let body = serde_json::json!({ "role_id": role.id(), "member_group": member_group });
         let request = self
             .request(Method::POST, &format!("projects/{project}/members"))
             .header("X-Is-Resource-Name", "true")
@@ -267,6 +303,14 @@ impl HarborClient {
         self.expect_status("adding a project member", request, StatusCode::CREATED)
             .await
             .map(drop)
+    }
+
+    /// Harbor's `auth_mode` (told to anyone, signed in or not).
+    pub async fn auth_mode(&self) -> Result<AuthMode, HarborError> {
+        let info = self.system_info().await?;
+        Ok(AuthMode::parse(
+            info.auth_mode.as_deref().unwrap_or_default(),
+        ))
     }
 
     /// Creates a robot account; Harbor gives it a secret of its own, which Berth replaces at once with
@@ -415,17 +459,35 @@ impl HarborClient {
         self.list_all("listing robot accounts", "robots", &[]).await
     }
 
-    /// The robots whose permissions reach `project`, found by name so a team page never reads every
-    /// robot in Harbor (3,000 with 1,000 teams): Berth's system robots of the team (`berth-<team>-...`)
-    /// and the project's own robots (Harbor names them `<prefix><project>+<name>`). Harbor's `=~` is a
-    /// substring match (`berth-a-` also finds team `a-b`'s), so the permissions decide.
+    /// System robots whose name (as Harbor stores it, without the prefix) contains `text`.
+    pub async fn system_robots_named_like(&self, text: &str) -> Result<Vec<Robot>, HarborError> {
+        let q = Q::new()
+            .exact("Level", "system")
+            .fuzzy("name", text)
+            .build();
+        self.list_all("listing robot accounts", "robots", &[("q", q.as_str())])
+            .await
+    }
+
+    /// The robots whose permissions reach the project `project_id`, found by filter so a team page never
+    /// reads every robot in Harbor (3,000 with 1,000 teams): Berth's system robots of the team
+    /// (`berth-<team>-...`) and the project's own robots. Harbor lists system robots unless `q` says
+    /// `Level=project` with the project's id. Its `=~` is a substring match (`berth-a-` also finds team
+    /// `a-b`'s), so the permissions decide.
     pub async fn robots_for_project(
         &self,
         project: &str,
+        project_id: i64,
         team: &str,
     ) -> Result<Vec<Robot>, HarborError> {
-        let berths = format!("name=~berth-{team}-");
-        let projects = format!("name=~{project}+");
+        let berths = Q::new()
+            .exact("Level", "system")
+            .fuzzy("name", &format!("berth-{team}-"))
+            .build();
+        let projects = Q::new()
+            .exact("Level", "project")
+            .exact("ProjectID", &project_id.to_string())
+            .build();
         let (berths_query, projects_query) = ([("q", berths.as_str())], [("q", projects.as_str())]);
         let (berths, projects) = tokio::join!(
             self.list_all::<Robot>("listing the team's robot accounts", "robots", &berths_query),

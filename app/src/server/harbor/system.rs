@@ -78,15 +78,43 @@ impl HarborClient {
         Ok(started.elapsed())
     }
 
-    /// `GET /users/current`: whether Harbor accepts Berth's credentials.
-    pub async fn current_user(&self) -> Result<(), HarborError> {
-        self.expect_status(
-            "checking Berth's credentials",
-            self.request(Method::GET, "users/current"),
-            StatusCode::OK,
-        )
-        .await
-        .map(drop)
+    /// `GET /users/current`: the account Harbor takes Berth's credentials for.
+    pub async fn current_user(&self) -> Result<HarborUser, HarborError> {
+        let op = "checking Berth's credentials";
+        let response = self
+            .expect_status(
+                op,
+                self.request(Method::GET, "users/current"),
+                StatusCode::OK,
+            )
+            .await?;
+        self.json(op, response).await
+    }
+
+    /// Why Berth's Harbor account cannot do Berth's work, in words an operator can act on; `None` when
+    /// it can. Harbor treats credentials it does not take as anonymous, so a refusal shows as a 401 here
+    /// (and elsewhere as a `/systeminfo` without version, or public projects only).
+    pub async fn identity_problem(&self) -> Result<Option<String>, HarborError> {
+        let user = &self.username;
+        match self.current_user().await {
+            Ok(account) if account.sysadmin_flag => Ok(None),
+            Ok(account) => Ok(Some(format!(
+                "Harbor takes Berth's credentials for {:?}, which is not a Harbor system administrator: Berth creates projects, robot accounts and members, which needs one. Make {:?} an administrator in Harbor, or set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to one.",
+                account.username, account.username
+            ))),
+            Err(HarborError::Status { status, .. }) if status == StatusCode::UNAUTHORIZED => {
+                let mode = self.system_info().await.ok().and_then(|i| i.auth_mode);
+                Ok(Some(match mode.as_deref() {
+                    Some("oidc_auth") => format!(
+                        "Harbor does not take a password for {user:?} on its API: in oidc_auth mode it takes one only from its built-in admin (user id 1, `admin` unless renamed). Set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to that account."
+                    ),
+                    _ => format!(
+                        "Harbor refused the credentials of {user:?}: check BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD."
+                    ),
+                }))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn system_info(&self) -> Result<SystemInfo, HarborError> {
@@ -105,8 +133,8 @@ impl HarborClient {
 
     /// Accounts whose username or e-mail contains `text` (Harbor's fuzzy match), each once.
     pub async fn search_users(&self, text: &str) -> Result<Vec<HarborUser>, HarborError> {
-        let by_name = format!("username=~{text}");
-        let by_email = format!("email=~{text}");
+        let by_name = super::Q::new().fuzzy("username", text).build();
+        let by_email = super::Q::new().fuzzy("email", text).build();
         let (name_query, email_query) = ([("q", by_name.as_str())], [("q", by_email.as_str())]);
         let (names, emails) = tokio::join!(
             self.list_all::<HarborUser>("searching users", "users", &name_query),

@@ -155,3 +155,35 @@ pub struct RobotCreated {
     #[serde(default)]
     pub expires_at: Option<i64>,
 }
+
+/// Harbor's `auth_mode`: how its users sign in, and so which groups a project member can be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    /// `oidc_auth`: groups by the name the identity provider sends (Harbor makes them on first use).
+    Oidc,
+    /// `ldap_auth`: LDAP groups, named by their DN.
+    Ldap,
+    /// `http_auth`: groups by name (type 2).
+    Http,
+    /// `db_auth`, `uaa_auth` or another mode without groups.
+    NoGroups(String),
+}
+
+impl AuthMode {
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "oidc_auth" => AuthMode::Oidc,
+            "ldap_auth" => AuthMode::Ldap,
+            "http_auth" => AuthMode::Http,
+            other => AuthMode::NoGroups(other.to_owned()),
+        }
+    }
+}
+
+/// A group to make a project member, as Harbor's auth mode names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberGroup {
+    Oidc(String),
+    Http(String),
+    Ldap { dn: String },
+}

@@ -7,7 +7,8 @@ use crate::server::cluster::named;
 use crate::server::cluster::team::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
 use crate::server::config::ReconcileConfig;
 use crate::server::harbor::{
-    generate_robot_token, HarborError, Project, Robot, RobotCreate, RobotUpdate,
+    generate_robot_token, AuthMode, HarborError, MemberGroup, Project, Robot, RobotCreate,
+    RobotUpdate,
 };
 use k8s_openapi::api::core::v1::{LocalObjectReference, Secret};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
@@ -53,6 +54,8 @@ fn parse_time(text: &str) -> Option<Timestamp> {
 /// What one pass found and did; becomes the Team's status at the end, whether the pass finished or not.
 struct Pass {
     previous: TeamStatus,
+    /// The Harbor project's id, once the project step found or made it.
+    project_id: Option<i64>,
     robots: BTreeMap<&'static str, RobotStatus>,
     retiring: Vec<RetiringRobot>,
     member_groups: Vec<String>,
@@ -74,6 +77,7 @@ impl Pass {
         Self {
             retiring: previous.retiring.clone(),
             member_groups: previous.member_groups.clone(),
+            project_id: previous.harbor_project_id,
             previous,
             robots,
             step: Step::HarborProject,
@@ -161,6 +165,7 @@ impl Pass {
             robots,
             retiring: self.retiring.clone(),
             member_groups: self.member_groups.clone(),
+            harbor_project_id: self.project_id,
             next_expiry,
         }
     }
@@ -273,6 +278,7 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
         super::snapshot::Refresh::FullRead => "full_read",
     });
     let created = ensure_project(r, &project).await?;
+    pass.project_id = r.snapshot.project(&project).map(|p| p.project_id);
     pass.ok(
         Step::HarborProject,
         "Exists",
@@ -280,15 +286,27 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
     );
 
     pass.step = Step::Members;
-    ensure_members(r, team, &project, created, pass).await?;
-    pass.ok(
-        Step::Members,
-        "InSync",
-        format!(
-            "The team's groups are {:?} in {project}; the platform admins are {:?}.",
-            r.config.reconcile.member_role, r.config.reconcile.admin_group_role
+    // A membership that cannot be made never keeps the robots and secrets from being made: its error
+    // is the pass's outcome once they are done.
+    let members = ensure_members(r, team, &project, created, pass).await;
+    match &members {
+        Ok(Membership::InSync) => pass.ok(
+            Step::Members,
+            "InSync",
+            format!(
+                "The team's groups are {:?} in {project}; the platform admins are {:?}.",
+                r.config.reconcile.member_role, r.config.reconcile.admin_group_role
+            ),
         ),
-    );
+        Ok(Membership::NoGroups(mode)) => pass.ok(
+            Step::Members,
+            "HarborHasNoGroups",
+            format!(
+                "Harbor's auth_mode is {mode}, which has no groups: the team's groups cannot be members of {project}. Give its people access in Harbor, or run Harbor with OIDC or LDAP."
+            ),
+        ),
+        Err(_) => {}
+    }
 
     pass.step = Step::Robots;
     let namespace = team.namespace_name();
@@ -341,6 +359,10 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
             s.pull
         ),
     );
+    if let Err(e) = members {
+        pass.step = Step::Members;
+        return Err(e);
+    }
     Ok(())
 }
 
@@ -376,17 +398,63 @@ async fn ensure_project(r: &Reconciler, project: &str) -> Result<bool, Reconcile
     Ok(made)
 }
 
-/// Each team group with the member role and each platform-admin group with the admin role. Compared
-/// with Harbor when the project was just made, when the Team changed, and at least every full read.
-/// Groups Berth made members earlier and no longer wants (removed from `spec.groups` or from
-/// `BERTH_ADMIN_GROUPS`) are removed; groups somebody else added are left alone.
+/// How a pass left the project's members.
+enum Membership {
+    InSync,
+    /// Harbor's auth mode (named) has no groups, so there is nothing to make.
+    NoGroups(String),
+}
+
+/// A group from a Team or BERTH_ADMIN_GROUPS as Harbor's auth mode names it; `None` in a mode without
+/// groups. In ldap_auth mode a group is a DN, or becomes one through BERTH_LDAP_GROUP_DN.
+fn member_group(
+    mode: &AuthMode,
+    group: &str,
+    ldap_template: Option<&str>,
+) -> Result<Option<MemberGroup>, ReconcileError> {
+    Ok(match mode {
+        AuthMode::Oidc => Some(MemberGroup::Oidc(group.to_owned())),
+        AuthMode::Http => Some(MemberGroup::Http(group.to_owned())),
+        AuthMode::Ldap if group.contains('=') => Some(MemberGroup::Ldap { dn: group.to_owned() }),
+        AuthMode::Ldap => match ldap_template {
+            Some(template) => Some(MemberGroup::Ldap {
+                dn: template.replace("{group}", group),
+            }),
+            None => {
+                return Err(ReconcileError::Waiting {
+                    reason: "LdapGroupWithoutDn",
+                    message: format!(
+                        "Harbor's auth_mode is ldap_auth, whose groups are named by DN, and {group:?} is none: name the group's DN in the Team's spec.groups, or set BERTH_LDAP_GROUP_DN (e.g. cn={{group}},ou=groups,dc=example,dc=com)."
+                    ),
+                })
+            }
+        },
+        AuthMode::NoGroups(_) => None,
+    })
+}
+
+/// The name Harbor lists a member group under: the name, or an LDAP group's first RDN value (its cn).
+fn listed_name(group: &MemberGroup) -> &str {
+    match group {
+        MemberGroup::Oidc(name) | MemberGroup::Http(name) => name,
+        MemberGroup::Ldap { dn } => dn
+            .split(',')
+            .next()
+            .and_then(|rdn| rdn.split_once('='))
+            .map_or(dn.as_str(), |(_, value)| value.trim()),
+    }
+}
+
+/// Each team group with the member role and each platform-admin group with the admin role, as Harbor's
+/// auth mode names groups (read each time members are compared). Compared with Harbor when the project
+/// was just made, when the Team changed, and at least every full read.
 async fn ensure_members(
     r: &Reconciler,
     team: &Team,
     project: &str,
     force: bool,
     pass: &mut Pass,
-) -> Result<(), ReconcileError> {
+) -> Result<Membership, ReconcileError> {
     let key = team.team_name();
     let generation = team.metadata.generation;
     let recently = {
@@ -396,15 +464,24 @@ async fn ensure_members(
             .is_some_and(|(at, g)| *g == generation && at.elapsed() < r.config.reconcile.full_read)
     };
     if recently && !force {
-        return Ok(());
+        return Ok(Membership::InSync);
     }
     let cfg = &r.config.reconcile;
+    let mode = r.harbor.auth_mode().await?;
+    if let AuthMode::NoGroups(name) = &mode {
+        return Ok(Membership::NoGroups(name.clone()));
+    }
+    let template = cfg.ldap_group_dn.as_deref();
     let mut wanted = BTreeMap::new();
     for group in team.groups() {
-        wanted.insert(group, cfg.member_role);
+        if let Some(member) = member_group(&mode, &group, template)? {
+            wanted.insert(group, (member, cfg.member_role));
+        }
     }
     for group in &r.config.oidc.admin_groups {
-        wanted.insert(group.clone(), cfg.admin_group_role);
+        if let Some(member) = member_group(&mode, group, template)? {
+            wanted.insert(group.clone(), (member, cfg.admin_group_role));
+        }
     }
     // A project made a moment ago holds only its creator: no need to read its members.
     let members = if force {
@@ -412,27 +489,35 @@ async fn ensure_members(
     } else {
         r.harbor.list_members(project).await?
     };
+    let listed = |name: &str| {
+        members
+            .iter()
+            .find(|m| m.entity_type == "g" && m.entity_name == name)
+    };
     let managed: Vec<String> = wanted.keys().cloned().collect();
     for gone in pass
         .member_groups
         .iter()
         .filter(|g| !wanted.contains_key(*g))
     {
-        if let Some(member) = members
-            .iter()
-            .find(|m| m.entity_type == "g" && &m.entity_name == gone)
-        {
+        let name = member_group(&mode, gone, template)
+            .ok()
+            .flatten()
+            .map(|g| listed_name(&g).to_owned())
+            .unwrap_or_else(|| gone.clone());
+        if let Some(member) = listed(&name) {
             r.harbor.delete_member(project, member.id).await?;
             r.metrics.write("harbor_member_remove");
         }
     }
     pass.member_groups = managed;
-    for (group, role) in wanted {
-        match members
-            .iter()
-            .find(|m| m.entity_type == "g" && m.entity_name == group)
-        {
-            None => match r.harbor.add_group_member(project, &group, role).await {
+    for (member_group, role) in wanted.values() {
+        match listed(listed_name(member_group)) {
+            None => match r
+                .harbor
+                .add_group_member(project, member_group, *role)
+                .await
+            {
                 Ok(()) => r.metrics.write("harbor_member_add"),
                 // Already a member (the project was older than it looked): compared on the next check.
                 Err(HarborError::Status { status, .. }) if status.as_u16() == 409 => {
@@ -440,12 +525,12 @@ async fn ensure_members(
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .remove(&key);
-                    return Ok(());
+                    return Ok(Membership::InSync);
                 }
                 Err(e) => return Err(e.into()),
             },
             Some(member) if member.role_id != role.id() => {
-                r.harbor.set_member_role(project, member.id, role).await?;
+                r.harbor.set_member_role(project, member.id, *role).await?;
                 r.metrics.write("harbor_member_role");
             }
             Some(_) => {}
@@ -455,7 +540,7 @@ async fn ensure_members(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(key, (Instant::now(), generation));
-    Ok(())
+    Ok(Membership::InSync)
 }
 
 /// Why the credentials of a purpose must be replaced now, if they must.
@@ -766,6 +851,13 @@ async fn put_robot(
             let created = match r.harbor.create_robot(&create).await {
                 Ok(created) => created,
                 Err(e @ HarborError::Status { status, .. }) if status.as_u16() == 409 => {
+                    // Harbor's names are unique without the prefix: a robot of this name under
+                    // another prefix means BERTH_HARBOR_ROBOT_PREFIX is not Harbor's.
+                    if let Some(harbor_prefix) =
+                        other_prefix(r, &create.name, &creds.username).await?
+                    {
+                        return Err(prefix_mismatch(r, &creds.username, &harbor_prefix));
+                    }
                     // It exists after all: Berth's view was behind. Read everything again next time.
                     r.snapshot.invalidate();
                     return Err(e.into());
@@ -773,6 +865,18 @@ async fn put_robot(
                 Err(e) => return Err(e.into()),
             };
             r.metrics.write("harbor_robot_create");
+            if created.name != creds.username {
+                // Harbor's robot_name_prefix is not BERTH_HARBOR_ROBOT_PREFIX: the secrets would name
+                // a user Harbor does not know, and the next pass would not find this robot and make it
+                // again (409). Undo it and say what to set.
+                r.harbor.delete_robot(created.id).await?;
+                r.metrics.write("harbor_robot_delete");
+                let harbor_prefix = created
+                    .name
+                    .strip_suffix(create.name.as_str())
+                    .unwrap_or_default();
+                return Err(prefix_mismatch(r, &creds.username, harbor_prefix));
+            }
             r.harbor.set_robot_secret(created.id, &creds.token).await?;
             r.metrics.write("harbor_robot_secret");
             created.id
@@ -820,6 +924,29 @@ async fn put_robot(
             }))?;
     r.snapshot.put_robot(robot.clone());
     Ok(robot)
+}
+
+/// The prefix under which Harbor holds a system robot called `short`, when it is not Berth's.
+async fn other_prefix(
+    r: &Reconciler,
+    short: &str,
+    wanted: &str,
+) -> Result<Option<String>, ReconcileError> {
+    let found = r.harbor.system_robots_named_like(short).await?;
+    Ok(found
+        .into_iter()
+        .filter(|robot| robot.name != wanted)
+        .find_map(|robot| robot.name.strip_suffix(short).map(str::to_owned)))
+}
+
+fn prefix_mismatch(r: &Reconciler, wanted: &str, harbor_prefix: &str) -> ReconcileError {
+    ReconcileError::Waiting {
+        reason: "RobotPrefixMismatch",
+        message: format!(
+            "Harbor names robots with the prefix {harbor_prefix:?} (its robot_name_prefix setting), not BERTH_HARBOR_ROBOT_PREFIX {:?}, so it would not know {wanted:?}: set BERTH_HARBOR_ROBOT_PREFIX to {harbor_prefix:?}.",
+            r.config.reconcile.robot_prefix
+        ),
+    }
 }
 
 /// Deletes rotated-out robots whose grace period ended, and adopts strays (a team robot that is
@@ -1078,6 +1205,7 @@ mod tests {
             robot_prefix: "robot$".into(),
             member_role: ProjectRole::Developer,
             admin_group_role: ProjectRole::ProjectAdmin,
+            ldap_group_dn: None,
             rotation_grace: Duration::from_secs(3600),
             rotate_after: None,
             delete_project_on_offboard: false,
