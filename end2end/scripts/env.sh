@@ -28,6 +28,9 @@ export REPLICA_PORTS="${REPLICA_PORTS:-3103,3104}"
 export LOAD_PORT="${LOAD_PORT:-3106}"
 # The compatibility layer's Berth, and its apiserver and etcd (the oldest supported Kubernetes).
 export COMPAT_PORT="${COMPAT_PORT:-3107}" COMPAT_KUBE_PORT="${COMPAT_KUBE_PORT:-16543}" COMPAT_ETCD_PORT="${COMPAT_ETCD_PORT:-12479}"
+# Keycloak and the Berth of its journey.
+export KEYCLOAK_PORT="${KEYCLOAK_PORT:-18080}" KEYCLOAK_MANAGEMENT_PORT="${KEYCLOAK_MANAGEMENT_PORT:-19000}" KEYCLOAK_BERTH_PORT="${KEYCLOAK_BERTH_PORT:-3115}"
+
 export BERTH_URL="${BERTH_URL:-http://127.0.0.1:$BERTH_PORT}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
 # Demo-only credentials of the local stack (never used outside it).

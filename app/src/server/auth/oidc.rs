@@ -14,8 +14,8 @@ use openidconnect::{
     AdditionalClaims, AuthType, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
     EmptyExtraTokenFields, EndSessionUrl, EndpointMaybeSet, EndpointNotSet, EndpointSet,
     IdTokenFields, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, StandardErrorResponse,
-    StandardTokenResponse, TokenResponse,
+    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
+    SignatureVerificationError, StandardErrorResponse, StandardTokenResponse, TokenResponse,
 };
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,14 @@ fn not_yet_valid(nbf: Option<&serde_json::Value>, latest: i64) -> bool {
 struct Discovered {
     client: OidcClient,
     end_session: Option<EndSessionUrl>,
+    /// When the discovery document and its keys were fetched.
+    at: std::time::Instant,
 }
+
+/// How often an ID token signed with a key Berth does not know may make it fetch the provider's keys
+/// again: a provider that rotated its keys is seen within one sign-in, and forged tokens naming
+/// random keys cannot make Berth hammer the provider.
+const KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
 
 pub struct Oidc {
     config: OidcConfig,
@@ -138,6 +145,20 @@ impl Oidc {
         if let Some(d) = self.discovered.read().await.as_ref() {
             return Ok(d.clone());
         }
+        self.discover().await
+    }
+
+    /// The provider's keys again, when the cached ones are older than KEY_REFRESH_INTERVAL; `None`
+    /// when they are not (the caller keeps its answer).
+    async fn refreshed(&self, stale: &Discovered) -> Result<Option<Arc<Discovered>>, AuthError> {
+        if stale.at.elapsed() < KEY_REFRESH_INTERVAL {
+            return Ok(None);
+        }
+        tracing::info!("an ID token names a key the identity provider's cached keys lack: fetching its discovery document and keys again");
+        self.discover().await.map(Some)
+    }
+
+    async fn discover(&self) -> Result<Arc<Discovered>, AuthError> {
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(AuthError::Url)?;
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
@@ -159,6 +180,7 @@ impl Oidc {
         let discovered = Arc::new(Discovered {
             client,
             end_session,
+            at: std::time::Instant::now(),
         });
         *self.discovered.write().await = Some(discovered.clone());
         Ok(discovered)
@@ -229,19 +251,30 @@ impl Oidc {
         // openidconnect checks signature, issuer, audience, expiry and nonce; a token from the future
         // (iat or nbf beyond the clock skew) is refused here too.
         let latest = unix_now() + CLOCK_SKEW_SECS;
-        let verifier = discovered
-            .client
-            .id_token_verifier()
-            .set_issue_time_verifier_fn(move |issued| {
-                if issued.timestamp() > latest {
-                    Err(format!("issued at {issued}, in the future"))
-                } else {
-                    Ok(())
-                }
-            });
-        let claims = id_token
-            .claims(&verifier, &Nonce::new(pending.nonce))
-            .map_err(AuthError::IdToken)?;
+        let verify = |discovered: &Discovered| {
+            let verifier = discovered
+                .client
+                .id_token_verifier()
+                .set_issue_time_verifier_fn(move |issued| {
+                    if issued.timestamp() > latest {
+                        Err(format!("issued at {issued}, in the future"))
+                    } else {
+                        Ok(())
+                    }
+                });
+            id_token.claims(&verifier, &Nonce::new(pending.nonce.clone()))
+        };
+        let claims = match verify(&discovered) {
+            // Signed with a key Berth has not seen: the provider may have rotated its keys.
+            Err(openidconnect::ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            )) => match self.refreshed(&discovered).await? {
+                Some(fresh) => verify(&fresh),
+                None => verify(&discovered),
+            },
+            other => other,
+        }
+        .map_err(AuthError::IdToken)?;
         if not_yet_valid(claims.additional_claims().other.get("nbf"), latest) {
             return Err(AuthError::NotYetValid);
         }
