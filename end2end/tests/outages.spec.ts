@@ -38,10 +38,14 @@ test('Harbor too slow: the time-out is reported, not waited out', async ({ page 
 test('Kubernetes not answering: the page says so instead of hanging or going blank', async ({ page }) => {
   await signIn(page, 'bob');
   const pid = Number(readFileSync(process.env.KUBE_APISERVER_PIDFILE!, 'utf8'));
+  // The process's state letter (T: stopped), to tell a stop that did not hold from a page that did
+  // not ask Kubernetes.
+  const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').charAt(0);
   process.kill(pid, 'SIGSTOP');
   try {
+    await expect.poll(state, { timeout: 2_000 }).toBe('T');
     const response = await page.goto('/');
-    expect(response?.status()).toBe(502);
+    expect(response?.status(), `kube-apiserver state after the page: ${state()}`).toBe(502);
     await expect(page.locator('[role=alert]')).toHaveText('Kubernetes did not answer listing teams within 2 s.');
     await expect(page.locator('#signed-in-as')).toContainText('bob');
   } finally {
