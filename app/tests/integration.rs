@@ -47,11 +47,12 @@ async fn fault(latency_ms: u64, status: Option<u16>) {
     assert!(response.status().is_success());
 }
 
-/// Clears injected faults even when an assertion fails.
-struct FaultGuard;
-impl Drop for FaultGuard {
+/// Posts `body` to the fake Harbor's control endpoint `path` when dropped, so a test's change to the
+/// fake (faults, auth mode, robot prefix) is undone even when an assertion fails.
+struct Restore(&'static str, &'static str);
+impl Drop for Restore {
     fn drop(&mut self) {
-        let url = format!("{}/__fake/faults", env("FAKE_HARBOR_URL"));
+        let url = format!("{}{}", env("FAKE_HARBOR_URL"), self.0);
         let _ = std::process::Command::new("curl")
             .args([
                 "-sf",
@@ -60,7 +61,7 @@ impl Drop for FaultGuard {
                 "-H",
                 "Content-Type: application/json",
                 "-d",
-                "{}",
+                self.1,
                 &url,
             ])
             .status();
@@ -182,7 +183,7 @@ async fn harbor_lists_follow_pagination_past_100() {
 
 #[tokio::test]
 async fn harbor_failures_become_typed_errors() {
-    let _guard = FaultGuard;
+    let _guard = Restore("/__fake/faults", "{}");
     fault(0, Some(500)).await;
     match harbor().find_project("team-alpha").await {
         Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 500),
@@ -588,25 +589,7 @@ async fn harbor_user_search_keeps_a_plus() {
 /// works but must be a system admin. Each case is said in words that name the settings.
 #[tokio::test]
 async fn harbor_says_who_berth_must_be() {
-    struct SystemGuard;
-    impl Drop for SystemGuard {
-        fn drop(&mut self) {
-            let url = format!("{}/__fake/system", env("FAKE_HARBOR_URL"));
-            let _ = std::process::Command::new("curl")
-                .args([
-                    "-sf",
-                    "-X",
-                    "POST",
-                    "-H",
-                    "Content-Type: application/json",
-                    "-d",
-                    "{}",
-                    &url,
-                ])
-                .status();
-        }
-    }
-    let _restore = SystemGuard;
+    let _restore = Restore("/__fake/system", "{}");
     let fake = reqwest::Client::new();
     let base = env("FAKE_HARBOR_URL");
     for (name, admin) in [("berth-local", false), ("berth-sysadmin", true)] {

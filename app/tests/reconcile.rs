@@ -212,10 +212,12 @@ async fn fake(path: &str, body: serde_json::Value) {
     );
 }
 
-struct FaultGuard;
-impl Drop for FaultGuard {
+/// Posts `body` to the fake Harbor's control endpoint `path` when dropped, so a test's change to the
+/// fake (faults, auth mode, robot prefix) is undone even when an assertion fails.
+struct Restore(&'static str, &'static str);
+impl Drop for Restore {
     fn drop(&mut self) {
-        let url = format!("{}/__fake/faults", env("FAKE_HARBOR_URL"));
+        let url = format!("{}{}", env("FAKE_HARBOR_URL"), self.0);
         let _ = std::process::Command::new("curl")
             .args([
                 "-sf",
@@ -224,7 +226,7 @@ impl Drop for FaultGuard {
                 "-H",
                 "Content-Type: application/json",
                 "-d",
-                "{}",
+                self.1,
                 &url,
             ])
             .status();
@@ -823,7 +825,7 @@ async fn offboarding_removes_robots_and_secrets_and_keeps_the_project() {
 
 #[tokio::test]
 async fn harbor_failing_mid_pass_leaves_nothing_half_written() {
-    let guard = FaultGuard;
+    let guard = Restore("/__fake/faults", "{}");
     // Projects and members work; creating robots fails, as a Harbor with a broken database might.
     fake(
         "/__fake/faults",
@@ -908,7 +910,7 @@ async fn converged_with_one_robot_per_secret(name: &str, reason: &str) {
 /// `reason` on its Ready condition with nothing half-written (no robot in Harbor, no secret), and once
 /// the fault is cleared the next pass must converge: three robots, every secret logging in.
 async fn fault_then_convergence(name: &str, fault: serde_json::Value, reason: &str) {
-    let guard = FaultGuard;
+    let guard = Restore("/__fake/faults", "{}");
     fake("/__fake/faults", fault).await;
     create_team(name, &[&format!("{name}-devs")]).await;
     fault_reported_with_no_secret(name, reason).await;
@@ -937,26 +939,8 @@ async fn harbor_refusing_to_create_the_project_409() {
 /// username Harbor does not know and then meeting its 409 on every pass.
 #[tokio::test]
 async fn a_robot_prefix_unlike_harbors_is_named_and_undone() {
-    struct PrefixGuard;
-    impl Drop for PrefixGuard {
-        fn drop(&mut self) {
-            let url = format!("{}/__fake/system", env("FAKE_HARBOR_URL"));
-            let _ = std::process::Command::new("curl")
-                .args([
-                    "-sf",
-                    "-X",
-                    "POST",
-                    "-H",
-                    "Content-Type: application/json",
-                    "-d",
-                    r#"{"robot_prefix":"robot$"}"#,
-                    &url,
-                ])
-                .status();
-        }
-    }
     let name = "it-prefix";
-    let guard = PrefixGuard;
+    let guard = Restore("/__fake/system", r#"{"robot_prefix":"robot$"}"#);
     fake(
         "/__fake/system",
         serde_json::json!({ "robot_prefix": "bot$" }),
@@ -989,33 +973,13 @@ async fn a_robot_prefix_unlike_harbors_is_named_and_undone() {
     converged_with_one_robot_per_secret(name, "RobotPrefixMismatch").await;
 }
 
-/// Struct-guard: sets the fake Harbor's auth_mode back to oidc_auth when a test ends.
-struct AuthModeGuard;
-impl Drop for AuthModeGuard {
-    fn drop(&mut self) {
-        let url = format!("{}/__fake/system", env("FAKE_HARBOR_URL"));
-        let _ = std::process::Command::new("curl")
-            .args([
-                "-sf",
-                "-X",
-                "POST",
-                "-H",
-                "Content-Type: application/json",
-                "-d",
-                "{}",
-                &url,
-            ])
-            .status();
-    }
-}
-
 /// Harbor in db_auth mode has no groups (src/controller/member/controller.go answers 404 for a group
 /// it cannot find): Berth makes no members, says why on the Members condition, and the team is Ready
 /// with its robots and secrets.
 #[tokio::test]
 async fn a_harbor_without_groups_gets_robots_and_secrets_and_a_reason() {
     let name = "it-dbauth";
-    let _mode = AuthModeGuard;
+    let _mode = Restore("/__fake/system", "{}");
     fake(
         "/__fake/system",
         serde_json::json!({ "auth_mode": "db_auth" }),
@@ -1046,7 +1010,7 @@ async fn a_harbor_without_groups_gets_robots_and_secrets_and_a_reason() {
 #[tokio::test]
 async fn a_membership_that_cannot_be_made_does_not_stop_robots_and_secrets() {
     let name = "it-ldap";
-    let _mode = AuthModeGuard;
+    let _mode = Restore("/__fake/system", "{}");
     fake(
         "/__fake/system",
         serde_json::json!({ "auth_mode": "ldap_auth" }),
@@ -1082,7 +1046,7 @@ async fn harbor_rejecting_berths_credentials_401() {
     // teams' passes go on. A membership Harbor refuses is reported, and the robots and secrets are
     // made all the same.
     let name = "it-f401";
-    let guard = FaultGuard;
+    let guard = Restore("/__fake/faults", "{}");
     fake(
         "/__fake/faults",
         serde_json::json!({ "status": 401, "path": "/projects/team-it-f401/" }),
@@ -1124,7 +1088,7 @@ async fn harbor_timing_out() {
 
 #[tokio::test]
 async fn harbor_answering_slowly_still_converges() {
-    let guard = FaultGuard;
+    let guard = Restore("/__fake/faults", "{}");
     fake("/__fake/faults", serde_json::json!({ "latency_ms": 400 })).await;
     create_team("it-fslow", &["it-fslow-devs"]).await;
     wait_ready("it-fslow").await;
