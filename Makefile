@@ -8,7 +8,8 @@ setup:
 build: setup
 	bash $(SCRIPTS)/build.sh
 
-## Berth plus the local stack (OIDC provider, kube-apiserver, fake Harbor behind Prism); Ctrl-C stops all.
+## Berth plus the local stack (Keycloak as the identity provider, kube-apiserver, fake Harbor behind Prism);
+## Ctrl-C stops all. BERTH_STACK_IDP=oidc-provider: the tests' npm oidc-provider instead.
 demo: build
 	bash $(SCRIPTS)/demo.sh
 

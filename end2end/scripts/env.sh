@@ -30,6 +30,8 @@ export LOAD_PORT="${LOAD_PORT:-3106}"
 export COMPAT_PORT="${COMPAT_PORT:-3107}" COMPAT_KUBE_PORT="${COMPAT_KUBE_PORT:-16543}" COMPAT_ETCD_PORT="${COMPAT_ETCD_PORT:-12479}"
 # Keycloak and the Berth of its journey.
 export KEYCLOAK_PORT="${KEYCLOAK_PORT:-18080}" KEYCLOAK_MANAGEMENT_PORT="${KEYCLOAK_MANAGEMENT_PORT:-19000}" KEYCLOAK_BERTH_PORT="${KEYCLOAK_BERTH_PORT:-3115}"
+# Dex and the Berth of its journey.
+export DEX_PORT="${DEX_PORT:-15556}" DEX_BERTH_PORT="${DEX_BERTH_PORT:-3116}"
 
 export BERTH_URL="${BERTH_URL:-http://127.0.0.1:$BERTH_PORT}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
@@ -42,19 +44,29 @@ export SESSION_KEY="${SESSION_KEY:-berth-demo-session-key-0123456789-abcdefghijk
 export REGISTRY_HOST="${REGISTRY_HOST:-127.0.0.1:$FAKE_HARBOR_PORT}"
 export FAKE_HARBOR_BIN="${FAKE_HARBOR_BIN:-$ROOT/target/release/fake-harbor}"
 
-# The environment Berth runs with against the stack (also read by the tests).
+# The environment Berth runs with against the stack (also read by the tests). The issuer and client secret
+# are the chosen identity provider's (BERTH_STACK_IDP: stack.sh): Keycloak's from the $STACK/keycloak.env
+# that keycloak.sh wrote when it started.
 write_env() {
+  local idp="${BERTH_STACK_IDP:-oidc-provider}" issuer="$OIDC_ISSUER" client_secret="$OIDC_CLIENT_SECRET"
+  if [[ "$idp" == keycloak ]]; then
+    issuer="$(source "$STACK/keycloak.env" && echo "$KEYCLOAK_ISSUER")"
+    client_secret="$(source "$STACK/keycloak.env" && echo "$KEYCLOAK_CLIENT_SECRET")"
+  fi
   cat >"$STACK/env" <<ENV
 export KUBECONFIG="$STACK/berth.kubeconfig"
 export LEPTOS_SITE_ADDR="127.0.0.1:$BERTH_PORT"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 export BERTH_PUBLIC_URL="$BERTH_URL"
-export BERTH_OIDC_ISSUER="$OIDC_ISSUER"
+# The stack's identity provider (oidc-provider or keycloak).
+export BERTH_STACK_IDP="$idp"
+export BERTH_OIDC_ISSUER="$issuer"
 export BERTH_OIDC_CLIENT_ID="berth"
-export BERTH_OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET"
+export BERTH_OIDC_CLIENT_SECRET="$client_secret"
 export BERTH_ADMIN_GROUPS="berth-admins"
-# Groups match exactly (the default, said here so start-up does not remind of the old default); the
-# demo IdP sends team admins' groups as Keycloak-style paths.
+# Groups match exactly (the default, said here so start-up does not remind of the old default): Keycloak
+# sends full paths (/team-alpha, a top-level group, is team-alpha; /teams/team-beta stays a path), the
+# demo oidc-provider the same groups (its top-level ones without the slash).
 export BERTH_GROUP_MATCH="exact"
 export BERTH_TEAM_ADMIN_GROUP="/teams/team-{team}-admin"
 export BERTH_HARBOR_URL="\${BERTH_HARBOR_URL:-http://127.0.0.1:$PRISM_PORT}"

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # The Keycloak layer of `make test`: Keycloak with Berth's realm, a Berth (UI only, beside the stack's
-# reconciling one) that trusts it through documented settings only, and the journeys of
-# end2end/keycloak in Chromium. Prints `keycloak <passed> <failed>` last.
+# reconciling one) that trusts it through documented settings only, and in Chromium the journeys of
+# end2end/keycloak (JavaScript on) and the main user journey end2end/tests/journey.spec.ts (JavaScript on
+# and off; playwright.keycloak.config.ts). Prints `keycloak <passed> <failed>` last.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
 source "$STACK/env"
+# This layer starts (and at its end stops) a Keycloak of its own on KEYCLOAK_PORT: not beside a stack
+# whose identity provider that Keycloak is (`make demo`'s).
+if [[ "${BERTH_STACK_IDP:-oidc-provider}" == keycloak ]]; then
+  echo "keycloak-journeys: the stack's identity provider is Keycloak already; run this layer against a stack with BERTH_STACK_IDP=oidc-provider" >&2
+  echo "keycloak 0 1"
+  exit 1
+fi
 berth_url="http://127.0.0.1:$KEYCLOAK_BERTH_PORT"
 passed=0 failed=0 berth_pid=""
 finish() {
@@ -31,3 +39,6 @@ journeys_passed="$(grep -oE '^\s*[0-9]+ passed' "$STACK/keycloak-playwright.log"
 journeys_failed="$(grep -oE '^\s*[0-9]+ failed' "$STACK/keycloak-playwright.log" | grep -oE '[0-9]+' || echo 0)"
 passed=$((passed + journeys_passed)) failed=$((failed + journeys_failed))
 [[ "$journeys_passed" == 0 && "$journeys_failed" == 0 ]] && failed=$((failed + 1))
+
+# The exit status says whether everything passed too (test.sh reads the `keycloak ...` line).
+(( failed == 0 ))

@@ -25,8 +25,12 @@ start() {
   [[ -x "$dir/bin/kc.sh" ]] || { echo "keycloak: $dir is missing; run end2end/scripts/setup.sh" >&2; exit 1; }
   stop
   mkdir -p "$STACK" "$dir/data/import"
-  cp "$ROOT/end2end/stack/keycloak-realm.json" "$dir/data/import/berth.json"
+  # The import directory is the cached install's, shared by every stack: written only when it changed.
+  cmp -s "$ROOT/end2end/stack/keycloak-realm.json" "$dir/data/import/berth.json" \
+    || cp "$ROOT/end2end/stack/keycloak-realm.json" "$dir/data/import/berth.json"
   local admin_password; admin_password="$(openssl rand -hex 16)"
+  # Only the owner reads it (the admin's password).
+  install -m 600 /dev/null "$STACK/keycloak.env"
   cat >"$STACK/keycloak.env" <<ENV
 export KEYCLOAK_URL="http://127.0.0.1:$KEYCLOAK_PORT"
 export KEYCLOAK_ISSUER="http://127.0.0.1:$KEYCLOAK_PORT/realms/berth"
@@ -34,13 +38,15 @@ export KEYCLOAK_CLIENT_SECRET="$OIDC_CLIENT_SECRET"
 export KEYCLOAK_ADMIN_PASSWORD="$admin_password"
 ENV
   local started; started=$(date +%s%N)
-  # The realm file names these (Keycloak substitutes ${...} on import); dev-mem: a fresh realm each start.
+  # The realm file names these (Keycloak substitutes ${...} on import); dev-mem: a fresh realm each start;
+  # a local cache: one node, no JGroups cluster (whose ports 7800 and 57800 a second Keycloak beside this
+  # one, the demo's and the test layer's, would also want).
   BERTH_KEYCLOAK_CLIENT_SECRET="$OIDC_CLIENT_SECRET" BERTH_KEYCLOAK_BERTH_URL="$berth_url" \
     KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD="$admin_password" \
     JAVA_HOME="$KEYCLOAK_JAVA_HOME" JAVA_OPTS_KC_HEAP="-Xms64m -Xmx512m" \
     setsid "$dir/bin/kc.sh" start --optimized --http-enabled=true --http-port="$KEYCLOAK_PORT" \
     --http-management-port="$KEYCLOAK_MANAGEMENT_PORT" --hostname="http://127.0.0.1:$KEYCLOAK_PORT" \
-    --import-realm >"$STACK/keycloak.log" 2>&1 &
+    --cache=local --import-realm >"$STACK/keycloak.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 300); do
     if curl -sf -o /dev/null "http://127.0.0.1:$KEYCLOAK_MANAGEMENT_PORT/health/ready" \

@@ -147,6 +147,8 @@ fi
 # HTTPRoute and ServiceMonitor come from their projects' Go modules, as envtest users take them.
 GOTOOLCHAIN=local go mod download "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" \
   "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" >&2
+# ------------------------------------------------------------------ Dex (Go module proxy, through end2end/dex/wrapper)
+"$ROOT/end2end/scripts/build-dex.sh" "$DEX_VERSION" "$CACHE/dex-$DEX_VERSION" >&2
 # ------------------------------------------------------------------ Keycloak (Maven Central)
 KC_DIR="$CACHE/keycloak-$KEYCLOAK_VERSION"
 if [[ ! -x "$KC_DIR/bin/kc.sh" ]]; then

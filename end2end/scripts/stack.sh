@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# The local stack: a real etcd + kube-apiserver (RBAC on), the OIDC provider, the fake Harbor behind Prism
-# (checked against Harbor's own spec), and the demo data. Berth itself is started by `berth.sh`.
+# The local stack: a real etcd + kube-apiserver (RBAC on), the identity provider, the fake Harbor behind
+# Prism (checked against Harbor's own spec), and the demo data. Berth itself is started by `berth.sh`.
 #
 #   stack.sh up      start everything in the background, seed, write $STACK/env; idempotent per run
-#   stack.sh down    stop every process `up` started
+#   stack.sh down    stop every process `up` started (Keycloak too)
 #   stack.sh kube-up only etcd, the apiserver and the controller-manager, with Berth's chart installed
 #                    (the compatibility layer runs it with its own KUBE_VERSION, ports and BERTH_STACK_DIR)
 #   stack.sh seed    (re)create the demo data
 #   stack.sh prism-violations   count Prism's contract violations and warnings so far
 #
 # Everything lives in $BERTH_STACK_DIR (default: .stack/ in the repo, ignored by git).
+#
+# BERTH_STACK_IDP chooses Berth's identity provider: `oidc-provider` (the default, which the tests drive:
+# end2end/stack/oidc-provider.mjs with users.json) or `keycloak` (`make demo`: end2end/scripts/keycloak.sh,
+# the realm end2end/stack/keycloak-realm.json, the same users and groups).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
+export BERTH_STACK_IDP="${BERTH_STACK_IDP:-oidc-provider}"
+case "$BERTH_STACK_IDP" in
+  oidc-provider | keycloak) ;;
+  *) echo "stack: BERTH_STACK_IDP is oidc-provider or keycloak, not '$BERTH_STACK_IDP'" >&2; exit 2 ;;
+esac
 
 pid_start() {  # name command... : starts a background process, records its pid
   local name="$1"; shift
@@ -119,7 +128,7 @@ KC
 install_berth_identity() {
   local k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
   helm --kubeconfig "$STACK/admin.kubeconfig" install berth "$ROOT/deploy/chart" --namespace berth --create-namespace \
-    --set-string "config.public_url=$BERTH_URL,config.oidc_issuer=$OIDC_ISSUER,config.oidc_client_id=berth" \
+    --set-string "config.public_url=$BERTH_URL,config.oidc_issuer=$(idp_issuer),config.oidc_client_id=berth" \
     --set-string "config.harbor_url=http://127.0.0.1:$PRISM_PORT" \
     --set "config.admin_groups={berth-admins},secrets.existingSecret=berth-secrets" >"$STACK/helm-install.log"
   "${k[@]}" wait --for condition=established --timeout=30s crd/teams.berth.dev >/dev/null
@@ -138,6 +147,11 @@ start_kube_faults() {
     -H "Authorization: Bearer $(cut -d, -f1 "$STACK/kube/pki/tokens.csv")"
 }
 
+# The issuer Berth trusts: the chosen provider's (keycloak.sh's realm `berth` for Keycloak).
+idp_issuer() {
+  if [[ "$BERTH_STACK_IDP" == keycloak ]]; then echo "http://127.0.0.1:$KEYCLOAK_PORT/realms/berth"; else echo "$OIDC_ISSUER"; fi
+}
+
 start_oidc() {
   OIDC_PORT="$OIDC_PORT" OIDC_ISSUER="$OIDC_ISSUER" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" \
     BERTH_URL="$BERTH_URL,http://127.0.0.1:${REPLICA_PORTS%%,*},http://127.0.0.1:$LOAD_PORT,http://127.0.0.1:$COMPAT_PORT" \
@@ -150,7 +164,12 @@ start_harbor() {
     pid_start fake-harbor "$FAKE_HARBOR_BIN"
   wait_for "the fake Harbor" "http://127.0.0.1:$FAKE_HARBOR_PORT/__fake/healthz"
   # Prism ignores Swagger 2.0's basePath: fold /api/v2.0 into every path, and drop the anonymous
-  # security alternative so a request without basic auth is a violation.
+  # security alternative so a request without credentials is a violation. Two things real Harbor does
+  # that its spec leaves out are allowed, exactly: its UI session (cookie `sid`, taken by every API
+  # path: src/server/middleware/security/session.go) as a second scheme, and the sign-in that makes it
+  # (`POST /c/login`, src/core/controllers/base.go), which answers 200, 401, or 403 (CSRF token
+  # missing, or an OIDC user sent to the IdP). The spec's anonymous alternative stays on
+  # `GET /systeminfo` only.
   local spec="$BERTH_SHARED_DIR/specs/harbor-v2.15.2-swagger.yaml" prism_spec="$STACK/harbor.prism.yaml"
   [[ -f "$spec" ]] || spec="${HARBOR_SPEC:?no Harbor spec: set HARBOR_SPEC or provide ../shared/specs}"
   python3 - "$spec" "$prism_spec" <<'PY'
@@ -159,6 +178,17 @@ spec = yaml.safe_load(open(sys.argv[1]))
 base = (spec.pop("basePath", "") or "").rstrip("/")
 spec["paths"] = {base + p: v for p, v in spec["paths"].items()}
 spec["security"] = [s for s in spec.get("security", []) if s]
+spec["securityDefinitions"]["harborSession"] = {"type": "apiKey", "in": "header", "name": "Cookie"}
+spec["security"].append({"harborSession": []})
+# Berth asks /systeminfo without credentials on purpose (the auth mode, when its own sign-in fails).
+spec["paths"]["/api/v2.0/systeminfo"]["get"]["security"] = spec["security"] + [{}]
+spec["paths"]["/c/login"] = {"post": {
+    "operationId": "uiLogin", "consumes": ["application/x-www-form-urlencoded"], "security": [],
+    "parameters": [{"name": "principal", "in": "formData", "type": "string", "required": True},
+                   {"name": "password", "in": "formData", "type": "string", "required": True}],
+    "responses": {"200": {"description": "signed in"}, "401": {"description": "wrong credentials"},
+                  "403": {"description": "CSRF token missing or invalid, or an OIDC user"},
+                  "500": {"description": "internal error"}}}}
 yaml.safe_dump(spec, open(sys.argv[2], "w"), sort_keys=False)
 PY
   pid_start prism "$ROOT/end2end/node_modules/.bin/prism" proxy -h 127.0.0.1 -p "$PRISM_PORT" --errors \
@@ -243,15 +273,25 @@ seed() {
 up() {
   mkdir -p "$STACK"
   [[ -x "$FAKE_HARBOR_BIN" ]] || { echo "stack: build the fake Harbor first (cargo build --release -p fake-harbor)" >&2; exit 1; }
+  # Keycloak's JVM starts meanwhile (it takes seconds); keycloak.sh records its pid in $STACK, so `down`
+  # stops it, and writes $STACK/keycloak.env (issuer, client secret, admin password) for write_env.
+  local keycloak=""
+  if [[ "$BERTH_STACK_IDP" == keycloak ]]; then
+    "$ROOT/end2end/scripts/keycloak.sh" start "$BERTH_URL" & keycloak=$!
+  fi
   start_kube
   install_berth_identity
   start_kube_faults
-  start_oidc
+  if [[ -n "$keycloak" ]]; then
+    wait "$keycloak" || { echo "stack: Keycloak did not start; see $STACK/keycloak.log" >&2; exit 1; }
+  else
+    start_oidc
+  fi
   start_harbor
   start_redis
   seed
   write_env
-  echo "stack: kube-apiserver :$KUBE_PORT, OIDC $OIDC_ISSUER, Harbor (Prism) :$PRISM_PORT -> fake :$FAKE_HARBOR_PORT, Redis :$REDIS_PORT" >&2
+  echo "stack: kube-apiserver :$KUBE_PORT, OIDC ($BERTH_STACK_IDP) $(idp_issuer), Harbor (Prism) :$PRISM_PORT -> fake :$FAKE_HARBOR_PORT, Redis :$REDIS_PORT" >&2
 }
 
 down() {  # stops every process the stack started and waits until each is gone (SIGKILL after 10 s)

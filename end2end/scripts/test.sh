@@ -150,6 +150,10 @@ step "Keycloak $KEYCLOAK_VERSION: nested groups as full paths, sign-out through 
 "$ROOT/end2end/scripts/keycloak-journeys.sh" 2>&1 | tee "$STACK/keycloak-journeys.log" || true
 grep '^keycloak ' "$STACK/keycloak-journeys.log" >>"$REPORT" || echo "keycloak 0 1" >>"$REPORT"
 
+step "Dex $DEX_VERSION: groups from its password database give the teams, sign-out ends Berth's session"
+"$ROOT/end2end/scripts/dex-journeys.sh" 2>&1 | tee "$STACK/dex-journeys.log" || true
+grep '^dex ' "$STACK/dex-journeys.log" >>"$REPORT" || echo "dex 0 1" >>"$REPORT"
+
 step "load: ${LOAD_SESSIONS:-500} signed-in sessions for ${LOAD_SECONDS:-60} s on the team page and the download"
 if "$ROOT/end2end/scripts/load.sh" 2>&1 | tee "$STACK/load.log"; then echo "load 1 0" >>"$REPORT"; else echo "load 0 1" >>"$REPORT"; fi
 
@@ -199,7 +203,7 @@ mapfile -t secrets < <(
 leaks=0
 for s in "${secrets[@]}"; do
   [[ -n "$s" ]] || continue
-  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$STACK"/load.log "$STACK"/sigterm-berth.log "$STACK"/otel-berth.log "$STACK"/compat-berth.log "$STACK"/compat.log "$STACK"/keycloak-berth.log "$STACK"/keycloak.log "$STACK"/keycloak-journeys.log "$STACK"/chart.log "$STACK"/metrics.txt "$STACK"/audit-events.json "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
+  if grep -rlF -- "$s" "$STACK"/berth.log "$STACK"/integration.log "$STACK"/reconcile.log "$STACK"/production.log "$STACK"/prism.log "$STACK"/kube-audit.log "$STACK"/kube-apiserver.log "$STACK"/redis.log "$STACK"/replica-*.log "$STACK"/load.log "$STACK"/sigterm-berth.log "$STACK"/otel-berth.log "$STACK"/compat-berth.log "$STACK"/compat.log "$STACK"/keycloak-berth.log "$STACK"/keycloak.log "$STACK"/keycloak-journeys.log "$STACK"/dex.log "$STACK"/dex-berth.log "$STACK"/dex-journeys.log "$STACK"/dex.json "$STACK"/chart.log "$STACK"/metrics.txt "$STACK"/audit-events.json "$ROOT/end2end/test-results" 2>/dev/null | grep -q .; then
     echo "a known secret (${#s} chars) appears in captured output" >&2; leaks=$((leaks + 1))
   fi
 done

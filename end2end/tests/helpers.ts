@@ -9,27 +9,48 @@ export const PASSWORDS: Record<string, string> = {
 
 export const jsOn = (info: TestInfo) => info.project.name === 'js-on';
 
-/** Signs in at the demo IdP from wherever Berth sent the browser, and waits to be back at Berth. */
-export async function signIn(page: Page, user: string, path = '/', berthUrl = process.env.BERTH_URL ?? 'http://127.0.0.1:3000') {
-  await page.goto(new URL(path, berthUrl).toString());
+/** Fills in the identity provider's sign-in form the browser is on and submits it: the demo
+ * oidc-provider's (button #submit) or Keycloak's (#kc-login); both name the fields #username and #password. */
+export async function submitIdpSignIn(page: Page, user: string, password = PASSWORDS[user]) {
   await expect(page.locator('#username')).toBeVisible();
   await page.fill('#username', user);
-  await page.fill('#password', PASSWORDS[user]);
-  await page.click('#submit');
+  await page.fill('#password', password);
+  await page.locator('#submit, #kc-login').click();
+}
+
+/** Signs in at the IdP from wherever Berth sent the browser, and waits to be back at Berth. */
+export async function signIn(page: Page, user: string, path = '/', berthUrl = process.env.BERTH_URL ?? 'http://127.0.0.1:3000') {
+  await page.goto(new URL(path, berthUrl).toString());
+  await submitIdpSignIn(page, user);
   await page.waitForURL((url) => url.origin === new URL(berthUrl).origin);
   await expect(page.locator('#signed-in-as')).toContainText(user);
 }
 
-/** Signs in over plain HTTP (no browser): a cookie jar holding a Berth session of `user`. */
+/** Signs in over plain HTTP (no browser): a cookie jar holding a Berth session of `user`. Posts the
+ * IdP's sign-in form (the one with a `username` field) to its action, with the IdP's cookies: the demo
+ * oidc-provider's /interaction/<uid>/login, or Keycloak's login-actions/authenticate?session_code=... */
 export async function apiSignIn(user: string, berthUrl = process.env.BERTH_URL ?? 'http://127.0.0.1:3000'): Promise<APIRequestContext> {
   const jar = await request.newContext();
-  const form = await jar.get(`${berthUrl}/auth/login`);
-  const interaction = new URL(form.url());
-  expect(interaction.pathname).toMatch(/^\/interaction\//);
-  const back = await jar.post(`${interaction.origin}${interaction.pathname}/login`, { form: { username: user, password: PASSWORDS[user] } });
+  const page = await jar.get(`${berthUrl}/auth/login`);
+  expect(page.status(), 'the IdP\'s sign-in page').toBe(200);
+  const form = [...(await page.text()).matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)]
+    .find(([, , body]) => /\bname="username"/.test(body));
+  const action = form?.[1].match(/\baction="([^"]*)"/)?.[1];
+  expect(action, `a sign-in form at ${page.url()}`).toBeTruthy();
+  const target = new URL(action!.replace(/&amp;/g, '&'), page.url());
+  const back = await jar.post(target.toString(), { form: { username: user, password: PASSWORDS[user] } });
   expect(new URL(back.url()).origin, `${user} signed in and back at Berth`).toBe(new URL(berthUrl).origin);
   expect(back.status()).toBe(200);
   return jar;
+}
+
+/** After Berth's sign-out without JavaScript: the demo oidc-provider's logout page waits for its button
+ * (with JavaScript it presses it itself); Keycloak, given the ID token hint, sends the browser straight
+ * back to Berth's /signed-out. */
+export async function confirmIdpSignOut(page: Page) {
+  const ask = page.locator('#logout-yes');
+  await expect(ask.or(page.locator('#sign-in-again'))).toBeVisible();
+  if (await ask.isVisible()) await ask.click();
 }
 
 /** kubectl as the stack's admin (to check what Berth changed, never to act for Berth). */
