@@ -5,7 +5,7 @@ use app::names::TeamName;
 use app::server::audit::{Audit, AuditRecord, AuditResult};
 use app::server::cluster::team::Team;
 use app::server::cluster::{Cluster, ClusterError};
-use app::server::config::HarborConfig;
+use app::server::config::{HarborAuth, HarborConfig};
 use app::server::harbor::{HarborClient, HarborError};
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret};
 use kube::api::{ListParams, PostParams};
@@ -26,6 +26,7 @@ fn harbor_config(timeout: Duration) -> HarborConfig {
         url,
         username: "admin".into(),
         password: SecretString::from(env("BERTH_HARBOR_PASSWORD")),
+        auth: HarborAuth::Session,
         timeout,
         registry_host: env("BERTH_REGISTRY_HOST"),
     }
@@ -201,6 +202,11 @@ async fn harbor_failures_become_typed_errors() {
     fault(0, None).await;
     let mut wrong = harbor_config(Duration::from_secs(5));
     wrong.password = SecretString::from("wrong-password".to_string());
+    match HarborClient::new(&wrong).unwrap().list_robots().await {
+        Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 401),
+        other => panic!("expected 401, got {other:?}"),
+    }
+    wrong.auth = HarborAuth::Basic;
     match HarborClient::new(&wrong).unwrap().list_robots().await {
         Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 401),
         other => panic!("expected 401, got {other:?}"),
@@ -631,8 +637,28 @@ async fn harbor_says_who_berth_must_be() {
         Err(HarborError::Status { status, .. }) => assert_eq!(status.as_u16(), 401),
         other => panic!("wanted Harbor's 401, got {other:?}"),
     }
-    // Nor an old Harbor: anonymous callers get no version.
-    assert_eq!(sysadmin.system_info().await.unwrap().harbor_version, None);
+    // Nor an old Harbor: with the password on each request (basic), refused credentials make an
+    // anonymous caller, who gets no version; in a session, the sign-in itself is refused.
+    let mut basic = harbor_config(Duration::from_secs(5));
+    basic.username = "berth-sysadmin".into();
+    basic.password = SecretString::from("Local-passw0rd".to_owned());
+    basic.auth = HarborAuth::Basic;
+    let basic = HarborClient::new(&basic).unwrap();
+    assert_eq!(basic.system_info().await.unwrap().harbor_version, None);
+    match sysadmin.system_info().await {
+        Err(HarborError::Status { status, operation }) => {
+            assert_eq!((status.as_u16(), operation), (401, "signing in to Harbor"))
+        }
+        other => panic!("wanted the sign-in's 401, got {other:?}"),
+    }
+    // src/core/controllers/base.go `redirectForOIDC`: a name Harbor knows as an OIDC user, or does not
+    // know, is sent to the IdP (403) instead of having its password checked.
+    let problem = as_user("berth", "Local-passw0rd")
+        .identity_problem()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(problem.contains("to its OIDC provider"), "{problem}");
 
     set_mode("db_auth").await;
     assert_eq!(sysadmin.identity_problem().await.unwrap(), None);
@@ -841,4 +867,221 @@ async fn the_apiserver_refuses_bad_teams_and_says_what_to_change() {
         .create(&dry_run, &team("cel-good", serde_json::json!({ "harborProject": "shared.base_images", "namespace": "apps-1", "groups": ["/teams/x"] })))
         .await
         .expect("a good Team is accepted");
+}
+
+async fn fake_stats() -> serde_json::Value {
+    reqwest::get(format!("{}/__fake/stats", env("FAKE_HARBOR_URL")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn fake_control(path: &str) {
+    let url = format!("{}{path}", env("FAKE_HARBOR_URL"));
+    let response = reqwest::Client::new().post(url).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+}
+
+/// src/common/utils/encrypt.go, src/pkg/user/manager.go, src/server/middleware/security/robot.go:
+/// Harbor derives PBKDF2-HMAC-SHA256 keys to check credentials, 600,000 iterations for a user's
+/// password on every basic-auth request and 4,096 for a robot's secret. The fake pays the same.
+#[tokio::test]
+async fn the_fake_harbor_hashes_credentials_as_harbor_does() {
+    let fake = env("FAKE_HARBOR_URL");
+    let http = reqwest::Client::new();
+    let user = |stats: &serde_json::Value| stats["authentication"]["user_password"].clone();
+    let robot = |stats: &serde_json::Value| stats["authentication"]["robot_secret"].clone();
+    let before = fake_stats().await;
+    let answer = http
+        .get(format!("{fake}/api/v2.0/users/current"))
+        .basic_auth("admin", Some(env("BERTH_HARBOR_PASSWORD")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let after = fake_stats().await;
+    let checks = after["authentication"]["user_password"]["checks"]
+        .as_u64()
+        .unwrap()
+        - before["authentication"]["user_password"]["checks"]
+            .as_u64()
+            .unwrap();
+    let iterations = user(&after)["iterations"].as_u64().unwrap()
+        - user(&before)["iterations"].as_u64().unwrap();
+    assert!(checks >= 1, "{after}");
+    assert_eq!(iterations, checks * 600_000, "{after}");
+
+    // The team's pull robot signs in to the registry with the secret Berth set.
+    let harbor = harbor();
+    let id = project_id("team-alpha").await;
+    let robots = harbor
+        .robots_for_project("team-alpha", id, "alpha")
+        .await
+        .unwrap();
+    let pull = robots.iter().find(|r| r.name.ends_with("-pull")).unwrap();
+    let dump: serde_json::Value = http
+        .get(format!("{fake}/__fake/robots/{}", pull.id))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let before = fake_stats().await;
+    let login = http
+        .get(format!("{fake}/v2/"))
+        .basic_auth(
+            dump["name"].as_str().unwrap(),
+            Some(dump["secret"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let after = fake_stats().await;
+    let checks =
+        robot(&after)["checks"].as_u64().unwrap() - robot(&before)["checks"].as_u64().unwrap();
+    let iterations = robot(&after)["iterations"].as_u64().unwrap()
+        - robot(&before)["iterations"].as_u64().unwrap();
+    assert_eq!((checks, iterations), (1, 4_096), "{after}");
+    assert!(robot(&after)["cpu_ns"].as_u64().unwrap() > 0);
+}
+
+/// src/core/controllers/base.go `Login`, src/server/middleware/csrf/csrf.go (gorilla/csrf),
+/// src/server/middleware/security/session.go: Harbor's UI session, asked directly.
+#[tokio::test]
+async fn the_fake_harbor_signs_in_as_harbor_does() {
+    let _mode = Restore("/__fake/system", r#"{"auth_mode":"oidc_auth"}"#);
+    let fake = env("FAKE_HARBOR_URL");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let password = env("BERTH_HARBOR_PASSWORD");
+    let login = |cookie: &str, token: &str, principal: &str, password: &str| {
+        http.post(format!("{fake}/c/login"))
+            .header("Cookie", cookie)
+            .header("X-Harbor-CSRF-Token", token)
+            .form(&[("principal", principal), ("password", password)])
+            .send()
+    };
+    let pair = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next())
+            .find(|p| p.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    };
+    // CSRF comes first on /c/: no token, no check of the password.
+    let first = login("", "", "admin", &password).await.unwrap();
+    assert_eq!(first.status(), 403);
+    let csrf_cookie = pair(&first, "_gorilla_csrf").expect("a CSRF cookie");
+    let token = first.headers()["x-harbor-csrf-token"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    // A wrong password: 401.
+    let wrong = login(&csrf_cookie, &token, "admin", "Wrong-passw0rd")
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    // In oidc_auth mode a name Harbor does not know is sent to the IdP.
+    let oidc = login(&csrf_cookie, &token, "nobody", "Wrong-passw0rd")
+        .await
+        .unwrap();
+    assert_eq!(oidc.status(), 403);
+    let body: serde_json::Value = oidc.json().await.unwrap();
+    assert!(body["redirect_location"].as_str().is_some(), "{body}");
+    // The admin: a session.
+    let ok = login(&csrf_cookie, &token, "admin", &password)
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let sid = pair(&ok, "sid").expect("a session cookie");
+    let cookies = format!("{sid}; {csrf_cookie}");
+    let current: serde_json::Value = http
+        .get(format!("{fake}/api/v2.0/users/current"))
+        .header("Cookie", &cookies)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["user_id"], 1);
+    // Writes in a session need the token; /api/ is exempt only for requests without a session.
+    let create = |token: &str| {
+        http.post(format!("{fake}/api/v2.0/projects"))
+            .header("Cookie", &cookies)
+            .header("X-Harbor-CSRF-Token", token)
+            .json(&serde_json::json!({ "project_name": "csrf-check" }))
+            .send()
+    };
+    let refused = create("").await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("CSRF token invalid"));
+    assert_eq!(create(&token).await.unwrap().status(), 201);
+    let deleted = http
+        .delete(format!("{fake}/api/v2.0/projects/csrf-check"))
+        .header("Cookie", &cookies)
+        .header("X-Harbor-CSRF-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    // Signed out: the cookie is nobody.
+    http.get(format!("{fake}/c/log_out"))
+        .header("Cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    let gone = http
+        .get(format!("{fake}/api/v2.0/users/current"))
+        .header("Cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 401);
+}
+
+/// Berth signs in once and keeps its session: Harbor pays one password check, not one per request.
+/// When Harbor ends the session (its `session_timeout`) or refuses the CSRF cookie (a core restarted
+/// with a new key), Berth signs in once more, and concurrent callers share that one sign-in.
+#[tokio::test]
+async fn berth_signs_in_to_harbor_once_per_session() {
+    let harbor = harbor();
+    assert_eq!(harbor.sign_ins(), 0);
+    for _ in 0..10 {
+        harbor.find_project("team-alpha").await.unwrap().unwrap();
+    }
+    assert_eq!(harbor.sign_ins(), 1);
+    harbor.create_project("session-check").await.unwrap();
+    harbor.delete_project("session-check").await.unwrap();
+    assert_eq!(harbor.sign_ins(), 1);
+
+    fake_control("/__fake/sessions/expire").await;
+    harbor.find_project("team-alpha").await.unwrap().unwrap();
+    assert_eq!(harbor.sign_ins(), 2);
+
+    fake_control("/__fake/csrf-key").await;
+    harbor.find_project("team-alpha").await.unwrap().unwrap();
+    assert_eq!(harbor.sign_ins(), 2, "reads need no CSRF token");
+    harbor.create_project("session-check").await.unwrap();
+    assert_eq!(harbor.sign_ins(), 3);
+    harbor.delete_project("session-check").await.unwrap();
+
+    fake_control("/__fake/sessions/expire").await;
+    let reads = (0..20).map(|_| harbor.find_project("team-alpha"));
+    for read in futures::future::join_all(reads).await {
+        read.unwrap().unwrap();
+    }
+    assert_eq!(harbor.sign_ins(), 4);
 }

@@ -4,7 +4,7 @@
 //! API (through Prism, so every exchange is checked against Harbor's spec), the fake Harbor's registry
 //! login and request counters, the apiserver's audit log and Berth's /metrics.
 use app::server::cluster::team::{Team, TeamSpec, TeamStatus};
-use app::server::config::HarborConfig;
+use app::server::config::{HarborAuth, HarborConfig};
 use app::server::harbor::{HarborClient, RobotCreate, RobotUpdate};
 use app::server::reconcile::desired::{self, Purpose};
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret, ServiceAccount};
@@ -27,6 +27,7 @@ fn harbor() -> HarborClient {
         url,
         username: "admin".into(),
         password: SecretString::from(env("BERTH_HARBOR_PASSWORD")),
+        auth: HarborAuth::Session,
         timeout: Duration::from_secs(10),
         registry_host: env("BERTH_REGISTRY_HOST"),
     })

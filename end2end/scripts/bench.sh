@@ -13,6 +13,9 @@
 #   6. Berth's own time per team page (Server-Timing), p99, 200 users   budget   5 ms
 #   7. RSS peak with 1,000 teams and 500 signed-in sessions under load  budget 150 MB
 #   8. the image's payload (stripped binary + site, as the Dockerfile ships it)  budget 40 MB
+#   9. Harbor's CPU spent checking Berth's credentials (the fake derives PBKDF2 keys as Harbor does):
+#      per steady resync of every team                                  budget 1,000 ms
+#      per team page (the UI replica's sign-in included)                budget 10 ms
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
@@ -148,7 +151,16 @@ got[steady_berth_writes]=$(( $(metric berth_reconcile_writes_total) - writes0 ))
 got[steady_kube_writes]=$(( $(kube_writes) - kube0 ))
 got[steady_kube_reads]=$(( $(kube_reads) - reads0 ))
 got[steady_harbor_requests]=$(jq .requests <<<"$stats"); got[steady_harbor_writes]=$(jq .writes <<<"$stats")
-echo "steady state, one resync period ($RESYNC s): ${got[steady_passes]} team reconciles; Harbor ${got[steady_harbor_requests]} requests, ${got[steady_harbor_writes]} writes; Kubernetes ${got[steady_kube_writes]} writes, ${got[steady_kube_reads]} reads"
+# Harbor's hashing for Berth's credentials, in ms of CPU, and the iterations (a deterministic count).
+auth_ms() { jq '(.authentication.user_password.cpu_ns + .authentication.robot_secret.cpu_ns) / 1e6' <<<"$1"; }
+auth_iterations() { jq '.authentication.user_password.iterations + .authentication.robot_secret.iterations' <<<"$1"; }
+# What one password check costs here, for the `basic` comparison (a check made on purpose if none was).
+one_check_ms() {
+  curl -sf -o /dev/null -u "admin:$HARBOR_PASSWORD" "$FAKE_HARBOR_URL/api/v2.0/users/current"
+  curl -sf "$FAKE_HARBOR_URL/__fake/stats" | jq '.authentication.user_password | .cpu_ns / .checks / 1e6'
+}
+got[steady_auth_ms]=$(printf '%.1f' "$(auth_ms "$stats")"); got[steady_auth_iterations]=$(auth_iterations "$stats")
+echo "steady state, one resync period ($RESYNC s): ${got[steady_passes]} team reconciles; Harbor ${got[steady_harbor_requests]} requests, ${got[steady_harbor_writes]} writes; Kubernetes ${got[steady_kube_writes]} writes, ${got[steady_kube_reads]} reads; Harbor's credential checks ${got[steady_auth_ms]} ms CPU, ${got[steady_auth_iterations]} PBKDF2 iterations"
 
 faults '{"latency_ms":100}'
 measure overlap env BENCH_BERTH_URL="$BERTH_URL" node "$ROOT/end2end/scripts/bench.mjs" overlap
@@ -165,11 +177,17 @@ trap 'stop_all "$ui_pid"' EXIT
 for _ in $(seq 1 100); do curl -sf -o /dev/null "$ui_url/healthz" && break; sleep 0.2; done
 cpu_pids[berth-ui]=$ui_pid
 cpu_before=$(cpu_snapshot)
+curl -sf -X DELETE "$FAKE_HARBOR_URL/__fake/stats"
 # BENCH_PERF=1 records where the UI replica's CPU goes meanwhile (perf report -i $STACK/perf-ui.data).
 [[ "${BENCH_PERF:-0}" == 1 ]] && { perf record -F 499 -g -p "$ui_pid" -o "$STACK/perf-ui.data" >/dev/null 2>&1 & perf_pid=$!; }
 measure overhead env BENCH_BERTH_URL="$ui_url" node "$ROOT/end2end/scripts/bench.mjs" overhead
 [[ -n "${perf_pid:-}" ]] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 overhead_cpu=$(cpu_used "$cpu_before")
+stats=$(curl -sf "$FAKE_HARBOR_URL/__fake/stats")
+got[page_harbor_requests]=$(printf '%.1f' "$(echo "scale=3; $(jq .requests <<<"$stats") / ${got[overhead_pages]}" | bc)")
+got[page_auth_ms]=$(printf '%.3f' "$(echo "scale=6; $(auth_ms "$stats") / ${got[overhead_pages]}" | bc)")
+got[page_auth_iterations]=$(( $(auth_iterations "$stats") / got[overhead_pages] ))
+got[check_ms]=$(printf '%.1f' "$(one_check_ms)")
 echo "overhead CPU (the sign-ins included): $overhead_cpu"
 kill "$ui_pid"
 
@@ -197,6 +215,8 @@ row "steady resync: every team reconciled" "${got[steady_passes]}" "$total" "" g
 row "overlap: page time / slowest upstream call" "$(echo "scale=2; ${got[overlap_total_ms]} / ${got[overlap_slowest_ms]}" | bc)" 1.25 x le
 row "overlap: upstream calls added up / slowest call" "$(echo "scale=2; ${got[overlap_sum_ms]} / ${got[overlap_slowest_ms]}" | bc)" 2 x ge
 row "Berth's own time per team page, p99 at 200 users" "${got[overhead_p99_ms]}" 5 ms le
+row "Harbor CPU checking Berth's credentials, per steady resync" "${got[steady_auth_ms]}" 1000 ms le
+row "Harbor CPU checking Berth's credentials, per team page" "${got[page_auth_ms]}" 10 ms le
 row "  errors during it" "${got[overhead_errors]}" 0 "" le
 row "RSS idle" "${got[rss_idle_mb]}" 40 MB le
 row "RSS peak, $total teams and 500 sessions under load" "${got[rss_peak_mb]}" 150 MB le
@@ -206,6 +226,7 @@ rm -rf "$payload_dir"
 echo "(for information: of the first page's bytes, WASM ${got[wire_wasm]}, JS ${got[wire_js]}, CSS ${got[wire_css]}, HTML ${got[wire_html]})"
 echo "(for information: the leader under 500 sessions with $total teams: $(grep -h '^load: \(page\|download\|error\|FAILED\|ok\)' "$STACK/bench-load.log" | tr '\n' ';'))"
 echo "(for information: CPU used during onboarding: $onboard_cpu)"
+echo "(for information: Harbor's credential checks: ${got[steady_auth_iterations]} PBKDF2 iterations per steady resync, ${got[page_auth_iterations]} per team page; one password check costs ${got[check_ms]} ms here, so with BERTH_HARBOR_AUTH=basic the same ${got[steady_harbor_requests]} requests of a resync would cost $(echo "${got[steady_harbor_requests]} * ${got[check_ms]}" | bc) ms and the ${got[page_harbor_requests]} of a page $(echo "${got[page_harbor_requests]} * ${got[check_ms]}" | bc) ms)"
 echo "(for information: CPU used while the UI replica's own time was measured: $overhead_cpu)"
 echo "(for information: Kubernetes reads in the steady resync: ${got[steady_kube_reads]}; team secrets are read live, there is no cluster-wide secret watch)"
 (( missed == 0 )) && echo "bench: every budget met" || echo "bench: $missed budget(s) missed" >&2

@@ -292,9 +292,17 @@ async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String> {
         .merge(probes::router())
         .route("/metrics", get({
             let metrics = metrics.clone();
+            let harbor = state.harbor.clone();
             move || {
-                let metrics = metrics.clone();
-                async move { ([("content-type", "text/plain; version=0.0.4")], metrics.render()) }
+                let (metrics, harbor) = (metrics.clone(), harbor.clone());
+                async move {
+                    let mut text = metrics.render();
+                    text.push_str(&format!(
+                        "# HELP berth_harbor_sign_ins_total Sign-ins to Harbor (a session each; 0 with BERTH_HARBOR_AUTH=basic).\n# TYPE berth_harbor_sign_ins_total counter\nberth_harbor_sign_ins_total {}\n",
+                        harbor.sign_ins()
+                    ));
+                    ([("content-type", "text/plain; version=0.0.4")], text)
+                }
             }
         }))
         .merge(auth_routes::router())

@@ -30,6 +30,17 @@ pub enum GroupMatch {
     LastSegment,
 }
 
+/// How Berth authenticates itself to Harbor. Harbor checks a user's password with 600,000 PBKDF2
+/// iterations on every request that carries it; a session pays that once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HarborAuth {
+    /// Sign in once (`POST /c/login`, as Harbor's UI does) and send the session cookie with the CSRF
+    /// token Harbor asks for; sign in again when Harbor ends the session or refuses the token.
+    Session,
+    /// The password with every request (HTTP Basic), for a Harbor whose `/c/` paths are not reachable.
+    Basic,
+}
+
 /// How Berth authenticates itself at the token endpoint (`token_endpoint_auth_method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientAuth {
@@ -77,6 +88,7 @@ pub struct HarborConfig {
     pub ui_url: Url,
     pub username: String,
     pub password: SecretString,
+    pub auth: HarborAuth,
     pub timeout: Duration,
     /// The key of the `auths` map in docker configs (defaults to the host of `url`).
     pub registry_host: String,
@@ -175,6 +187,7 @@ pub const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ("BERTH_HARBOR_UI_URL", Some("BERTH_HARBOR_URL"), "Harbor UI URL shown to users"),
     ("BERTH_HARBOR_USERNAME", Some("admin"), "Harbor account Berth uses"),
     ("BERTH_HARBOR_PASSWORD", None, "password of that account"),
+    ("BERTH_HARBOR_AUTH", Some("session"), "how Berth authenticates to Harbor: `session` (signs in once at /c/login and sends the session cookie and CSRF token, as Harbor's UI does) or `basic` (the password on every request: Harbor then spends 600,000 PBKDF2 iterations on each)"),
     ("BERTH_HARBOR_TIMEOUT_SECS", Some("5"), "time-out of one Harbor request"),
     ("BERTH_REGISTRY_HOST", Some("host[:port] of BERTH_HARBOR_URL"), "registry host used as the `auths` key"),
     ("BERTH_KUBE_TIMEOUT_SECS", Some("5"), "time-out of one Kubernetes request"),
@@ -342,6 +355,16 @@ impl Config {
                     .map_or(host.clone(), |p| format!("{host}:{p}"))
             }
         };
+        let harbor_auth = match get("BERTH_HARBOR_AUTH").as_deref() {
+            None | Some("session") => HarborAuth::Session,
+            Some("basic") => HarborAuth::Basic,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    setting: "BERTH_HARBOR_AUTH",
+                    problem: format!("expected `session` or `basic`, got {other:?}"),
+                })
+            }
+        };
         let harbor = HarborConfig {
             ui_url: match get("BERTH_HARBOR_UI_URL") {
                 Some(v) => url("BERTH_HARBOR_UI_URL", v)?,
@@ -350,6 +373,7 @@ impl Config {
             url: harbor_url,
             username: get("BERTH_HARBOR_USERNAME").unwrap_or_else(|| "admin".into()),
             password: SecretString::from(required("BERTH_HARBOR_PASSWORD")?),
+            auth: harbor_auth,
             timeout: seconds("BERTH_HARBOR_TIMEOUT_SECS", 5)?,
             registry_host,
         };

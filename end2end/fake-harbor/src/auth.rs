@@ -1,11 +1,12 @@
 //! Who is calling, as Harbor's security middleware decides it (src/server/middleware/security/,
-//! src/core/auth/authenticator.go): basic auth with a user's password, where in `oidc_auth` mode only
+//! src/core/auth/authenticator.go): basic auth with a user's password or a UI session (`session`), where in `oidc_auth` mode only
 //! the built-in admin (user id 1, `IsSuperUser`) may use a password; anything else (no credentials,
 //! wrong ones, a password Harbor does not take in this mode) carries on as anonymous. Harbor answers
 //! 401 only where a handler needs a signed-in caller, and 403 where the caller lacks the right.
+use crate::session::{cookie, SESSION_COOKIE};
 use crate::{basic_credentials, error, lock, Shared};
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -68,34 +69,37 @@ fn open_to_users(path: &str) -> bool {
     path.trim_end_matches('/').ends_with("/users/current")
 }
 
-pub fn caller(fake: &Shared, request: &Request) -> Caller {
-    let Some((username, password)) = basic_credentials(request.headers()) else {
-        return Caller::Anonymous;
-    };
-    let f = lock(fake);
-    let Some(user) = f.users.iter().find(|u| u.username == username) else {
-        return Caller::Anonymous;
-    };
-    let known = if user.id == 1 {
-        password == f.admin_password
-    } else {
-        user.password.as_deref() == Some(password.as_str())
-    };
-    // In OIDC mode Harbor checks a password only for its built-in admin; other users are anonymous.
-    let takes_password = user.id == 1 || f.system.auth_mode != AuthMode::Oidc;
-    if known && takes_password {
-        Caller::User {
-            id: user.id,
-            sysadmin: user.sysadmin,
+/// Basic auth first (src/server/middleware/security/basic_auth.go), then the session cookie
+/// (session.go), as Harbor's generators are ordered; a password costs its full PBKDF2 check.
+pub async fn caller(fake: &Shared, headers: &HeaderMap) -> Caller {
+    if let Some((username, password)) = basic_credentials(headers) {
+        let stored = {
+            let f = lock(fake);
+            f.users
+                .iter()
+                .find(|u| u.username == username)
+                // In OIDC mode Harbor checks a password only for its built-in admin; others go unchecked.
+                .filter(|u| u.id == 1 || f.system.auth_mode != AuthMode::Oidc)
+                .and_then(|u| Some((u.password.clone()?, u.id, u.sysadmin)))
+        };
+        if let Some((hashed, id, sysadmin)) = stored {
+            if hashed.matches(&password).await {
+                return Caller::User { id, sysadmin };
+            }
         }
-    } else {
-        Caller::Anonymous
     }
+    if let Some(id) = cookie(headers, SESSION_COOKIE) {
+        if let Some((id, sysadmin)) = lock(fake).sessions.user(id) {
+            return Caller::User { id, sysadmin };
+        }
+    }
+    Caller::Anonymous
 }
 
 /// Resolves the caller, refuses what Harbor would refuse it, and hands it to the handler.
 pub async fn guard(State(fake): State<Shared>, mut request: Request, next: Next) -> Response {
-    let who = caller(&fake, &request);
+    let headers = request.headers().clone();
+    let who = caller(&fake, &headers).await;
     let path = request.uri().path().to_owned();
     if !open_to_anonymous(request.method(), &path) {
         match &who {

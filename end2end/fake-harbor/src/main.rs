@@ -4,11 +4,13 @@
 //! 422), the creator as a project member, group members as the auth mode makes them, and the admin
 //! left out of user lists. Callers are resolved in `auth` (only the built-in admin may use a password
 //! in `oidc_auth` mode; anything else is anonymous), `q` is read in `query` (decoded once more), and
-//! the robot v2 API lives in `robots`. Tests put Prism in front of it to check every exchange against
-//! Harbor's own spec.
+//! the robot v2 API lives in `robots`. Passwords and robot secrets are stored and checked as Harbor
+//! does, at its PBKDF2 cost, in `credentials`; the UI session (`POST /c/login`) and its CSRF check are
+//! in `session`. Tests put Prism in front of it to check every exchange against Harbor's own spec.
 //!
 //! Control endpoints under `/__fake/` (never proxied through Prism) let tests inject latency or
-//! failures, set the version, health, auth mode and robot prefix, seed users and set project usage.
+//! failures, set the version, health, auth mode, robot prefix and session timeout, seed users, set
+//! project usage, end every session or draw a new CSRF key, and read the hashing work (`/__fake/stats`).
 //!
 //! Env: FAKE_HARBOR_ADDR (127.0.0.1:8089), FAKE_HARBOR_ADMIN_USER (admin), FAKE_HARBOR_ADMIN_PASSWORD,
 //! FAKE_HARBOR_ROBOT_PREFIX (robot$).
@@ -27,9 +29,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 mod auth;
+mod credentials;
 mod query;
 mod robots;
+mod session;
 use auth::{AuthMode, Caller};
+use credentials::{Hashed, Kind};
 use robots::{
     create_robot, delete_robot, dump_robot_secret, get_robot, list_robots, refresh_robot_secret,
     update_robot, valid_robot_secret, Robot,
@@ -43,6 +48,8 @@ struct Stats {
     requests: u64,
     writes: u64,
     by_method: std::collections::BTreeMap<String, u64>,
+    /// Harbor's hashing work for the credentials it was given (filled in when read).
+    authentication: credentials::CostReport,
 }
 
 #[derive(Default)]
@@ -81,8 +88,8 @@ struct User {
     email: String,
     realname: String,
     sysadmin: bool,
-    /// A local (db_auth) user's password; OIDC users have none. The admin's is `Fake::admin_password`.
-    password: Option<String>,
+    /// A local user's password (the built-in admin's included), as Harbor stores it; OIDC users have none.
+    password: Option<credentials::Hashed>,
     created: String,
     updated: String,
 }
@@ -99,7 +106,7 @@ struct Fake {
     next_user_id: i64,
     system: System,
     admin_user: String,
-    admin_password: String,
+    sessions: session::Sessions,
     robot_prefix: String,
     next_id: i64,
     projects: Vec<Project>,
@@ -599,11 +606,14 @@ async fn delete_member(
 }
 
 async fn get_stats(State(fake): State<Shared>) -> Json<Stats> {
-    Json(lock(&fake).stats.clone())
+    let mut stats = lock(&fake).stats.clone();
+    stats.authentication = credentials::cost();
+    Json(stats)
 }
 
 async fn reset_stats(State(fake): State<Shared>) -> StatusCode {
     lock(&fake).stats = Stats::default();
+    credentials::reset_cost();
     StatusCode::NO_CONTENT
 }
 
@@ -755,6 +765,7 @@ async fn create_user(State(fake): State<Shared>, body: Bytes) -> Response {
     if username.is_empty() || !valid_robot_secret(&text("password")) {
         return error(StatusCode::BAD_REQUEST, "username and a password of 8-128 characters with upper, lower case and a digit are required");
     }
+    let password = Hashed::new(Kind::UserPassword, &text("password")).await;
     let mut f = lock(&fake);
     if f.users.iter().any(|u| {
         u.username.eq_ignore_ascii_case(&username)
@@ -777,7 +788,7 @@ async fn create_user(State(fake): State<Shared>, body: Bytes) -> Response {
         email,
         realname: text("realname"),
         sysadmin: false,
-        password: Some(text("password")),
+        password: Some(password),
         updated: created.clone(),
         created,
     });
@@ -797,6 +808,8 @@ struct SystemRequest {
     robot_prefix: Option<String>,
     /// `db_auth`, `ldap_auth`, `http_auth` or `oidc_auth` (the default).
     auth_mode: Option<String>,
+    /// Harbor's `session_timeout` (kept when absent).
+    session_timeout_secs: Option<u64>,
 }
 
 /// Sets the version `/systeminfo` reports and the components `/health` calls unhealthy.
@@ -804,6 +817,9 @@ async fn set_system(State(fake): State<Shared>, Json(req): Json<SystemRequest>) 
     let mut f = lock(&fake);
     if let Some(prefix) = req.robot_prefix {
         f.robot_prefix = prefix;
+    }
+    if let Some(secs) = req.session_timeout_secs {
+        f.sessions.timeout = Duration::from_secs(secs);
     }
     f.system = System {
         version: req.version.unwrap_or_else(|| DEFAULT_VERSION.to_owned()),
@@ -820,6 +836,10 @@ async fn set_system(State(fake): State<Shared>, Json(req): Json<SystemRequest>) 
 /// A user as Harbor records an OIDC user on first sign-in, with a chosen creation time (seeding the stale
 /// account of an identity provider that was redeployed).
 async fn seed_user(State(fake): State<Shared>, Json(req): Json<Value>) -> Response {
+    let password = match req["password"].as_str() {
+        Some(p) => Some(Hashed::new(Kind::UserPassword, p).await),
+        None => None,
+    };
     let mut f = lock(&fake);
     f.next_user_id += 1;
     let id = f.next_user_id;
@@ -834,7 +854,7 @@ async fn seed_user(State(fake): State<Shared>, Json(req): Json<Value>) -> Respon
         email: text("email"),
         realname: text("realname"),
         sysadmin: req["sysadmin_flag"].as_bool().unwrap_or(false),
-        password: req["password"].as_str().map(str::to_owned),
+        password,
         updated: created.clone(),
         created,
     });
@@ -844,18 +864,28 @@ async fn seed_user(State(fake): State<Shared>, Json(req): Json<Value>) -> Respon
 const DEFAULT_VERSION: &str = "v2.15.2-fake";
 
 /// The registry's login check (`docker login` does `GET /v2/` with basic auth): robots by name and
-/// current secret, refused when disabled or expired.
+/// current secret (4,096 iterations), refused when disabled or expired; the admin by password.
 async fn registry_login(State(fake): State<Shared>, headers: HeaderMap) -> Response {
-    let f = lock(&fake);
-    let ok = basic_credentials(&headers).is_some_and(|(user, pass)| {
-        (user == f.admin_user && pass == f.admin_password)
-            || f.robots.iter().any(|r| {
-                r.full_name(&f.robot_prefix) == user
-                    && r.secret == pass
-                    && !r.disable
-                    && (r.expires_at == -1 || r.expires_at > unix_now())
-            })
+    let stored = basic_credentials(&headers).and_then(|(user, pass)| {
+        let f = lock(&fake);
+        let hashed = if user == f.admin_user {
+            f.users.iter().find(|u| u.id == 1)?.password.clone()
+        } else {
+            f.robots
+                .iter()
+                .find(|r| {
+                    r.full_name(&f.robot_prefix) == user
+                        && !r.disable
+                        && (r.expires_at == -1 || r.expires_at > unix_now())
+                })
+                .map(|r| r.secret.clone())
+        };
+        Some((hashed?, pass))
     });
+    let ok = match stored {
+        Some((hashed, pass)) => hashed.matches(&pass).await,
+        None => false,
+    };
     if ok {
         Json(json!({})).into_response()
     } else {
@@ -922,6 +952,12 @@ async fn set_usage(
 async fn main() {
     let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_owned());
     let addr = env("FAKE_HARBOR_ADDR", "127.0.0.1:8089");
+    let admin_password = Hashed::new(
+        Kind::UserPassword,
+        &env("FAKE_HARBOR_ADMIN_PASSWORD", "Harbor12345"),
+    )
+    .await;
+    credentials::reset_cost();
     let fake: Shared = Arc::new(Mutex::new(Fake {
         users: vec![User {
             id: 1,
@@ -929,7 +965,7 @@ async fn main() {
             email: "admin@example.com".into(),
             realname: "system admin".into(),
             sysadmin: true,
-            password: None,
+            password: Some(admin_password),
             created: now(),
             updated: now(),
         }],
@@ -940,7 +976,7 @@ async fn main() {
             auth_mode: AuthMode::Oidc,
         },
         admin_user: env("FAKE_HARBOR_ADMIN_USER", "admin"),
-        admin_password: env("FAKE_HARBOR_ADMIN_PASSWORD", "Harbor12345"),
+        sessions: session::Sessions::default(),
         robot_prefix: env("FAKE_HARBOR_ROBOT_PREFIX", "robot$"),
         next_id: 0,
         projects: Vec::new(),
@@ -984,9 +1020,16 @@ async fn main() {
         // Layers run last-added first: faults and counts, then the caller.
         .layer(middleware::from_fn_with_state(fake.clone(), auth::guard))
         .layer(middleware::from_fn_with_state(fake.clone(), api_guard));
+    let ui = Router::new()
+        .route("/c/login", post(session::login))
+        .route("/c/log_out", get(session::log_out))
+        .layer(middleware::from_fn_with_state(fake.clone(), api_guard));
     let app = Router::new()
         .nest("/api/v2.0", api)
+        .merge(ui)
         .route("/v2/", get(registry_login))
+        .route("/__fake/sessions/expire", post(session::expire_all))
+        .route("/__fake/csrf-key", post(session::new_csrf_key))
         .route("/__fake/faults", post(set_faults))
         .route("/__fake/system", post(set_system))
         .route("/__fake/users", post(seed_user))
@@ -994,6 +1037,8 @@ async fn main() {
         .route("/__fake/robots/{id}", get(dump_robot_secret))
         .route("/__fake/stats", get(get_stats).delete(reset_stats))
         .route("/__fake/healthz", get(|| async { "ok" }))
+        // Harbor's CSRF check is global middleware: it runs before any route is matched.
+        .layer(middleware::from_fn_with_state(fake.clone(), session::csrf))
         .with_state(fake);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

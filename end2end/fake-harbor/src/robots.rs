@@ -6,6 +6,7 @@
 //!   permission, on its own project); it ignores `secret` and `disable`;
 //! - `PATCH /robots/{id}` sets a given secret without echoing it (a generated one is returned);
 //! - `PUT /robots/{id}` wants the stored level and the full, prefixed name.
+use crate::credentials::{Hashed, Kind};
 use crate::query::{self, Match};
 use crate::{error, lock, now, paged, unix_now, valid_name, Paging, Shared};
 use axum::body::Bytes;
@@ -15,7 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use time::OffsetDateTime;
 
 pub struct Robot {
     pub id: i64,
@@ -26,7 +26,9 @@ pub struct Robot {
     pub level: String,
     /// The project of a project-level robot; 0 for system robots.
     pub project_id: i64,
-    pub secret: String,
+    pub secret: Hashed,
+    /// The secret in clear, for the control endpoint only (Harbor keeps just the hash).
+    pub secret_for_tests: String,
     pub disable: bool,
     pub duration: i64,
     pub expires_at: i64,
@@ -58,10 +60,15 @@ pub fn valid_robot_secret(secret: &str) -> bool {
         && secret.chars().any(|c| c.is_ascii_digit())
 }
 
-fn generated_secret(seed: i64) -> String {
-    // Harbor generates a random secret; uniqueness is all this stand-in needs.
-    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-    format!("Gen{}x{:x}Z", seed, nanos)
+/// A random secret that meets Harbor's rule, as Harbor generates one; and how Harbor stores it.
+async fn generated_secret() -> (String, Hashed) {
+    let random: String = {
+        use rand::distr::{Alphanumeric, SampleString};
+        Alphanumeric.sample_string(&mut rand::rng(), 29)
+    };
+    let secret = format!("Gx7{random}");
+    let hashed = Hashed::new(Kind::RobotSecret, &secret).await;
+    (secret, hashed)
 }
 
 /// The (resource, action) pairs Harbor's policy list allows a robot, by permission kind.
@@ -239,6 +246,8 @@ pub async fn list_robots(
 }
 
 pub async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
+    // Creation ignores `secret` and `disable` in the request, as Harbor does.
+    let (secret, hashed) = generated_secret().await;
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid request body");
     };
@@ -285,8 +294,6 @@ pub async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
     }
     f.next_id += 1;
     let id = f.next_id;
-    // Creation ignores `secret` and `disable` in the request, as Harbor does.
-    let secret = generated_secret(id);
     let created = now();
     let expires_at = if duration == -1 {
         -1
@@ -299,7 +306,8 @@ pub async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
         description: req["description"].as_str().unwrap_or_default().to_owned(),
         level,
         project_id,
-        secret: secret.clone(),
+        secret: hashed,
+        secret_for_tests: secret.clone(),
         disable: false,
         duration,
         expires_at,
@@ -333,21 +341,24 @@ pub async fn refresh_robot_secret(
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid request body");
     };
+    let (secret, hashed, answer) = match req["secret"].as_str().filter(|s| !s.is_empty()) {
+        Some(s) if valid_robot_secret(s) => {
+            let hashed = Hashed::new(Kind::RobotSecret, s).await;
+            (s.to_owned(), hashed, json!({}))
+        }
+        Some(_) => return error(StatusCode::BAD_REQUEST, "the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number"),
+        None => {
+            let (secret, hashed) = generated_secret().await;
+            let answer = json!({ "secret": secret });
+            (secret, hashed, answer)
+        }
+    };
     let mut f = lock(&fake);
     let Some(robot) = f.robots.iter_mut().find(|r| r.id == id) else {
         return error(StatusCode::NOT_FOUND, &format!("robot {id} not found"));
     };
-    let answer = match req["secret"].as_str().filter(|s| !s.is_empty()) {
-        Some(s) if valid_robot_secret(s) => {
-            robot.secret = s.to_owned();
-            json!({})
-        }
-        Some(_) => return error(StatusCode::BAD_REQUEST, "the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number"),
-        None => {
-            robot.secret = generated_secret(id);
-            json!({ "secret": robot.secret })
-        }
-    };
+    robot.secret = hashed;
+    robot.secret_for_tests = secret;
     robot.updated = now();
     Json(answer).into_response()
 }
@@ -420,8 +431,10 @@ pub async fn delete_robot(State(fake): State<Shared>, Path(id): Path<i64>) -> Re
 pub async fn dump_robot_secret(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
     let f = lock(&fake);
     match f.robots.iter().find(|r| r.id == id) {
-        Some(r) => Json(json!({ "name": r.full_name(&f.robot_prefix), "secret": r.secret }))
-            .into_response(),
+        Some(r) => {
+            Json(json!({ "name": r.full_name(&f.robot_prefix), "secret": r.secret_for_tests }))
+                .into_response()
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

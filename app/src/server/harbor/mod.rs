@@ -1,6 +1,7 @@
 //! A client for the parts of Harbor's v2.0 API Berth uses. Lists are read 100 at a time, following
 //! `X-Total-Count`; the robot v2 API (`/robots`) is used throughout.
 mod query;
+mod session;
 mod system;
 mod token;
 mod types;
@@ -15,7 +16,7 @@ pub use token::{generate_robot_token, meets_harbor_rules};
 
 pub use types::*;
 
-use crate::server::config::HarborConfig;
+use crate::server::config::{HarborAuth, HarborConfig};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -53,9 +54,14 @@ pub enum HarborError {
 #[derive(Clone)]
 pub struct HarborClient {
     http: reqwest::Client,
+    /// Harbor's base URL (its UI's `/c/login` is below it), ending in `/`.
+    site: Url,
     api: Url,
     username: String,
     password: SecretString,
+    auth: HarborAuth,
+    /// Shared by every clone: one session for the whole process.
+    session: std::sync::Arc<session::SessionState>,
     timeout: Duration,
 }
 
@@ -71,13 +77,23 @@ impl HarborClient {
             "{}/api/v2.0/",
             config.url.path().trim_end_matches('/')
         ));
+        let mut site = config.url.clone();
+        site.set_path(&format!("{}/", config.url.path().trim_end_matches('/')));
         Ok(Self {
             http,
+            site,
             api,
             username: config.username.clone(),
             password: config.password.clone(),
+            auth: config.auth,
+            session: Default::default(),
             timeout: config.timeout,
         })
+    }
+
+    /// How many times this process signed in to Harbor (0 with `BERTH_HARBOR_AUTH=basic`).
+    pub fn sign_ins(&self) -> u64 {
+        self.session.sign_ins()
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -85,12 +101,26 @@ impl HarborClient {
             .api
             .join(path.trim_start_matches('/'))
             .expect("API paths are relative URLs");
-        self.http
-            .request(method, url)
-            .basic_auth(&self.username, Some(self.password.expose_secret()))
+        self.http.request(method, url)
     }
 
+    /// Sends an API request with Berth's credentials: in its Harbor session, or with the password.
     async fn send(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, HarborError> {
+        match self.auth {
+            HarborAuth::Session => self.send_in_session(operation, request).await,
+            HarborAuth::Basic => {
+                let request =
+                    request.basic_auth(&self.username, Some(self.password.expose_secret()));
+                self.send_once(operation, request).await
+            }
+        }
+    }
+
+    async fn send_once(
         &self,
         operation: &'static str,
         request: reqwest::RequestBuilder,
@@ -215,13 +245,17 @@ impl HarborClient {
     /// public projects to callers whose credentials it does not take, with a 200: a project not found
     /// is only believed once Harbor still takes Berth's credentials (else the answer is its 401).
     pub async fn find_project(&self, name: &str) -> Result<Option<Project>, HarborError> {
-        let projects: Vec<Project> = self
-            .list_all("listing projects", "projects", &[("name", name)])
-            .await?;
-        match projects.into_iter().find(|p| p.name == name) {
-            Some(project) => Ok(Some(project)),
-            None => self.current_user().await.map(|_| None),
-        }
+        let find = || async {
+            let projects: Vec<Project> = self
+                .list_all("listing projects", "projects", &[("name", name)])
+                .await?;
+            match projects.into_iter().find(|p| p.name == name) {
+                Some(project) => Ok(Some(project)),
+                // The check signs in again when the session went stale; then the list is read again.
+                None => self.current_user().await.map(|_| None),
+            }
+        };
+        self.as_signed_in(find).await
     }
 
     /// By name, so it can run beside `find_project` instead of after it.

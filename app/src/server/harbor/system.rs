@@ -1,5 +1,6 @@
 //! Harbor's own state (version, component health, liveness) and its user accounts, for the admin pages.
 use super::{HarborClient, HarborError};
+use crate::server::config::HarborAuth;
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use std::time::{Duration, Instant};
@@ -102,8 +103,15 @@ impl HarborClient {
                 "Harbor takes Berth's credentials for {:?}, which is not a Harbor system administrator: Berth creates projects, robot accounts and members, which needs one. Make {:?} an administrator in Harbor, or set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to one.",
                 account.username, account.username
             ))),
+            // Harbor's sign-in page sends OIDC users to the identity provider (403).
+            Err(HarborError::Status {
+                status,
+                operation: "signing in to Harbor",
+            }) if status == StatusCode::FORBIDDEN => Ok(Some(format!(
+                "Harbor sends {user:?} to its OIDC provider instead of taking a password: in oidc_auth mode it takes one only from its built-in admin (user id 1, `admin` unless renamed). Set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to that account."
+            ))),
             Err(HarborError::Status { status, .. }) if status == StatusCode::UNAUTHORIZED => {
-                let mode = self.system_info().await.ok().and_then(|i| i.auth_mode);
+                let mode = self.anonymous_system_info().await.ok().and_then(|i| i.auth_mode);
                 Ok(Some(match mode.as_deref() {
                     Some("oidc_auth") => format!(
                         "Harbor does not take a password for {user:?} on its API: in oidc_auth mode it takes one only from its built-in admin (user id 1, `admin` unless renamed). Set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to that account."
@@ -118,9 +126,26 @@ impl HarborClient {
     }
 
     pub async fn system_info(&self) -> Result<SystemInfo, HarborError> {
+        let read = || async {
+            let op = "reading the system info";
+            let response = self
+                .send(op, self.request(Method::GET, "systeminfo"))
+                .await?;
+            let info: SystemInfo = self.json(op, response).await?;
+            // Harbor tells its version only to signed-in callers: without one, the session may be stale.
+            if info.harbor_version.is_none() && self.auth == HarborAuth::Session {
+                self.current_user().await?;
+            }
+            Ok(info)
+        };
+        self.as_signed_in(read).await
+    }
+
+    /// What Harbor tells anyone (its auth mode, no version): readable when Berth's own sign-in fails.
+    async fn anonymous_system_info(&self) -> Result<SystemInfo, HarborError> {
         let op = "reading the system info";
         let response = self
-            .send(op, self.request(Method::GET, "systeminfo"))
+            .send_once(op, self.request(Method::GET, "systeminfo"))
             .await?;
         self.json(op, response).await
     }

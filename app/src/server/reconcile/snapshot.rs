@@ -67,14 +67,22 @@ impl HarborSnapshot {
         if trusted {
             return Ok(Refresh::Trusted);
         }
-        let (robots_probe, projects_probe) =
-            tokio::try_join!(harbor.probe_robots(), harbor.probe_projects())?;
+        // Robots need a signed-in caller, projects do not: a stale session shows in the robots' read.
+        let (robots_probe, projects_probe) = harbor
+            .as_signed_in(|| async {
+                tokio::try_join!(harbor.probe_robots(), harbor.probe_projects())
+            })
+            .await?;
         if probe_enough && known.as_ref() == Some(&(robots_probe.clone(), projects_probe.clone())) {
             self.view().checked_at = Some(Instant::now());
             return Ok(Refresh::Probed);
         }
         // Probes first, lists second: a change between the two shows in the next probe.
-        let (robots, projects) = tokio::try_join!(harbor.list_robots(), harbor.list_projects())?;
+        let (robots, projects) = harbor
+            .as_signed_in(|| async {
+                tokio::try_join!(harbor.list_robots(), harbor.list_projects())
+            })
+            .await?;
         let mut v = self.view();
         v.robots = robots.into_iter().map(|r| (r.name.clone(), r)).collect();
         v.projects = projects.into_iter().map(|p| (p.name.clone(), p)).collect();
