@@ -130,7 +130,7 @@ async fn grant_namespace_access(ns: &str) {
         "subjects": [{ "kind": "ServiceAccount", "name": "berth", "namespace": "berth" }],
     }))
     .unwrap();
-    Api::<RoleBinding>::namespaced(client.clone(), &ns)
+    Api::<RoleBinding>::namespaced(client.clone(), ns)
         .patch("berth", &pp, &Patch::Apply(&binding))
         .await
         .unwrap();
