@@ -7,8 +7,9 @@
 //! - `PATCH /robots/{id}` sets a given secret without echoing it (a generated one is returned);
 //! - `PUT /robots/{id}` wants the stored level and the full, prefixed name.
 use crate::credentials::{Hashed, Kind};
+use crate::projects::valid_name;
 use crate::query::{self, Match};
-use crate::{error, lock, now, paged, unix_now, valid_name, Paging, Shared};
+use crate::{error, lock, now, paged, unix_now, Paging, Shared};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
