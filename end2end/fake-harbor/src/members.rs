@@ -1,7 +1,7 @@
 //! Project members (src/controller/member/controller.go): groups as Harbor's auth mode makes them
 //! (OIDC by name, LDAP by DN, HTTP by name, none in `db_auth`), role changes and removal.
 use crate::auth::AuthMode;
-use crate::projects::find_project;
+use crate::projects::{find_project, project_not_found};
 use crate::{error, lock, paged, Member, Paging, Shared};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -17,10 +17,7 @@ pub(crate) async fn list_members(
 ) -> Response {
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("project {name_or_id} not found"),
-        );
+        return project_not_found(&name_or_id);
     };
     let project_id = p.id;
     let items = p
@@ -88,10 +85,7 @@ pub(crate) async fn add_member(
     f.next_id += 1;
     let id = f.next_id;
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("project {name_or_id} not found"),
-        );
+        return project_not_found(&name_or_id);
     };
     if p.members
         .iter()
@@ -125,10 +119,7 @@ pub(crate) async fn update_member(
     // Harbor does not check the role here (only POST does).
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("project {name_or_id} not found"),
-        );
+        return project_not_found(&name_or_id);
     };
     // Harbor updates by id without looking first: a missing member is a 200 that changes nothing.
     if let Some(m) = p.members.iter_mut().find(|m| m.id == mid) {
@@ -144,10 +135,7 @@ pub(crate) async fn delete_member(
 ) -> Response {
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("project {name_or_id} not found"),
-        );
+        return project_not_found(&name_or_id);
     };
     p.members.retain(|m| m.id != mid);
     StatusCode::OK.into_response()

@@ -32,6 +32,14 @@ pub(crate) fn find_project<'a>(
     }
 }
 
+/// Harbor's answer for a project a path names that does not exist.
+pub(crate) fn project_not_found(name_or_id: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        &format!("project {name_or_id} not found"),
+    )
+}
+
 /// Harbor's rule for project and robot names, `^[a-z0-9]+(?:[._-][a-z0-9]+)*$`: runs of lower-case
 /// letters and digits joined by single separators (`a--b` is refused).
 pub(crate) fn valid_name(name: &str) -> bool {
@@ -165,10 +173,7 @@ pub(crate) async fn get_project(
     let mut f = lock(&fake);
     match find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) {
         Some(p) => Json(project_json(p)).into_response(),
-        None => error(
-            StatusCode::NOT_FOUND,
-            &format!("project {name_or_id} not found"),
-        ),
+        None => project_not_found(&name_or_id),
     }
 }
 
@@ -179,10 +184,7 @@ pub(crate) async fn project_summary(
 ) -> Response {
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("project {name_or_id} not found"),
-        );
+        return project_not_found(&name_or_id);
     };
     let count = |role: i64| p.members.iter().filter(|m| m.role_id == role).count();
     Json(json!({
@@ -200,10 +202,7 @@ pub(crate) async fn delete_project(
 ) -> Response {
     let mut f = lock(&fake);
     let Some(p) = find_project(&mut f, &name_or_id, headers.get("x-is-resource-name")) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("project {name_or_id} not found"),
-        );
+        return project_not_found(&name_or_id);
     };
     if p.repo_count > 0 {
         return error(
