@@ -1,6 +1,6 @@
 import base from './playwright.config';
 
-// The Keycloak layer (end2end/scripts/keycloak-journeys.sh starts Keycloak and a Berth that trusts it):
+// The Keycloak layer (end2end/scripts/idp-journeys.sh keycloak starts Keycloak and a Berth that trusts it):
 // Keycloak's own journeys (end2end/keycloak) with JavaScript on, and the main user journey
 // (tests/journey.spec.ts, whose sign-in helpers fill in Keycloak's form as well as oidc-provider's) with
 // JavaScript on and off.

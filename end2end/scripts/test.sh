@@ -147,11 +147,11 @@ step "compatibility: onboard, reconcile, download, offboard on Kubernetes $KUBE_
 grep '^compat ' "$STACK/compat.log" >>"$REPORT" || echo "compat 0 1" >>"$REPORT"
 
 step "Keycloak $KEYCLOAK_VERSION: nested groups as full paths, sign-out through Keycloak, a realm key rotation"
-"$ROOT/end2end/scripts/keycloak-journeys.sh" 2>&1 | tee "$STACK/keycloak-journeys.log" || true
+"$ROOT/end2end/scripts/idp-journeys.sh" keycloak 2>&1 | tee "$STACK/keycloak-journeys.log" || true
 grep '^keycloak ' "$STACK/keycloak-journeys.log" >>"$REPORT" || echo "keycloak 0 1" >>"$REPORT"
 
 step "Dex $DEX_VERSION: groups from its password database give the teams, sign-out ends Berth's session"
-"$ROOT/end2end/scripts/dex-journeys.sh" 2>&1 | tee "$STACK/dex-journeys.log" || true
+"$ROOT/end2end/scripts/idp-journeys.sh" dex 2>&1 | tee "$STACK/dex-journeys.log" || true
 grep '^dex ' "$STACK/dex-journeys.log" >>"$REPORT" || echo "dex 0 1" >>"$REPORT"
 
 step "load: ${LOAD_SESSIONS:-500} signed-in sessions for ${LOAD_SECONDS:-60} s on the team page and the download"

@@ -54,8 +54,8 @@ pub enum HarborError {
 #[derive(Clone)]
 pub struct HarborClient {
     http: reqwest::Client,
-    /// Harbor's base URL (its UI's `/c/login` is below it), ending in `/`.
-    site: Url,
+    /// Harbor's UI sign-in (`/c/login` below the base URL).
+    login: Url,
     api: Url,
     username: String,
     password: SecretString,
@@ -77,11 +77,14 @@ impl HarborClient {
             "{}/api/v2.0/",
             config.url.path().trim_end_matches('/')
         ));
-        let mut site = config.url.clone();
-        site.set_path(&format!("{}/", config.url.path().trim_end_matches('/')));
+        let mut login = config.url.clone();
+        login.set_path(&format!(
+            "{}/c/login",
+            config.url.path().trim_end_matches('/')
+        ));
         Ok(Self {
             http,
-            site,
+            login,
             api,
             username: config.username.clone(),
             password: config.password.clone(),

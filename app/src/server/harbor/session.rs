@@ -166,10 +166,7 @@ impl HarborClient {
         operation: &'static str,
         generation: u64,
     ) -> Result<Login, HarborError> {
-        let url = self
-            .site
-            .join("c/login")
-            .expect("c/login is a relative URL");
+        let url = self.login.clone();
         let form = [
             ("principal", self.username.as_str()),
             ("password", self.password.expose_secret()),
