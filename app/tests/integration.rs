@@ -3,7 +3,7 @@
 //! that deploy/ grants its ServiceAccount. `make test` starts the stack and sets the environment.
 use app::names::TeamName;
 use app::server::audit::{Audit, AuditRecord, AuditResult};
-use app::server::cluster::team::Team;
+use app::server::cluster::crd::Team;
 use app::server::cluster::{Cluster, ClusterError};
 use app::server::config::{HarborAuth, HarborConfig};
 use app::server::harbor::{HarborClient, HarborError};
@@ -290,7 +290,7 @@ async fn kubernetes_teams_and_secrets_under_berths_rbac() {
         .await
         .unwrap()
         .unwrap();
-    let user = app::server::docker_config::check(&push, &env("BERTH_REGISTRY_HOST")).unwrap();
+    let user = app::server::cluster::docker_config::check(&push, &env("BERTH_REGISTRY_HOST")).unwrap();
     assert_eq!(user, "robot$berth-alpha-push");
 }
 

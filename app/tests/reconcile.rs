@@ -3,7 +3,7 @@
 //! people and accidents do, and check what Berth makes of it: through the admin's kubeconfig, Harbor's
 //! API (through Prism, so every exchange is checked against Harbor's spec), the fake Harbor's registry
 //! login and request counters, the apiserver's audit log and Berth's /metrics.
-use app::server::cluster::team::{Team, TeamSpec, TeamStatus};
+use app::server::cluster::crd::{Team, TeamSpec, TeamStatus};
 use app::server::config::{HarborAuth, HarborConfig};
 use app::server::harbor::{HarborClient, RobotCreate, RobotUpdate};
 use app::server::reconcile::desired::{self, Purpose};

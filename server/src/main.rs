@@ -4,19 +4,22 @@ use app::app::{shell, App};
 use app::server::{
     audit::Audit,
     auth::{oidc::Oidc, routes as auth_routes},
-    cluster::{team::crd_yaml, Cluster},
+    cluster::{crd::crd_yaml, Cluster},
     config::{check, Config, ConfigError, Layers, SETTINGS},
-    csrf::{refuse_cross_site, OwnOrigin},
-    download,
     harbor::HarborClient,
-    headers::{provide_request_nonce, security_headers, SecurityHeaders},
-    in_flight::{limit_in_flight, InFlight},
-    probes,
-    ratelimit::DownloadLimiter,
-    reconcile::{metrics::Metrics, Reconciler},
-    sessions::SessionBackend,
+    http::{
+        csrf::{refuse_cross_site, OwnOrigin},
+        headers::{provide_request_nonce, security_headers, SecurityHeaders},
+        in_flight::{limit_in_flight, InFlight},
+        probes,
+        ratelimit::DownloadLimiter,
+        sessions::SessionBackend,
+        timing::server_timing,
+    },
+    metrics::Metrics,
+    reconcile::Reconciler,
     state::AppState,
-    timing::server_timing,
+    views::download,
 };
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;

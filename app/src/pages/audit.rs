@@ -1,5 +1,5 @@
 use super::admin::AdminNav;
-use crate::api::audit::load_audit_log;
+use crate::api::team_admin::load_audit_log;
 use crate::components::{short_time, ErrorNote, Loading, BUTTON, INPUT};
 use crate::model::{AuditLog, AUDIT_ACTIONS};
 use leptos::prelude::*;

@@ -1,5 +1,5 @@
 use super::admin::AdminNav;
-use crate::api::harbor_users::{search_harbor_users, DeleteHarborUser};
+use crate::api::platform_admin::{search_harbor_users, DeleteHarborUser};
 use crate::components::{short_time, ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT};
 use crate::error::AppError;
 use crate::model::HarborUserView;

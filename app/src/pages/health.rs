@@ -1,5 +1,5 @@
 use super::admin::AdminNav;
-use crate::api::health::load_system_health;
+use crate::api::platform_admin::load_system_health;
 use crate::components::{short_time, Card, ErrorNote, Loading};
 use crate::model::{HarborHealthView, KubernetesHealthView, ReconcilerView};
 use leptos::prelude::*;

@@ -1,4 +1,4 @@
-use crate::api::teams::list_teams;
+use crate::api::member::list_teams;
 use crate::components::{ErrorNote, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;

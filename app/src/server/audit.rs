@@ -1,7 +1,7 @@
 //! The audit trail: one JSON log line per audited action (the durable record for log pipelines) and a
 //! Kubernetes Event on the Team (visible with `kubectl describe team`). Neither ever holds secret material.
 use crate::model::AuditEntry;
-use crate::server::cluster::team::Team;
+use crate::server::cluster::crd::Team;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
@@ -61,7 +61,7 @@ pub struct Audit {
     client: Client,
     events_namespace: String,
     instance: String,
-    metrics: Option<std::sync::Arc<crate::server::reconcile::metrics::Metrics>>,
+    metrics: Option<std::sync::Arc<crate::server::metrics::Metrics>>,
 }
 
 impl Audit {
@@ -78,7 +78,7 @@ impl Audit {
     /// Counts each record in `berth_audit_records_total`.
     pub fn with_metrics(
         mut self,
-        metrics: std::sync::Arc<crate::server::reconcile::metrics::Metrics>,
+        metrics: std::sync::Arc<crate::server::metrics::Metrics>,
     ) -> Self {
         self.metrics = Some(metrics);
         self

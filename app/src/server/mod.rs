@@ -1,21 +1,19 @@
-//! Server-only code, grouped by domain.
+//! Server-only code, in three kinds of rooms:
+//! - domains, each owning one upstream or one set of rules: `auth` (the identity provider and the
+//!   session), `harbor`, `cluster` (Kubernetes and the Team CRD), `reconcile`, `policy` (who may see
+//!   and do what), `audit`, `metrics`, and `config`;
+//! - `http`: the middleware every request passes through, in the order `http::layers` applies it;
+//! - `views`: what Berth renders outside the Leptos app (plain pages, downloads, how-tos, flashes).
+//!
+//! `state` joins the domains into the one application state the router and server functions share.
 pub mod audit;
 pub mod auth;
 pub mod cluster;
 pub mod config;
-pub mod csrf;
-pub mod docker_config;
-pub mod download;
-pub mod flash;
 pub mod harbor;
-pub mod headers;
-pub mod howto;
-pub mod in_flight;
-pub mod plain;
-pub mod probes;
-pub mod ratelimit;
+pub mod http;
+pub mod metrics;
+pub mod policy;
 pub mod reconcile;
-pub mod sessions;
 pub mod state;
-pub mod teams;
-pub mod timing;
+pub mod views;

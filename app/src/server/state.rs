@@ -4,11 +4,11 @@ use crate::names::TeamName;
 use crate::server::audit::{Audit, AuditRecord};
 use crate::server::auth::oidc::Oidc;
 use crate::server::auth::session::{read_user, SessionUser};
-use crate::server::cluster::team::Team;
+use crate::server::cluster::crd::Team;
 use crate::server::cluster::{Cluster, ClusterError};
 use crate::server::config::Config;
 use crate::server::harbor::{HarborClient, HarborError};
-use crate::server::teams::can_view;
+use crate::server::policy::can_view;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -22,9 +22,9 @@ pub struct AppState {
     pub cluster: Cluster,
     pub oidc: Arc<Oidc>,
     pub audit: Audit,
-    pub metrics: Arc<crate::server::reconcile::metrics::Metrics>,
-    pub sessions: crate::server::sessions::SessionBackend,
-    pub download_limiter: Arc<crate::server::ratelimit::DownloadLimiter>,
+    pub metrics: Arc<crate::server::metrics::Metrics>,
+    pub sessions: crate::server::http::sessions::SessionBackend,
+    pub download_limiter: Arc<crate::server::http::ratelimit::DownloadLimiter>,
 }
 
 /// The state, from a server function.
@@ -119,7 +119,7 @@ pub fn malformed_call(error: leptos::server_fn::error::ServerFnErrorErr) -> AppE
 /// Not for a browser's form post: leptos_axum answers it with a redirect back to the form's page (where
 /// the outcome is shown), which an error status would replace with a bare error body.
 pub fn fail(error: AppError) -> AppError {
-    if crate::server::flash::is_form_post() {
+    if crate::server::views::flash::is_form_post() {
         return error;
     }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

@@ -1,5 +1,6 @@
 //! Kubernetes access: Team resources and the registry secrets in team namespaces.
-pub mod team;
+pub mod crd;
+pub mod docker_config;
 
 use crate::names::TeamName;
 use futures::future::{BoxFuture, FutureExt, Shared};
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use team::{Team, TeamSpec, TeamStatus};
+use crd::{Team, TeamSpec, TeamStatus};
 
 pub const FIELD_MANAGER: &str = "berth";
 
@@ -81,7 +82,7 @@ impl<T: Clone + Send + Sync + 'static> Coalesce<T> {
         // Each request times its own wait: the shared read is polled by whichever waiter gets there
         // first, so a timing inside it would go to that request and leave the others' waiting counted
         // as Berth's own time.
-        let result = crate::server::timing::upstream_call(shared.clone()).await;
+        let result = crate::server::http::timing::upstream_call(shared.clone()).await;
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         if in_flight.get(&key).is_some_and(|f| f.ptr_eq(&shared)) {
             in_flight.remove(&key);
@@ -528,7 +529,7 @@ async fn call_within<T>(
     operation: &'static str,
     fut: impl Future<Output = Result<T, kube::Error>>,
 ) -> Result<T, ClusterError> {
-    crate::server::timing::upstream_call(call_untimed(timeout, operation, fut)).await
+    crate::server::http::timing::upstream_call(call_untimed(timeout, operation, fut)).await
 }
 
 /// [`call_within`] without the timing, for a read shared by several requests (each times its own wait).
@@ -566,7 +567,7 @@ async fn call_untimed<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::timing::{timed_as, UpstreamCalls};
+    use crate::server::http::timing::{timed_as, UpstreamCalls};
 
     #[tokio::test]
     async fn a_request_joining_a_shared_read_counts_its_wait_as_upstream() {

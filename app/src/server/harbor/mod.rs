@@ -128,7 +128,7 @@ impl HarborClient {
         operation: &'static str,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, HarborError> {
-        crate::server::timing::upstream_call(request.send())
+        crate::server::http::timing::upstream_call(request.send())
             .await
             .map_err(|source| self.transport_error(operation, source))
     }
@@ -167,7 +167,7 @@ impl HarborClient {
         operation: &'static str,
         response: reqwest::Response,
     ) -> Result<T, HarborError> {
-        let body = crate::server::timing::upstream_call(response.bytes())
+        let body = crate::server::http::timing::upstream_call(response.bytes())
             .await
             .map_err(|source| self.transport_error(operation, source))?;
         serde_json::from_slice(&body).map_err(|source| HarborError::Decode { operation, source })

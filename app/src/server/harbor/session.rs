@@ -121,7 +121,7 @@ impl HarborClient {
             StatusCode::FORBIDDEN => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                let body = crate::server::timing::upstream_call(response.bytes())
+                let body = crate::server::http::timing::upstream_call(response.bytes())
                     .await
                     .map_err(|source| self.transport_error(operation, source))?;
                 let csrf = String::from_utf8_lossy(&body).contains("CSRF");

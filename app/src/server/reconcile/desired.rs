@@ -186,7 +186,7 @@ pub fn credentials_in(
 ) -> Option<Credentials> {
     let raw = secret.data.as_ref()?.get(purpose.data_key())?;
     let (username, token) =
-        crate::server::docker_config::credentials(&raw.0, registry_host).ok()?;
+        crate::server::cluster::docker_config::credentials(&raw.0, registry_host).ok()?;
     Some(Credentials { username, token })
 }
 
@@ -228,7 +228,7 @@ pub struct SecretSpec<'a> {
 
 /// The whole secret as Berth applies it (server-side apply owns exactly these fields).
 pub fn registry_secret(spec: &SecretSpec<'_>, credentials: &Credentials) -> Secret {
-    let config = crate::server::docker_config::render(
+    let config = crate::server::cluster::docker_config::render(
         spec.registry_host,
         &credentials.username,
         &credentials.token,

@@ -1,6 +1,6 @@
 //! Leader election on a `coordination.k8s.io/v1` Lease: only the holder reconciles; the other replicas
 //! serve the UI. Updates carry the resourceVersion they read, so two contenders never both win.
-use super::metrics::Metrics;
+use crate::server::metrics::Metrics;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};

@@ -7,12 +7,11 @@
 //! shared view checked with two probe requests. A pass over teams that did not drift writes nothing.
 pub mod desired;
 pub mod lease;
-pub mod metrics;
 pub mod snapshot;
 mod team;
 
 use crate::server::audit::Audit;
-use crate::server::cluster::team::Team;
+use crate::server::cluster::crd::Team;
 use crate::server::cluster::{Cluster, ClusterError};
 use crate::server::config::Config;
 use crate::server::harbor::{HarborClient, HarborError};
@@ -20,7 +19,7 @@ use futures::StreamExt;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::{predicates, watcher, Predicate, WatchStreamExt};
 use kube::{Api, ResourceExt};
-use metrics::Metrics;
+use crate::server::metrics::Metrics;
 use snapshot::HarborSnapshot;
 use std::collections::HashMap;
 use std::future::Future;
@@ -86,7 +85,7 @@ pub struct Reconciler {
     /// When each team's project members were last compared with Harbor's, and at which generation.
     members_checked: Mutex<HashMap<String, (Instant, Option<i64>)>>,
     /// By Team uid: the status last written by this process.
-    written_status: Mutex<HashMap<String, crate::server::cluster::team::TeamStatus>>,
+    written_status: Mutex<HashMap<String, crate::server::cluster::crd::TeamStatus>>,
 }
 
 impl Reconciler {
@@ -116,7 +115,7 @@ impl Reconciler {
     pub(crate) fn last_status(
         &self,
         team: &Team,
-    ) -> Option<crate::server::cluster::team::TeamStatus> {
+    ) -> Option<crate::server::cluster::crd::TeamStatus> {
         let uid = team.metadata.uid.clone()?;
         self.written_status
             .lock()
@@ -128,7 +127,7 @@ impl Reconciler {
     pub(crate) fn remember_status(
         &self,
         team: &Team,
-        status: &crate::server::cluster::team::TeamStatus,
+        status: &crate::server::cluster::crd::TeamStatus,
     ) {
         if let Some(uid) = team.metadata.uid.clone() {
             self.written_status

@@ -4,7 +4,7 @@ use super::desired::{self, Credentials, Purpose, SecretSpec};
 use super::{Context, ReconcileError, Reconciler};
 use crate::server::audit::{AuditRecord, AuditResult};
 use crate::server::cluster::named;
-use crate::server::cluster::team::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
+use crate::server::cluster::crd::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
 use crate::server::config::ReconcileConfig;
 use crate::server::harbor::{
     generate_robot_token, AuthMode, HarborError, MemberGroup, Project, Robot, RobotCreate,
@@ -1165,7 +1165,7 @@ pub(super) async fn cleanup(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::cluster::team::TeamSpec;
+    use crate::server::cluster::crd::TeamSpec;
     use crate::server::harbor::ProjectRole;
     use std::collections::BTreeMap;
 

@@ -120,7 +120,7 @@ pub fn route_pattern(path: &str) -> &'static str {
 
 /// Counts every answered request by route pattern, method and status, with its latency.
 pub async fn track_http(
-    State(metrics): State<std::sync::Arc<crate::server::reconcile::metrics::Metrics>>,
+    State(metrics): State<std::sync::Arc<crate::server::metrics::Metrics>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {

@@ -4,7 +4,7 @@ use crate::model::{
 };
 use crate::server::auth::groups::any_matches;
 use crate::server::auth::session::SessionUser;
-use crate::server::cluster::team::Team;
+use crate::server::cluster::crd::Team;
 use crate::server::config::GroupMatch;
 use k8s_openapi::jiff::{self, Timestamp};
 use std::time::Duration;
@@ -159,7 +159,7 @@ pub fn summary(user: &SessionUser, team: &Team, mode: GroupMatch) -> TeamSummary
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::cluster::team::TeamSpec;
+    use crate::server::cluster::crd::TeamSpec;
 
     fn user(groups: &[&str], admin: bool) -> SessionUser {
         SessionUser {

@@ -1,6 +1,6 @@
 //! `GET /teams/{team}/downloads/{file}`: the team's push secret as a Docker `config.json`, a containers
 //! `auth.json`, a Kubernetes Secret manifest or the password alone. File downloads are plain routes (a
-//! link works with JavaScript off); the rules are those of `teams::download_decision`, the secret is read
+//! link works with JavaScript off); the rules are those of `policy::download_decision`, the secret is read
 //! only once they allow it, and every answer about an existing team (refusals included) is audited with
 //! its format. An address that names no team by the team-name rule is refused before anything is read;
 //! the secret leaves Berth only once its audit record is stored.
@@ -8,10 +8,10 @@ use crate::model::DownloadFormat;
 use crate::names::TeamName;
 use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
 use crate::server::auth::session::{read_user, SESSION_STORE_DOWN};
-use crate::server::docker_config;
-use crate::server::plain::message_page;
+use crate::server::cluster::docker_config;
+use crate::server::views::plain::message_page;
 use crate::server::state::AppState;
-use crate::server::teams::{download_decision, DownloadDecision};
+use crate::server::policy::{download_decision, DownloadDecision};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};

@@ -1,41 +1,18 @@
 use crate::error::AppError;
-use crate::model::TeamSummary;
 use leptos::prelude::*;
 
-/// Every team with its download setting, for platform admins.
-#[server(endpoint = "admin_teams")]
-pub async fn admin_teams() -> Result<Vec<TeamSummary>, AppError> {
-    use crate::server::state::{app_state, fail, signed_in_user};
-    use crate::server::teams::{is_platform_admin, summary};
-    let user = signed_in_user().await?;
-    if !is_platform_admin(&user) {
-        return Err(fail(AppError::Forbidden(
-            "Only platform admins can manage teams.".into(),
-        )));
-    }
-    let state = app_state()?;
-    let teams = state
-        .cluster
-        .list_teams()
-        .await
-        .map_err(|e| fail(e.into()))?;
-    Ok(teams
-        .iter()
-        .map(|t| summary(&user, t, state.config.oidc.group_match))
-        .collect())
-}
 
 /// Switches a team's push-secret download on or off (patches the Team resource). Platform admins and
 /// the team's admins.
 #[server(endpoint = "set_push_secret_download")]
 pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<bool, AppError> {
-    crate::server::flash::after(
+    crate::server::views::flash::after(
         "toggle-result",
         |enabled: &bool| if *enabled { "Download enabled.".to_owned() } else { "Download disabled.".to_owned() },
         async move {
         use crate::server::audit::{AuditRecord, AuditResult};
         use crate::server::state::{app_state, fail, signed_in_user, team_argument, visible_team};
-        use crate::server::teams::can_manage;
+        use crate::server::policy::can_manage;
         let user = signed_in_user().await?;
         let state = app_state()?;
         let name = team_argument(&team)?;

@@ -6,16 +6,16 @@ use leptos::prelude::*;
 /// own error so one failing upstream leaves the rest readable.
 #[server(endpoint = "load_team")]
 pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
-    crate::server::timing::for_this_request(team_detail(name)).await
+    crate::server::http::timing::for_this_request(team_detail(name)).await
 }
 
 #[cfg(feature = "ssr")]
 async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
     use crate::names::TeamName;
-    use crate::server::howto::{credential_snippets, usage_snippets, HowtoNames};
+    use crate::server::views::howto::{credential_snippets, usage_snippets, HowtoNames};
     use crate::server::state::{app_state, fail, signed_in_user, visible_team};
-    use crate::server::teams::{
+    use crate::server::policy::{
         can_manage, download_decision, summary, warnings, DownloadDecision,
     };
     use k8s_openapi::jiff::Timestamp;

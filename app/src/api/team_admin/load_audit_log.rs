@@ -14,7 +14,7 @@ pub async fn load_audit_log(
 ) -> Result<AuditLog, AppError> {
     use crate::model::{AuditEntry, AUDIT_ACTIONS};
     use crate::server::state::{app_state, fail, signed_in_user, team_argument};
-    use crate::server::teams::can_manage;
+    use crate::server::policy::can_manage;
     let user = signed_in_user().await?;
     let state = app_state()?;
     // Filters from the address are checked like every other name before they are compared with anything.

@@ -36,7 +36,7 @@ pub async fn search_harbor_users(query: String) -> Result<Vec<HarborUserView>, A
 /// Removes a Harbor account; `confirm` must repeat its username. Harbor admins are refused. Audited.
 #[server(endpoint = "delete_harbor_user")]
 pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String, AppError> {
-    crate::server::flash::after(
+    crate::server::views::flash::after(
         "user-delete-result",
         String::clone,
         async move {

@@ -9,5 +9,5 @@ pub async fn take_flash() -> Result<Option<Flash>, AppError> {
         tracing::error!(error = %e, "no session layer on a server function request");
         AppError::Internal
     })?;
-    Ok(crate::server::flash::take(&session).await)
+    Ok(crate::server::views::flash::take(&session).await)
 }
