@@ -1,6 +1,9 @@
 //! Integration tests against the local stack's real parts: the fake Harbor through Prism (every exchange
 //! checked against Harbor's v2.15.2 spec) and the real kube-apiserver, where Berth runs under the RBAC
 //! that deploy/ grants its ServiceAccount. `make test` starts the stack and sets the environment.
+mod common;
+
+use common::*;
 use app::names::TeamName;
 use app::server::audit::{Audit, AuditRecord, AuditResult};
 use app::server::cluster::crd::Team;
@@ -13,68 +16,8 @@ use kube::{Api, Client};
 use secrecy::SecretString;
 use std::time::{Duration, Instant};
 
-fn env(key: &str) -> String {
-    std::env::var(key).unwrap_or_else(|_| {
-        panic!("{key} is not set: run the integration tests through `make test`")
-    })
-}
-
-fn harbor_config(timeout: Duration) -> HarborConfig {
-    let url: url::Url = env("BERTH_HARBOR_URL").parse().unwrap();
-    HarborConfig {
-        ui_url: url.clone(),
-        url,
-        username: "admin".into(),
-        password: SecretString::from(env("BERTH_HARBOR_PASSWORD")),
-        auth: HarborAuth::Session,
-        timeout,
-        registry_host: env("BERTH_REGISTRY_HOST"),
-    }
-}
-
 fn harbor() -> HarborClient {
-    HarborClient::new(&harbor_config(Duration::from_secs(5))).unwrap()
-}
-
-async fn fault(latency_ms: u64, status: Option<u16>) {
-    let url = format!("{}/__fake/faults", env("FAKE_HARBOR_URL"));
-    let body = serde_json::json!({ "latency_ms": latency_ms, "status": status });
-    let response = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
-}
-
-/// Posts `body` to the fake Harbor's control endpoint `path` when dropped, so a test's change to the
-/// fake (faults, auth mode, robot prefix) is undone even when an assertion fails.
-struct Restore(&'static str, &'static str);
-impl Drop for Restore {
-    fn drop(&mut self) {
-        let url = format!("{}{}", env("FAKE_HARBOR_URL"), self.0);
-        let _ = std::process::Command::new("curl")
-            .args([
-                "-sf",
-                "-X",
-                "POST",
-                "-H",
-                "Content-Type: application/json",
-                "-d",
-                self.1,
-                &url,
-            ])
-            .status();
-    }
-}
-
-async fn kube_client(kubeconfig_var: &str) -> Client {
-    let kubeconfig = kube::config::Kubeconfig::read_from(env(kubeconfig_var)).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
+    harbor_with_timeout(Duration::from_secs(5))
 }
 
 async fn berth_cluster() -> Cluster {
@@ -867,25 +810,6 @@ async fn the_apiserver_refuses_bad_teams_and_says_what_to_change() {
         .create(&dry_run, &team("cel-good", serde_json::json!({ "harborProject": "shared.base_images", "namespace": "apps-1", "groups": ["/teams/x"] })))
         .await
         .expect("a good Team is accepted");
-}
-
-async fn fake_stats() -> serde_json::Value {
-    reqwest::get(format!("{}/__fake/stats", env("FAKE_HARBOR_URL")))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn fake_control(path: &str) {
-    let url = format!("{}{path}", env("FAKE_HARBOR_URL"));
-    let response = reqwest::Client::new().post(url).send().await.unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
 }
 
 /// src/common/utils/encrypt.go, src/pkg/user/manager.go, src/server/middleware/security/robot.go:

@@ -1,32 +1,10 @@
 //! What operators rely on, against the running Berth of `make test`: security headers on every route
 //! (a CSP whose nonce is on every inline script), `/healthz`, and `/readyz` going unready while
 //! Kubernetes is stopped and ready again when it returns, with Harbor reported but never fatal.
+mod common;
+
+use common::*;
 use std::time::{Duration, Instant};
-
-fn env(key: &str) -> String {
-    std::env::var(key)
-        .unwrap_or_else(|_| panic!("{key} is not set: run these tests through `make test`"))
-}
-
-fn berth() -> String {
-    env("BERTH_PUBLIC_URL").trim_end_matches('/').to_owned()
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(15))
-        .build()
-        .unwrap()
-}
-
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn every_route_carries_the_security_headers() {

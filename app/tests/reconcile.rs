@@ -3,6 +3,9 @@
 //! people and accidents do, and check what Berth makes of it: through the admin's kubeconfig, Harbor's
 //! API (through Prism, so every exchange is checked against Harbor's spec), the fake Harbor's registry
 //! login and request counters, the apiserver's audit log and Berth's /metrics.
+mod common;
+
+use common::*;
 use app::server::cluster::crd::{Team, TeamSpec, TeamStatus};
 use app::server::config::{HarborAuth, HarborConfig};
 use app::server::harbor::{HarborClient, RobotCreate, RobotUpdate};
@@ -15,53 +18,8 @@ use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-fn env(key: &str) -> String {
-    std::env::var(key)
-        .unwrap_or_else(|_| panic!("{key} is not set: run these tests through `make test`"))
-}
-
 fn harbor() -> HarborClient {
-    let url: url::Url = env("BERTH_HARBOR_URL").parse().unwrap();
-    HarborClient::new(&HarborConfig {
-        ui_url: url.clone(),
-        url,
-        username: "admin".into(),
-        password: SecretString::from(env("BERTH_HARBOR_PASSWORD")),
-        auth: HarborAuth::Session,
-        timeout: Duration::from_secs(10),
-        registry_host: env("BERTH_REGISTRY_HOST"),
-    })
-    .unwrap()
-}
-
-async fn admin() -> Client {
-    let kubeconfig =
-        kube::config::Kubeconfig::read_from(env("BERTH_STACK_ADMIN_KUBECONFIG")).unwrap();
-    Client::try_from(
-        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-            .await
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-/// Polls `check` until it gives a value, or fails the test after `limit`.
-async fn wait_for<T, F: Future<Output = Option<T>>>(
-    what: &str,
-    limit: Duration,
-    mut check: impl FnMut() -> F,
-) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < limit,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    harbor_with_timeout(Duration::from_secs(10))
 }
 
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -197,41 +155,6 @@ async fn team_robots(team: &str) -> Vec<app::server::harbor::Robot> {
         .into_iter()
         .filter(|r| desired::robot_purpose(&r.name, "robot$", team).is_some())
         .collect()
-}
-
-async fn fake(path: &str, body: serde_json::Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}{path}", env("FAKE_HARBOR_URL")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-}
-
-/// Posts `body` to the fake Harbor's control endpoint `path` when dropped, so a test's change to the
-/// fake (faults, auth mode, robot prefix) is undone even when an assertion fails.
-struct Restore(&'static str, &'static str);
-impl Drop for Restore {
-    fn drop(&mut self) {
-        let url = format!("{}{}", env("FAKE_HARBOR_URL"), self.0);
-        let _ = std::process::Command::new("curl")
-            .args([
-                "-sf",
-                "-X",
-                "POST",
-                "-H",
-                "Content-Type: application/json",
-                "-d",
-                self.1,
-                &url,
-            ])
-            .status();
-    }
 }
 
 async fn audit_events(team: &str, action: &str) -> Vec<Event> {
