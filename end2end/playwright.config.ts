@@ -18,7 +18,11 @@ export default defineConfig({
   fullyParallel: false,
   retries: 0,
   timeout: 60_000,
-  reporter: [['list']],
+  // The scripts count results from the JSON report (PLAYWRIGHT_JSON_OUTPUT_FILE), not from the list.
+  reporter: [
+    ['list'],
+    ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_FILE ?? 'test-results/report.json' }],
+  ],
   use: { baseURL, trace: 'off', acceptDownloads: true },
   projects: [
     { name: 'js-on', use: { ...chromium, javaScriptEnabled: true } },

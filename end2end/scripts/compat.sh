@@ -8,6 +8,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
+source "$ROOT/end2end/scripts/lib.sh"
 source "$STACK/env"
 t0=$(date +%s)
 dir="$STACK/compat"
@@ -46,11 +47,11 @@ else bad "helm upgrade did not bind Berth in team-compat"; cat "$dir/helm-upgrad
 KUBECONFIG="$dir/berth.kubeconfig" LEPTOS_SITE_ADDR="127.0.0.1:$COMPAT_PORT" BERTH_PUBLIC_URL="http://127.0.0.1:$COMPAT_PORT" \
   BERTH_INSTANCE=compat BERTH_RESYNC_SECS=5 BERTH_ROTATION_GRACE_SECS=5 "$ROOT/target/release/berth" >"$STACK/compat-berth.log" 2>&1 &
 berth_pid=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$COMPAT_PORT/readyz" && break; sleep 0.2; done
-curl -sf -o /dev/null "http://127.0.0.1:$COMPAT_PORT/readyz" && ok "Berth is ready against $server" \
+wait_ready 20 - "http://127.0.0.1:$COMPAT_PORT/readyz" && ok "Berth is ready against $server" \
   || { bad "Berth is not ready against $server"; tail -20 "$STACK/compat-berth.log"; exit 1; }
 
 (cd "$ROOT/end2end" && PATH="$compat_bin:$PATH" BERTH_URL="http://127.0.0.1:$COMPAT_PORT" \
-  BERTH_STACK_ADMIN_KUBECONFIG="$dir/admin.kubeconfig" npx playwright test -c playwright.compat.config.ts) 2>&1 | tee "$dir/playwright.log"
-journeys="$(grep -oE '^\s*[0-9]+ passed' "$dir/playwright.log" | grep -oE '[0-9]+' || echo 0)"
+  BERTH_STACK_ADMIN_KUBECONFIG="$dir/admin.kubeconfig" PLAYWRIGHT_JSON_OUTPUT_FILE="$dir/playwright.json" \
+  npx playwright test -c playwright.compat.config.ts) 2>&1 | tee "$dir/playwright.log"
+read -r journeys _ < <(playwright_counts "$dir/playwright.json")
 [[ "$journeys" == 1 ]] && ok "the journey passed on $server" || bad "the journey did not pass on $server"

@@ -9,17 +9,11 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
+source "$ROOT/end2end/scripts/lib.sh"
 bin="$BERTH_CACHE/dex-$DEX_VERSION/dex"
 pidfile="$STACK/dex.pid"
 
-stop() {
-  [[ -f "$pidfile" ]] || return 0
-  local pid; pid="$(cat "$pidfile")"
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-}
+stop() { stop_pidfile "$pidfile"; }
 
 # Dex's config (JSON is YAML) from users.json: each user signs in with their e-mail address (Dex's
 # password database looks users up by it), preferred_username is the demo user name.
@@ -77,14 +71,10 @@ ENV
   local started; started=$(date +%s%N)
   DEX_BERTH_CLIENT_SECRET="$OIDC_CLIENT_SECRET" setsid "$bin" serve "$STACK/dex.json" >"$STACK/dex.log" 2>&1 &
   echo $! >"$pidfile"
-  for _ in $(seq 1 200); do
-    if curl -sf -o /dev/null "$issuer/.well-known/openid-configuration"; then
-      echo "dex: $DEX_VERSION ready in $(( ($(date +%s%N) - started) / 1000000 )) ms at $issuer" >&2
-      return 0
-    fi
-    kill -0 "$(cat "$pidfile")" 2>/dev/null || break
-    sleep 0.1
-  done
+  if wait_ready 20 "$pidfile" "$issuer/.well-known/openid-configuration"; then
+    echo "dex: $DEX_VERSION ready in $(( ($(date +%s%N) - started) / 1000000 )) ms at $issuer" >&2
+    return 0
+  fi
   echo "dex: did not come up; see $STACK/dex.log" >&2
   tail -20 "$STACK/dex.log" >&2
   return 1

@@ -9,6 +9,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
+source "$ROOT/end2end/scripts/lib.sh"
 source "$STACK/env"
 idp="${1:?usage: idp-journeys.sh keycloak|dex}"
 case "$idp" in
@@ -44,12 +45,12 @@ BERTH_OIDC_ISSUER="${!issuer}" BERTH_OIDC_CLIENT_SECRET="${!client_secret}" \
   BERTH_PUBLIC_URL="$berth_url" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
   BERTH_RECONCILE=off BERTH_INSTANCE="$idp" "$ROOT/target/release/berth" >"$STACK/$idp-berth.log" 2>&1 &
 berth_pid=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null "$berth_url/readyz" && break; sleep 0.2; done
+wait_ready 20 - "$berth_url/readyz" || { tail -20 "$STACK/$idp-berth.log" >&2; exit 1; }
 
-(cd "$ROOT/end2end" && BERTH_URL="$berth_url" npx playwright test -c "playwright.$idp.config.ts") 2>&1 \
-  | tee "$STACK/$idp-playwright.log"
-journeys_passed="$(grep -oE '^\s*[0-9]+ passed' "$STACK/$idp-playwright.log" | grep -oE '[0-9]+' || echo 0)"
-journeys_failed="$(grep -oE '^\s*[0-9]+ failed' "$STACK/$idp-playwright.log" | grep -oE '[0-9]+' || echo 0)"
+rm -f "$STACK/$idp-playwright.json"
+(cd "$ROOT/end2end" && BERTH_URL="$berth_url" PLAYWRIGHT_JSON_OUTPUT_FILE="$STACK/$idp-playwright.json" \
+  npx playwright test -c "playwright.$idp.config.ts") 2>&1 | tee "$STACK/$idp-playwright.log"
+read -r journeys_passed journeys_failed < <(playwright_counts "$STACK/$idp-playwright.json")
 passed=$((passed + journeys_passed)) failed=$((failed + journeys_failed))
 [[ "$journeys_passed" == 0 && "$journeys_failed" == 0 ]] && failed=$((failed + 1))
 (( failed == 0 ))

@@ -8,17 +8,11 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
+source "$ROOT/end2end/scripts/lib.sh"
 dir="$BERTH_CACHE/keycloak-$KEYCLOAK_VERSION"
 pidfile="$STACK/keycloak.pid"
 
-stop() {
-  [[ -f "$pidfile" ]] || return 0
-  local pid; pid="$(cat "$pidfile")"
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-}
+stop() { stop_pidfile "$pidfile"; }
 
 start() {
   local berth_url="${1:?usage: keycloak.sh start BERTH_URL}"
@@ -48,15 +42,11 @@ ENV
     --http-management-port="$KEYCLOAK_MANAGEMENT_PORT" --hostname="http://127.0.0.1:$KEYCLOAK_PORT" \
     --cache=local --import-realm >"$STACK/keycloak.log" 2>&1 &
   echo $! >"$pidfile"
-  for _ in $(seq 1 300); do
-    if curl -sf -o /dev/null "http://127.0.0.1:$KEYCLOAK_MANAGEMENT_PORT/health/ready" \
-      && curl -sf -o /dev/null "http://127.0.0.1:$KEYCLOAK_PORT/realms/berth/.well-known/openid-configuration"; then
-      echo "keycloak: $KEYCLOAK_VERSION ready in $(( ($(date +%s%N) - started) / 1000000 )) ms at http://127.0.0.1:$KEYCLOAK_PORT/realms/berth" >&2
-      return 0
-    fi
-    kill -0 "$(cat "$pidfile")" 2>/dev/null || break
-    sleep 0.5
-  done
+  if wait_ready 150 "$pidfile" "http://127.0.0.1:$KEYCLOAK_MANAGEMENT_PORT/health/ready" \
+    "http://127.0.0.1:$KEYCLOAK_PORT/realms/berth/.well-known/openid-configuration"; then
+    echo "keycloak: $KEYCLOAK_VERSION ready in $(( ($(date +%s%N) - started) / 1000000 )) ms at http://127.0.0.1:$KEYCLOAK_PORT/realms/berth" >&2
+    return 0
+  fi
   echo "keycloak: did not come up; see $STACK/keycloak.log" >&2
   tail -20 "$STACK/keycloak.log" >&2
   return 1

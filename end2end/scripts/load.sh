@@ -7,17 +7,17 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
+source "$ROOT/end2end/scripts/lib.sh"
 source "$STACK/env"
 url="http://127.0.0.1:$LOAD_PORT"
-faults() { curl -sf -X POST "$FAKE_HARBOR_URL/__fake/faults" -H 'Content-Type: application/json' -d "$1" >/dev/null; }
 
 kubectl --kubeconfig "$STACK/admin.kubeconfig" patch team alpha --type merge -p '{"spec":{"pushSecretDownload":true}}' >/dev/null
 LEPTOS_SITE_ADDR="127.0.0.1:$LOAD_PORT" BERTH_PUBLIC_URL="$url" BERTH_RECONCILE=off BERTH_INSTANCE=load \
   BERTH_HARBOR_URL="$FAKE_HARBOR_URL" BERTH_DOWNLOAD_LIMIT=1000000000 RUST_LOG=warn \
   BERTH_KUBE_TIMEOUT_SECS=5 BERTH_HARBOR_TIMEOUT_SECS=5 \
   "$ROOT/target/release/berth" >"$STACK/replica-load.log" 2>&1 &
-berth_pid=$!
-trap 'kill "$berth_pid" 2>/dev/null || true; faults "{}" || true' EXIT
-for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.2; done
-faults '{"latency_ms":5}'
+echo $! >"$STACK/replica-load.pid"
+trap 'stop_pidfile "$STACK/replica-load.pid"; fake_faults "{}" || true' EXIT
+wait_ready 20 "$STACK/replica-load.pid" "$url/healthz" || { tail -20 "$STACK/replica-load.log" >&2; exit 1; }
+fake_faults '{"latency_ms":5}'
 LOAD_BERTH_URL="$url" node "$ROOT/end2end/scripts/load.mjs"

@@ -9,6 +9,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
+source "$ROOT/end2end/scripts/lib.sh"
 cd "$ROOT"
 REPORT="$STACK/test-report"; mkdir -p "$STACK"; : >"$REPORT"
 t0=$(date +%s)
@@ -94,8 +95,7 @@ step "Berth (reconciling the stack's Teams)"
 BERTH_RESYNC_SECS=5 BERTH_ROTATION_GRACE_SECS=5 BERTH_DOWNLOAD_LIMIT=1000 BERTH_TEAM_SELECTOR='!berth.dev/kube-faults' \
   "$ROOT/end2end/scripts/berth.sh" >"$STACK/berth.log" 2>&1 &
 echo $! >"$STACK/berth.pid"
-for _ in $(seq 1 100); do curl -sf -o /dev/null "$BERTH_URL/healthz" && break; sleep 0.2; done
-curl -sf -o /dev/null "$BERTH_URL/healthz" || { cat "$STACK/berth.log"; echo "Berth did not start" >&2; exit 1; }
+wait_ready 20 "$STACK/berth.pid" "$BERTH_URL/healthz" || { cat "$STACK/berth.log"; echo "Berth did not start" >&2; exit 1; }
 kubectl --kubeconfig "$STACK/admin.kubeconfig" wait --for=condition=Ready --timeout=60s team/alpha team/beta
 
 step "check-config --probe against the stack"
@@ -119,7 +119,7 @@ env -i PATH=/usr/bin:/bin HOME=/nonexistent bash -c "source '$STACK/env'; unset 
   cd '$image_dir' && exec ./app/berth" >"$STACK/image.log" 2>&1 &
 image_pid=$!
 image_ok=0
-for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$image_port/healthz" && break; sleep 0.2; done
+wait_ready 10 - "http://127.0.0.1:$image_port/healthz" || true
 if (( image_bytes > 40000000 )); then echo "FAILED: the image payload is over its 40 MB budget"
 elif curl -sf "http://127.0.0.1:$image_port/signed-out" | grep -q 'Berth' \
   && curl -sf -o /dev/null "http://127.0.0.1:$image_port/pkg/berth.wasm" \
@@ -135,10 +135,11 @@ step "reconciler tests (the running Berth against Harbor through Prism and the r
 cargo_tests reconcile -p app --features ssr --test reconcile -- --test-threads=1 --nocapture
 
 step "Playwright (JavaScript on and off)"
-(cd end2end && npx playwright test) 2>&1 | tee "$STACK/playwright.log" || true
-e2e_passed=$(grep -oE '^\s*[0-9]+ passed' "$STACK/playwright.log" | grep -oE '[0-9]+' || echo 0)
-e2e_failed=$(grep -oE '^\s*[0-9]+ failed' "$STACK/playwright.log" | grep -oE '[0-9]+' || echo 0)
-# No result line at all (a spec that does not load, a crash) is a failure too.
+rm -f "$STACK/playwright.json"
+(cd end2end && PLAYWRIGHT_JSON_OUTPUT_FILE="$STACK/playwright.json" npx playwright test) 2>&1 \
+  | tee "$STACK/playwright.log" || true
+read -r e2e_passed e2e_failed < <(playwright_counts "$STACK/playwright.json")
+# No result at all (a spec that does not load, a crash) is a failure too.
 [[ "$e2e_passed" == 0 && "$e2e_failed" == 0 ]] && e2e_failed=1
 echo "e2e $e2e_passed $e2e_failed" >>"$REPORT"
 
@@ -171,7 +172,7 @@ if cargo build --release -p berth --features otel 2>&1 | tail -3; then
     OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otel_port" OTEL_BSP_SCHEDULE_DELAY=200 \
     target/release/berth >"$STACK/otel-berth.log" 2>&1 &
   otel_pid=$!
-  for _ in $(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:3197/healthz && break; sleep 0.2; done
+  wait_ready 20 - http://127.0.0.1:3197/healthz || true
   curl -sf -o /dev/null -H "x-request-id: $request_id" http://127.0.0.1:3197/signed-out || true
   sleep 1
   kill -TERM "$otel_pid"; wait "$otel_pid" 2>/dev/null || true   # the exporter flushes at shutdown

@@ -1,0 +1,55 @@
+# Sourced by the scripts (after env.sh): starting things, waiting for them, stopping them, and the
+# fake Harbor's faults, written once.
+
+# Waits until every URL answers 2xx: up to SECONDS, or until the process of PIDFILE (when given) exits.
+#   wait_ready SECONDS PIDFILE|- URL...
+wait_ready() {
+  local limit="$1" pidfile="$2" deadline url ok; shift 2
+  deadline=$(($(date +%s%N) + limit * 1000000000))
+  while (($(date +%s%N) < deadline)); do
+    ok=1
+    for url in "$@"; do curl -sf -o /dev/null "$url" || { ok=0; break; }; done
+    ((ok)) && return 0
+    if [[ "$pidfile" != - ]] && ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then return 1; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# Stops the process of PIDFILE: SIGTERM, up to 10 s to exit, then SIGKILL; removes the file.
+stop_pidfile() {
+  local pidfile="$1" pid
+  [[ -f "$pidfile" ]] || return 0
+  pid="$(cat "$pidfile")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+# Starts a Berth of its own on PORT with the stack's settings plus VAR=value pairs, logging to LOG,
+# its pid in PIDFILE, and waits until it is ready (readiness: sessions, IdP discovery, Kubernetes).
+#   start_berth PORT LOG PIDFILE [VAR=value...]
+start_berth() {
+  local port="$1" log="$2" pidfile="$3"; shift 3
+  env BERTH_PORT="$port" LEPTOS_SITE_ADDR="127.0.0.1:$port" BERTH_PUBLIC_URL="http://127.0.0.1:$port" "$@" \
+    setsid "$ROOT/end2end/scripts/berth.sh" >"$log" 2>&1 &
+  echo $! >"$pidfile"
+  wait_ready 20 "$pidfile" "http://127.0.0.1:$port/readyz" \
+    || { echo "Berth on port $port did not become ready; see $log" >&2; tail -20 "$log" >&2; return 1; }
+}
+
+# Sets the fake Harbor's faults (latency_ms, status, ...); '{}' clears them.
+fake_faults() {
+  curl -sf -X POST "$FAKE_HARBOR_URL/__fake/faults" -H 'Content-Type: application/json' -d "$1" >/dev/null
+}
+
+# The passed and failed counts of a Playwright run, from its JSON report (the configs write one to
+# $PLAYWRIGHT_JSON_OUTPUT_FILE); "0 1" when there is none.
+playwright_counts() {
+  node -e '
+    try {
+      const { stats } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      console.log(stats.expected + stats.flaky, stats.unexpected);
+    } catch { console.log("0 1"); }' "$1"
+}
