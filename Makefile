@@ -1,6 +1,6 @@
 # The two commands that matter: `make demo` and `make test`. Both set up a fresh machine first.
 SCRIPTS := end2end/scripts
-.PHONY: setup build demo test unit stack-down bench
+.PHONY: setup build demo test unit style stack-down bench
 
 setup:
 	bash $(SCRIPTS)/setup.sh
@@ -25,6 +25,10 @@ unit: setup
 ## upstream overlap, Berth's own time per page at 200 users, RSS); exits non-zero when one is missed.
 bench: build
 	bash $(SCRIPTS)/bench.sh
+
+## The style gates CI runs before the tests: rustfmt, line width, leptosfmt, clippy with -D warnings.
+style: setup
+	bash $(SCRIPTS)/style.sh
 
 stack-down:
 	bash $(SCRIPTS)/stack.sh down

@@ -69,6 +69,8 @@ async fn derive(kind: Kind, secret: String, salt: String) -> String {
 }
 
 /// CPU time of the calling thread: what the hashing cost, whatever else the machine runs meanwhile.
+/// The one `unsafe` of the workspace: std has no per-thread CPU clock.
+#[allow(unsafe_code)]
 fn thread_cpu_ns() -> u64 {
     let mut now = libc::timespec {
         tv_sec: 0,
