@@ -22,7 +22,8 @@ unit: setup
 	bash $(SCRIPTS)/unit.sh
 
 ## The benchmarks, each figure beside its budget (wire bytes, onboarding and steady state of 1,000 teams,
-## upstream overlap, Berth's own time per page at 200 users, RSS); exits non-zero when one is missed.
+## upstream overlap, Berth's own time per page at 200 users as a ratio to a calibration page, instructions
+## per page under callgrind, RSS); exits non-zero when one is missed.
 bench: build
 	bash $(SCRIPTS)/bench.sh
 

@@ -2,12 +2,18 @@
 // `bench <key> <value>` lines (read by bench.sh) plus a human summary:
 //   wire      bytes over the wire for the first team page: HTML + CSS + JS + WASM as the server sends
 //             them to a browser accepting brotli (bodies and header blocks as received, not decompressed)
-//   overhead  BENCH_USERS users, each loading the team page and thinking 0.5-1.5 s, for BENCH_SECONDS;
-//             Berth's own time per page from its Server-Timing header (total minus upstream waiting);
-//             BENCH_DUMP=file writes one line per page (start ms, total, own, upstream, slowest call)
-//             to look at the tail; BENCH_ACCEPT_ENCODING (default 'br, gzip', as a browser)
+//   overhead  BENCH_USERS users, each loading a page and thinking 0.5-1.5 s, for BENCH_SECONDS; the team
+//             page and the calibration page (BENCH_CALIBRATION_PAGE, /signed-out: the same middleware,
+//             session, renderer and compression, no upstream call) take turns every BENCH_BLOCK_SECONDS,
+//             so both see the same load and the same neighbours on the machine. Berth's own time per page
+//             from its Server-Timing header (total minus upstream waiting); BENCH_DUMP=file writes one
+//             line per team page (start ms, total, own, upstream, slowest call) to look at the tail;
+//             BENCH_ACCEPT_ENCODING (default 'br, gzip', as a browser)
 //   overlap   BENCH_REQUESTS page loads one after another: page time vs the slowest and the sum of the
 //             upstream calls (run with a large Harbor latency so the difference is plain)
+//   signin    prints the cookie header of one signed-in session (for `pages`)
+//   pages     BENCH_REQUESTS team page loads one after another with the session BENCH_COOKIE (the
+//             instruction count under callgrind is taken around them)
 // Env: BENCH_BERTH_URL, BENCH_USER (bob), BENCH_TEAM (alpha).
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -76,37 +82,50 @@ if (mode === 'wire') {
   report('wire_total', total);
 } else if (mode === 'overhead') {
   const users = Number(process.env.BENCH_USERS ?? 200);
-  const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+  const block = Number(process.env.BENCH_BLOCK_SECONDS ?? 5) * 1000;
+  const calibrationPage = process.env.BENCH_CALIBRATION_PAGE ?? '/signed-out';
   // What a browser asks for (Node's fetch would ask for gzip and deflate only).
   const acceptEncoding = process.env.BENCH_ACCEPT_ENCODING ?? 'br, gzip';
   const cookies = await signInMany(berth, user, users, page);
-  const berthOwn = [], latency = [], upstream = [], rowsDump = [];
-  let errors = 0;
-  const deadline = performance.now() + seconds * 1000;
+  const measured = {
+    [page]: { own: [], latency: [], upstream: [], errors: 0 },
+    [calibrationPage]: { own: [], latency: [], upstream: [], errors: 0 },
+  };
+  const rowsDump = [];
+  const begun = performance.now();
+  const deadline = begun + seconds * 1000;
+  // Even blocks the team page, odd ones the calibration page.
+  const current = () => (Math.floor((performance.now() - begun) / block) % 2 === 0 ? page : calibrationPage);
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   await Promise.all(cookies.map(async (cookie) => {
     await sleep(Math.random() * 1000); // users arrive spread over a second, not in one burst
     while (performance.now() < deadline) {
+      const path = current();
+      const into = measured[path];
       const started = performance.now();
-      const response = await fetch(`${berth}${page}`, { headers: { cookie, 'accept-encoding': acceptEncoding }, redirect: 'manual' });
+      const response = await fetch(`${berth}${path}`, { headers: { cookie, 'accept-encoding': acceptEncoding }, redirect: 'manual' });
       await response.arrayBuffer();
-      if (response.status !== 200) { errors++; continue; }
-      latency.push(performance.now() - started);
+      if (response.status !== 200) { into.errors++; continue; }
+      into.latency.push(performance.now() - started);
       const t = serverTiming(response);
-      berthOwn.push(t.berth);
-      if (process.env.BENCH_DUMP) rowsDump.push([Math.round(started), t.total, t.berth, t.upstream, t['upstream-slowest']].join(' '));
-      upstream.push(t.upstream);
+      into.own.push(t.berth);
+      into.upstream.push(t.upstream);
+      if (process.env.BENCH_DUMP && path === page) rowsDump.push([Math.round(started), t.total, t.berth, t.upstream, t['upstream-slowest']].join(' '));
       await sleep(500 + Math.random() * 1000);
     }
   }));
   if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, rowsDump.join('\n'));
-  const own = stats(berthOwn), lat = stats(latency), up = stats(upstream);
-  console.log(`overhead: ${users} users, ${own.n} team pages in ${seconds} s (${(own.n / seconds).toFixed(0)}/s), ${errors} errors`);
-  console.log(`overhead: Berth's own time per page p50 ${ms(own.p50)}, p99 ${ms(own.p99)}; waiting on upstream p50 ${ms(up.p50)}, p99 ${ms(up.p99)}; page as the client saw it p50 ${ms(lat.p50)}, p99 ${ms(lat.p99)}`);
-  report('overhead_p99_ms', own.p99.toFixed(2));
-  report('overhead_p50_ms', own.p50.toFixed(2));
-  report('overhead_pages', own.n);
-  report('overhead_errors', errors);
+  for (const [path, key] of [[page, 'overhead'], [calibrationPage, 'calibration']]) {
+    const m = measured[path];
+    const own = stats(m.own), lat = stats(m.latency), up = stats(m.upstream);
+    console.log(`${key}: ${users} users, ${own.n} pages of ${path} in ${seconds / 2} s of ${seconds} (${(own.n / (seconds / 2)).toFixed(0)}/s), ${m.errors} errors`);
+    console.log(`${key}: Berth's own time per page p50 ${ms(own.p50)}, p99 ${ms(own.p99)}; waiting on upstream p50 ${ms(up.p50)}, p99 ${ms(up.p99)}; page as the client saw it p50 ${ms(lat.p50)}, p99 ${ms(lat.p99)}`);
+    report(`${key}_p99_ms`, own.p99.toFixed(3));
+    report(`${key}_p50_ms`, own.p50.toFixed(3));
+    report(`${key}_pages`, own.n);
+    report(`${key}_errors`, m.errors);
+  }
 } else if (mode === 'overlap') {
   const requests = Number(process.env.BENCH_REQUESTS ?? 20);
   const cookie = await signIn(berth, user, undefined, page);
@@ -124,7 +143,19 @@ if (mode === 'wire') {
   report('overlap_total_ms', median('total').toFixed(2));
   report('overlap_slowest_ms', median('upstream-slowest').toFixed(2));
   report('overlap_sum_ms', median('upstream-sum').toFixed(2));
+} else if (mode === 'signin') {
+  console.log(await signIn(berth, user, undefined, page));
+} else if (mode === 'pages') {
+  const requests = Number(process.env.BENCH_REQUESTS ?? 100);
+  const cookie = process.env.BENCH_COOKIE;
+  if (!cookie) throw new Error('BENCH_COOKIE: the cookie header `node bench.mjs signin` printed');
+  for (let i = 0; i < requests; i++) {
+    const response = await fetch(`${berth}${page}`, { headers: { cookie, 'accept-encoding': 'br, gzip' }, redirect: 'manual' });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`${page} answered ${response.status}`);
+  }
+  report('pages', requests);
 } else {
-  console.error('usage: node bench.mjs wire|overhead|overlap');
+  console.error('usage: node bench.mjs wire|overhead|overlap|signin|pages');
   process.exit(2);
 }

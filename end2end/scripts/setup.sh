@@ -6,8 +6,8 @@
 #   debian  - otherwise: Debian's Rust 1.96 (rustc-web) with a wasm32 std built once from rust-web-src,
 #             linked into rustup as the toolchain "berth-debian" and selected through RUSTUP_TOOLCHAIN
 #             (written to ~/.cache/berth/toolchain.env, which the Makefile's scripts read).
-# Tools: cargo-leptos 0.3.11 (no_downloads), wasm-bindgen-cli = Cargo.lock's wasm-bindgen, leptosfmt, npm packages
-# (tailwindcss, binaryen's wasm-opt, prism, oidc-provider, playwright), Chromium, redis, and Kubernetes'
+# Tools: cargo-leptos 0.3.11 (no_downloads), wasm-bindgen-cli = Cargo.lock's wasm-bindgen, leptosfmt, npm
+# packages (tailwindcss, binaryen's wasm-opt, prism, oidc-provider, playwright), Chromium, redis, valgrind, and Kubernetes'
 # kube-apiserver, kube-controller-manager and kubectl with etcd (KUBEBUILDER_ASSETS, else built from the
 # Go module proxy by build-kube.sh and cached per version).
 # Every step is skipped when already done; caches live in ~/.cache/berth and ~/.cargo, never in the repo.
@@ -46,7 +46,8 @@ rustc_at_least_196() { # $1 = rustc
   [[ "$(printf '%s\n1.96.0\n' "${v%%-*}" | sort -V | head -1)" == "1.96.0" ]]
 }
 
-RUNTIME_PKGS=(chromium redis-server curl openssl jq python3-yaml)
+# valgrind: `make bench` counts the instructions per team page with callgrind.
+RUNTIME_PKGS=(chromium redis-server curl openssl jq python3-yaml valgrind)
 if rustup_has_wasm32 && rustc_at_least_196 "$(env -u RUSTUP_TOOLCHAIN rustup which rustc)"; then
   MODE=rustup
   apt_install "${RUNTIME_PKGS[@]}"

@@ -3,7 +3,8 @@
 # Prism (checked against Harbor's own spec), and the demo data. Berth itself is started by `berth.sh`.
 #
 #   stack.sh up      start everything in the background, seed, write $STACK/env; idempotent per run
-#   stack.sh down    stop every process `up` started (Keycloak too)
+#   stack.sh down    stop every process `up` started (Keycloak too) and wait until each has exited:
+#                    SIGTERM, SIGKILL to what still runs 10 s later (said on stderr)
 #   stack.sh kube-up only etcd, the apiserver and the controller-manager, with Berth's chart installed
 #                    (the compatibility layer runs it with its own KUBE_VERSION, ports and BERTH_STACK_DIR)
 #   stack.sh seed    (re)create the demo data
@@ -294,23 +295,73 @@ up() {
   echo "stack: kube-apiserver :$KUBE_PORT, OIDC ($BERTH_STACK_IDP) $(idp_issuer), Harbor (Prism) :$PRISM_PORT -> fake :$FAKE_HARBOR_PORT, Redis :$REDIS_PORT" >&2
 }
 
-down() {  # stops every process the stack started and waits until each is gone (SIGKILL after 10 s)
-  local pidfile pid pids=()
-  for pidfile in "$STACK"/*.pid; do
-    [[ -f "$pidfile" ]] || continue
-    pid="$(cat "$pidfile")"
-    kill "$pid" 2>/dev/null && pids+=("$pid")
+# The processes a pid file stands for: its process, if it is still the one started when the file was
+# written (a pid of a stack stopped long ago may since belong to someone else's process), and everything
+# left in the session it leads (pid_start's setsid: children such as Keycloak's JVM under kc.sh).
+# Prints `pid name` lines.
+pidfile_processes() {  # pidfile
+  local pidfile="$1" name pid written started
+  name="$(basename "$pidfile" .pid)"; pid="$(cat "$pidfile" 2>/dev/null)"
+  [[ "$pid" =~ ^[1-9][0-9]*$ ]] || return 0
+  if [[ -r "/proc/$pid/stat" ]]; then
+    written="$(stat -c %Y "$pidfile")"
+    # The process's start in seconds since the epoch: boot time plus field 22 of its stat, in clock ticks.
+    started="$(awk -v hz="$(getconf CLK_TCK)" -v boot="$(awk '$1 == "btime" { print $2 }' /proc/stat)" \
+      '{ sub(/^.*\) /, ""); split($0, f, " "); printf "%d", boot + f[20] / hz }' "/proc/$pid/stat" 2>/dev/null)" || return 0
+    [[ -n "$started" ]] && (( started >= written - 10 && started <= written + 2 )) || return 0
+  fi
+  # A session's id stays taken while any member lives, so members of session $pid are this stack's.
+  { echo "$pid"; pgrep -s "$pid" 2>/dev/null || true; } | sort -u | sed "s/\$/ $name/"
+}
+
+running() {  # pid: alive and not a zombie (read without forking: it is polled)
+  local stat
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+  stat="${stat##*) }"
+  [[ "${stat:0:1}" != Z ]]
+}
+
+gone_within() {  # seconds, then the name of an associative array pid -> name: drops the pids that exit in time
+  local -n alive="$2"
+  local deadline pid
+  deadline=$(( ${EPOCHREALTIME/./} + $1 * 1000000 ))
+  while :; do
+    for pid in "${!alive[@]}"; do running "$pid" || unset "alive[$pid]"; done
+    ((${#alive[@]})) || return 0
+    (( ${EPOCHREALTIME/./} < deadline )) || return 1
+    sleep 0.1
+  done
+}
+
+stop_pidfiles() {  # pidfile... : SIGTERM, up to 10 s to exit, then SIGKILL; says what it had to kill
+  local pidfile pid name
+  declare -A who=()
+  for pidfile in "$@"; do
+    while read -r pid name; do [[ -n "$pid" ]] && running "$pid" && who[$pid]="$name"; done < <(pidfile_processes "$pidfile")
     rm -f "$pidfile"
   done
-  # A kube-apiserver whose etcd went first keeps retrying for a long while; the next `up` needs its port.
-  for _ in $(seq 1 50); do
-    local alive=()
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-    pids=("${alive[@]}")
-    [[ ${#pids[@]} == 0 ]] && return 0
-    sleep 0.2
+  ((${#who[@]})) || return 0
+  kill -TERM "${!who[@]}" 2>/dev/null || true
+  gone_within 10 who && return 0
+  for pid in "${!who[@]}"; do echo "stack: ${who[$pid]} (pid $pid) still running 10 s after SIGTERM: SIGKILL" >&2; done
+  kill -KILL "${!who[@]}" 2>/dev/null || true
+  gone_within 5 who && return 0
+  for pid in "${!who[@]}"; do echo "stack: ${who[$pid]} (pid $pid) survived SIGKILL" >&2; done
+  return 1
+}
+
+# Stops every process the stack started (the compatibility layer's and the bench's beside it, whose pid
+# files live in $STACK or a folder of it) and waits until each is gone. etcd goes last: an apiserver
+# whose etcd went first keeps retrying it, spinning a core, instead of shutting down.
+down() {
+  local pidfile clients=() stores=() status=0
+  for pidfile in "$STACK"/*.pid "$STACK"/*/*.pid; do
+    [[ -f "$pidfile" ]] || continue
+    if [[ "$(basename "$pidfile")" == etcd.pid ]]; then stores+=("$pidfile"); else clients+=("$pidfile"); fi
   done
-  kill -9 "${pids[@]}" 2>/dev/null || true
+  stop_pidfiles "${clients[@]}" || status=1
+  stop_pidfiles "${stores[@]}" || status=1
+  return "$status"
 }
 
 prism_violations() {
