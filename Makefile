@@ -27,7 +27,7 @@ unit: setup
 bench: build
 	bash $(SCRIPTS)/bench.sh
 
-## The style gates CI runs before the tests: rustfmt, line width, leptosfmt, clippy with -D warnings.
+## The style gates CI runs before the tests: rustfmt and clippy with -D warnings.
 style: setup
 	bash $(SCRIPTS)/style.sh
 

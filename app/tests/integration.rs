@@ -3,13 +3,13 @@
 //! that deploy/ grants its ServiceAccount. `make test` starts the stack and sets the environment.
 mod common;
 
-use common::*;
 use app::names::TeamName;
 use app::server::audit::{Audit, AuditRecord, AuditResult};
 use app::server::cluster::crd::Team;
 use app::server::cluster::{Cluster, ClusterError};
 use app::server::config::{HarborAuth, HarborConfig};
 use app::server::harbor::{HarborClient, HarborError};
+use common::*;
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
@@ -233,7 +233,8 @@ async fn kubernetes_teams_and_secrets_under_berths_rbac() {
         .await
         .unwrap()
         .unwrap();
-    let user = app::server::cluster::docker_config::check(&push, &env("BERTH_REGISTRY_HOST")).unwrap();
+    let user =
+        app::server::cluster::docker_config::check(&push, &env("BERTH_REGISTRY_HOST")).unwrap();
     assert_eq!(user, "robot$berth-alpha-push");
 }
 

@@ -7,8 +7,8 @@ pub use copy::{CodeBlock, CopyButton};
 pub use submit::SubmitButton;
 pub use toast::{use_toasts, ToastRegion, Toasts};
 
-use crate::api::anyone::take_flash;
 use crate::api::anyone::current_user;
+use crate::api::anyone::take_flash;
 use crate::error::AppError;
 use leptos::prelude::*;
 

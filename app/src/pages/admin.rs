@@ -1,6 +1,6 @@
 use crate::api::platform_admin::admin_teams;
-use crate::api::team_admin::SetPushSecretDownload;
 use crate::api::platform_admin::{CreateTeam, DeleteTeam};
+use crate::api::team_admin::SetPushSecretDownload;
 use crate::components::{ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT};
 use crate::names::{TEAM_NAME_HTML_PATTERN, TEAM_NAME_MAX, TEAM_NAME_RULE};
 use leptos::prelude::*;

@@ -1,6 +1,6 @@
-use crate::api::team_admin::SetPushSecretDownload;
-use crate::api::team_admin::RotateCredentials;
 use crate::api::member::load_team;
+use crate::api::team_admin::RotateCredentials;
+use crate::api::team_admin::SetPushSecretDownload;
 use crate::components::{
     human_bytes, short_time, Card, CodeBlock, CopyButton, ErrorNote, FlashNote, Loading,
     SubmitButton, BUTTON, PRIMARY,

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 /// The teams the user belongs to; platform admins get every team.
 #[server(endpoint = "list_teams")]
 pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
-    use crate::server::state::{app_state, fail, signed_in_user};
     use crate::server::policy::{can_view, summary};
+    use crate::server::state::{app_state, fail, signed_in_user};
     let user = signed_in_user().await?;
     let state = app_state()?;
     let mode = state.config.oidc.group_match;

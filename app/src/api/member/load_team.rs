@@ -13,11 +13,11 @@ pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
 async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
     use crate::names::TeamName;
-    use crate::server::views::howto::{credential_snippets, usage_snippets, HowtoNames};
-    use crate::server::state::{app_state, fail, signed_in_user, visible_team};
     use crate::server::policy::{
         can_manage, download_decision, summary, warnings, DownloadDecision,
     };
+    use crate::server::state::{app_state, fail, signed_in_user, visible_team};
+    use crate::server::views::howto::{credential_snippets, usage_snippets, HowtoNames};
     use k8s_openapi::jiff::Timestamp;
 
     let user = signed_in_user().await?;

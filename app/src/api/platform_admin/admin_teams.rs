@@ -2,12 +2,11 @@ use crate::error::AppError;
 use crate::model::TeamSummary;
 use leptos::prelude::*;
 
-
 /// Every team with its download setting, for platform admins.
 #[server(endpoint = "admin_teams")]
 pub async fn admin_teams() -> Result<Vec<TeamSummary>, AppError> {
-    use crate::server::state::{app_state, fail, signed_in_user};
     use crate::server::policy::{is_platform_admin, summary};
+    use crate::server::state::{app_state, fail, signed_in_user};
     let user = signed_in_user().await?;
     if !is_platform_admin(&user) {
         return Err(fail(AppError::Forbidden(

@@ -1,7 +1,6 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-
 /// Onboards a team: creates its Team resource. Its namespace must exist (Berth does not create
 /// namespaces); the reconciler makes the Harbor project, robots and secrets. Platform admins only.
 #[server(endpoint = "create_team")]

@@ -1,7 +1,6 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-
 /// Offboards a team: deletes its Team resource; the reconciler removes its robots and secrets (the
 /// Harbor project stays unless configured otherwise). `confirm` must repeat the team's name.
 #[server(endpoint = "delete_team")]

@@ -13,8 +13,8 @@ pub async fn load_audit_log(
     action: Option<String>,
 ) -> Result<AuditLog, AppError> {
     use crate::model::{AuditEntry, AUDIT_ACTIONS};
-    use crate::server::state::{app_state, fail, signed_in_user, team_argument};
     use crate::server::policy::can_manage;
+    use crate::server::state::{app_state, fail, signed_in_user, team_argument};
     let user = signed_in_user().await?;
     let state = app_state()?;
     // Filters from the address are checked like every other name before they are compared with anything.

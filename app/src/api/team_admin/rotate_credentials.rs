@@ -1,7 +1,6 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-
 /// Asks the reconciler to rotate one purpose's credentials (`pull`, `push` or `builds`): a new robot
 /// with a new token, the secret switched to it, the old robot deleted after the grace period.
 #[server(endpoint = "rotate_credentials")]

@@ -1,7 +1,6 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-
 /// Switches a team's push-secret download on or off (patches the Team resource). Platform admins and
 /// the team's admins.
 #[server(endpoint = "set_push_secret_download")]

@@ -5,8 +5,8 @@ use crate::server::auth::session::{
     current_user, read_user, PendingSignIn, ID_TOKEN_KEY, PENDING_SIGN_IN_KEY, SESSION_STORE_DOWN,
     USER_KEY,
 };
-use crate::server::views::plain::message_page;
 use crate::server::state::{error_chain, AppState};
+use crate::server::views::plain::message_page;
 use axum::extract::{Query, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;

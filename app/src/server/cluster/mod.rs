@@ -3,6 +3,7 @@ pub mod crd;
 pub mod docker_config;
 
 use crate::names::TeamName;
+use crd::{Team, TeamSpec, TeamStatus};
 use futures::future::{BoxFuture, FutureExt, Shared};
 use k8s_openapi::api::core::v1::{LocalObjectReference, Secret, ServiceAccount};
 use kube::api::{Patch, PatchParams};
@@ -11,7 +12,6 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use crd::{Team, TeamSpec, TeamStatus};
 
 pub const FIELD_MANAGER: &str = "berth";
 

@@ -3,8 +3,8 @@
 use super::desired::{self, Credentials, Purpose, SecretSpec};
 use super::{Context, ReconcileError, Reconciler};
 use crate::server::audit::{AuditRecord, AuditResult};
-use crate::server::cluster::named;
 use crate::server::cluster::crd::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
+use crate::server::cluster::named;
 use crate::server::config::ReconcileConfig;
 use crate::server::harbor::{
     generate_robot_token, AuthMode, HarborError, MemberGroup, Project, Robot, RobotCreate,
