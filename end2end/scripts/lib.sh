@@ -27,18 +27,6 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
-# Starts a Berth of its own on PORT with the stack's settings plus VAR=value pairs, logging to LOG,
-# its pid in PIDFILE, and waits until it is ready (readiness: sessions, IdP discovery, Kubernetes).
-#   start_berth PORT LOG PIDFILE [VAR=value...]
-start_berth() {
-  local port="$1" log="$2" pidfile="$3"; shift 3
-  env BERTH_PORT="$port" LEPTOS_SITE_ADDR="127.0.0.1:$port" BERTH_PUBLIC_URL="http://127.0.0.1:$port" "$@" \
-    setsid "$ROOT/end2end/scripts/berth.sh" >"$log" 2>&1 &
-  echo $! >"$pidfile"
-  wait_ready 20 "$pidfile" "http://127.0.0.1:$port/readyz" \
-    || { echo "Berth on port $port did not become ready; see $log" >&2; tail -20 "$log" >&2; return 1; }
-}
-
 # Sets the fake Harbor's faults (latency_ms, status, ...); '{}' clears them.
 fake_faults() {
   curl -sf -X POST "$FAKE_HARBOR_URL/__fake/faults" -H 'Content-Type: application/json' -d "$1" >/dev/null
