@@ -7,7 +7,7 @@ use app::names::TeamName;
 use app::server::audit::{Audit, AuditRecord, AuditResult};
 use app::server::cluster::crd::Team;
 use app::server::cluster::{Cluster, ClusterError};
-use app::server::config::{HarborAuth, HarborConfig};
+use app::server::config::HarborAuth;
 use app::server::harbor::{HarborClient, HarborError};
 use common::*;
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret};

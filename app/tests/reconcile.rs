@@ -6,16 +6,15 @@
 mod common;
 
 use app::server::cluster::crd::{Team, TeamSpec, TeamStatus};
-use app::server::config::{HarborAuth, HarborConfig};
+
 use app::server::harbor::{HarborClient, RobotCreate, RobotUpdate};
 use app::server::reconcile::desired::{self, Purpose};
 use common::*;
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::{Api, Client};
+use kube::Api;
 use secrecy::{ExposeSecret, SecretString};
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 fn harbor() -> HarborClient {
