@@ -47,7 +47,7 @@ else bad "helm upgrade did not bind Berth in team-compat"; cat "$dir/helm-upgrad
 KUBECONFIG="$dir/berth.kubeconfig" LEPTOS_SITE_ADDR="127.0.0.1:$COMPAT_PORT" BERTH_PUBLIC_URL="http://127.0.0.1:$COMPAT_PORT" \
   BERTH_INSTANCE=compat BERTH_RESYNC_SECS=5 BERTH_ROTATION_GRACE_SECS=5 "$ROOT/target/release/berth" >"$STACK/compat-berth.log" 2>&1 &
 berth_pid=$!
-wait_ready 20 - "http://127.0.0.1:$COMPAT_PORT/readyz" && ok "Berth is ready against $server" \
+wait_ready 40 - "http://127.0.0.1:$COMPAT_PORT/readyz" && ok "Berth is ready against $server" \
   || { bad "Berth is not ready against $server"; tail -20 "$STACK/compat-berth.log"; exit 1; }
 
 (cd "$ROOT/end2end" && PATH="$compat_bin:$PATH" BERTH_URL="http://127.0.0.1:$COMPAT_PORT" \

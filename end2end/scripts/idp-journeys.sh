@@ -45,7 +45,7 @@ BERTH_OIDC_ISSUER="${!issuer}" BERTH_OIDC_CLIENT_SECRET="${!client_secret}" \
   BERTH_PUBLIC_URL="$berth_url" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
   BERTH_RECONCILE=off BERTH_INSTANCE="$idp" "$ROOT/target/release/berth" >"$STACK/$idp-berth.log" 2>&1 &
 berth_pid=$!
-wait_ready 20 - "$berth_url/readyz" || { tail -20 "$STACK/$idp-berth.log" >&2; exit 1; }
+wait_ready 60 - "$berth_url/readyz" || { tail -20 "$STACK/$idp-berth.log" >&2; exit 1; }
 
 rm -f "$STACK/$idp-playwright.json"
 (cd "$ROOT/end2end" && BERTH_URL="$berth_url" PLAYWRIGHT_JSON_OUTPUT_FILE="$STACK/$idp-playwright.json" \
