@@ -40,6 +40,8 @@ await Promise.all(cookies.map(session));
 let failed = false;
 for (const [kind, list] of Object.entries(latencies)) {
   list.sort((a, b) => a - b);
+  // A kind with no answer at all in the run is a failure, said as such (not a crash on an empty list).
+  if (list.length === 0) { console.log(`load: ${kind.padEnd(8)} none answered in ${seconds} s`); failed = true; continue; }
   console.log(`load: ${kind.padEnd(8)} ${String(list.length).padStart(6)} ok in ${seconds} s (${(list.length / seconds).toFixed(0)}/s), p50 ${percentile(list, 50).toFixed(1)} ms, p99 ${percentile(list, 99).toFixed(1)} ms, max ${list.at(-1).toFixed(1)} ms`);
 }
 for (const [what, count] of errors) { console.log(`load: error ${what}: ${count}`); failed = true; }
