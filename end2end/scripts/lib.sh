@@ -2,6 +2,7 @@
 # fake Harbor's faults, written once.
 
 # Waits until every URL answers 2xx: up to SECONDS, or until the process of PIDFILE (when given) exits.
+# Polls every WAIT_INTERVAL seconds (0.1 unless set: a JVM that logs each health check wants fewer).
 #   wait_ready SECONDS PIDFILE|- URL...
 wait_ready() {
   local limit="$1" pidfile="$2" deadline url ok; shift 2
@@ -11,19 +12,26 @@ wait_ready() {
     for url in "$@"; do curl -sf -o /dev/null "$url" || { ok=0; break; }; done
     ((ok)) && return 0
     if [[ "$pidfile" != - ]] && ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then return 1; fi
-    sleep 0.1
+    sleep "${WAIT_INTERVAL:-0.1}"
   done
   return 1
 }
 
-# Stops the process of PIDFILE: SIGTERM, up to 10 s to exit, then SIGKILL; removes the file.
+# Stops the process of PIDFILE and what runs in its session (a `setsid` start: kc.sh's JVM, say):
+# SIGTERM, up to 10 s to exit, then SIGKILL; removes the file.
 stop_pidfile() {
-  local pidfile="$1" pid
+  local pidfile="$1" pid pids alive p
   [[ -f "$pidfile" ]] || return 0
   pid="$(cat "$pidfile")"
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
+  pids=("$pid" $(pgrep -s "$pid" 2>/dev/null || true))
+  kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  kill -9 "${pids[@]}" 2>/dev/null || true
   rm -f "$pidfile"
 }
 
