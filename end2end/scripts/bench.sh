@@ -30,6 +30,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/end2end/scripts/env.sh"
+source "$ROOT/end2end/scripts/lib.sh"
 cd "$ROOT"
 TEAMS="${BENCH_TEAMS:-1000}"
 RESYNC=30
@@ -42,7 +43,6 @@ trap '"$ROOT/end2end/scripts/stack.sh" down' EXIT
 "$ROOT/end2end/scripts/stack.sh" up
 source "$STACK/env"
 k=(kubectl --kubeconfig "$STACK/admin.kubeconfig")
-faults() { curl -sf -X POST "$FAKE_HARBOR_URL/__fake/faults" -H 'Content-Type: application/json' -d "$1" >/dev/null; }
 declare -A got
 # Runs a bench.mjs mode (or any command printing `bench <key> <value>` lines), keeping its figures.
 measure() {
@@ -84,7 +84,7 @@ start=$(date +%s.%N)
 got[namespaces_s]=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
 echo "calibration: $((TEAMS * 3)) namespace objects applied in ${got[namespaces_s]} s" >&2
 "${k[@]}" patch team alpha --type merge -p '{"spec":{"pushSecretDownload":true}}' >/dev/null
-faults '{"latency_ms":5}'
+fake_faults '{"latency_ms":5}'
 
 harbor_url="$FAKE_HARBOR_URL"; [[ "${BENCH_VIA_PRISM:-0}" == 1 ]] && harbor_url="$BERTH_HARBOR_URL"
 echo "bench: Berth talks to Harbor at $harbor_url" >&2
@@ -194,9 +194,9 @@ one_check_ms() {
 got[steady_auth_ms]=$(printf '%.1f' "$(auth_ms "$stats")"); got[steady_auth_iterations]=$(auth_iterations "$stats")
 echo "steady state, one resync period ($RESYNC s): ${got[steady_passes]} team reconciles; Harbor ${got[steady_harbor_requests]} requests, ${got[steady_harbor_writes]} writes; Kubernetes ${got[steady_kube_writes]} writes, ${got[steady_kube_reads]} reads; Harbor's credential checks ${got[steady_auth_ms]} ms CPU, ${got[steady_auth_iterations]} PBKDF2 iterations"
 
-faults '{"latency_ms":100}'
+fake_faults '{"latency_ms":100}'
 measure overlap env BENCH_BERTH_URL="$BERTH_URL" node "$ROOT/end2end/scripts/bench.mjs" overlap
-faults '{"latency_ms":5}'
+fake_faults '{"latency_ms":5}'
 # Berth's own time per page on a UI replica (the reconciler off, as on every replica but the Lease
 # holder), while the leader above keeps resyncing the 1,000 teams every $RESYNC s against the same
 # apiserver on the same cores.
