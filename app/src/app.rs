@@ -23,7 +23,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
-            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased wrap-break-word dark:bg-slate-950 dark:text-slate-100">
                 <App/>
             </body>
         </html>

@@ -25,7 +25,7 @@ pub fn Header() -> impl IntoView {
                             Ok(Some(user)) => view! {
                                 <a href="/" class="text-sm hover:underline">"Teams"</a>
                                 {user.is_platform_admin.then(|| view! { <a href="/admin" class="text-sm hover:underline">"Admin"</a> })}
-                                <span class="ml-auto text-sm text-slate-600 dark:text-slate-400" id="signed-in-as">
+                                <span class="ml-auto min-w-0 text-sm text-slate-600 dark:text-slate-400" id="signed-in-as">
                                     {user.display_name.clone()} " (" {user.username.clone()} ")"
                                 </span>
                                 <form method="post" action="/auth/logout">
@@ -103,7 +103,7 @@ pub fn hydrated() -> ReadSignal<bool> {
 /// The classes of a secondary button.
 pub const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800";
 /// The classes of a text input or select.
-pub const INPUT: &str = "rounded-md border border-slate-400 bg-white px-2 py-1 text-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:border-slate-500 dark:bg-slate-900";
+pub const INPUT: &str = "max-w-full rounded-md border border-slate-400 bg-white px-2 py-1 text-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:border-slate-500 dark:bg-slate-900";
 /// The classes of a primary button or link.
 pub const PRIMARY: &str = "inline-block rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 focus-visible:ring-offset-2 disabled:opacity-50";
 

@@ -32,7 +32,7 @@ pub fn AdminPage() -> impl IntoView {
                 <SubmitButton class=button pending="Creating..." label="Create team"/>
             </form>
         </section>
-                        <div class="mt-6 overflow-x-auto">
+                        <div class="relative mt-6 overflow-x-auto">
                             <table id="admin-teams" class="w-full text-left text-sm">
                                 <thead><tr class="border-b border-slate-200 dark:border-slate-700">
                                     <th scope="col" class="py-2 pr-4">"Team"</th>

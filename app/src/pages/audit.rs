@@ -43,13 +43,13 @@ fn AuditFilter(log: AuditLog, team: Option<String>, action: Option<String>) -> i
     let action = action.unwrap_or_default();
     view! {
         <form method="get" action="/audit" id="audit-filter" class="mt-4 flex flex-wrap items-end gap-3">
-            <label class="grid gap-1 text-sm">"Team"
+            <label class="grid min-w-0 grid-cols-1 gap-1 text-sm">"Team"
                 <select name="team" class=INPUT>
                     <option value="" selected=team.is_empty()>{if log.all_teams { "All teams" } else { "All my teams" }}</option>
                     {log.teams.iter().map(|t| view! { <option value=t.clone() selected=*t == team>{t.clone()}</option> }).collect_view()}
                 </select>
             </label>
-            <label class="grid gap-1 text-sm">"Action"
+            <label class="grid min-w-0 grid-cols-1 gap-1 text-sm">"Action"
                 <select name="action" class=INPUT>
                     <option value="" selected=action.is_empty()>"All actions"</option>
                     {AUDIT_ACTIONS.iter().map(|a| view! { <option value=*a selected=*a == action>{*a}</option> }).collect_view()}
@@ -71,7 +71,7 @@ fn AuditTable(log: AuditLog) -> impl IntoView {
         <p class="mt-4 text-sm text-slate-700 dark:text-slate-300" id="audit-count">
             {if shown < log.matching { format!("The newest {shown} of {} records.", log.matching) } else { format!("{shown} records.") }}
         </p>
-        <div class="mt-2 overflow-x-auto">
+        <div class="relative mt-2 overflow-x-auto" tabindex="0">
             <table id="audit-records" class="w-full text-left text-sm">
                 <thead><tr class="border-b border-slate-200 dark:border-slate-700">
                     <th scope="col" class="py-2 pr-4">"When"</th>

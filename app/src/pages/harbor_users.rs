@@ -60,7 +60,7 @@ pub fn HarborUsersPage() -> impl IntoView {
 #[component]
 fn UserTable(list: Vec<HarborUserView>) -> impl IntoView {
     view! {
-        <div class="mt-6 overflow-x-auto">
+        <div class="relative mt-6 overflow-x-auto">
             <table id="harbor-users" class="w-full text-left text-sm">
                 <thead><tr class="border-b border-slate-200 dark:border-slate-700">
                     <th scope="col" class="py-2 pr-4">"Username"</th>

@@ -20,7 +20,7 @@ pub fn HealthPage() -> impl IntoView {
                             <h1 class="text-2xl font-semibold">"System health"</h1>
                             <a href="/admin/health" class="text-sm text-sky-700 underline dark:text-sky-400" id="health-refresh">"Check again"</a>
                         </div>
-                        <div class="mt-6 grid gap-6">
+                        <div class="mt-6 grid grid-cols-1 gap-6">
                             <HarborCard harbor=health.harbor/>
                             <Card title="Kubernetes" id="kube-health">
                                 {match health.kubernetes {
@@ -51,13 +51,13 @@ fn HarborCard(harbor: HarborHealthView) -> impl IntoView {
         <Card title="Harbor" id="harbor-health">
             <p class="text-sm">"API at " <code>{harbor.url.clone()}</code></p>
             {(!warnings.is_empty()).then(|| view! {
-                <ul id="health-warnings" class="mt-3 grid gap-2">
+                <ul id="health-warnings" class="mt-3 grid grid-cols-1 gap-2">
                     {warnings.into_iter().map(|w| view! {
                         <li role="alert" class="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">{w}</li>
                     }).collect_view()}
                 </ul>
             })}
-            <dl class="mt-3 grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+            <dl class="mt-3 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
                 <dt class="font-medium">"Ping"</dt>
                 <dd id="harbor-ping">{match &harbor.ping_ms { Ok(ms) => format!("{ms} ms"), Err(e) => e.to_string() }}</dd>
                 <dt class="font-medium">"Version"</dt>
@@ -66,7 +66,7 @@ fn HarborCard(harbor: HarborHealthView) -> impl IntoView {
                 <dd id="harbor-status">{match &harbor.health { Ok((status, _)) => status.clone(), Err(e) => e.to_string() }}</dd>
             </dl>
             {harbor.health.clone().ok().map(|(_, components)| view! {
-                <div class="mt-3 overflow-x-auto">
+                <div class="relative mt-3 overflow-x-auto" tabindex="0">
                     <table class="w-full text-left text-sm" id="harbor-components">
                         <thead><tr class="border-b border-slate-200 dark:border-slate-700">
                             <th scope="col" class="py-2 pr-4">"Component"</th>
@@ -97,7 +97,7 @@ fn ReconcilerFacts(view: ReconcilerView) -> impl IntoView {
         None => "nobody: no replica holds the Lease".to_owned(),
     };
     view! {
-        <dl class="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+        <dl class="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
             <dt class="font-medium">"Leader"</dt>
             <dd id="reconciler-leader">{leader}</dd>
             <dt class="font-medium">"Lease renewed"</dt>

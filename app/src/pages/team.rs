@@ -52,11 +52,11 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
         <Title text=format!("Team {}", team.name)/>
         <h1 class="text-2xl font-semibold">"Team " <span id="team-name">{team.name.clone()}</span></h1>
         <p class="mt-1 flex flex-wrap gap-x-3 text-sm text-slate-600 dark:text-slate-400">
-            <span>"Namespace " <code>{team.namespace.clone()}</code> " · groups " {team.groups.join(", ")}</span>
+            <span class="min-w-0">"Namespace " <code>{team.namespace.clone()}</code> " · groups " {team.groups.join(", ")}</span>
             {activity}
         </p>
         <Warnings warnings=detail.warnings.clone()/>
-        <div class="mt-6 grid gap-6">
+        <div class="mt-6 grid grid-cols-1 gap-6">
             <Card title="State" id="status">
                 <StateFacts state=team.state.clone()/>
             </Card>
@@ -74,7 +74,7 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
             </Card>
             <Card title="Using the registry" id="howto">
                 <p class="mb-3 text-sm">"Your images live at " <code id="registry-path" class="rounded bg-slate-100 px-1 dark:bg-slate-800">{registry_path}</code> "."</p>
-                <div class="grid gap-2">
+                <div class="grid grid-cols-1 gap-2">
                     {usage_howto.into_iter().map(|snippet| view! { <CodeBlock snippet/> }).collect_view()}
                 </div>
             </Card>
@@ -106,7 +106,7 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
 #[component]
 fn Warnings(warnings: Vec<TeamWarning>) -> impl IntoView {
     (!warnings.is_empty()).then(|| view! {
-        <ul id="warnings" class="mt-4 grid gap-2" aria-label="Warnings">
+        <ul id="warnings" class="mt-4 grid grid-cols-1 gap-2" aria-label="Warnings">
             {warnings.into_iter().map(|w| view! {
                 <li class="warning rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100" data-kind=w.kind.clone()>
                     <strong class="font-semibold">{w.message.clone()}</strong> " " {w.remedy.clone()}
@@ -145,7 +145,7 @@ fn CredentialDownloads(detail: TeamDetail) -> impl IntoView {
             </label>
             <button type="submit" id="download-kubernetes-secret" class=BUTTON>"Download Secret YAML"</button>
         </form>
-        <div class="mt-4 grid gap-2">
+        <div class="mt-4 grid grid-cols-1 gap-2">
             {detail.credential_howto.into_iter().map(|snippet| view! { <CodeBlock snippet/> }).collect_view()}
         </div>
     }
@@ -169,20 +169,24 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
             " " {state.message.clone()}
             {state.stale.then(|| view! { <span class="ml-1 text-slate-600 dark:text-slate-400">"(the latest change is being applied)"</span> })}
         </p>
-        <div class="mt-3 overflow-x-auto">
+        <div class="relative mt-3 overflow-x-auto" tabindex="0">
             <table class="w-full text-left text-sm">
                 <thead><tr class="border-b border-slate-200 dark:border-slate-700">
                     <th scope="col" class="py-2 pr-4">"Part"</th>
-                    <th scope="col" class="py-2 pr-4">"State"</th>
+                    // Narrow screens: the state goes under the part's name, leaving the width to the details.
+                    <th scope="col" class="py-2 pr-4 max-sm:hidden">"State"</th>
                     <th scope="col" class="py-2">"Details"</th>
                 </tr></thead>
                 <tbody>
-                    {state.conditions.into_iter().map(|c| view! {
-                        <tr class="condition border-b border-slate-100 dark:border-slate-800" data-condition=c.kind.clone() data-status=c.status.clone()>
-                            <td class="py-2 pr-4">{c.kind.clone()}</td>
-                            <td class="py-2 pr-4">{match c.status.as_str() { "True" => "in shape", "False" => "failing", _ => "not checked" }}</td>
-                            <td class="py-2">{c.message.clone()} <span class="text-slate-600 dark:text-slate-400">" (" {c.reason.clone()} ", since " {short_time(&c.since)} ")"</span></td>
-                        </tr>
+                    {state.conditions.into_iter().map(|c| {
+                        let shape = match c.status.as_str() { "True" => "in shape", "False" => "failing", _ => "not checked" };
+                        view! {
+                            <tr class="condition border-b border-slate-100 dark:border-slate-800" data-condition=c.kind.clone() data-status=c.status.clone()>
+                                <td class="py-2 pr-4">{c.kind.clone()} <span class="block text-slate-600 sm:hidden dark:text-slate-400">{shape}</span></td>
+                                <td class="py-2 pr-4 max-sm:hidden">{shape}</td>
+                                <td class="py-2">{c.message.clone()} <span class="text-slate-600 dark:text-slate-400">" (" {c.reason.clone()} ", since " {short_time(&c.since)} ")"</span></td>
+                            </tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>
@@ -237,7 +241,7 @@ fn ProjectFacts(project: ProjectView) -> impl IntoView {
         _ => "not reported".to_owned(),
     };
     view! {
-        <dl class="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+        <dl class="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
             <dt class="font-medium">"Name"</dt>
             <dd><a id="project-link" class="text-sky-700 underline dark:text-sky-400" href=project.ui_url.clone()>{project.name.clone()}</a></dd>
             <dt class="font-medium">"Repositories"</dt>
@@ -253,7 +257,7 @@ fn ProjectFacts(project: ProjectView) -> impl IntoView {
 #[component]
 fn RobotTable(robots: Vec<RobotView>) -> impl IntoView {
     view! {
-        <div class="overflow-x-auto">
+        <div class="relative overflow-x-auto" tabindex="0">
             <table class="w-full text-left text-sm">
                 <thead><tr class="border-b border-slate-200 dark:border-slate-700">
                     <th scope="col" class="py-2 pr-4">"Name"</th>
@@ -281,7 +285,7 @@ fn RobotTable(robots: Vec<RobotView>) -> impl IntoView {
 #[component]
 fn SecretTable(secrets: Vec<SecretView>) -> impl IntoView {
     view! {
-        <div class="overflow-x-auto">
+        <div class="relative overflow-x-auto" tabindex="0">
             <table class="w-full text-left text-sm">
                 <thead><tr class="border-b border-slate-200 dark:border-slate-700">
                     <th scope="col" class="py-2 pr-4">"Secret"</th>

@@ -19,7 +19,7 @@ pub fn TeamsPage() -> impl IntoView {
                         </p>
                     }.into_any(),
                     Ok(list) => view! {
-                        <ul id="team-list" class="mt-6 grid gap-4 sm:grid-cols-2">
+                        <ul id="team-list" class="mt-6 grid grid-cols-1 gap-4 sm:grid-cols-2">
                             {list.into_iter().map(|team| view! {
                                 <li>
                                     <a href=format!("/teams/{}", team.name) data-team=team.name.clone()
