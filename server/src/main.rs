@@ -67,8 +67,9 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("settings") => {
-            for (name, default, about) in SETTINGS {
-                println!("{name}\t{}\t{about}", default.unwrap_or("(required)"));
+            for setting in SETTINGS {
+                let (name, help) = (setting.name(), setting.help());
+                println!("{name}\t{}\t{help}", setting.shown_default());
             }
             ExitCode::SUCCESS
         }
@@ -115,13 +116,9 @@ async fn check_config(config_file: Option<std::path::PathBuf>, probe: bool) -> E
         Ok(layers) => layers,
         Err(problems) => return report_problems(&problems),
     };
-    let problems = check::problems(&layers);
-    if !problems.is_empty() {
-        return report_problems(&problems);
-    }
     let config = match Config::from_lookup(|key| layers.get(key)) {
         Ok(config) => config,
-        Err(problem) => return report_problems(&[problem]),
+        Err(problems) => return report_problems(&problems),
     };
     for (setting, origin) in layers.origins() {
         println!("set: {setting} from {origin}");

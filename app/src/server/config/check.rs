@@ -1,49 +1,6 @@
-//! `berth check-config`: every problem of a configuration, each on its own line, and (with `--probe`)
-//! whether the identity provider, Harbor and Kubernetes answer with it.
-use super::layers::Layers;
-use super::{Config, ConfigError, SETTINGS};
-use std::collections::HashMap;
-
-/// Every problem, not just the first: after each one the setting is put back to its default (or, for a
-/// required one, to a stand-in) and the configuration is read again.
-pub fn problems(layers: &Layers) -> Vec<ConfigError> {
-    let mut overrides: HashMap<&'static str, Option<String>> = HashMap::new();
-    let mut found = Vec::new();
-    for _ in 0..=SETTINGS.len() {
-        let lookup = |key: &str| match overrides.get(key) {
-            Some(value) => value.clone(),
-            None => layers.get(key),
-        };
-        let setting = match Config::from_lookup(lookup) {
-            Ok(_) => return found,
-            Err(error) => {
-                let setting = match &error {
-                    ConfigError::Missing(setting) => *setting,
-                    ConfigError::Invalid { setting, .. } => *setting,
-                };
-                found.push(error);
-                setting
-            }
-        };
-        if overrides.contains_key(setting) {
-            // Its stand-in is refused too (a rule across settings): nothing more can be learnt.
-            return found;
-        }
-        let required = SETTINGS
-            .iter()
-            .any(|(name, default, _)| *name == setting && default.is_none());
-        overrides.insert(setting, required.then(|| stand_in(setting)));
-    }
-    found
-}
-
-fn stand_in(setting: &str) -> String {
-    if setting.ends_with("_URL") || setting.ends_with("_ISSUER") {
-        "http://stand-in.invalid".into()
-    } else {
-        "stand-in".into()
-    }
-}
+//! `berth check-config --probe`: whether the identity provider, Harbor and Kubernetes answer with a
+//! configuration. Its problems come from `Config::from_lookup`, which finds them all in one pass.
+use super::Config;
 
 /// One reachability check's outcome, for `check-config --probe`.
 pub struct Probe {
@@ -139,46 +96,5 @@ fn reason(error: &reqwest::Error) -> &'static str {
         "unreachable"
     } else {
         "request failed"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_problem_is_found_in_one_run() {
-        let layers = Layers::from_pairs([
-            ("BERTH_OIDC_ISSUER", "ftp://idp"),
-            ("BERTH_HARBOR_TIMEOUT_SECS", "soon"),
-            ("BERTH_GROUP_MATCH", "fuzzy"),
-            ("BERTH_HARBOR_URL", "https://harbor.example"),
-            ("BERTH_HARBOR_PASSWORD", "pw"),
-        ]);
-        let found: Vec<String> = problems(&layers).iter().map(ToString::to_string).collect();
-        assert_eq!(found.len(), 5, "{found:#?}");
-        assert!(found
-            .iter()
-            .any(|p| p.starts_with("BERTH_OIDC_ISSUER is invalid: scheme must be http or https")));
-        assert!(found
-            .iter()
-            .any(|p| p.starts_with("BERTH_HARBOR_TIMEOUT_SECS is invalid")));
-        assert!(found
-            .iter()
-            .any(|p| p.starts_with("BERTH_GROUP_MATCH is invalid")));
-        assert!(found.contains(&"BERTH_OIDC_CLIENT_ID is required but not set".to_owned()));
-        assert!(found.contains(&"BERTH_OIDC_CLIENT_SECRET is required but not set".to_owned()));
-    }
-
-    #[test]
-    fn a_good_configuration_has_no_problems() {
-        let layers = Layers::from_pairs([
-            ("BERTH_OIDC_ISSUER", "https://idp.example"),
-            ("BERTH_OIDC_CLIENT_ID", "berth"),
-            ("BERTH_OIDC_CLIENT_SECRET", "s"),
-            ("BERTH_HARBOR_URL", "https://harbor.example"),
-            ("BERTH_HARBOR_PASSWORD", "pw"),
-        ]);
-        assert!(problems(&layers).is_empty());
     }
 }

@@ -1,9 +1,11 @@
 //! Where settings come from, weakest first: Berth's defaults, a YAML config file (`--config` or
-//! `BERTH_CONFIG`), then `BERTH_*` environment variables. Any setting may instead name a file holding its
-//! value with `<SETTING>_FILE` (mounted Secrets); the value is read from it, trailing newline dropped.
+//! `BERTH_CONFIG`), then `BERTH_*` environment variables. Any setting may instead name a file
+//! holding its value with `<SETTING>_FILE` (mounted Secrets); the value is read from it, trailing
+//! newline dropped.
 //!
-//! In the file, a setting is written lowercase without `BERTH_`: `BERTH_HARBOR_URL` is `harbor_url`,
-//! `BERTH_HARBOR_PASSWORD_FILE` is `harbor_password_file`. Lists may be YAML sequences.
+//! In the file, a setting is written lowercase without `BERTH_`: `BERTH_HARBOR_URL` is
+//! `harbor_url`, `BERTH_HARBOR_PASSWORD_FILE` is `harbor_password_file`. Lists may be YAML
+//! sequences.
 use super::{ConfigError, SETTINGS};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -17,8 +19,8 @@ pub struct Layers {
 }
 
 impl Layers {
-    /// Resolves every known setting. `env` reads the process environment (a closure, so tests need not
-    /// touch it); `config_file` is the file from `--config`, else `BERTH_CONFIG` is used.
+    /// Resolves every known setting. `env` reads the process environment (a closure, so tests need
+    /// not touch it); `config_file` is the file from `--config`, else `BERTH_CONFIG` is used.
     pub fn load(
         env: impl Fn(&str) -> Option<String>,
         config_file: Option<PathBuf>,
@@ -36,7 +38,7 @@ impl Layers {
                 }
             },
         };
-        let known: Vec<&str> = SETTINGS.iter().map(|(name, _, _)| *name).collect();
+        let known: Vec<&str> = SETTINGS.iter().map(|setting| setting.name()).collect();
         for key in file.keys() {
             let setting = file_key_to_setting(key);
             let base = setting.strip_suffix("_FILE").unwrap_or(&setting);
@@ -223,7 +225,16 @@ mod tests {
         let secret = temp("harbor-password", "Fr0mAFile\n");
         let file = temp(
             "berth.yaml",
-            &format!("harbor_url: https://harbor.example\nharbor_timeout_secs: 9\nadmin_groups: [ops, sre]\nharbor_password_file: {}\npublic_url: https://from-file\n", secret.display()),
+            &format!(
+                concat!(
+                    "harbor_url: https://harbor.example\n",
+                    "harbor_timeout_secs: 9\n",
+                    "admin_groups: [ops, sre]\n",
+                    "harbor_password_file: {}\n",
+                    "public_url: https://from-file\n",
+                ),
+                secret.display()
+            ),
         );
         let pairs = [("BERTH_PUBLIC_URL", "https://from-env")];
         let layers = Layers::load(env(&pairs), Some(file)).unwrap();
