@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: every test layer, in order, against the real parts.
-#   1. unit tests (app with ssr, the fake Harbor, the committed CRD against `berth crd`)
+#   1. unit tests (app with ssr, the fake Harbor, the berth binary: router, CLI, the committed CRD)
 #   2. integration tests: Harbor client through Prism, Kubernetes under Berth's own RBAC
 #   3. the Helm chart (lint, schema, dry runs on the apiserver, install/upgrade/rollback/uninstall)
 #   4. Playwright in Chromium with JavaScript on and off, against the built Berth; the compatibility
@@ -35,50 +35,9 @@ cargo_tests() {  # label, cargo test args... : runs and keeps the counts of its 
 step "unit tests"
 cargo_tests unit -p app --features ssr --lib
 cargo_tests unit-fake -p fake-harbor
-diff <(target/release/berth crd) deploy/chart/crds/teams.berth.dev.yaml >/dev/null \
-  || { echo "deploy/chart/crds/teams.berth.dev.yaml differs from \`berth crd\`: regenerate it with target/release/berth crd > deploy/chart/crds/teams.berth.dev.yaml, then end2end/scripts/manifests.sh" >&2; exit 1; }
-
-step "start-up configuration checks (the built binary)"
-cli_passed=0; cli_failed=0
-expect_refusal() {  # expected-start env-assignments... : berth must exit 2 with one line starting so
-  local want="$1"; shift
-  local out code=0
-  out="$(cd "$(mktemp -d)" && env -i PATH="$PATH" "$@" "$ROOT/target/release/berth" 2>&1 >/dev/null)" || code=$?
-  if [[ $code == 2 && "$out" == "$want"* && "$out" != *$'\n'* ]]; then cli_passed=$((cli_passed + 1)); echo "ok: $want"
-  else cli_failed=$((cli_failed + 1)); echo "FAILED: wanted exit 2 and '$want', got exit $code and '$out'"; fi
-}
-good=(BERTH_OIDC_ISSUER=http://127.0.0.1:1 BERTH_OIDC_CLIENT_ID=berth BERTH_OIDC_CLIENT_SECRET=x BERTH_HARBOR_URL=http://127.0.0.1:2 BERTH_HARBOR_PASSWORD=x)
-expect_refusal "berth: configuration: BERTH_OIDC_ISSUER is required but not set"
-expect_refusal "berth: configuration: BERTH_HARBOR_PASSWORD is required but not set" "${good[@]:0:4}"
-expect_refusal "berth: configuration: BERTH_HARBOR_TIMEOUT_SECS is invalid: expected a whole number of seconds above 0, got \"soon\"" "${good[@]}" BERTH_HARBOR_TIMEOUT_SECS=soon
-expect_refusal "berth: configuration: BERTH_GROUP_MATCH is invalid: expected \`exact\` or \`last-segment\`, got \"prefix\"" "${good[@]}" BERTH_GROUP_MATCH=prefix
-expect_refusal "berth: configuration: KUBECONFIG: no usable kubeconfig or in-cluster service account" "${good[@]}" KUBECONFIG=/nonexistent HOME=/nonexistent
-expect_check() {  # description want-exit want-text env-assignments... -- check-config arguments...
-  local what="$1" want_code="$2" want="$3"; shift 3
-  local vars=() out code=0
-  while [[ $# -gt 0 && "$1" != "--" ]]; do vars+=("$1"); shift; done
-  shift
-  out="$(env -i PATH="$PATH" "${vars[@]}" "$ROOT/target/release/berth" check-config "$@" 2>&1)" || code=$?
-  if [[ $code == "$want_code" && "$out" == *"$want"* ]]; then cli_passed=$((cli_passed + 1)); echo "ok: check-config $what"
-  else cli_failed=$((cli_failed + 1)); echo "FAILED: check-config $what: wanted exit $want_code and '$want', got exit $code and:"; echo "$out"; fi
-}
-config_dir="$(mktemp -d)"
-printf 'Harb0rFromAFile\n' >"$config_dir/harbor-password"
-cat >"$config_dir/berth.yaml" <<YAML
-oidc_issuer: http://127.0.0.1:1
-oidc_client_id: berth
-admin_groups: [ops, sre]
-harbor_url: http://127.0.0.1:2
-harbor_password_file: $config_dir/harbor-password
-YAML
-expect_check "accepts a file plus the environment" 0 "set: BERTH_HARBOR_PASSWORD from config file (harbor_password_file): $config_dir/harbor-password" \
-  BERTH_OIDC_CLIENT_SECRET=x -- --config "$config_dir/berth.yaml"
-expect_check "takes BERTH_CONFIG and lets the environment win" 0 "set: BERTH_HARBOR_URL from environment" \
-  BERTH_CONFIG="$config_dir/berth.yaml" BERTH_OIDC_CLIENT_SECRET=x BERTH_HARBOR_URL=http://127.0.0.1:3 --
-bad_out="$(env -i PATH="$PATH" BERTH_OIDC_ISSUER=ftp://x BERTH_HARBOR_TIMEOUT_SECS=soon BERTH_GROUP_MATCH=prefix "$ROOT/target/release/berth" check-config 2>&1)" && bad_code=0 || bad_code=$?
-if [[ $bad_code == 1 && $(grep -c '^problem: ' <<<"$bad_out") == 7 ]]; then cli_passed=$((cli_passed + 1)); echo "ok: check-config names all 7 problems, one per line"
-else cli_failed=$((cli_failed + 1)); echo "FAILED: check-config on a bad configuration (exit $bad_code):"; echo "$bad_out"; fi
-echo "cli $cli_passed $cli_failed" >>"$REPORT"
+# The berth binary: its router in-process, its CLI from an empty environment, `berth crd` against the
+# committed CRD.
+cargo_tests unit-berth -p berth
 
 step "local stack"
 "$ROOT/end2end/scripts/stack.sh" up

@@ -6,3 +6,4 @@ source "$ROOT/end2end/scripts/env.sh"
 cd "$ROOT"
 cargo test --release -p app --features ssr --lib
 cargo test --release -p fake-harbor
+cargo test --release -p berth
