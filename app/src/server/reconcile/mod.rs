@@ -11,6 +11,8 @@ mod error;
 pub mod lease;
 pub mod snapshot;
 mod steps;
+#[cfg(test)]
+mod tests;
 
 pub use context::{Context, Memory, Reconciler};
 pub use error::ReconcileError;
