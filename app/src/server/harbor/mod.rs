@@ -51,6 +51,18 @@ pub enum HarborError {
     },
 }
 
+impl HarborError {
+    /// Harbor's 404: the thing is not there (deleting it again is no error).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, HarborError::Status { status, .. } if *status == StatusCode::NOT_FOUND)
+    }
+
+    /// Harbor's 409: the thing exists already.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, HarborError::Status { status, .. } if *status == StatusCode::CONFLICT)
+    }
+}
+
 #[derive(Clone)]
 pub struct HarborClient {
     http: reqwest::Client,

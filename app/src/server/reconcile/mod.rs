@@ -5,168 +5,28 @@
 //! Teams come from a watch cache; a team's secrets and `default` ServiceAccount are read live in its
 //! namespace (Berth holds no cluster-wide right on secrets, so it cannot watch them); Harbor from a
 //! shared view checked with two probe requests. A pass over teams that did not drift writes nothing.
+mod context;
 pub mod desired;
+mod error;
 pub mod lease;
 pub mod snapshot;
-mod team;
+mod steps;
+#[cfg(test)]
+mod tests;
 
-use crate::server::audit::Audit;
+pub use context::{Context, Memory, Reconciler};
+pub use error::ReconcileError;
+
 use crate::server::cluster::crd::Team;
-use crate::server::cluster::{Cluster, ClusterError};
-use crate::server::config::Config;
-use crate::server::harbor::{HarborClient, HarborError};
-use crate::server::metrics::Metrics;
 use futures::StreamExt;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::{predicates, watcher, Predicate, WatchStreamExt};
 use kube::{Api, ResourceExt};
-use snapshot::HarborSnapshot;
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const FINALIZER: &str = "berth.dev/cleanup";
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReconcileError {
-    #[error(transparent)]
-    Harbor(#[from] HarborError),
-    #[error(transparent)]
-    Cluster(#[from] ClusterError),
-    /// The Team asks for something that cannot work; retrying will not help until it is edited.
-    #[error("{0}")]
-    Invalid(String),
-    /// Something Berth does not create is missing (e.g. the namespace's default ServiceAccount).
-    #[error("{message}")]
-    Waiting {
-        reason: &'static str,
-        message: String,
-    },
-    #[error("the Team's finalizer could not be {what}")]
-    Finalizer {
-        what: &'static str,
-        #[source]
-        source: kube::Error,
-    },
-}
-
-impl ReconcileError {
-    /// A short stable reason for conditions and the errors metric.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            ReconcileError::Harbor(HarborError::Timeout { .. }) => "HarborTimeout",
-            ReconcileError::Harbor(HarborError::Unreachable { .. }) => "HarborUnreachable",
-            ReconcileError::Harbor(HarborError::Status { status, .. })
-                if status.as_u16() == 401 =>
-            {
-                "HarborUnauthorized"
-            }
-            ReconcileError::Harbor(HarborError::Status { .. }) => "HarborRefused",
-            ReconcileError::Harbor(HarborError::Decode { .. }) => "HarborBadAnswer",
-            ReconcileError::Cluster(e) => e.reason(),
-            ReconcileError::Invalid(_) => "InvalidSpec",
-            ReconcileError::Waiting { reason, .. } => reason,
-            ReconcileError::Finalizer { .. } => "FinalizerFailed",
-        }
-    }
-}
-
-/// What outlives a leadership term: clients, settings, Harbor's view, metrics.
-pub struct Reconciler {
-    pub harbor: HarborClient,
-    pub cluster: Cluster,
-    /// For watches: without the read time-out of `cluster`'s client, which would cut them off.
-    pub watch_client: kube::Client,
-    pub config: Arc<Config>,
-    pub audit: Audit,
-    pub metrics: Arc<Metrics>,
-    pub snapshot: HarborSnapshot,
-    /// When each team's project members were last compared with Harbor's, and at which generation.
-    members_checked: Mutex<HashMap<String, (Instant, Option<i64>)>>,
-    /// By Team uid: the status last written by this process.
-    written_status: Mutex<HashMap<String, crate::server::cluster::crd::TeamStatus>>,
-}
-
-impl Reconciler {
-    pub fn new(
-        harbor: HarborClient,
-        cluster: Cluster,
-        watch_client: kube::Client,
-        config: Arc<Config>,
-        audit: Audit,
-        metrics: Arc<Metrics>,
-    ) -> Self {
-        Self {
-            harbor,
-            cluster,
-            watch_client,
-            config,
-            audit,
-            metrics,
-            snapshot: HarborSnapshot::default(),
-            members_checked: Mutex::new(HashMap::new()),
-            written_status: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The status this process last wrote for a Team, when it is newer than the cached Team's: the
-    /// watch may not have delivered Berth's own write yet, and acting on the older one would repeat work.
-    pub(crate) fn last_status(
-        &self,
-        team: &Team,
-    ) -> Option<crate::server::cluster::crd::TeamStatus> {
-        let uid = team.metadata.uid.clone()?;
-        self.written_status
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&uid)
-            .cloned()
-    }
-
-    pub(crate) fn remember_status(
-        &self,
-        team: &Team,
-        status: &crate::server::cluster::crd::TeamStatus,
-    ) {
-        if let Some(uid) = team.metadata.uid.clone() {
-            self.written_status
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(uid, status.clone());
-        }
-    }
-
-    pub(crate) fn forget_status(&self, team: &Team) {
-        if let Some(uid) = &team.metadata.uid {
-            self.written_status
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(uid);
-        }
-    }
-}
-
-/// One leadership term's context. Team namespaces are read live (Berth may read and write secrets only
-/// in the namespaces that grant it the ClusterRole `berth-team-namespace`, so it cannot watch them all).
-pub struct Context {
-    pub shared: Arc<Reconciler>,
-}
-
-impl Context {
-    /// Turns "forbidden" in a team namespace into the step the platform has to take.
-    pub(crate) fn namespace_access(&self, namespace: &str, error: ClusterError) -> ReconcileError {
-        match error {
-            ClusterError::Forbidden { .. } => ReconcileError::Waiting {
-                reason: "NoNamespaceAccess",
-                message: format!(
-                    "Berth may not manage secrets in the namespace {namespace}: bind the ClusterRole berth-team-namespace to Berth's ServiceAccount there (a RoleBinding; the chart makes it for the namespaces in its teamNamespaces value)."
-                ),
-            },
-            other => other.into(),
-        }
-    }
-}
 
 pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     use kube::runtime::finalizer::{finalizer, Error as FinalizerError, Event};
@@ -174,7 +34,7 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
         // Deleting Berth's own secrets triggers reconciles that may find the Team still cached after its
         // clean-up already ran and its finalizer went: ask the API server before cleaning up (and
         // auditing) twice.
-        let live = ctx.shared.cluster.get_team(&team.name()).await?;
+        let live = ctx.cluster.get_team(&team.name()).await?;
         let ours = live.filter(|l| {
             l.metadata.uid == team.metadata.uid && l.finalizers().iter().any(|f| f == FINALIZER)
         });
@@ -183,13 +43,13 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
         }
     }
     let started = Instant::now();
-    let api: Api<Team> = Api::all(ctx.shared.cluster.client());
+    let api: Api<Team> = Api::all(ctx.cluster.client());
     let adds_finalizer = !team.finalizers().iter().any(|f| f == FINALIZER)
         && team.metadata.deletion_timestamp.is_none();
     let result = finalizer(&api, FINALIZER, team, |event| async {
         match event {
-            Event::Apply(team) => team::apply(team, ctx.clone()).await,
-            Event::Cleanup(team) => team::cleanup(team, ctx.clone()).await,
+            Event::Apply(team) => steps::apply(team, ctx.clone()).await,
+            Event::Cleanup(team) => steps::cleanup(team, ctx.clone()).await,
         }
     })
     .await
@@ -207,7 +67,7 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
             ReconcileError::Invalid("the Team has no name".into())
         }
     });
-    ctx.shared.metrics.pass(
+    ctx.metrics.pass(
         started.elapsed(),
         result.as_ref().err().map(ReconcileError::reason),
     );
@@ -226,10 +86,10 @@ pub fn error_policy(team: Arc<Team>, error: &ReconcileError, ctx: Arc<Context>) 
     tracing::warn!(team = %team.name_any(), reason = error.reason(), error = %crate::server::state::error_chain(error), "reconcile failed");
     if matches!(error, ReconcileError::Harbor(_)) {
         // What Harbor answered may have changed what Berth believes of it.
-        ctx.shared.snapshot.invalidate();
+        ctx.snapshot.invalidate();
     }
     match error {
-        ReconcileError::Invalid(_) => Action::requeue(ctx.shared.config.reconcile.resync),
+        ReconcileError::Invalid(_) => Action::requeue(ctx.config.reconcile.resync),
         _ => Action::requeue(Duration::from_secs(5)),
     }
 }
@@ -263,9 +123,7 @@ pub async fn run_controller(
             Default::default(),
         );
     let controller = Controller::for_stream(changes, reader);
-    let ctx = Arc::new(Context {
-        shared: shared.clone(),
-    });
+    let ctx = Arc::new(shared.context());
     controller
         .with_config(kube::runtime::controller::Config::default().concurrency(16))
         .graceful_shutdown_on(stop)

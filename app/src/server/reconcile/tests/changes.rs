@@ -1,0 +1,141 @@
+//! What a pass makes of changes: a lost secret or robot repaired, a rotation asked for, robots retired.
+use super::*;
+use crate::server::harbor::RobotCreate;
+
+#[tokio::test]
+async fn a_lost_secret_is_written_again_for_the_same_robot() {
+    let world = World::new().await;
+    world.converge().await;
+    let before = world.credentials(Purpose::Push);
+    world
+        .api
+        .remove(SECRETS, &world.secret_name(Purpose::Push))
+        .expect("the push secret");
+
+    world.converge().await;
+
+    let after = world.credentials(Purpose::Push);
+    assert_eq!(after.username, before.username, "the robot of record");
+    assert_ne!(
+        after.token.expose_secret(),
+        before.token.expose_secret(),
+        "a new token: the lost one may have been seen"
+    );
+    assert!(world.logs_in(&after).await);
+    assert!(!world.logs_in(&before).await, "the lost token is void");
+    assert_eq!(world.robot_names().await, first_robots(), "no robot made");
+    assert!(world.pending_secret(Purpose::Push).is_none());
+}
+
+#[tokio::test]
+async fn a_robot_deleted_in_harbor_is_made_again_with_the_secrets_token() {
+    let world = World::new().await;
+    world.converge().await;
+    let credentials = world.credentials(Purpose::Pull);
+    let robot = world
+        .robots()
+        .await
+        .into_iter()
+        .find(|r| r.name == credentials.username)
+        .expect("the pull robot");
+    world.harbor.delete_robot(robot.id).await.expect("deleted");
+    // Past the snapshot's trust window: Berth looks at Harbor again.
+    world.ctx.snapshot.invalidate();
+    world.forget_requests().await;
+
+    world.converge().await;
+
+    assert_eq!(world.robot_names().await, first_robots());
+    assert!(
+        world.logs_in(&credentials).await,
+        "the secret's token works again"
+    );
+    assert_eq!(
+        world.credentials(Purpose::Pull).username,
+        credentials.username
+    );
+    let secret_writes: Vec<_> = world
+        .api
+        .writes()
+        .into_iter()
+        .filter(|c| c.path.starts_with(SECRETS))
+        .collect();
+    assert!(
+        secret_writes.is_empty(),
+        "the secret stays: {secret_writes:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_requested_rotation_replaces_the_robot_and_retires_the_old_one_after_the_grace() {
+    let world = World::new().await;
+    world.converge().await;
+    let old = world.credentials(Purpose::Push);
+    world.request_rotation(Purpose::Push, "2030-01-01T00:00:00Z by carol");
+
+    world.converge().await;
+
+    let new = world.credentials(Purpose::Push);
+    assert_ne!(new.username, old.username, "a new robot");
+    assert!(world.logs_in(&new).await);
+    assert!(
+        world.logs_in(&old).await,
+        "the old robot works through the grace period"
+    );
+    let status = world.status();
+    assert_eq!(
+        status
+            .robot("push")
+            .and_then(|r| r.rotation_handled.as_deref()),
+        Some("2030-01-01T00:00:00Z by carol")
+    );
+    assert_eq!(status.retiring.len(), 1);
+    assert_eq!(status.retiring[0].name, old.username);
+    assert_eq!(
+        world.audit_records(),
+        vec![("rotation".to_owned(), "carol".to_owned())]
+    );
+    // Handled: the same request does not rotate again.
+    world.converge().await;
+    assert_eq!(world.credentials(Purpose::Push).username, new.username);
+
+    // The grace period ends.
+    let mut aged = world.status();
+    aged.retiring[0].delete_after = "2000-01-01T00:00:00Z".into();
+    world.ctx.memory.remember_status(&world.team(), &aged);
+    world.converge().await;
+
+    assert!(world.status().retiring.is_empty());
+    assert!(!world.logs_in(&old).await, "the old robot is gone");
+    assert!(!world.robot_names().await.contains(&old.username));
+    assert!(world.logs_in(&new).await);
+}
+
+#[tokio::test]
+async fn a_stray_team_robot_is_retired() {
+    let world = World::new().await;
+    world.converge().await;
+    // Left by a crash between making a robot and recording it.
+    let stray = RobotCreate {
+        name: desired::rotated_robot_name("alpha", Purpose::Builds, 1),
+        description: "left over".into(),
+        level: "system".into(),
+        duration: -1,
+        disable: false,
+        permissions: desired::permissions("team-alpha", Purpose::Builds),
+    };
+    world.harbor.create_robot(&stray).await.expect("made");
+    world.ctx.snapshot.invalidate();
+
+    world.converge().await;
+
+    let retiring = world.status().retiring;
+    assert_eq!(retiring.len(), 1);
+    assert_eq!(retiring[0].name, format!("robot${}", stray.name));
+    assert_eq!(retiring[0].purpose, "builds");
+    assert_eq!(
+        world.robots().await.len(),
+        4,
+        "kept through the grace period"
+    );
+}
