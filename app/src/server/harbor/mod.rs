@@ -51,6 +51,19 @@ pub enum HarborError {
     },
 }
 
+impl HarborError {
+    /// A short stable reason for logs and conditions.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            HarborError::Timeout { .. } => "HarborTimeout",
+            HarborError::Unreachable { .. } => "HarborUnreachable",
+            HarborError::Status { status, .. } if status.as_u16() == 401 => "HarborUnauthorized",
+            HarborError::Status { .. } => "HarborRefused",
+            HarborError::Decode { .. } => "HarborBadAnswer",
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct HarborClient {
     http: reqwest::Client,
@@ -519,7 +532,7 @@ impl HarborClient {
     ) -> Result<Vec<Robot>, HarborError> {
         let berths = Q::new()
             .exact("Level", "system")
-            .fuzzy("name", &format!("berth-{team}-"))
+            .fuzzy("name", &crate::vocabulary::robot_name_filter(team))
             .build();
         let projects = Q::new()
             .exact("Level", "project")
