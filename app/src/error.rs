@@ -39,6 +39,20 @@ impl AppError {
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
+
+    /// A short stable identifier for logs.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not-found",
+            AppError::BadRequest(_) => "bad-request",
+            AppError::Upstream(_) => "upstream",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal => "internal",
+            AppError::Transport(_) => "transport",
+        }
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -50,7 +64,7 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         #[cfg(feature = "ssr")]
         {
-            crate::server::state::malformed_call(value)
+            crate::api::call::malformed_call(value)
         }
         #[cfg(not(feature = "ssr"))]
         {

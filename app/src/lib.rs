@@ -11,6 +11,7 @@ pub mod names;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod vocabulary;
 
 /// The WASM entry point: readies the islands of the server-rendered page (each hydrates on its own).
 #[cfg(feature = "hydrate")]

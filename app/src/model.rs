@@ -1,5 +1,6 @@
 //! Data the server functions hand to the pages. Nothing here ever holds secret material.
 use crate::error::AppError;
+use crate::vocabulary::{AuditAction, AuditResult, Readiness, WarningKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,8 +26,8 @@ pub struct TeamSummary {
 /// The reconciler's report on a team (its `status`), as the pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamState {
-    /// `True`, `False` or `Unknown`.
-    pub ready: String,
+    /// The `Ready` condition's status; `Unknown` before it has one.
+    pub ready: Readiness,
     pub reason: String,
     pub message: String,
     /// The Team changed after the last pass: the report is about the previous version.
@@ -41,7 +42,7 @@ pub struct TeamState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConditionView {
     pub kind: String,
-    pub status: String,
+    pub status: Readiness,
     pub reason: String,
     pub message: String,
     pub since: String,
@@ -189,35 +190,21 @@ pub struct Snippet {
 /// Something on a team page a member should act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamWarning {
-    /// `expiring`, `expired`, `secret-missing` or `reconcile-failed`.
-    pub kind: String,
+    pub kind: WarningKind,
     pub message: String,
     /// What to do about it.
     pub remedy: String,
 }
-
-/// Every audited action, for the audit view's filter.
-pub const AUDIT_ACTIONS: [&str; 8] = [
-    "push-secret-download",
-    "push-download-toggle",
-    "rotation-request",
-    "rotation",
-    "team-create",
-    "team-delete",
-    "offboard",
-    "harbor-user-delete",
-];
 
 /// One audit record: who did what to which team, when, with what result. Never holds secret material.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub time: String,
     pub actor: String,
-    pub action: String,
+    pub action: AuditAction,
     pub team: String,
     pub detail: String,
-    /// `allowed`, `denied` or `failed`.
-    pub result: String,
+    pub result: AuditResult,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

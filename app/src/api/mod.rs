@@ -1,6 +1,8 @@
 //! Server functions, one per file, filed by who may call them. Each checks the session itself: the
 //! room says who is meant to call it, the function's own check says who may.
 pub mod anyone;
+#[cfg(feature = "ssr")]
+pub mod call;
 pub mod member;
 pub mod platform_admin;
 pub mod team_admin;

@@ -3,6 +3,7 @@ use crate::api::platform_admin::{CreateTeam, DeleteTeam};
 use crate::api::team_admin::SetPushSecretDownload;
 use crate::components::{ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT};
 use crate::names::{TEAM_NAME_HTML_PATTERN, TEAM_NAME_MAX, TEAM_NAME_RULE};
+use crate::vocabulary::Readiness;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -56,10 +57,10 @@ pub fn AdminPage() -> impl IntoView {
                                                 <td class="py-2 pr-4"><a class="text-sky-700 underline dark:text-sky-400" href=format!("/teams/{}", team.name)>{team.name.clone()}</a></td>
                                                 <td class="py-2 pr-4 font-mono">{team.namespace.clone()}</td>
                                                 <td class="py-2 pr-4 font-mono">{team.harbor_project.clone()}</td>
-                                                <td class="py-2 pr-4 team-state" data-ready=team.state.as_ref().map(|s| s.ready.clone()).unwrap_or_default()>
+                                                <td class="py-2 pr-4 team-state" data-ready=team.state.as_ref().map(|s| s.ready.as_str()).unwrap_or_default()>
                                                     {match &team.state {
                                                         None => "not set up yet".to_owned(),
-                                                        Some(s) if s.ready == "True" => "ready".to_owned(),
+                                                        Some(s) if s.ready == Readiness::True => "ready".to_owned(),
                                                         Some(s) => format!("{}: {}", s.reason, s.message),
                                                     }}
                                                 </td>

@@ -1,7 +1,8 @@
 use super::admin::AdminNav;
 use crate::api::team_admin::load_audit_log;
 use crate::components::{short_time, ErrorNote, Loading, BUTTON, INPUT};
-use crate::model::{AuditLog, AUDIT_ACTIONS};
+use crate::model::AuditLog;
+use crate::vocabulary::{AuditAction, AuditResult};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -52,7 +53,7 @@ fn AuditFilter(log: AuditLog, team: Option<String>, action: Option<String>) -> i
             <label class="grid min-w-0 grid-cols-1 gap-1 text-sm">"Action"
                 <select name="action" class=INPUT>
                     <option value="" selected=action.is_empty()>"All actions"</option>
-                    {AUDIT_ACTIONS.iter().map(|a| view! { <option value=*a selected=*a == action>{*a}</option> }).collect_view()}
+                    {AuditAction::ALL.map(|a| a.as_str()).map(|a| view! { <option value=a selected=a == action>{a}</option> }).collect_view()}
                 </select>
             </label>
             <button type="submit" class=BUTTON>"Filter"</button>
@@ -83,17 +84,17 @@ fn AuditTable(log: AuditLog) -> impl IntoView {
                 </tr></thead>
                 <tbody>
                     {log.entries.into_iter().map(|e| view! {
-                        <tr class="audit-record border-b border-slate-100 dark:border-slate-800" data-action=e.action.clone() data-result=e.result.clone() data-team=e.team.clone() data-actor=e.actor.clone()>
+                        <tr class="audit-record border-b border-slate-100 dark:border-slate-800" data-action=e.action.as_str() data-result=e.result.as_str() data-team=e.team.clone() data-actor=e.actor.clone()>
                             <td class="whitespace-nowrap py-2 pr-4">{short_time(&e.time)}</td>
                             <td class="py-2 pr-4">{e.actor.clone()}</td>
-                            <td class="py-2 pr-4 font-mono">{e.action.clone()}</td>
+                            <td class="py-2 pr-4 font-mono">{e.action.as_str()}</td>
                             <td class="py-2 pr-4">{e.team.clone()}</td>
                             <td class="py-2 pr-4">{e.detail.clone()}</td>
-                            <td class=format!("py-2 font-medium {}", match e.result.as_str() {
-                                "allowed" => "text-emerald-800 dark:text-emerald-300",
-                                "denied" => "text-amber-800 dark:text-amber-300",
-                                _ => "text-red-800 dark:text-red-300",
-                            })>{e.result.clone()}</td>
+                            <td class=format!("py-2 font-medium {}", match e.result {
+                                AuditResult::Allowed => "text-emerald-800 dark:text-emerald-300",
+                                AuditResult::Denied => "text-amber-800 dark:text-amber-300",
+                                AuditResult::Failed => "text-red-800 dark:text-red-300",
+                            })>{e.result.as_str()}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -10,6 +10,7 @@ use crate::model::{
     DownloadFormat, ProjectView, RobotView, SecretView, TeamDetail, TeamState, TeamWarning,
 };
 use crate::pages::not_found::NotFoundBody;
+use crate::vocabulary::Readiness;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -108,7 +109,7 @@ fn Warnings(warnings: Vec<TeamWarning>) -> impl IntoView {
     (!warnings.is_empty()).then(|| view! {
         <ul id="warnings" class="mt-4 grid grid-cols-1 gap-2" aria-label="Warnings">
             {warnings.into_iter().map(|w| view! {
-                <li class="warning rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100" data-kind=w.kind.clone()>
+                <li class="warning rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100" data-kind=w.kind.as_str()>
                     <strong class="font-semibold">{w.message.clone()}</strong> " " {w.remedy.clone()}
                 </li>
             }).collect_view()}
@@ -157,14 +158,14 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
     let Some(state) = state else {
         return view! { <p id="state-pending" class="text-sm">"Berth has not set this team up yet; it does within seconds of the team's creation."</p> }.into_any();
     };
-    let ok = state.ready == "True";
+    let ok = state.ready == Readiness::True;
     let badge = if ok {
         "rounded bg-emerald-100 px-2 py-0.5 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100"
     } else {
         "rounded bg-amber-100 px-2 py-0.5 text-amber-900 dark:bg-amber-900 dark:text-amber-100"
     };
     view! {
-        <p class="text-sm" id="state-ready" data-ready=state.ready.clone() data-reason=state.reason.clone()>
+        <p class="text-sm" id="state-ready" data-ready=state.ready.as_str() data-reason=state.reason.clone()>
             <span class=badge>{if ok { "Ready" } else { "Needs attention" }}</span>
             " " {state.message.clone()}
             {state.stale.then(|| view! { <span class="ml-1 text-slate-600 dark:text-slate-400">"(the latest change is being applied)"</span> })}
@@ -181,7 +182,7 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
                     {state.conditions.into_iter().map(|c| {
                         let shape = match c.status.as_str() { "True" => "in shape", "False" => "failing", _ => "not checked" };
                         view! {
-                            <tr class="condition border-b border-slate-100 dark:border-slate-800" data-condition=c.kind.clone() data-status=c.status.clone()>
+                            <tr class="condition border-b border-slate-100 dark:border-slate-800" data-condition=c.kind.clone() data-status=c.status.as_str()>
                                 <td class="py-2 pr-4">{c.kind.clone()} <span class="block text-slate-600 sm:hidden dark:text-slate-400">{shape}</span></td>
                                 <td class="py-2 pr-4 max-sm:hidden">{shape}</td>
                                 <td class="py-2">{c.message.clone()} <span class="text-slate-600 dark:text-slate-400">" (" {c.reason.clone()} ", since " {short_time(&c.since)} ")"</span></td>

@@ -2,6 +2,9 @@
 //! Kubernetes Event on the Team (visible with `kubectl describe team`). Neither ever holds secret material.
 use crate::model::AuditEntry;
 use crate::server::cluster::crd::Team;
+use crate::vocabulary::{
+    AUDIT_ACTION, AUDIT_ACTOR, AUDIT_DETAIL, AUDIT_MARK, AUDIT_RESULT, AUDIT_TEAM,
+};
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
@@ -9,32 +12,30 @@ use kube::api::PostParams;
 use kube::{Api, Client, Resource};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditResult {
-    Allowed,
-    Denied,
-    Failed,
-}
+pub use crate::vocabulary::{AuditAction, AuditResult};
 
-impl AuditResult {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditResult::Allowed => "allowed",
-            AuditResult::Denied => "denied",
-            AuditResult::Failed => "failed",
-        }
-    }
-}
-
-/// One audited action. `action` is a stable identifier (`push-secret-download`, `push-download-toggle`).
-/// The team it is about is never part of it: it comes from the Team the apiserver returned.
+/// One audited action. The team it is about is never part of it: it comes from the Team the apiserver
+/// returned.
 #[derive(Debug, Clone)]
 pub struct AuditRecord {
     pub actor: String,
+    /// An [`AuditAction`]'s `as_str()`. Still text because the reconciler writes its records
+    /// (`rotation`, `offboard`) as literals; [`AuditRecord::new`] takes the enum.
     pub action: &'static str,
     /// e.g. the download format, or the new value of a toggle.
     pub detail: String,
     pub result: AuditResult,
+}
+
+impl AuditRecord {
+    pub fn new(actor: &str, action: AuditAction, detail: String, result: AuditResult) -> Self {
+        Self {
+            actor: actor.to_owned(),
+            action: action.as_str(),
+            detail,
+            result,
+        }
+    }
 }
 
 /// The audit record could not be stored as an Event. An action that depends on its record (a download,
@@ -168,15 +169,12 @@ impl Audit {
             (action, AuditResult::Failed) => format!("{}Failed", pascal(action)),
         };
         let annotations = BTreeMap::from([
-            ("berth.dev/audit".to_owned(), "true".to_owned()),
-            ("berth.dev/actor".to_owned(), record.actor.clone()),
-            ("berth.dev/action".to_owned(), record.action.to_owned()),
-            ("berth.dev/team".to_owned(), team.to_owned()),
-            ("berth.dev/detail".to_owned(), record.detail.clone()),
-            (
-                "berth.dev/result".to_owned(),
-                record.result.as_str().to_owned(),
-            ),
+            (AUDIT_MARK.to_owned(), "true".to_owned()),
+            (AUDIT_ACTOR.to_owned(), record.actor.clone()),
+            (AUDIT_ACTION.to_owned(), record.action.to_owned()),
+            (AUDIT_TEAM.to_owned(), team.to_owned()),
+            (AUDIT_DETAIL.to_owned(), record.detail.clone()),
+            (AUDIT_RESULT.to_owned(), record.result.as_str().to_owned()),
         ]);
         // core/v1 Events without eventTime: the apiserver accepts them about a cluster-scoped Team in any
         // namespace (BERTH_EVENTS_NAMESPACE); an events.k8s.io/v1 Event about it must be in `default`
@@ -192,12 +190,9 @@ impl Audit {
                 namespace: Some(self.events_namespace.clone()),
                 // Labels too, so `kubectl get events -l berth.dev/action=rotation` works.
                 labels: Some(BTreeMap::from([
-                    ("berth.dev/audit".to_owned(), "true".to_owned()),
-                    ("berth.dev/action".to_owned(), record.action.to_owned()),
-                    (
-                        "berth.dev/result".to_owned(),
-                        record.result.as_str().to_owned(),
-                    ),
+                    (AUDIT_MARK.to_owned(), "true".to_owned()),
+                    (AUDIT_ACTION.to_owned(), record.action.to_owned()),
+                    (AUDIT_RESULT.to_owned(), record.result.as_str().to_owned()),
                 ])),
                 annotations: Some(annotations),
                 ..Default::default()
@@ -246,13 +241,20 @@ impl Audit {
     }
 }
 
-/// An audit record read back from its Event; `None` for Events that are not Berth's audit records.
+/// An audit record read back from its Event; `None` for Events that are not Berth's audit records, and
+/// for a record whose action or result this Berth does not know (logged: it is left out of the page).
 pub fn entry_from_event(event: &Event) -> Option<AuditEntry> {
     let annotations = event.metadata.annotations.as_ref()?;
-    if annotations.get("berth.dev/audit").map(String::as_str) != Some("true") {
+    if annotations.get(AUDIT_MARK).map(String::as_str) != Some("true") {
         return None;
     }
     let get = |key: &str| annotations.get(key).cloned().unwrap_or_default();
+    let (action, result) = (get(AUDIT_ACTION), get(AUDIT_RESULT));
+    let (Some(action), Some(result)) = (AuditAction::parse(&action), AuditResult::parse(&result))
+    else {
+        tracing::warn!(event = ?event.metadata.name, action = %action, result = %result, "an audit Event with an action or result this Berth does not know is left out of the audit page");
+        return None;
+    };
     let time = event
         .last_timestamp
         .as_ref()
@@ -261,11 +263,11 @@ pub fn entry_from_event(event: &Event) -> Option<AuditEntry> {
         .unwrap_or_default();
     Some(AuditEntry {
         time,
-        actor: get("berth.dev/actor"),
-        action: get("berth.dev/action"),
-        team: get("berth.dev/team"),
-        detail: get("berth.dev/detail"),
-        result: get("berth.dev/result"),
+        actor: get(AUDIT_ACTOR),
+        action,
+        team: get(AUDIT_TEAM),
+        detail: get(AUDIT_DETAIL),
+        result,
     })
 }
 
@@ -277,7 +279,7 @@ impl Audit {
         cluster: &crate::server::cluster::Cluster,
     ) -> Result<Vec<AuditEntry>, crate::server::cluster::ClusterError> {
         let events = cluster
-            .list_labelled_events(&self.events_namespace, "berth.dev/audit=true")
+            .list_labelled_events(&self.events_namespace, &format!("{AUDIT_MARK}=true"))
             .await?;
         let mut records: Vec<AuditEntry> = events.iter().filter_map(entry_from_event).collect();
         records.sort_by(|a, b| b.time.cmp(&a.time));
@@ -300,9 +302,39 @@ fn pascal(action: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn actions_become_pascal_case_reasons() {
-        assert_eq!(super::pascal("push-secret-download"), "PushSecretDownload");
-        assert_eq!(super::pascal("toggle"), "Toggle");
+        assert_eq!(pascal("push-secret-download"), "PushSecretDownload");
+        assert_eq!(pascal("toggle"), "Toggle");
+    }
+
+    #[test]
+    fn records_read_back_typed_and_unknown_ones_are_left_out() {
+        let event = |action: &str, result: &str| Event {
+            metadata: ObjectMeta {
+                annotations: Some(BTreeMap::from([
+                    (AUDIT_MARK.to_owned(), "true".to_owned()),
+                    (AUDIT_ACTOR.to_owned(), "alice".to_owned()),
+                    (AUDIT_ACTION.to_owned(), action.to_owned()),
+                    (AUDIT_TEAM.to_owned(), "alpha".to_owned()),
+                    (AUDIT_DETAIL.to_owned(), "push".to_owned()),
+                    (AUDIT_RESULT.to_owned(), result.to_owned()),
+                ])),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let entry = entry_from_event(&event("rotation-request", "denied")).unwrap();
+        assert_eq!(entry.action, AuditAction::RotationRequest);
+        assert_eq!(entry.result, AuditResult::Denied);
+        assert_eq!(
+            (entry.actor.as_str(), entry.team.as_str()),
+            ("alice", "alpha")
+        );
+        assert!(entry_from_event(&event("toggle", "allowed")).is_none());
+        assert!(entry_from_event(&event("rotation", "maybe")).is_none());
+        assert!(entry_from_event(&Event::default()).is_none());
     }
 }

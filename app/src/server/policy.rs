@@ -4,8 +4,9 @@ use crate::model::{
 };
 use crate::server::auth::groups::any_matches;
 use crate::server::auth::session::SessionUser;
-use crate::server::cluster::crd::Team;
+use crate::server::cluster::crd::{Team, TeamStatus};
 use crate::server::config::GroupMatch;
+use crate::vocabulary::{Readiness, WarningKind, READY_CONDITION};
 use k8s_openapi::jiff::{self, Timestamp};
 use std::time::Duration;
 
@@ -55,19 +56,19 @@ pub fn can_manage(user: &SessionUser, team: &Team, admin_group: &str, mode: Grou
 /// The reconciler's status as the pages show it.
 pub fn state(team: &Team) -> Option<TeamState> {
     let status = team.status.as_ref()?;
-    let ready = status.condition("Ready");
+    let ready = status.condition(READY_CONDITION);
     Some(TeamState {
-        ready: ready.map_or("Unknown".into(), |c| c.status.clone()),
+        ready: ready.map_or(Readiness::Unknown, |c| Readiness::parse(&c.status)),
         reason: ready.map(|c| c.reason.clone()).unwrap_or_default(),
         message: ready.map(|c| c.message.clone()).unwrap_or_default(),
         stale: status.observed_generation < team.metadata.generation,
         conditions: status
             .conditions
             .iter()
-            .filter(|c| c.type_ != "Ready")
+            .filter(|c| c.type_ != READY_CONDITION)
             .map(|c| ConditionView {
                 kind: c.type_.clone(),
-                status: c.status.clone(),
+                status: Readiness::parse(&c.status),
                 reason: c.reason.clone(),
                 message: c.message.clone(),
                 since: c.last_transition_time.clone(),
@@ -89,59 +90,123 @@ pub fn state(team: &Team) -> Option<TeamState> {
     })
 }
 
+/// Something on a team a member should act on, as found in the Team's status and its secrets;
+/// [`Warning::view`] words it for the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    ReconcileFailed {
+        reason: String,
+        message: String,
+    },
+    Expired {
+        purpose: String,
+        robot: String,
+        at: Timestamp,
+    },
+    Expiring {
+        purpose: String,
+        robot: String,
+        at: Timestamp,
+        days: i64,
+    },
+    SecretMissing {
+        name: String,
+        purpose: String,
+    },
+}
+
 /// What a member should act on: robots expiring within `window` (or expired), missing secrets, a failing
-/// last reconcile. Each warning says what to do.
+/// last reconcile, in that order.
 pub fn warnings(
-    state: Option<&TeamState>,
+    status: Option<&TeamStatus>,
     secrets: Option<&[SecretView]>,
     now: Timestamp,
     window: Duration,
-) -> Vec<TeamWarning> {
+) -> Vec<Warning> {
     let mut found = Vec::new();
-    let warn = |kind: &str, message: String, remedy: &str| TeamWarning {
-        kind: kind.to_owned(),
-        message,
-        remedy: remedy.to_owned(),
-    };
-    if let Some(state) = state {
-        if state.ready == "False" {
-            found.push(warn(
-                "reconcile-failed",
-                format!("Berth's last pass over this team failed: {} ({}).", state.message, state.reason),
-                "Berth retries on its own; if this stays, ask your platform team and quote the reason.",
-            ));
+    if let Some(status) = status {
+        if let Some(ready) = status
+            .condition(READY_CONDITION)
+            .filter(|c| Readiness::parse(&c.status) == Readiness::False)
+        {
+            found.push(Warning::ReconcileFailed {
+                reason: ready.reason.clone(),
+                message: ready.message.clone(),
+            });
         }
-        for credential in &state.credentials {
-            let Some(expires) = credential
-                .expires
+        let window = jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::MAX);
+        for robot in &status.robots {
+            // The reconciler writes RFC 3339; anything else is no expiry Berth can speak about.
+            let Some(at) = robot
+                .expires_at
                 .as_deref()
                 .and_then(|t| t.parse::<Timestamp>().ok())
             else {
                 continue;
             };
-            let left = expires.duration_since(now);
+            let left = at.duration_since(now);
+            let (purpose, robot) = (robot.purpose.clone(), robot.name.clone());
             if left.is_negative() {
-                found.push(warn("expired", format!("The {} robot {} expired at {expires}.", credential.purpose, credential.robot), "Ask a team admin to rotate it (Manage, Rotate); Berth also replaces expired robots on its next pass."));
-            } else if left
-                < jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::MAX)
-            {
+                found.push(Warning::Expired { purpose, robot, at });
+            } else if left < window {
                 let days = left.as_secs() / 86_400;
-                found.push(warn(
-                    "expiring",
-                    format!("The {} robot {} expires in {days} day{} ({expires}).", credential.purpose, credential.robot, if days == 1 { "" } else { "s" }),
-                    "Berth rotates robots before they expire; a team admin can rotate now (Manage, Rotate). Update any copy you keep outside the cluster (CI secrets) after the rotation.",
-                ));
+                found.push(Warning::Expiring {
+                    purpose,
+                    robot,
+                    at,
+                    days,
+                });
             }
         }
     }
     for secret in secrets.unwrap_or_default().iter().filter(|s| !s.present) {
-        found.push(warn(
-            "secret-missing",
-            format!("The secret {} ({}) is missing from the namespace.", secret.name, secret.purpose),
-            "Berth recreates it on its next pass (within a resync period); if it stays missing, check the team's state above.",
-        ));
+        found.push(Warning::SecretMissing {
+            name: secret.name.clone(),
+            purpose: secret.purpose.clone(),
+        });
     }
     found
+}
+
+impl Warning {
+    pub fn kind(&self) -> WarningKind {
+        match self {
+            Warning::ReconcileFailed { .. } => WarningKind::ReconcileFailed,
+            Warning::Expired { .. } => WarningKind::Expired,
+            Warning::Expiring { .. } => WarningKind::Expiring,
+            Warning::SecretMissing { .. } => WarningKind::SecretMissing,
+        }
+    }
+
+    /// The warning as the page shows it: what is wrong, and what to do.
+    pub fn view(&self) -> TeamWarning {
+        let (message, remedy) = match self {
+            Warning::ReconcileFailed { reason, message } => (
+                format!("Berth's last pass over this team failed: {message} ({reason})."),
+                "Berth retries on its own; if this stays, ask your platform team and quote the reason.",
+            ),
+            Warning::Expired { purpose, robot, at } => (
+                format!("The {purpose} robot {robot} expired at {at}."),
+                "Ask a team admin to rotate it (Manage, Rotate); Berth also replaces expired robots on its next pass.",
+            ),
+            Warning::Expiring { purpose, robot, at, days } => (
+                format!(
+                    "The {purpose} robot {robot} expires in {days} day{} ({at}).",
+                    if *days == 1 { "" } else { "s" }
+                ),
+                "Berth rotates robots before they expire; a team admin can rotate now (Manage, Rotate). Update any copy you keep outside the cluster (CI secrets) after the rotation.",
+            ),
+            Warning::SecretMissing { name, purpose } => (
+                format!("The secret {name} ({purpose}) is missing from the namespace."),
+                "Berth recreates it on its next pass (within a resync period); if it stays missing, check the team's state above.",
+            ),
+        };
+        TeamWarning {
+            kind: self.kind(),
+            message,
+            remedy: remedy.to_owned(),
+        }
+    }
 }
 
 pub fn summary(user: &SessionUser, team: &Team, mode: GroupMatch) -> TeamSummary {
@@ -255,28 +320,32 @@ mod tests {
 
     #[test]
     fn warnings_say_what_is_wrong_and_what_to_do() {
+        use crate::server::cluster::crd::{RobotStatus, TeamCondition};
         let now: Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
-        let credential = |purpose: &str, expires: Option<&str>| CredentialView {
+        let robot = |purpose: &str, expires: Option<&str>| RobotStatus {
             purpose: purpose.into(),
+            name: format!("robot$berth-alpha-{purpose}"),
             secret: format!("harbor-{purpose}secret"),
-            robot: format!("robot$berth-alpha-{purpose}"),
             since: "2026-11-01T00:00:00Z".into(),
-            expires: expires.map(str::to_owned),
+            expires_at: expires.map(str::to_owned),
+            ..Default::default()
         };
-        let state = TeamState {
-            ready: "False".into(),
-            reason: "HarborUnavailable".into(),
-            message: "Harbor answered 500".into(),
-            stale: false,
-            conditions: vec![],
-            credentials: vec![
-                credential("pull", Some("2026-11-30T00:00:00Z")),
-                credential("push", Some("2026-11-20T00:00:00Z")),
-                credential("builds", None),
-                credential("x", Some("2027-06-01T00:00:00Z")),
+        let status = TeamStatus {
+            conditions: vec![TeamCondition {
+                type_: "Ready".into(),
+                status: "False".into(),
+                reason: "HarborUnavailable".into(),
+                message: "Harbor answered 500".into(),
+                last_transition_time: "2026-11-22T00:00:00Z".into(),
+            }],
+            robots: vec![
+                robot("pull", Some("2026-11-30T00:00:00Z")),
+                robot("push", Some("2026-11-20T00:00:00Z")),
+                robot("builds", None),
+                robot("x", Some("2027-06-01T00:00:00Z")),
+                robot("y", Some("not a time")),
             ],
-            next_expiry: None,
-            retiring: vec![],
+            ..Default::default()
         };
         let secrets = [
             SecretView {
@@ -295,22 +364,52 @@ mod tests {
             },
         ];
         let found = warnings(
-            Some(&state),
+            Some(&status),
             Some(&secrets),
             now,
             Duration::from_secs(14 * 86_400),
         );
-        let kinds: Vec<&str> = found.iter().map(|w| w.kind.as_str()).collect();
+        assert_eq!(
+            found[1],
+            Warning::Expiring {
+                purpose: "pull".into(),
+                robot: "robot$berth-alpha-pull".into(),
+                at: "2026-11-30T00:00:00Z".parse().unwrap(),
+                days: 7,
+            }
+        );
+        let views: Vec<TeamWarning> = found.iter().map(Warning::view).collect();
+        let kinds: Vec<&str> = views.iter().map(|w| w.kind.as_str()).collect();
         assert_eq!(
             kinds,
             ["reconcile-failed", "expiring", "expired", "secret-missing"]
         );
-        assert!(
-            found[1].message.contains("in 7 days"),
-            "{}",
-            found[1].message
+        assert_eq!(
+            views[0].message,
+            "Berth's last pass over this team failed: Harbor answered 500 (HarborUnavailable)."
         );
-        assert!(found.iter().all(|w| !w.remedy.is_empty()));
+        assert_eq!(
+            views[1].message,
+            "The pull robot robot$berth-alpha-pull expires in 7 days (2026-11-30T00:00:00Z)."
+        );
+        assert_eq!(
+            views[2].message,
+            "The push robot robot$berth-alpha-push expired at 2026-11-20T00:00:00Z."
+        );
+        assert_eq!(
+            views[3].message,
+            "The secret harbor-pushsecret (push) is missing from the namespace."
+        );
+        assert!(views.iter().all(|w| !w.remedy.is_empty()));
         assert!(warnings(None, None, now, Duration::from_secs(0)).is_empty());
+        let ready = TeamStatus {
+            conditions: vec![TeamCondition {
+                type_: "Ready".into(),
+                status: "True".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert!(warnings(Some(&ready), None, now, Duration::from_secs(0)).is_empty());
     }
 }

@@ -6,26 +6,27 @@ use leptos::prelude::*;
 /// own error so one failing upstream leaves the rest readable.
 #[server(endpoint = "load_team")]
 pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
-    crate::server::http::timing::for_this_request(team_detail(name)).await
+    crate::server::http::timing::for_this_request(crate::api::call::serve(team_detail(name))).await
 }
 
 #[cfg(feature = "ssr")]
-async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
+async fn team_detail(name: String) -> Result<TeamDetail, crate::api::call::ServerError> {
+    use crate::api::call::{part_failed, ServerError};
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
     use crate::names::TeamName;
     use crate::server::policy::{
-        can_manage, download_decision, summary, warnings, DownloadDecision,
+        can_manage, download_decision, summary, warnings, DownloadDecision, Warning,
     };
-    use crate::server::state::{app_state, fail, signed_in_user, visible_team};
+    use crate::server::state::{app_state, signed_in_user, visible_team};
     use crate::server::views::howto::{credential_snippets, usage_snippets, HowtoNames};
+    use crate::vocabulary::{robot_full_name, Purpose};
     use k8s_openapi::jiff::Timestamp;
 
     let user = signed_in_user().await?;
     let state = app_state()?;
     let mode = state.config.oidc.group_match;
     // The name comes from the page's address: one that is not a team name is a page that does not exist.
-    let name =
-        TeamName::parse(&name).map_err(|problem| fail(AppError::NotFound(problem.to_string())))?;
+    let name = TeamName::parse(&name).map_err(|problem| AppError::NotFound(problem.to_string()))?;
     // Another team's page answers exactly like a missing one, so team names do not leak.
     let team = visible_team(&state, &user, &name, None).await?;
     let project_name = team.harbor_project();
@@ -39,7 +40,7 @@ async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
         );
         let Some(project) = project? else {
             // The summary of a missing project is a 404: nothing to show either way.
-            return Ok::<_, AppError>(None);
+            return Ok::<_, ServerError>(None);
         };
         let summary = summary?;
         let quota = summary.quota.as_ref();
@@ -69,13 +70,13 @@ async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
                 .map(|p| p.project_id),
         };
         let Some(project_id) = project_id else {
-            return Ok::<_, AppError>(Vec::new());
+            return Ok::<_, ServerError>(Vec::new());
         };
         let robots = state
             .harbor
             .robots_for_project(&project_name, project_id, &team.team_name())
             .await?;
-        Ok::<_, AppError>(
+        Ok::<_, ServerError>(
             robots
                 .into_iter()
                 .map(|r| RobotView {
@@ -108,7 +109,7 @@ async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
             .cluster
             .secret_states(&namespace, &team.team_name(), &wanted.map(|w| w.0))
             .await?;
-        Ok::<_, AppError>(
+        Ok::<_, ServerError>(
             states
                 .into_iter()
                 .zip(wanted)
@@ -123,21 +124,24 @@ async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
         )
     };
     let (project, robots, secrets) = tokio::join!(project, robots, secrets);
+    let (project, robots, secrets) = (
+        project.map_err(part_failed),
+        robots.map_err(part_failed),
+        secrets.map_err(part_failed),
+    );
     let team_name = team.team_name();
     let team_summary = summary(&user, &team, mode);
-    let team_state = team_summary.state.clone();
-    let push_username = team_state
+    // The robot the reconciler reports; before its first pass, the name it will give it.
+    let push_username = team
+        .status
         .as_ref()
-        .and_then(|s| {
-            s.credentials
-                .iter()
-                .find(|c| c.purpose == "push")
-                .map(|c| c.robot.clone())
-        })
+        .and_then(|s| s.robot(Purpose::Push.as_str()))
+        .map(|r| r.name.clone())
         .unwrap_or_else(|| {
-            format!(
-                "{}berth-{team_name}-push",
-                state.config.reconcile.robot_prefix
+            robot_full_name(
+                &state.config.reconcile.robot_prefix,
+                &team_name,
+                Purpose::Push,
             )
         });
     let howto_names = HowtoNames {
@@ -150,11 +154,14 @@ async fn team_detail(name: String) -> Result<TeamDetail, AppError> {
         builds_secret: &names.builds,
     };
     let warnings = warnings(
-        team_state.as_ref(),
+        team.status.as_ref(),
         secrets.as_ref().ok().map(Vec::as_slice),
         Timestamp::now(),
         state.config.expiry_warning,
-    );
+    )
+    .iter()
+    .map(Warning::view)
+    .collect();
     Ok(TeamDetail {
         credential_howto: credential_snippets(&howto_names),
         usage_howto: usage_snippets(&howto_names),

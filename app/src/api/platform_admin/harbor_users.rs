@@ -9,28 +9,30 @@ use leptos::prelude::*;
 /// asking Harbor: the page sends it before any search, so a non-admin is refused (403) at once.
 #[server(endpoint = "search_harbor_users")]
 pub async fn search_harbor_users(query: String) -> Result<Vec<HarborUserView>, AppError> {
-    use crate::server::harbor::valid_user_search;
-    use crate::server::state::{app_state, fail, signed_in_user};
-    let user = signed_in_user().await?;
-    if !user.is_platform_admin {
-        return Err(fail(AppError::Forbidden(
-            "Only platform admins can manage Harbor users.".into(),
-        )));
-    }
-    let query = query.trim().to_owned();
-    if query.is_empty() {
-        return Ok(Vec::new());
-    }
-    if !valid_user_search(&query) {
-        return Err(fail(AppError::BadRequest("Search for at least 2 characters of a username or e-mail, without spaces, commas, quotes, brackets, '=' or '~'.".into())));
-    }
-    let state = app_state()?;
-    let users = state
-        .harbor
-        .search_users(&query)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    Ok(users.into_iter().map(view_of).collect())
+    crate::api::call::serve(async move {
+        use crate::server::harbor::valid_user_search;
+        use crate::server::state::{app_state, signed_in_user};
+        let user = signed_in_user().await?;
+        if !user.is_platform_admin {
+            return Err(AppError::Forbidden(
+                "Only platform admins can manage Harbor users.".into(),
+            ).into());
+        }
+        let query = query.trim().to_owned();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !valid_user_search(&query) {
+            return Err(AppError::BadRequest("Search for at least 2 characters of a username or e-mail, without spaces, commas, quotes, brackets, '=' or '~'.".into()).into());
+        }
+        let state = app_state()?;
+        let users = state
+            .harbor
+            .search_users(&query)
+            .await?;
+        Ok(users.into_iter().map(view_of).collect())
+    })
+    .await
 }
 
 /// Removes a Harbor account; `confirm` must repeat its username. Harbor admins are refused. Audited.
@@ -39,87 +41,82 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
     crate::server::views::flash::after(
         "user-delete-result",
         String::clone,
-        async move {
-        use crate::server::audit::{AuditRecord, AuditResult};
-        use crate::server::state::{app_state, fail, signed_in_user};
-        let user = signed_in_user().await?;
-        let state = app_state()?;
-        let record = |result, detail: String| AuditRecord {
-            actor: user.username.clone(),
-            action: "harbor-user-delete",
-            detail,
-            result,
-        };
-        // Harbor's user ids are positive; anything else names nobody and is not sent to Harbor.
-        if user_id <= 0 {
-            return Err(fail(AppError::BadRequest(format!(
-                "A Harbor user id is a whole number above 0, not {user_id}."
-            ))));
-        }
-        if !user.is_platform_admin {
-            state
-                .audit
-                .note_harbor_user(
-                    &format!("id-{user_id}"),
-                    record(AuditResult::Denied, format!("user id {user_id}")),
-                )
-                .await;
-            return Err(fail(AppError::Forbidden(
-                "Only platform admins can manage Harbor users.".into(),
-            )));
-        }
-        // Read it again: the confirmation must match the account being removed now, not a stale list.
-        let Some(target) = state
-            .harbor
-            .get_user(user_id)
-            .await
-            .map_err(|e| fail(e.into()))?
-        else {
-            return Err(fail(AppError::NotFound(format!(
-                "Harbor has no user with id {user_id} (already removed?)."
-            ))));
-        };
-        let detail = format!(
-            "user {} (id {user_id}, created {})",
-            target.username,
-            target.creation_time.as_deref().unwrap_or("unknown")
-        );
-        if confirm.trim() != target.username {
-            return Err(fail(AppError::BadRequest(format!(
-                "To remove {}, type the username to confirm.",
-                target.username
-            ))));
-        }
-        if target.sysadmin_flag || user_id == 1 {
-            state
-                .audit
-                .note_harbor_user(
-                    &target.username,
-                    record(AuditResult::Denied, format!("{detail}, a Harbor admin")),
-                )
-                .await;
-            return Err(fail(AppError::Forbidden(format!(
-                "{} is a Harbor admin; Berth does not remove admins.",
-                target.username
-            ))));
-        }
-        // No audit, no change: the record is stored before the account is removed.
-        state
-            .audit
-            .record_harbor_user(&target.username, record(AuditResult::Allowed, detail.clone()))
-            .await
-            .map_err(|e| fail(e.into()))?;
-        match state.harbor.delete_user(user_id).await {
-            Ok(()) => Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username)),
-            Err(error) => {
+        crate::api::call::serve(async move {
+            use crate::server::audit::{AuditAction, AuditRecord, AuditResult};
+            use crate::server::state::{app_state, signed_in_user};
+            let user = signed_in_user().await?;
+            let state = app_state()?;
+            let record = |result, detail: String| {
+                AuditRecord::new(&user.username, AuditAction::HarborUserDelete, detail, result)
+            };
+            // Harbor's user ids are positive; anything else names nobody and is not sent to Harbor.
+            if user_id <= 0 {
+                return Err(AppError::BadRequest(format!(
+                    "A Harbor user id is a whole number above 0, not {user_id}."
+                )).into());
+            }
+            if !user.is_platform_admin {
                 state
                     .audit
-                    .note_harbor_user(&target.username, record(AuditResult::Failed, detail))
+                    .note_harbor_user(
+                        &format!("id-{user_id}"),
+                        record(AuditResult::Denied, format!("user id {user_id}")),
+                    )
                     .await;
-                Err(fail(error.into()))
+                return Err(AppError::Forbidden(
+                    "Only platform admins can manage Harbor users.".into(),
+                ).into());
             }
-        }
-        },
+            // Read it again: the confirmation must match the account being removed now, not a stale list.
+            let Some(target) = state
+                .harbor
+                .get_user(user_id)
+                .await?
+            else {
+                return Err(AppError::NotFound(format!(
+                    "Harbor has no user with id {user_id} (already removed?)."
+                )).into());
+            };
+            let detail = format!(
+                "user {} (id {user_id}, created {})",
+                target.username,
+                target.creation_time.as_deref().unwrap_or("unknown")
+            );
+            if confirm.trim() != target.username {
+                return Err(AppError::BadRequest(format!(
+                    "To remove {}, type the username to confirm.",
+                    target.username
+                )).into());
+            }
+            if target.sysadmin_flag || user_id == 1 {
+                state
+                    .audit
+                    .note_harbor_user(
+                        &target.username,
+                        record(AuditResult::Denied, format!("{detail}, a Harbor admin")),
+                    )
+                    .await;
+                return Err(AppError::Forbidden(format!(
+                    "{} is a Harbor admin; Berth does not remove admins.",
+                    target.username
+                )).into());
+            }
+            // No audit, no change: the record is stored before the account is removed.
+            state
+                .audit
+                .record_harbor_user(&target.username, record(AuditResult::Allowed, detail.clone()))
+                .await?;
+            match state.harbor.delete_user(user_id).await {
+                Ok(()) => Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username)),
+                Err(error) => {
+                    state
+                        .audit
+                        .note_harbor_user(&target.username, record(AuditResult::Failed, detail))
+                        .await;
+                    Err(error.into())
+                }
+            }
+        }),
     )
     .await
 }

@@ -8,47 +8,48 @@ pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<boo
     crate::server::views::flash::after(
         "toggle-result",
         |enabled: &bool| if *enabled { "Download enabled.".to_owned() } else { "Download disabled.".to_owned() },
-        async move {
-        use crate::server::audit::{AuditRecord, AuditResult};
-        use crate::server::state::{app_state, fail, signed_in_user, team_argument, visible_team};
-        use crate::server::policy::can_manage;
-        let user = signed_in_user().await?;
-        let state = app_state()?;
-        let name = team_argument(&team)?;
-        let record = |result| AuditRecord {
-            actor: user.username.clone(),
-            action: "push-download-toggle",
-            detail: format!("enabled={enabled}"),
-            result,
-        };
-        let mode = state.config.oidc.group_match;
-        // Someone else's team answers like a missing one (the refusal is still audited), so names do not leak.
-        let current =
-            visible_team(&state, &user, &name, Some(record(AuditResult::Denied))).await?;
-        let name = current.name();
-        if !can_manage(
-            &user,
-            &current,
-            &state.config.team_admin_group_of(name.as_str()),
-            mode,
-        ) {
-            state.audit.note(&current, record(AuditResult::Denied)).await;
-            return Err(fail(AppError::Forbidden("Only platform admins and the team's admins can change whether a team may download its push secret.".into())));
-        }
-        // No audit, no change: the record is stored before the Team is.
-        state
-            .audit
-            .record(&current, record(AuditResult::Allowed))
-            .await
-            .map_err(|e| fail(e.into()))?;
-        match state.cluster.set_push_secret_download(&name, enabled).await {
-            Ok(updated) => Ok(updated.spec.push_secret_download),
-            Err(error) => {
-                state.audit.note(&current, record(AuditResult::Failed)).await;
-                Err(fail(error.into()))
+        crate::api::call::serve(async move {
+            use crate::server::audit::{AuditAction, AuditRecord, AuditResult};
+            use crate::server::state::{app_state, signed_in_user, team_argument, visible_team};
+            use crate::server::policy::can_manage;
+            let user = signed_in_user().await?;
+            let state = app_state()?;
+            let name = team_argument(&team)?;
+            let record = |result| {
+                AuditRecord::new(
+                    &user.username,
+                    AuditAction::PushDownloadToggle,
+                    format!("enabled={enabled}"),
+                    result,
+                )
+            };
+            let mode = state.config.oidc.group_match;
+            // Someone else's team answers like a missing one (the refusal is still audited), so names do not leak.
+            let current =
+                visible_team(&state, &user, &name, Some(record(AuditResult::Denied))).await?;
+            let name = current.name();
+            if !can_manage(
+                &user,
+                &current,
+                &state.config.team_admin_group_of(name.as_str()),
+                mode,
+            ) {
+                state.audit.note(&current, record(AuditResult::Denied)).await;
+                return Err(AppError::Forbidden("Only platform admins and the team's admins can change whether a team may download its push secret.".into()).into());
             }
-        }
-        },
+            // No audit, no change: the record is stored before the Team is.
+            state
+                .audit
+                .record(&current, record(AuditResult::Allowed))
+                .await?;
+            match state.cluster.set_push_secret_download(&name, enabled).await {
+                Ok(updated) => Ok(updated.spec.push_secret_download),
+                Err(error) => {
+                    state.audit.note(&current, record(AuditResult::Failed)).await;
+                    Err(error.into())
+                }
+            }
+        }),
     )
     .await
 }

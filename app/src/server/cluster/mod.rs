@@ -478,7 +478,7 @@ fn pointer(tokens: &[&str]) -> json_patch::jsonptr::PointerBuf {
 
 /// Berth's labels on every secret it writes for `team`.
 fn team_secrets_selector(team: &str) -> kube::api::ListParams {
-    use crate::server::reconcile::desired::{MANAGED_BY, MANAGED_BY_LABEL, TEAM_LABEL};
+    use crate::vocabulary::{MANAGED_BY, MANAGED_BY_LABEL, TEAM_LABEL};
     kube::api::ListParams::default().labels(&format!(
         "{MANAGED_BY_LABEL}={MANAGED_BY},{TEAM_LABEL}={team}"
     ))

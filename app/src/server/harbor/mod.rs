@@ -61,6 +61,17 @@ impl HarborError {
     pub fn is_conflict(&self) -> bool {
         matches!(self, HarborError::Status { status, .. } if *status == StatusCode::CONFLICT)
     }
+
+    /// A short stable reason for logs and conditions.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            HarborError::Timeout { .. } => "HarborTimeout",
+            HarborError::Unreachable { .. } => "HarborUnreachable",
+            HarborError::Status { status, .. } if status.as_u16() == 401 => "HarborUnauthorized",
+            HarborError::Status { .. } => "HarborRefused",
+            HarborError::Decode { .. } => "HarborBadAnswer",
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -531,7 +542,7 @@ impl HarborClient {
     ) -> Result<Vec<Robot>, HarborError> {
         let berths = Q::new()
             .exact("Level", "system")
-            .fuzzy("name", &format!("berth-{team}-"))
+            .fuzzy("name", &crate::vocabulary::robot_name_filter(team))
             .build();
         let projects = Q::new()
             .exact("Level", "project")

@@ -1,5 +1,6 @@
-//! What a team's Harbor robots and Kubernetes secrets should look like: names, permissions, secret
-//! contents. Pure functions, so the rules are tested without any upstream.
+//! What a team's Harbor robots and Kubernetes secrets should look like: permissions, secret contents
+//! (their names are in `crate::vocabulary`). Pure functions, so the rules are tested without any
+//! upstream.
 use crate::server::config::SecretNames;
 use crate::server::harbor::{Access, RobotPermission};
 use k8s_openapi::api::core::v1::Secret;
@@ -9,38 +10,16 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
-pub const MANAGED_BY: &str = "berth";
-pub const TEAM_LABEL: &str = "berth.dev/team";
-pub const PURPOSE_ANNOTATION: &str = "berth.dev/purpose";
-pub const ROBOT_ANNOTATION: &str = "berth.dev/robot";
-pub const FINGERPRINT_ANNOTATION: &str = "berth.dev/token-fingerprint";
-pub const ROTATED_AT_ANNOTATION: &str = "berth.dev/rotated-at";
-/// A Team annotation whose new value asks for a rotation of that purpose's credentials.
-pub const ROTATE_ANNOTATION_PREFIX: &str = "berth.dev/rotate-";
+// The names live in the vocabulary; re-exported here for the reconciler's steps, which read them as
+// `desired::...`.
+pub use crate::vocabulary::{
+    pending_secret_name, robot_base_name, robot_purpose, rotated_robot_name, short_robot_name,
+    Purpose, FINGERPRINT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, PURPOSE_ANNOTATION,
+    ROBOT_ANNOTATION, ROTATED_AT_ANNOTATION, ROTATE_ANNOTATION_PREFIX, TEAM_LABEL,
+};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Purpose {
-    Pull,
-    Push,
-    Builds,
-}
-
+/// What each purpose's secret holds and how Harbor grants it.
 impl Purpose {
-    pub const ALL: [Purpose; 3] = [Purpose::Pull, Purpose::Push, Purpose::Builds];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Pull => "pull",
-            Purpose::Push => "push",
-            Purpose::Builds => "builds",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == text)
-    }
-
     pub fn secret_name(self, names: &SecretNames) -> &str {
         match self {
             Purpose::Pull => &names.pull,
@@ -71,49 +50,6 @@ impl Purpose {
             Purpose::Push | Purpose::Builds => &["pull", "push"],
         }
     }
-
-    pub fn rotate_annotation(self) -> String {
-        format!("{ROTATE_ANNOTATION_PREFIX}{}", self.as_str())
-    }
-}
-
-/// `berth-<team>-<purpose>`: the first robot of a purpose (Harbor adds its prefix).
-pub fn robot_base_name(team: &str, purpose: Purpose) -> String {
-    format!("berth-{team}-{}", purpose.as_str())
-}
-
-/// `berth-<team>-<purpose>-r<unix seconds>`: a robot made by a rotation.
-pub fn rotated_robot_name(team: &str, purpose: Purpose, unix_seconds: i64) -> String {
-    format!("{}-r{unix_seconds}", robot_base_name(team, purpose))
-}
-
-/// Which of `team`'s purposes a full robot name (prefix included) belongs to, if any. The rotation
-/// suffix is `-r` and digits only, so `berth-a-push-pull` is team `a-push`'s pull robot, never team `a`'s.
-pub fn robot_purpose(full_name: &str, prefix: &str, team: &str) -> Option<Purpose> {
-    let rest = full_name
-        .strip_prefix(prefix)?
-        .strip_prefix("berth-")?
-        .strip_prefix(team)?
-        .strip_prefix('-')?;
-    let (purpose, suffix) = match rest.split_once('-') {
-        Some((purpose, suffix)) => (purpose, Some(suffix)),
-        None => (rest, None),
-    };
-    let purpose = Purpose::parse(purpose)?;
-    match suffix {
-        None => Some(purpose),
-        Some(s)
-            if s.len() > 1 && s.starts_with('r') && s[1..].bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Some(purpose)
-        }
-        Some(_) => None,
-    }
-}
-
-/// The name Harbor wants at creation (without its prefix).
-pub fn short_robot_name<'a>(full_name: &'a str, prefix: &str) -> &'a str {
-    full_name.strip_prefix(prefix).unwrap_or(full_name)
 }
 
 pub fn permissions(project: &str, purpose: Purpose) -> Vec<RobotPermission> {
@@ -190,13 +126,9 @@ pub fn credentials_in(
     Some(Credentials { username, token })
 }
 
-/// The pending-credentials secret: new credentials are written here before Harbor learns them, so a
-/// crash between the two steps loses nothing, and the secret workloads use is switched only once
-/// Harbor accepts the new token.
-pub fn pending_secret_name(secret_name: &str) -> String {
-    format!("{secret_name}-next")
-}
-
+/// The pending-credentials secret ([`pending_secret_name`]): new credentials are written here before
+/// Harbor learns them, so a crash between the two steps loses nothing, and the secret workloads use is
+/// switched only once Harbor accepts the new token.
 pub fn pending_credentials(secret: &Secret) -> Option<Credentials> {
     let data = secret.data.as_ref()?;
     let text = |key: &str| {
@@ -312,52 +244,6 @@ pub fn secret_matches(actual: &Secret, desired: &Secret) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn robot_names_parse_back_to_their_team_and_purpose() {
-        assert_eq!(
-            robot_purpose("robot$berth-alpha-push", "robot$", "alpha"),
-            Some(Purpose::Push)
-        );
-        assert_eq!(
-            robot_purpose("robot$berth-alpha-push-r1700000000", "robot$", "alpha"),
-            Some(Purpose::Push)
-        );
-        assert_eq!(
-            robot_purpose(
-                &format!("robot${}", rotated_robot_name("alpha", Purpose::Builds, 5)),
-                "robot$",
-                "alpha"
-            ),
-            Some(Purpose::Builds)
-        );
-        // Team `alpha-push`'s pull robot is not team `alpha`'s.
-        assert_eq!(
-            robot_purpose("robot$berth-alpha-push-pull", "robot$", "alpha"),
-            None
-        );
-        assert_eq!(
-            robot_purpose("robot$berth-alpha-push-pull", "robot$", "alpha-push"),
-            Some(Purpose::Pull)
-        );
-        assert_eq!(
-            robot_purpose("robot$berth-alpha-push-rx", "robot$", "alpha"),
-            None
-        );
-        assert_eq!(
-            robot_purpose("robot$berth-alphabet-pull", "robot$", "alpha"),
-            None
-        );
-        assert_eq!(
-            robot_purpose("bot_berth-alpha-pull", "bot_", "alpha"),
-            Some(Purpose::Pull)
-        );
-        assert_eq!(robot_purpose("robot$someone-else", "robot$", "alpha"), None);
-        assert_eq!(
-            short_robot_name("robot$berth-alpha-pull", "robot$"),
-            "berth-alpha-pull"
-        );
-    }
 
     #[test]
     fn permissions_compare_as_sets() {

@@ -4,13 +4,14 @@
 //! only once they allow it, and every answer about an existing team (refusals included) is audited with
 //! its format. An address that names no team by the team-name rule is refused before anything is read;
 //! the secret leaves Berth only once its audit record is stored.
+use crate::api::call::ServerError;
 use crate::model::DownloadFormat;
 use crate::names::TeamName;
-use crate::server::audit::{AuditRecord, AuditResult, AUDIT_DOWN};
+use crate::server::audit::{AuditAction, AuditRecord, AuditResult, AUDIT_DOWN};
 use crate::server::auth::session::{read_user, SESSION_STORE_DOWN};
 use crate::server::cluster::docker_config;
 use crate::server::policy::{download_decision, DownloadDecision};
-use crate::server::state::AppState;
+use crate::server::state::{no_visible_team, visible_team, AppState};
 use crate::server::views::plain::message_page;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -112,37 +113,36 @@ async fn download(
             );
         }
     };
-    let no_such_team = || {
-        refuse(
-            StatusCode::NOT_FOUND,
-            "No such team",
-            &format!("There is no team named {team_name} that you can see."),
+    let record = |result: AuditResult, detail: &str| {
+        AuditRecord::new(
+            &user.username,
+            AuditAction::PushSecretDownload,
+            format!("{}{detail}", format.audit_name()),
+            result,
         )
     };
-    let team = match state.cluster.get_team(&team_name).await {
-        Ok(Some(team)) => team,
-        Ok(None) => return no_such_team(),
+    // Someone else's team answers like a missing one (and is audited), so team names do not leak.
+    let hidden = record(AuditResult::Denied, ", not a member");
+    let team = match visible_team(&state, &user, &team_name, Some(hidden)).await {
+        Ok(team) => team,
+        Err(ServerError::Answer(error)) => {
+            return refuse(StatusCode::NOT_FOUND, "No such team", &error.to_string())
+        }
         Err(error) => {
-            let message = crate::error::AppError::from(error).to_string();
+            let message = error.logged().to_string();
             return refuse(StatusCode::BAD_GATEWAY, "Kubernetes unavailable", &message);
         }
     };
     // From here on the team's name is the one the apiserver holds it under.
     let team_name = team.name();
-    let record = |result: AuditResult, detail: &str| AuditRecord {
-        actor: user.username.clone(),
-        action: "push-secret-download",
-        detail: format!("{}{detail}", format.audit_name()),
-        result,
-    };
     match download_decision(&user, &team, state.config.oidc.group_match) {
         DownloadDecision::NotMember => {
-            // Answered like a missing team (and audited), so team names do not leak.
-            state
-                .audit
-                .note(&team, record(AuditResult::Denied, ", not a member"))
-                .await;
-            return no_such_team();
+            // `visible_team` let only a team this user may see through.
+            return refuse(
+                StatusCode::NOT_FOUND,
+                "No such team",
+                &no_visible_team(&team_name).to_string(),
+            );
         }
         DownloadDecision::Disabled => {
             state
@@ -219,7 +219,7 @@ async fn download(
                 .audit
                 .note(&team, record(AuditResult::Failed, ", kubernetes error"))
                 .await;
-            let message = crate::error::AppError::from(error).to_string();
+            let message = ServerError::from(error).logged().to_string();
             return refuse(StatusCode::BAD_GATEWAY, "Kubernetes unavailable", &message);
         }
     };
