@@ -37,6 +37,8 @@ pub const AUDIT_RESULT: &str = "berth.dev/result";
 
 /// The Team condition that sums up the others.
 pub const READY_CONDITION: &str = "Ready";
+/// The finalizer that holds a deleted Team until its robots and secrets are gone.
+pub const FINALIZER: &str = "berth.dev/cleanup";
 
 /// What a team's credentials are for: one robot and one secret each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@
 mod common;
 
 use app::names::TeamName;
-use app::server::audit::{Audit, AuditRecord, AuditResult};
+use app::server::audit::{Audit, AuditAction, AuditRecord, AuditResult};
 use app::server::cluster::crd::Team;
 use app::server::cluster::{Cluster, ClusterError};
 use app::server::config::HarborAuth;
@@ -349,12 +349,12 @@ async fn audit_records_become_events_on_the_team() {
     audit
         .record(
             &team,
-            AuditRecord {
-                actor: marker.clone(),
-                action: "push-secret-download",
-                detail: "docker-config".into(),
-                result: AuditResult::Allowed,
-            },
+            AuditRecord::new(
+                &marker,
+                AuditAction::PushSecretDownload,
+                "docker-config".into(),
+                AuditResult::Allowed,
+            ),
         )
         .await
         .expect("the audit Event is stored");

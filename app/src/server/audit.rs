@@ -19,9 +19,7 @@ pub use crate::vocabulary::{AuditAction, AuditResult};
 #[derive(Debug, Clone)]
 pub struct AuditRecord {
     pub actor: String,
-    /// An [`AuditAction`]'s `as_str()`. Still text because the reconciler writes its records
-    /// (`rotation`, `offboard`) as literals; [`AuditRecord::new`] takes the enum.
-    pub action: &'static str,
+    pub action: AuditAction,
     /// e.g. the download format, or the new value of a toggle.
     pub detail: String,
     pub result: AuditResult,
@@ -31,7 +29,7 @@ impl AuditRecord {
     pub fn new(actor: &str, action: AuditAction, detail: String, result: AuditResult) -> Self {
         Self {
             actor: actor.to_owned(),
-            action: action.as_str(),
+            action,
             detail,
             result,
         }
@@ -139,19 +137,19 @@ impl Audit {
             target: "berth::audit",
             audit = true,
             actor = %record.actor,
-            action = record.action,
+            action = record.action.as_str(),
             team = %team,
             detail = %record.detail,
             result = record.result.as_str(),
             "audit"
         );
         if let Some(metrics) = &self.metrics {
-            metrics.audit(record.action, record.result.as_str());
+            metrics.audit(record.action.as_str(), record.result.as_str());
         }
         match self.write_event(reference, team, &record).await {
             Ok(_) => Ok(()),
             Err(error) => {
-                tracing::warn!(error = %error, action = record.action, team = %team, "could not write the audit Event");
+                tracing::warn!(error = %error, action = record.action.as_str(), team = %team, "could not write the audit Event");
                 Err(AuditError::Store(error))
             }
         }
@@ -163,7 +161,7 @@ impl Audit {
         team: &str,
         record: &AuditRecord,
     ) -> Result<Event, kube::Error> {
-        let reason = match (record.action, record.result) {
+        let reason = match (record.action.as_str(), record.result) {
             (action, AuditResult::Allowed) => format!("{}Allowed", pascal(action)),
             (action, AuditResult::Denied) => format!("{}Denied", pascal(action)),
             (action, AuditResult::Failed) => format!("{}Failed", pascal(action)),
@@ -171,7 +169,7 @@ impl Audit {
         let annotations = BTreeMap::from([
             (AUDIT_MARK.to_owned(), "true".to_owned()),
             (AUDIT_ACTOR.to_owned(), record.actor.clone()),
-            (AUDIT_ACTION.to_owned(), record.action.to_owned()),
+            (AUDIT_ACTION.to_owned(), record.action.as_str().to_owned()),
             (AUDIT_TEAM.to_owned(), team.to_owned()),
             (AUDIT_DETAIL.to_owned(), record.detail.clone()),
             (AUDIT_RESULT.to_owned(), record.result.as_str().to_owned()),
@@ -191,7 +189,7 @@ impl Audit {
                 // Labels too, so `kubectl get events -l berth.dev/action=rotation` works.
                 labels: Some(BTreeMap::from([
                     (AUDIT_MARK.to_owned(), "true".to_owned()),
-                    (AUDIT_ACTION.to_owned(), record.action.to_owned()),
+                    (AUDIT_ACTION.to_owned(), record.action.as_str().to_owned()),
                     (AUDIT_RESULT.to_owned(), record.result.as_str().to_owned()),
                 ])),
                 annotations: Some(annotations),
@@ -209,7 +207,7 @@ impl Audit {
                 .to_owned(),
             ),
             reason: Some(reason),
-            action: Some(pascal(record.action)),
+            action: Some(pascal(record.action.as_str())),
             message: Some(match team {
                 "" => format!(
                     "{} {} ({}): {}",

@@ -68,24 +68,28 @@ impl Metrics {
 
     /// What the Lease reports to the other replicas: the last pass (time, result) and the pass counts.
     pub fn report(&self) -> std::collections::BTreeMap<String, String> {
+        use crate::vocabulary::{
+            LAST_PASS_RESULT_ANNOTATION, LAST_PASS_TIME_ANNOTATION, PASSES_FAILED_ANNOTATION,
+            PASSES_OK_ANNOTATION,
+        };
         let m = self.inner();
         let mut report = std::collections::BTreeMap::new();
         if let Some(unix) = m.last_pass_unix {
             let time = k8s_openapi::jiff::Timestamp::from_second(unix)
                 .map(|t| t.to_string())
                 .unwrap_or_default();
-            report.insert("berth.dev/last-pass-time".to_owned(), time);
+            report.insert(LAST_PASS_TIME_ANNOTATION.to_owned(), time);
             report.insert(
-                "berth.dev/last-pass-result".to_owned(),
+                LAST_PASS_RESULT_ANNOTATION.to_owned(),
                 m.last_pass_result.to_owned(),
             );
         }
         report.insert(
-            "berth.dev/passes-ok".to_owned(),
+            PASSES_OK_ANNOTATION.to_owned(),
             m.passes.get("ok").copied().unwrap_or(0).to_string(),
         );
         report.insert(
-            "berth.dev/passes-failed".to_owned(),
+            PASSES_FAILED_ANNOTATION.to_owned(),
             m.passes.get("error").copied().unwrap_or(0).to_string(),
         );
         report

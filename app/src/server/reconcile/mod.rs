@@ -26,7 +26,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub const FINALIZER: &str = "berth.dev/cleanup";
+pub use crate::vocabulary::FINALIZER;
 
 pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     use kube::runtime::finalizer::{finalizer, Error as FinalizerError, Event};
@@ -174,9 +174,18 @@ pub async fn run(shared: Arc<Reconciler>, mut shutdown: tokio::sync::watch::Rece
             let _ = stop_rx.await;
         }));
         let stopping = hold(&lock, &mut shutdown).await;
-        let _ = stop_tx.send(());
-        let _ = controller.await;
         shared.metrics.set_leader(false);
+        let grace = if stopping {
+            STOP_GRACE
+        } else {
+            lease::RETRY_PERIOD
+        };
+        if !stop_within(controller, stop_tx, grace).await {
+            tracing::warn!(
+                grace_secs = grace.as_secs(),
+                "reconcile passes still running after the grace period were stopped"
+            );
+        }
         if stopping {
             if let Err(error) = lock.release().await {
                 tracing::warn!(error = %error, "could not hand the reconciler Lease back");
@@ -186,6 +195,26 @@ pub async fn run(shared: Arc<Reconciler>, mut shutdown: tokio::sync::watch::Rece
         }
         tracing::warn!("reconciler Lease lost; reconciling stopped");
     }
+}
+
+/// How long passes in flight may take to finish at shutdown.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Asks the controller to stop and waits up to `grace` for the passes in flight; then drops them (true
+/// when they finished in time). A holder that lost its Lease must not reconcile beside the next one, and
+/// the controller's own graceful shutdown waits for every pass without a bound.
+async fn stop_within(
+    mut controller: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    grace: Duration,
+) -> bool {
+    let _ = stop.send(());
+    if tokio::time::timeout(grace, &mut controller).await.is_ok() {
+        return true;
+    }
+    controller.abort();
+    let _ = controller.await;
+    false
 }
 
 /// Renews the Lease until it is lost (false) or the process stops (true). A holder that cannot renew

@@ -3,7 +3,7 @@
 //! naming a deleted robot.
 use super::service_account;
 use super::Context;
-use crate::server::audit::{AuditRecord, AuditResult};
+use crate::server::audit::{AuditAction, AuditRecord, AuditResult};
 use crate::server::cluster::crd::Team;
 use crate::server::reconcile::desired::{self, Purpose};
 use crate::server::reconcile::ReconcileError;
@@ -34,12 +34,12 @@ pub(in crate::server::reconcile) async fn cleanup(
     ctx.audit
         .note(
             &team,
-            AuditRecord {
-                actor: "berth-reconciler".into(),
-                action: "offboard",
+            AuditRecord::new(
+                "berth-reconciler",
+                AuditAction::Offboard,
                 detail,
-                result: AuditResult::Allowed,
-            },
+                AuditResult::Allowed,
+            ),
         )
         .await;
     Ok(Action::await_change())

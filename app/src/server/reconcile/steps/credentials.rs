@@ -4,12 +4,13 @@ use super::robots::put_robot;
 use super::rotation::{expiry_margin, retire, rotation_due};
 use super::status::{now, Pass, Step};
 use super::Context;
-use crate::server::audit::{AuditRecord, AuditResult};
+use crate::server::audit::{AuditAction, AuditRecord, AuditResult};
 use crate::server::cluster::crd::{RetiringRobot, RobotStatus, Team};
 use crate::server::cluster::named;
 use crate::server::harbor::{generate_robot_token, Robot};
 use crate::server::reconcile::desired::{self, Credentials, Purpose, SecretSpec};
 use crate::server::reconcile::ReconcileError;
+use crate::vocabulary::RotationRequest;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
@@ -190,7 +191,7 @@ async fn ensure_credentials(
                 .annotations
                 .as_ref()
                 .and_then(|a| a.get(&purpose.rotate_annotation()))
-                .and_then(|v| v.split_once(" by ").map(|(_, who)| who.to_owned()))
+                .and_then(|v| RotationRequest::parse(v).map(|request| request.by))
                 .unwrap_or_else(|| "berth-reconciler".into());
             let detail = format!(
                 "{} secret {secret_name}: {} -> {} ({})",
@@ -202,12 +203,7 @@ async fn ensure_credentials(
             r.audit
                 .note(
                     team,
-                    AuditRecord {
-                        actor: by,
-                        action: "rotation",
-                        detail,
-                        result: AuditResult::Allowed,
-                    },
+                    AuditRecord::new(&by, AuditAction::Rotation, detail, AuditResult::Allowed),
                 )
                 .await;
         }

@@ -42,8 +42,8 @@ async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), Rec
     let members = members::ensure(ctx, team, created, pass).await;
     credentials::ensure(ctx, team, pass).await?;
     service_account::ensure(ctx, team, pass).await?;
-    members.map_err(|e| {
+    if members.is_err() {
         pass.step = Step::Members;
-        e
-    })
+    }
+    members
 }

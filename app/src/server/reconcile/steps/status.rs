@@ -2,6 +2,7 @@
 use crate::server::cluster::crd::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
 use crate::server::reconcile::desired::Purpose;
 use crate::server::reconcile::{Context, ReconcileError};
+use crate::vocabulary::{Readiness, READY_CONDITION};
 use k8s_openapi::jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -105,35 +106,41 @@ impl Pass {
         let mut conditions = Vec::new();
         conditions.push(match (error, failed) {
             (Some(e), Some(step)) => condition(
-                "Ready",
-                "False",
+                READY_CONDITION,
+                Readiness::False.as_str(),
                 e.reason(),
                 format!("{}: {e}", step.condition()),
             ),
             _ => condition(
-                "Ready",
-                "True",
+                READY_CONDITION,
+                Readiness::True.as_str(),
                 "Reconciled",
                 "Harbor project, members, robots and secrets are in shape.".into(),
             ),
         });
         for step in Step::ALL {
             conditions.push(match (self.done.get(&step), error, failed) {
-                (Some((reason, message)), _, _) => {
-                    condition(step.condition(), "True", reason, message.clone())
-                }
-                (None, Some(e), Some(f)) if f == step => {
-                    condition(step.condition(), "False", e.reason(), e.to_string())
-                }
+                (Some((reason, message)), _, _) => condition(
+                    step.condition(),
+                    Readiness::True.as_str(),
+                    reason,
+                    message.clone(),
+                ),
+                (None, Some(e), Some(f)) if f == step => condition(
+                    step.condition(),
+                    Readiness::False.as_str(),
+                    e.reason(),
+                    e.to_string(),
+                ),
                 (None, _, Some(f)) => condition(
                     step.condition(),
-                    "Unknown",
+                    Readiness::Unknown.as_str(),
                     "Waiting",
                     format!("Not checked this pass: {} failed first.", f.condition()),
                 ),
                 (None, _, None) => condition(
                     step.condition(),
-                    "Unknown",
+                    Readiness::Unknown.as_str(),
                     "Waiting",
                     "Not checked yet.".into(),
                 ),

@@ -6,6 +6,7 @@ mod apiserver;
 mod changes;
 mod faults;
 mod lifecycle;
+mod stopping;
 
 use super::desired::{self, Credentials, Purpose};
 use super::{reconcile, Context, ReconcileError, Reconciler};
