@@ -18,6 +18,7 @@ console.log(`load: ${cookies.length} sessions of ${user} signed in in ${((perfor
 const kinds = { page: `/teams/${team}`, download: `/teams/${team}/downloads/docker-config.json` };
 const latencies = { page: [], download: [] };
 const errors = new Map();
+const said = new Map();
 const deadline = performance.now() + seconds * 1000;
 
 async function session(cookie) {
@@ -26,9 +27,14 @@ async function session(cookie) {
       const started = performance.now();
       try {
         const response = await fetch(`${berth}${path}`, { headers: { cookie, ...(process.env.LOAD_ACCEPT_ENCODING ? { 'accept-encoding': process.env.LOAD_ACCEPT_ENCODING } : {}) }, redirect: 'manual' });
-        await response.arrayBuffer();
+        const body = await response.arrayBuffer();
         if (response.status === 200) latencies[kind].push(performance.now() - started);
-        else errors.set(`${kind} ${response.status}`, (errors.get(`${kind} ${response.status}`) ?? 0) + 1);
+        else {
+          const key = `${kind} ${response.status}`;
+          errors.set(key, (errors.get(key) ?? 0) + 1);
+          // What the first such answer said (a message page's title), to tell the cause from the count.
+          if (!said.has(key)) said.set(key, (new TextDecoder().decode(body).match(/<title>([^<]*)<\/title>/) ?? [, ''])[1]);
+        }
       } catch (error) {
         errors.set(`${kind} ${error.cause?.code ?? error.message}`, (errors.get(`${kind} ${error.cause?.code ?? error.message}`) ?? 0) + 1);
       }
@@ -44,6 +50,6 @@ for (const [kind, list] of Object.entries(latencies)) {
   if (list.length === 0) { console.log(`load: ${kind.padEnd(8)} none answered in ${seconds} s`); failed = true; continue; }
   console.log(`load: ${kind.padEnd(8)} ${String(list.length).padStart(6)} ok in ${seconds} s (${(list.length / seconds).toFixed(0)}/s), p50 ${percentile(list, 50).toFixed(1)} ms, p99 ${percentile(list, 99).toFixed(1)} ms, max ${list.at(-1).toFixed(1)} ms`);
 }
-for (const [what, count] of errors) { console.log(`load: error ${what}: ${count}`); failed = true; }
+for (const [what, count] of errors) { console.log(`load: error ${what}: ${count}${said.get(what) ? ` (first said: ${said.get(what)})` : ''}`); failed = true; }
 console.log(`load: ${failed ? 'FAILED' : 'ok'}: ${sessions} sessions for ${seconds} s, ${[...errors.values()].reduce((a, b) => a + b, 0)} errors`);
 process.exit(failed ? 1 : 0);

@@ -20,4 +20,11 @@ echo $! >"$STACK/replica-load.pid"
 trap 'stop_pidfile "$STACK/replica-load.pid"; fake_faults "{}" || true' EXIT
 wait_ready 20 "$STACK/replica-load.pid" "$url/healthz" || { tail -20 "$STACK/replica-load.log" >&2; exit 1; }
 fake_faults '{"latency_ms":5}'
-LOAD_BERTH_URL="$url" node "$ROOT/end2end/scripts/load.mjs"
+LOAD_BERTH_URL="$url" node "$ROOT/end2end/scripts/load.mjs" && exit 0
+# What the failure needs to be understood: the team's state as the reconciler left it, and the replica.
+echo "load: team alpha's conditions, its secrets and the load replica's last log lines:" >&2
+kubectl --kubeconfig "$STACK/admin.kubeconfig" get team alpha \
+  -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}' >&2 || true
+kubectl --kubeconfig "$STACK/admin.kubeconfig" -n team-alpha get secrets >&2 || true
+tail -20 "$STACK/replica-load.log" >&2
+exit 1

@@ -177,5 +177,16 @@ while read -r label passed failed; do
 done <"$REPORT"
 [[ "$violations" == 0 ]] || total_failed=$((total_failed + 1))
 [[ "$leaks" == 0 ]] || total_failed=$((total_failed + 1))
+# A CI report keeps the end of the output: each failed layer's last lines come after the summary.
+while read -r label passed failed; do
+  ((failed > 0)) || continue
+  case "$label" in
+    e2e) log=playwright.log ;;
+    keycloak | dex) log="$label-journeys.log" ;;
+    *) log="$label.log" ;;
+  esac
+  printf '\n==> %s failed; the end of %s:\n' "$label" "$STACK/$log"
+  tail -12 "$STACK/$log" 2>/dev/null | cut -c1-300
+done <"$REPORT"
 echo "$total_passed passed, $total_failed failed"
 [[ "$total_failed" == 0 ]]
