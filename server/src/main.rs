@@ -12,10 +12,9 @@ mod serve;
 #[cfg(feature = "otel")]
 mod telemetry;
 
-/// A page allocates and frees many small buffers across Tokio's worker threads. With glibc's malloc that
-/// was 23% of the UI replica's CPU under `make bench` (malloc, free, chunk consolidation; perf), with its
-/// arenas locked between threads. mimalloc's per-thread heaps do the same work for less (`make bench`
-/// measures the time and the RSS).
+/// A page allocates and frees many small buffers across Tokio's worker threads; glibc's malloc locks
+/// its arenas between them, mimalloc's per-thread heaps do not (`make bench` measures the time and the
+/// RSS; the README has the figures).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
