@@ -14,7 +14,8 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
-    /// An upstream (Harbor, Kubernetes, the identity provider) failed; the text names which and how.
+    /// An upstream (Harbor, Kubernetes, the identity provider) failed; the
+    /// text names which and how.
     #[error("{0}")]
     Upstream(String),
     /// Berth itself cannot do this now (its audit store failed); nothing was changed or sent.
@@ -58,9 +59,9 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
-    /// In the browser: the call did not get through. On the server: the request itself was not one the
-    /// function takes (missing, malformed or out-of-range arguments), answered 400 with what the function
-    /// expects; the decoder's own text goes to the log only.
+    /// In the browser: the call did not get through. On the server: the request itself was not one
+    /// the function takes (missing, malformed or out-of-range arguments), answered 400 with what
+    /// the function expects; the decoder's own text goes to the log only.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         #[cfg(feature = "ssr")]
         {

@@ -1,5 +1,5 @@
-//! Berth's application crate: the Leptos UI (shared by the server and the WASM front end), its server
-//! functions, and (with the `ssr` feature) the server-side domains they call.
+//! Berth's application crate: the Leptos UI (shared by the server and the WASM front end), its
+//! server functions, and (with the `ssr` feature) the server-side domains they call.
 #![recursion_limit = "256"]
 
 pub mod api;
@@ -13,7 +13,8 @@ pub mod pages;
 pub mod server;
 pub mod vocabulary;
 
-/// The WASM entry point: readies the islands of the server-rendered page (each hydrates on its own).
+/// The WASM entry point: readies the islands of the server-rendered page
+/// (each hydrates on its own).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

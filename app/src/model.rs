@@ -177,8 +177,8 @@ pub fn docker_config_download_path(team: &str) -> String {
     DownloadFormat::DockerConfig.path(team)
 }
 
-/// A how-to with the team's real names filled in. Never holds secret material: passwords come from the
-/// CI system's secret store or from a downloaded file.
+/// A how-to with the team's real names filled in. Never holds secret material: passwords come from
+/// the CI system's secret store or from a downloaded file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snippet {
     pub id: String,
@@ -196,7 +196,8 @@ pub struct TeamWarning {
     pub remedy: String,
 }
 
-/// One audit record: who did what to which team, when, with what result. Never holds secret material.
+/// One audit record: who did what to which team, when, with what result.
+/// Never holds secret material.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub time: String,

@@ -1,11 +1,12 @@
-//! The names that arrive from outside (URLs, forms, server-function arguments) and the one rule each
-//! must meet before Berth uses it. The Team CRD enforces the same team-name rule in the apiserver
-//! (`metadata.name`), so a name Berth accepts is a name a Team can have, and no other name ever reaches
-//! Kubernetes or Harbor.
+//! The names that arrive from outside (URLs, forms, server-function arguments) and the one rule
+//! each must meet before Berth uses it. The Team CRD enforces the same team-name rule in the
+//! apiserver (`metadata.name`), so a name Berth accepts is a name a Team can have, and no other
+//! name ever reaches Kubernetes or Harbor.
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The longest team name: `team-<name>` must still fit a namespace (63) and leave room in robot names.
+/// The longest team name: `team-<name>` must still fit a namespace (63) and
+/// leave room in robot names.
 pub const TEAM_NAME_MAX: usize = 40;
 
 /// The team-name rule as a regular expression (the CRD's `metadata.name` pattern). Harbor's project
@@ -17,10 +18,12 @@ pub const TEAM_NAME_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
 pub const TEAM_NAME_HTML_PATTERN: &str = "[a-z0-9]+(-[a-z0-9]+)*";
 
 /// What the rule says, for people.
-pub const TEAM_NAME_RULE: &str = "A team name is 1 to 40 lower-case letters and digits, in groups joined by single dashes (payments, team-42).";
+pub const TEAM_NAME_RULE: &str = "\
+    A team name is 1 to 40 lower-case letters and digits, in groups joined by single dashes \
+    (payments, team-42).";
 
-/// A team name that meets the rule. The only way to name a Team to the cluster: built from input with
-/// [`TeamName::parse`], or taken from a Team the apiserver returned.
+/// A team name that meets the rule. The only way to name a Team to the cluster: built from input
+/// with [`TeamName::parse`], or taken from a Team the apiserver returned.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct TeamName(String);
 
@@ -84,8 +87,8 @@ impl TeamName {
         }))
     }
 
-    /// The name of a Team the apiserver returned: the CRD's rule has already been applied to it (or it
-    /// predates the rule, and is still the only name that Team has).
+    /// The name of a Team the apiserver returned: the CRD's rule has already been applied to it (or
+    /// it predates the rule, and is still the only name that Team has).
     pub fn trusted(name_from_kubernetes: impl Into<String>) -> Self {
         Self(name_from_kubernetes.into())
     }
@@ -107,8 +110,8 @@ impl AsRef<str> for TeamName {
     }
 }
 
-/// Deserializing checks the rule too, so a `TeamName` in a server function's arguments is refused before
-/// the function body runs.
+/// Deserializing checks the rule too, so a `TeamName` in a server function's arguments is refused
+/// before the function body runs.
 impl<'de> Deserialize<'de> for TeamName {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
@@ -180,15 +183,24 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The rule as code and as a regular expression agree on every input, and a name that passes
-        /// makes a namespace (`team-<name>`, an RFC 1123 label) and a Harbor project name that fit.
+        /// The rule as code and as a regular expression agree on every input, and a
+        /// name that passes makes a namespace (`team-<name>`, an RFC 1123 label) and a
+        /// Harbor project name that fit.
         #[test]
-        fn code_and_pattern_agree(typed in proptest::prelude::any::<String>(), shaped in "[a-z0-9-]{0,45}") {
+        fn code_and_pattern_agree(
+            typed in proptest::prelude::any::<String>(),
+            shaped in "[a-z0-9-]{0,45}",
+        ) {
             let pattern = regex::Regex::new(TEAM_NAME_PATTERN).unwrap();
             let harbor = regex::Regex::new("^[a-z0-9]+(?:[._-][a-z0-9]+)*$").unwrap();
             for name in [typed.as_str(), shaped.as_str()] {
                 let ok = valid_team_name(name);
-                proptest::prop_assert_eq!(ok, pattern.is_match(name) && name.len() <= TEAM_NAME_MAX, "{:?}", name);
+                proptest::prop_assert_eq!(
+                    ok,
+                    pattern.is_match(name) && name.len() <= TEAM_NAME_MAX,
+                    "{:?}",
+                    name
+                );
                 if ok {
                     let project = format!("team-{name}");
                     proptest::prop_assert!(project.len() <= 63);

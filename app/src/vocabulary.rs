@@ -1,12 +1,12 @@
 //! The names Berth gives things, and the parsing of them back: robot names, the labels and
-//! annotations it puts on Kubernetes objects, the rotation request, and the closed sets of words its
-//! records and pages use (audit actions and results, readiness, warning kinds).
+//! annotations it puts on Kubernetes objects, the rotation request, and the closed sets of words
+//! its records and pages use (audit actions and results, readiness, warning kinds).
 //!
 //! It sits at the crate root, beside `names.rs` (the names that arrive from outside), rather than
-//! under `server/`: the pages read some of these words too (readiness, warning kinds, audit actions and
-//! results travel to the browser as these enums), and the rest is plain text that compiles anywhere.
-//! Every `as_str()` here is a wire string: logs, Kubernetes Event reasons and labels, the audit page's
-//! filter and the tests read them, so they never change.
+//! under `server/`: the pages read some of these words too (readiness, warning kinds, audit actions
+//! and results travel to the browser as these enums), and the rest is plain text that compiles
+//! anywhere. Every `as_str()` here is a wire string: logs, Kubernetes Event reasons and labels, the
+//! audit page's filter and the tests read them, so they never change.
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -27,7 +27,8 @@ pub const LAST_PASS_RESULT_ANNOTATION: &str = "berth.dev/last-pass-result";
 pub const PASSES_OK_ANNOTATION: &str = "berth.dev/passes-ok";
 pub const PASSES_FAILED_ANNOTATION: &str = "berth.dev/passes-failed";
 
-/// An audit record's Event: a label (`berth.dev/audit=true`) and annotations with the record's fields.
+/// An audit record's Event: a label (`berth.dev/audit=true`) and annotations
+/// with the record's fields.
 pub const AUDIT_MARK: &str = "berth.dev/audit";
 pub const AUDIT_ACTOR: &str = "berth.dev/actor";
 pub const AUDIT_ACTION: &str = "berth.dev/action";
@@ -90,14 +91,15 @@ pub fn rotated_robot_name(team: &str, purpose: Purpose, unix_seconds: i64) -> St
     format!("{}-r{unix_seconds}", robot_base_name(team, purpose))
 }
 
-/// `berth-<team>-`: what every robot name of the team contains, for a Harbor name filter. A substring
-/// match also finds team `<team>-x`'s robots; [`robot_purpose`] tells them apart.
+/// `berth-<team>-`: what every robot name of the team contains, for a Harbor name filter. A
+/// substring match also finds team `<team>-x`'s robots; [`robot_purpose`] tells them apart.
 pub fn robot_name_filter(team: &str) -> String {
     format!("berth-{team}-")
 }
 
-/// Which of `team`'s purposes a full robot name (prefix included) belongs to, if any. The rotation
-/// suffix is `-r` and digits only, so `berth-a-push-pull` is team `a-push`'s pull robot, never team `a`'s.
+/// Which of `team`'s purposes a full robot name (prefix included) belongs to, if any. The
+/// rotation suffix is `-r` and digits only, so `berth-a-push-pull` is team `a-push`'s
+/// pull robot, never team `a`'s.
 pub fn robot_purpose(full_name: &str, prefix: &str, team: &str) -> Option<Purpose> {
     let rest = full_name
         .strip_prefix(prefix)?
@@ -439,7 +441,8 @@ mod tests {
             request.time(),
             Some("2026-11-23T00:00:00Z".parse().unwrap())
         );
-        // Hand-written values: whatever follows the first ` by ` is who asked, as `split_once` reads it.
+        // Hand-written values: whatever follows the first ` by ` is who asked,
+        // as `split_once` reads it.
         for value in ["t1 by carol", "now by ", "x by a by b", " by "] {
             let by = value.split_once(" by ").map(|(_, who)| who.to_owned());
             assert_eq!(RotationRequest::parse(value).map(|r| r.by), by, "{value}");

@@ -1,6 +1,7 @@
-//! Integration tests against the local stack's real parts: the fake Harbor through Prism (every exchange
-//! checked against Harbor's v2.15.2 spec) and the real kube-apiserver, where Berth runs under the RBAC
-//! that deploy/ grants its ServiceAccount. `make test` starts the stack and sets the environment.
+//! Integration tests against the local stack's real parts: the fake Harbor through Prism
+//! (every exchange checked against Harbor's v2.15.2 spec) and the real kube-apiserver, where
+//! Berth runs under the RBAC that deploy/ grants its ServiceAccount. `make test` starts the
+//! stack and sets the environment.
 mod common;
 
 use app::names::TeamName;
@@ -82,8 +83,8 @@ async fn harbor_lists_the_team_robots_with_their_prefix_and_permissions() {
 
 #[tokio::test]
 async fn harbor_lists_follow_pagination_past_100() {
-    // 130 robots on a project of their own, named as Berth names a team's robots (the team page finds
-    // them by name), created on the fake directly (setup, not what is tested).
+    // 130 robots on a project of their own, named as Berth names a team's robots (the team page
+    // finds them by name), created on the fake directly (setup, not what is tested).
     let fake = reqwest::Client::new();
     let base = env("FAKE_HARBOR_URL");
     let password = env("BERTH_HARBOR_PASSWORD");
@@ -104,7 +105,10 @@ async fn harbor_lists_follow_pagination_past_100() {
     for i in existing..130 {
         let body = serde_json::json!({
             "name": format!("berth-{project}-paging-{i}"), "level": "system", "duration": -1,
-            "permissions": [{ "kind": "project", "namespace": project, "access": [{ "resource": "repository", "action": "pull" }] }],
+            "permissions": [{
+                "kind": "project", "namespace": project,
+                "access": [{ "resource": "repository", "action": "pull" }]
+            }],
         });
         let response = fake
             .post(format!("{base}/api/v2.0/robots"))
@@ -285,7 +289,8 @@ async fn berth_is_not_cluster_admin() {
         matches!(&refused, kube::Error::Api(s) if s.code == 403),
         "Leases only in Berth's namespace: {refused:?}"
     );
-    // Secrets only in team namespaces that bind berth-team-namespace: none cluster-wide, none elsewhere.
+    // Secrets only in team namespaces that bind berth-team-namespace: none
+    // cluster-wide, none elsewhere.
     let all_secrets: Api<Secret> = Api::all(client.clone());
     let refused = all_secrets.list(&ListParams::default()).await.unwrap_err();
     assert!(
@@ -478,9 +483,10 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
     assert_eq!(login("Wrong-token-1".into()).await, 401);
     // Harbor's secret rule is enforced.
     let weak = SecretString::from("short".to_string());
-    assert!(
-        matches!(harbor.set_robot_secret(created.id, &weak).await, Err(HarborError::Status { status, .. }) if status.as_u16() == 400)
-    );
+    assert!(matches!(
+        harbor.set_robot_secret(created.id, &weak).await,
+        Err(HarborError::Status { status, .. }) if status.as_u16() == 400
+    ));
     harbor.delete_robot(created.id).await.unwrap();
     assert_eq!(login(token.expose_secret().to_owned()).await, 401);
     assert!(harbor
@@ -490,8 +496,8 @@ async fn harbor_writes_project_members_and_robots_with_berths_own_token() {
         .is_empty());
 }
 
-/// Harbor lists a project's own robots only for `Level=project` with the project's id (without `Level`
-/// it lists system robots); src/server/v2.0/handler/robot.go.
+/// Harbor lists a project's own robots only for `Level=project` with the project's id (without
+/// `Level` it lists system robots); src/server/v2.0/handler/robot.go.
 #[tokio::test]
 async fn harbor_lists_a_projects_own_robots_by_level_and_id() {
     let harbor = harbor();
@@ -499,7 +505,10 @@ async fn harbor_lists_a_projects_own_robots_by_level_and_id() {
     let id = harbor.create_project(&project).await.unwrap().unwrap();
     let body = serde_json::json!({
         "name": "ci", "level": "project", "duration": -1,
-        "permissions": [{ "kind": "project", "namespace": project, "access": [{ "resource": "repository", "action": "pull" }] }],
+        "permissions": [{
+            "kind": "project", "namespace": project,
+            "access": [{ "resource": "repository", "action": "pull" }]
+        }],
     });
     let response = reqwest::Client::new()
         .post(format!("{}/api/v2.0/robots", env("BERTH_HARBOR_URL")))
@@ -522,7 +531,9 @@ async fn harbor_lists_a_projects_own_robots_by_level_and_id() {
 #[tokio::test]
 async fn harbor_user_search_keeps_a_plus() {
     let fake = format!("{}/__fake/users", env("FAKE_HARBOR_URL"));
-    let user = serde_json::json!({ "username": "plus+user", "email": "plus+user@example.test", "realname": "Plus" });
+    let user = serde_json::json!({
+        "username": "plus+user", "email": "plus+user@example.test", "realname": "Plus"
+    });
     reqwest::Client::new()
         .post(fake)
         .json(&user)
@@ -533,17 +544,21 @@ async fn harbor_user_search_keeps_a_plus() {
     assert!(found.iter().any(|u| u.username == "plus+user"), "{found:?}");
 }
 
-/// Who Berth is in Harbor (src/core/auth/authenticator.go, src/server/middleware/security/): in
-/// oidc_auth mode only the built-in admin may use a password on the API; another account is anonymous
-/// (a 401 where a caller is needed, public projects only where not); in db_auth mode a local account
-/// works but must be a system admin. Each case is said in words that name the settings.
+/// Who Berth is in Harbor (src/core/auth/authenticator.go,
+/// src/server/middleware/security/): in oidc_auth mode only the built-in admin may use a
+/// password on the API; another account is anonymous (a 401 where a caller is needed,
+/// public projects only where not); in db_auth mode a local account works but must be a
+/// system admin. Each case is said in words that name the settings.
 #[tokio::test]
 async fn harbor_says_who_berth_must_be() {
     let _restore = Restore("/__fake/system", "{}");
     let fake = reqwest::Client::new();
     let base = env("FAKE_HARBOR_URL");
     for (name, admin) in [("berth-local", false), ("berth-sysadmin", true)] {
-        let user = serde_json::json!({ "username": name, "email": format!("{name}@example.test"), "password": "Local-passw0rd", "sysadmin_flag": admin });
+        let user = serde_json::json!({
+            "username": name, "email": format!("{name}@example.test"), "password": "Local-passw0rd",
+            "sysadmin_flag": admin
+        });
         fake.post(format!("{base}/__fake/users"))
             .json(&user)
             .send()
@@ -595,8 +610,8 @@ async fn harbor_says_who_berth_must_be() {
         }
         other => panic!("wanted the sign-in's 401, got {other:?}"),
     }
-    // src/core/controllers/base.go `redirectForOIDC`: a name Harbor knows as an OIDC user, or does not
-    // know, is sent to the IdP (403) instead of having its password checked.
+    // src/core/controllers/base.go `redirectForOIDC`: a name Harbor knows as an OIDC user, or does
+    // not know, is sent to the IdP (403) instead of having its password checked.
     let problem = as_user("berth", "Local-passw0rd")
         .identity_problem()
         .await
@@ -617,8 +632,9 @@ async fn harbor_says_who_berth_must_be() {
     assert!(problem.contains("refused the credentials"), "{problem}");
 }
 
-/// The fake answers as Harbor's handlers do where Berth's client must not rely on more, asked directly
-/// (Prism would refuse the out-of-spec requests before they reach it). Each line names Harbor's file.
+/// The fake answers as Harbor's handlers do where Berth's client must not rely on more,
+/// asked directly (Prism would refuse the out-of-spec requests before they reach it). Each
+/// line names Harbor's file.
 #[tokio::test]
 async fn the_fake_harbor_answers_as_harbors_code_does() {
     let http = reqwest::Client::new();
@@ -636,7 +652,8 @@ async fn the_fake_harbor_answers_as_harbors_code_does() {
         )
     };
 
-    // src/server/v2.0/handler/systeminfo.go: anonymous callers learn how to sign in, not the version.
+    // src/server/v2.0/handler/systeminfo.go: anonymous callers learn how to
+    // sign in, not the version.
     let (status, info) = json(http.get(format!("{base}/systeminfo")).send().await.unwrap()).await;
     assert_eq!((status, info.get("harbor_version")), (200, None));
     assert_eq!(info["auth_mode"], "oidc_auth");
@@ -682,7 +699,10 @@ async fn the_fake_harbor_answers_as_harbors_code_does() {
     assert_eq!(response.status(), 201);
     let robot = |name: &str, action: &str| {
         serde_json::json!({ "name": name, "level": "system", "duration": -1,
-            "permissions": [{ "kind": "project", "namespace": project, "access": [{ "resource": "repository", "action": action }] }] })
+            "permissions": [{
+                "kind": "project", "namespace": project,
+                "access": [{ "resource": "repository", "action": action }]
+            }] })
     };
     for (body, why) in [
         (robot("a--b", "pull"), "name rule"),
@@ -734,7 +754,8 @@ async fn the_fake_harbor_answers_as_harbors_code_does() {
         .unwrap()
         .status();
     assert_eq!(status, 200);
-    // src/controller/member/controller.go: PUT on a member that does not exist changes nothing, 200.
+    // src/controller/member/controller.go: PUT on a member that does not
+    // exist changes nothing, 200.
     let status = admin(http.put(format!("{base}/projects/{project}/members/999999")))
         .header("X-Is-Resource-Name", "true")
         .json(&serde_json::json!({ "role_id": 2 }))
@@ -749,8 +770,8 @@ async fn the_fake_harbor_answers_as_harbors_code_does() {
         .unwrap();
 }
 
-/// The apiserver itself refuses a Team Berth could not serve (the CRD's name pattern and CEL rules), and
-/// says what to change; a good one is accepted.
+/// The apiserver itself refuses a Team Berth could not serve (the CRD's name pattern and CEL
+/// rules), and says what to change; a good one is accepted.
 #[tokio::test]
 async fn the_apiserver_refuses_bad_teams_and_says_what_to_change() {
     use kube::api::{ApiResource, DynamicObject};
@@ -758,7 +779,8 @@ async fn the_apiserver_refuses_bad_teams_and_says_what_to_change() {
     let teams: Api<DynamicObject> = Api::all_with(client, &ApiResource::erase::<Team>(&()));
     let team = |name: &str, spec: serde_json::Value| -> DynamicObject {
         serde_json::from_value(serde_json::json!({
-            "apiVersion": "berth.dev/v1alpha1", "kind": "Team", "metadata": { "name": name }, "spec": spec,
+            "apiVersion": "berth.dev/v1alpha1", "kind": "Team", "metadata": { "name": name },
+            "spec": spec,
         }))
         .unwrap()
     };
@@ -808,7 +830,16 @@ async fn the_apiserver_refuses_bad_teams_and_says_what_to_change() {
         }
     }
     teams
-        .create(&dry_run, &team("cel-good", serde_json::json!({ "harborProject": "shared.base_images", "namespace": "apps-1", "groups": ["/teams/x"] })))
+        .create(
+            &dry_run,
+            &team(
+                "cel-good",
+                serde_json::json!({
+                    "harborProject": "shared.base_images", "namespace": "apps-1",
+                    "groups": ["/teams/x"]
+                }),
+            ),
+        )
         .await
         .expect("a good Team is accepted");
 }
@@ -977,9 +1008,10 @@ async fn the_fake_harbor_signs_in_as_harbor_does() {
     assert_eq!(gone.status(), 401);
 }
 
-/// Berth signs in once and keeps its session: Harbor pays one password check, not one per request.
-/// When Harbor ends the session (its `session_timeout`) or refuses the CSRF cookie (a core restarted
-/// with a new key), Berth signs in once more, and concurrent callers share that one sign-in.
+/// Berth signs in once and keeps its session: Harbor pays one password check, not one per
+/// request. When Harbor ends the session (its `session_timeout`) or refuses the CSRF
+/// cookie (a core restarted with a new key), Berth signs in once more, and concurrent
+/// callers share that one sign-in.
 #[tokio::test]
 async fn berth_signs_in_to_harbor_once_per_session() {
     let harbor = harbor();

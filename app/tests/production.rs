@@ -1,6 +1,7 @@
-//! What operators rely on, against the running Berth of `make test`: security headers on every route
-//! (a CSP whose nonce is on every inline script), `/healthz`, and `/readyz` going unready while
-//! Kubernetes is stopped and ready again when it returns, with Harbor reported but never fatal.
+//! What operators rely on, against the running Berth of `make test`: security headers on
+//! every route (a CSP whose nonce is on every inline script), `/healthz`, and `/readyz`
+//! going unready while Kubernetes is stopped and ready again when it returns, with Harbor
+//! reported but never fatal.
 mod common;
 
 use common::*;
@@ -76,8 +77,8 @@ async fn every_route_carries_the_security_headers() {
             .unwrap()
             .to_owned();
         if path == "/signed-out" {
-            // Every inline script of a rendered page carries this response's nonce, or the browser would
-            // refuse to hydrate.
+            // Every inline script of a rendered page carries this response's nonce, or the browser
+            // would refuse to hydrate.
             let html = response.text().await.unwrap();
             let scripts = html.matches("<script").count();
             assert!(scripts > 0, "{path} has no scripts");
@@ -253,8 +254,9 @@ async fn metrics_count_requests_by_route_pattern_and_status() {
     );
 }
 
-/// SIGTERM (what Kubernetes sends before it kills a pod): requests already in flight are answered, then
-/// the process exits cleanly. A second, UI-only Berth is started for this, so the suite's stays up.
+/// SIGTERM (what Kubernetes sends before it kills a pod): requests already in flight are
+/// answered, then the process exits cleanly. A second, UI-only Berth is started for
+/// this, so the suite's stays up.
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish() {
     let port = 3198;

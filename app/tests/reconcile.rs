@@ -1,8 +1,8 @@
 //! The reconciler, tested from outside: `make test` runs Berth (BERTH_RESYNC_SECS=5,
-//! BERTH_ROTATION_GRACE_SECS=5) against the stack; these tests change Teams, secrets and Harbor the way
-//! people and accidents do, and check what Berth makes of it: through the admin's kubeconfig, Harbor's
-//! API (through Prism, so every exchange is checked against Harbor's spec), the fake Harbor's registry
-//! login and request counters, the apiserver's audit log and Berth's /metrics.
+//! BERTH_ROTATION_GRACE_SECS=5) against the stack; these tests change Teams, secrets and Harbor the
+//! way people and accidents do, and check what Berth makes of it: through the admin's kubeconfig,
+//! Harbor's API (through Prism, so every exchange is checked against Harbor's spec), the fake
+//! Harbor's registry login and request counters, the apiserver's audit log and Berth's /metrics.
 mod common;
 
 use app::server::cluster::crd::{Team, TeamSpec, TeamStatus};
@@ -23,8 +23,8 @@ fn harbor() -> HarborClient {
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// A namespace (its `default` ServiceAccount made by the controller-manager, here with a pull secret
-/// someone else added), Berth's RoleBinding there (what the platform adds) and a Team.
+/// A namespace (its `default` ServiceAccount made by the controller-manager, here with a pull
+/// secret someone else added), Berth's RoleBinding there (what the platform adds) and a Team.
 async fn create_team(name: &str, groups: &[&str]) {
     create_team_with_access(name, groups, true).await
 }
@@ -47,7 +47,8 @@ async fn create_team_with_label(name: &str, groups: &[&str], bound: bool, label:
         .await
         .unwrap();
     let account: ServiceAccount = serde_json::from_value(serde_json::json!({
-        "apiVersion": "v1", "kind": "ServiceAccount", "metadata": { "name": "default", "namespace": ns },
+        "apiVersion": "v1", "kind": "ServiceAccount",
+        "metadata": { "name": "default", "namespace": ns },
         "imagePullSecrets": [{ "name": "someone-elses-secret" }],
     }))
     .unwrap();
@@ -82,8 +83,12 @@ async fn grant_namespace_access(ns: &str) {
     let client = admin().await;
     let pp = PatchParams::apply("reconcile-test").force();
     let binding: RoleBinding = serde_json::from_value(serde_json::json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": { "name": "berth", "namespace": ns },
-        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "berth-team-namespace" },
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": { "name": "berth", "namespace": ns },
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+            "name": "berth-team-namespace"
+        },
         "subjects": [{ "kind": "ServiceAccount", "name": "berth", "namespace": "berth" }],
     }))
     .unwrap();
@@ -202,8 +207,8 @@ async fn metric_sum(base: &str, prefix: &str) -> f64 {
         .sum()
 }
 
-/// Writes by Berth's ServiceAccount in the apiserver's audit log, Lease renewals aside (leader election
-/// renews every few seconds by design; it is not team state).
+/// Writes by Berth's ServiceAccount in the apiserver's audit log, Lease renewals aside (leader
+/// election renews every few seconds by design; it is not team state).
 fn kubernetes_writes_by_berth() -> usize {
     let log = std::fs::read_to_string(env("BERTH_STACK_AUDIT_LOG")).unwrap();
     log.lines()
@@ -347,8 +352,8 @@ async fn onboarding_from_zero() {
 async fn steady_state_makes_no_writes() {
     let berth = env("BERTH_PUBLIC_URL");
     let berth = berth.trim_end_matches('/');
-    // The teams the stack's Berth reconciles (BERTH_TEAM_SELECTOR): those of the Kubernetes fault test
-    // belong to the Berth that test started and stopped.
+    // The teams the stack's Berth reconciles (BERTH_TEAM_SELECTOR): those of the Kubernetes fault
+    // test belong to the Berth that test started and stopped.
     let teams = Api::<Team>::all(admin().await)
         .list(&ListParams::default().labels("!berth.dev/kube-faults"))
         .await
@@ -395,7 +400,13 @@ async fn steady_state_makes_no_writes() {
     let passes = metric_sum(berth, "berth_reconcile_passes_total").await - passes_before;
     let writes = metric_sum(berth, "berth_reconcile_writes_total").await - writes_before;
     let kube_writes = kubernetes_writes_by_berth() - kube_before;
-    println!("steady state over {} teams: {passes} passes, Harbor {} requests / {} writes, Berth-counted writes {writes}, apiserver-audited writes {kube_writes}", teams.len(), stats["requests"], stats["writes"]);
+    println!(
+        "steady state over {} teams: {passes} passes, Harbor {} requests / {} writes, \
+         Berth-counted writes {writes}, apiserver-audited writes {kube_writes}",
+        teams.len(),
+        stats["requests"],
+        stats["writes"]
+    );
     assert!(
         passes >= 2.0 * teams.len() as f64,
         "every team was reconciled twice ({passes} passes)"
@@ -403,8 +414,8 @@ async fn steady_state_makes_no_writes() {
     assert_eq!(stats["writes"], 0, "no write to Harbor: {stats}");
     assert_eq!(writes, 0.0);
     assert_eq!(kube_writes, 0, "no write to Kubernetes");
-    // Two probes per check of Harbor's view, at most one check per 10 s (plus one full read of 4 when the
-    // view was written to just before).
+    // Two probes per check of Harbor's view, at most one check per 10 s (plus one full read of 4
+    // when the view was written to just before).
     assert!(
         stats["requests"].as_u64().unwrap() <= 8,
         "Harbor reads stay a handful: {stats}"
@@ -645,7 +656,11 @@ async fn rotation_has_no_moment_of_rejected_logins() {
     });
     tokio::time::sleep(Duration::from_secs(1)).await;
     let api = Api::<Team>::all(admin().await);
-    let patch = serde_json::json!({ "metadata": { "annotations": { "berth.dev/rotate-push": "2026-11-23T00:00:00Z by it-tester" } } });
+    let patch = serde_json::json!({
+        "metadata": {
+            "annotations": { "berth.dev/rotate-push": "2026-11-23T00:00:00Z by it-tester" }
+        }
+    });
     api.patch("it-rotate", &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .unwrap();
@@ -797,7 +812,8 @@ async fn harbor_failing_mid_pass_leaves_nothing_half_written() {
         .is_none());
 }
 
-/// While a fault holds: Ready is False for `reason` (with a message) and no team secret was written.
+/// While a fault holds: Ready is False for `reason` (with a message) and no team secret was
+/// written.
 async fn fault_reported_with_no_secret(name: &str, reason: &str) {
     let status = wait_for(&format!("{reason} reported"), PATIENCE, || async {
         let status = team(name).await?.status?;
@@ -830,8 +846,8 @@ async fn converged_with_one_robot_per_secret(name: &str, reason: &str) {
 }
 
 /// One row of the fault matrix: `fault` is set in the fake Harbor, a new team must then report
-/// `reason` on its Ready condition with nothing half-written (no robot in Harbor, no secret), and once
-/// the fault is cleared the next pass must converge: three robots, every secret logging in.
+/// `reason` on its Ready condition with nothing half-written (no robot in Harbor, no secret), and
+/// once the fault is cleared the next pass must converge: three robots, every secret logging in.
 async fn fault_then_convergence(name: &str, fault: serde_json::Value, reason: &str) {
     let guard = Restore("/__fake/faults", "{}");
     fake("/__fake/faults", fault).await;
@@ -847,7 +863,8 @@ async fn fault_then_convergence(name: &str, fault: serde_json::Value, reason: &s
 
 #[tokio::test]
 async fn harbor_refusing_to_create_the_project_409() {
-    // Harbor's 409 on POST /projects: a project by that name appeared between Berth's check and its create.
+    // Harbor's 409 on POST /projects: a project by that name appeared between
+    // Berth's check and its create.
     fault_then_convergence(
         "it-f409",
         serde_json::json!({ "status": 409, "method": "POST", "path": "/projects" }),
@@ -856,10 +873,10 @@ async fn harbor_refusing_to_create_the_project_409() {
     .await;
 }
 
-/// Harbor's robot_name_prefix is not BERTH_HARBOR_ROBOT_PREFIX: Harbor names the new robot otherwise
-/// than the secret Berth wrote (src/controller/robot/controller.go adds the prefix it is configured
-/// with). Berth deletes that robot and says which setting to change, instead of writing secrets with a
-/// username Harbor does not know and then meeting its 409 on every pass.
+/// Harbor's robot_name_prefix is not BERTH_HARBOR_ROBOT_PREFIX: Harbor names the new robot
+/// otherwise than the secret Berth wrote (src/controller/robot/controller.go adds the prefix it is
+/// configured with). Berth deletes that robot and says which setting to change, instead of writing
+/// secrets with a username Harbor does not know and then meeting its 409 on every pass.
 #[tokio::test]
 async fn a_robot_prefix_unlike_harbors_is_named_and_undone() {
     let name = "it-prefix";
@@ -896,9 +913,9 @@ async fn a_robot_prefix_unlike_harbors_is_named_and_undone() {
     converged_with_one_robot_per_secret(name, "RobotPrefixMismatch").await;
 }
 
-/// Harbor in db_auth mode has no groups (src/controller/member/controller.go answers 404 for a group
-/// it cannot find): Berth makes no members, says why on the Members condition, and the team is Ready
-/// with its robots and secrets.
+/// Harbor in db_auth mode has no groups (src/controller/member/controller.go answers 404 for a
+/// group it cannot find): Berth makes no members, says why on the Members condition, and the team
+/// is Ready with its robots and secrets.
 #[tokio::test]
 async fn a_harbor_without_groups_gets_robots_and_secrets_and_a_reason() {
     let name = "it-dbauth";
@@ -1048,8 +1065,8 @@ async fn kubernetes_refusing_berth_in_the_namespace_403() {
     assert_eq!(team_robots("it-f403").await.len(), 3);
 }
 
-/// A second Berth process, on its own port, reconciling no Team (a selector nothing matches) but taking
-/// part in the election for the Lease `lease`.
+/// A second Berth process, on its own port, reconciling no Team (a selector nothing matches) but
+/// taking part in the election for the Lease `lease`.
 fn spawn_berth(port: u16, instance: &str, lease: &str) -> std::process::Child {
     let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/berth");
     std::process::Command::new(binary)
@@ -1132,8 +1149,8 @@ async fn kube_faults(rules: serde_json::Value) {
     assert!(response.status().is_success(), "{}", response.status());
 }
 
-/// A Berth that reconciles only the Teams labelled `berth.dev/kube-faults` (the stack's Berth leaves
-/// them alone) and reaches Kubernetes through the fault proxy. Killed when dropped.
+/// A Berth that reconciles only the Teams labelled `berth.dev/kube-faults` (the stack's Berth
+/// leaves them alone) and reaches Kubernetes through the fault proxy. Killed when dropped.
 struct FaultBerth(std::process::Child);
 
 impl FaultBerth {
@@ -1165,9 +1182,10 @@ impl Drop for FaultBerth {
     }
 }
 
-/// One Kubernetes row of the fault matrix: while `rules` hold, a new team (reconciled by a Berth behind
-/// the fault proxy) must report `reason` with nothing half-written (no secret, no robot, Ready not True);
-/// once they are cleared the next pass converges: three robots, every secret logging in.
+/// One Kubernetes row of the fault matrix: while `rules` hold, a new team (reconciled by a
+/// Berth behind the fault proxy) must report `reason` with nothing half-written (no
+/// secret, no robot, Ready not True); once they are cleared the next pass converges: three
+/// robots, every secret logging in.
 async fn kube_fault_then_convergence(name: &str, rules: serde_json::Value, reason: &str) {
     kube_faults(rules).await;
     create_labelled_team(name, &[&format!("{name}-devs")], "berth.dev/kube-faults").await;
@@ -1187,7 +1205,9 @@ async fn kubernetes_faults_409_500_and_unreachable() {
     // 409 on writing a secret: another field manager holds it (server-side apply without force).
     kube_fault_then_convergence(
         "it-k409",
-        serde_json::json!([{ "method": "PATCH", "path": "/namespaces/team-it-k409/secrets", "status": 409 }]),
+        serde_json::json!([
+            { "method": "PATCH", "path": "/namespaces/team-it-k409/secrets", "status": 409 }
+        ]),
         "KubernetesConflict",
     )
     .await;

@@ -2,8 +2,9 @@
 use app::server::config::{check, Config, ConfigError, Layers};
 use std::process::ExitCode;
 
-/// Prints every problem of the configuration on its own line (exit 1), or where each set value comes
-/// from (exit 0); with `--probe`, also whether the identity provider, Harbor and Kubernetes answer.
+/// Prints every problem of the configuration on its own line (exit 1), or where each
+/// set value comes from (exit 0); with `--probe`, also whether the identity provider,
+/// Harbor and Kubernetes answer.
 pub async fn check_config(config_file: Option<std::path::PathBuf>, probe: bool) -> ExitCode {
     let layers = match Layers::load(|key| std::env::var(key).ok(), config_file) {
         Ok(layers) => layers,

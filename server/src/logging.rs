@@ -1,5 +1,5 @@
-//! The log: JSON lines on standard output, filtered by RUST_LOG; with the `otel` feature the spans are
-//! exported over OTLP too.
+//! The log: JSON lines on standard output, filtered by RUST_LOG; with the `otel` feature the spans
+//! are exported over OTLP too.
 #[cfg(feature = "otel")]
 use crate::telemetry;
 
@@ -24,7 +24,8 @@ pub fn init_logging() -> Result<Telemetry, String> {
     use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
-    // The current span's fields (the request id) go into every line logged while a request is handled.
+    // The current span's fields (the request id) go into every line logged
+    // while a request is handled.
     let log = fmt::layer()
         .json()
         .with_current_span(true)

@@ -1,5 +1,6 @@
-//! `berth`: serves the portal (default), checks a configuration (`berth check-config`), or prints the
-//! Team CRD (`berth crd`) or the settings (`berth settings`). `--config FILE` names a config file.
+//! `berth`: serves the portal (default), checks a configuration (`berth check-config`),
+//! or prints the Team CRD (`berth crd`) or the settings (`berth settings`). `--config
+//! FILE` names a config file.
 use app::server::{cluster::crd::crd_yaml, config::SETTINGS};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -12,9 +13,9 @@ mod serve;
 #[cfg(feature = "otel")]
 mod telemetry;
 
-/// A page allocates and frees many small buffers across Tokio's worker threads; glibc's malloc locks
-/// its arenas between them, mimalloc's per-thread heaps do not (`make bench` measures the time and the
-/// RSS; the README has the figures).
+/// A page allocates and frees many small buffers across Tokio's worker threads; glibc's malloc
+/// locks its arenas between them, mimalloc's per-thread heaps do not (`make bench` measures the
+/// time and the RSS; the README has the figures).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

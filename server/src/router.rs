@@ -39,7 +39,10 @@ pub fn router(state: AppState, session_key: Key) -> Router {
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = state.metrics.render();
     text.push_str(&format!(
-        "# HELP berth_harbor_sign_ins_total Sign-ins to Harbor (a session each; 0 with BERTH_HARBOR_AUTH=basic).\n# TYPE berth_harbor_sign_ins_total counter\nberth_harbor_sign_ins_total {}\n",
+        "# HELP berth_harbor_sign_ins_total Sign-ins to Harbor (a session each; 0 with \
+         BERTH_HARBOR_AUTH=basic).\
+         \n# TYPE berth_harbor_sign_ins_total counter\
+         \nberth_harbor_sign_ins_total {}\n",
         state.harbor.sign_ins()
     ));
     ([("content-type", "text/plain; version=0.0.4")], text)

@@ -1,5 +1,5 @@
-//! `berth [serve]`: the state from the configuration, the reconciler, the listener, and a shutdown that
-//! lets the reconciler hand its Lease back.
+//! `berth [serve]`: the state from the configuration, the reconciler, the listener, and a shutdown
+//! that lets the reconciler hand its Lease back.
 use crate::logging::init_logging;
 use crate::router::router;
 use app::server::{
@@ -38,8 +38,8 @@ pub async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String
             "configuration: KUBECONFIG: no usable kubeconfig or in-cluster service account ({e})"
         )
     })?;
-    // Each call has its own deadline (Cluster::call, which names the operation); the client's time-outs
-    // are only a backstop behind it.
+    // Each call has its own deadline (Cluster::call, which names the operation); the client's
+    // time-outs are only a backstop behind it.
     kube_config.connect_timeout = Some(config.kube_timeout);
     kube_config.read_timeout = Some(config.kube_timeout * 2);
     kube_config.write_timeout = Some(config.kube_timeout * 2);
@@ -97,7 +97,8 @@ pub async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String
             let _ = server_stopping.wait_for(|stopping| *stopping).await;
         })
         .await;
-    // The reconciler finishes its current reconciles and hands the Lease back before the process ends.
+    // The reconciler finishes its current reconciles and hands the Lease
+    // back before the process ends.
     if let Some(reconciler) = reconciler {
         let _ = reconciler.await;
     }

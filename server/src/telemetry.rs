@@ -1,7 +1,8 @@
-//! OpenTelemetry export (cargo feature `otel`): the spans Berth logs (one per request, with its request
-//! id) also go over OTLP/HTTP to `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`).
-//! The SDK reads the other standard variables itself (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
-//! `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*`). Without an endpoint nothing is exported.
+//! OpenTelemetry export (cargo feature `otel`): the spans Berth logs (one per request, with its
+//! request id) also go over OTLP/HTTP to `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+//! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`). The SDK reads the other standard variables itself
+//! (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*`).
+//! Without an endpoint nothing is exported.
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::SpanExporter;
 use opentelemetry_sdk::runtime::Tokio;

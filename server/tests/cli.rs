@@ -1,6 +1,7 @@
-//! The built `berth` binary from an empty environment: `berth crd` is the committed CRD, a serve that
-//! cannot start says why on one line (exit 2), and `check-config` reads the file and the environment
-//! and names every problem. (`check-config --probe` needs the running stack: `make test` runs it.)
+//! The built `berth` binary from an empty environment: `berth crd` is the committed CRD, a
+//! serve that cannot start says why on one line (exit 2), and `check-config` reads the file
+//! and the environment and names every problem. (`check-config --probe` needs the running
+//! stack: `make test` runs it.)
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -115,7 +116,9 @@ fn crd_prints_the_committed_crd() {
     let committed = std::fs::read_to_string(&committed).expect("the committed CRD");
     assert!(
         String::from_utf8_lossy(&output.stdout) == committed,
-        "deploy/chart/crds/teams.berth.dev.yaml differs from `berth crd`: regenerate it with target/release/berth crd > deploy/chart/crds/teams.berth.dev.yaml, then end2end/scripts/manifests.sh"
+        "deploy/chart/crds/teams.berth.dev.yaml differs from `berth crd`: regenerate it with \
+         target/release/berth crd > deploy/chart/crds/teams.berth.dev.yaml, then \
+         end2end/scripts/manifests.sh"
     );
 }
 
@@ -141,7 +144,8 @@ fn serve_refuses_without_the_harbor_password() {
 fn serve_refuses_a_timeout_that_is_no_number() {
     expect_refusal(
         "timeout",
-        "berth: configuration: BERTH_HARBOR_TIMEOUT_SECS is invalid: expected a whole number of seconds above 0, got \"soon\"",
+        "berth: configuration: BERTH_HARBOR_TIMEOUT_SECS is invalid: expected a whole number of \
+         seconds above 0, got \"soon\"",
         &good_and(&[("BERTH_HARBOR_TIMEOUT_SECS", "soon")]),
     );
 }
@@ -150,7 +154,8 @@ fn serve_refuses_a_timeout_that_is_no_number() {
 fn serve_refuses_an_unknown_group_match() {
     expect_refusal(
         "group-match",
-        "berth: configuration: BERTH_GROUP_MATCH is invalid: expected `exact` or `last-segment`, got \"prefix\"",
+        "berth: configuration: BERTH_GROUP_MATCH is invalid: expected `exact` or `last-segment`, \
+         got \"prefix\"",
         &good_and(&[("BERTH_GROUP_MATCH", "prefix")]),
     );
 }
@@ -172,7 +177,11 @@ fn config_files(dir: &TempDir) -> (PathBuf, PathBuf) {
     std::fs::write(
         &file,
         format!(
-            "oidc_issuer: http://127.0.0.1:1\noidc_client_id: berth\nadmin_groups: [ops, sre]\nharbor_url: http://127.0.0.1:2\nharbor_password_file: {}\n",
+            "oidc_issuer: http://127.0.0.1:1\
+             \noidc_client_id: berth\
+             \nadmin_groups: [ops, sre]\
+             \nharbor_url: http://127.0.0.1:2\
+             \nharbor_password_file: {}\n",
             password.display()
         ),
     )

@@ -1,7 +1,7 @@
-//! How a server function answers a failure: its body returns a [`ServerError`] that keeps the cause,
-//! and [`serve`] turns it into the user's [`AppError`] in one place, logging it once (with its stable
-//! `reason`) and setting the HTTP status once. Conversions into these errors neither log nor set a
-//! status, so nothing is said twice.
+//! How a server function answers a failure: its body returns a [`ServerError`] that keeps the
+//! cause, and [`serve`] turns it into the user's [`AppError`] in one place, logging it once (with
+//! its stable `reason`) and setting the HTTP status once. Conversions into these errors neither log
+//! nor set a status, so nothing is said twice.
 use crate::error::AppError;
 use crate::server::audit::{AuditError, AUDIT_DOWN};
 use crate::server::auth::session::SESSION_STORE_DOWN;
@@ -15,8 +15,8 @@ use std::future::Future;
 /// Why a server function (or a plain route asking the same upstreams) did not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    /// Berth's own answer (a refusal, a bad argument, a team the user cannot see): the text is for the
-    /// user as it is.
+    /// Berth's own answer (a refusal, a bad argument, a team the user cannot see): the text is for
+    /// the user as it is.
     #[error("{0}")]
     Answer(AppError),
     #[error("harbor call failed")]
@@ -80,8 +80,8 @@ impl ServerError {
         }
     }
 
-    /// Logs the failure (once: here) and gives the user's error, for a part of a page that carries its
-    /// own result or a plain route that words its own answer.
+    /// Logs the failure (once: here) and gives the user's error, for a part of a page that carries
+    /// its own result or a plain route that words its own answer.
     pub fn logged(self) -> AppError {
         let path = request_path();
         let reason = self.reason();
@@ -92,10 +92,20 @@ impl ServerError {
                 tracing::debug!(path = %path, reason, error = %error, "server function refused")
             }
             ServerError::Call(e) if is_malformed(e) => {
-                tracing::info!(path = %path, reason, error = %error, "server function called with arguments it does not take")
+                tracing::info!(
+                    path = %path,
+                    reason,
+                    error = %error,
+                    "server function called with arguments it does not take"
+                )
             }
             ServerError::Harbor(_) | ServerError::Cluster(_) => {
-                tracing::warn!(path = %path, reason, error = %error, "server function failed upstream")
+                tracing::warn!(
+                    path = %path,
+                    reason,
+                    error = %error,
+                    "server function failed upstream"
+                )
             }
             ServerError::Audit(_)
             | ServerError::Session(_)
@@ -108,8 +118,8 @@ impl ServerError {
     }
 
     /// [`ServerError::logged`], and the HTTP status of the current response set from it. Not for a
-    /// browser's form post: leptos_axum answers it with a redirect back to the form's page (where the
-    /// outcome is shown), which an error status would replace with a bare error body.
+    /// browser's form post: leptos_axum answers it with a redirect back to the form's page (where
+    /// the outcome is shown), which an error status would replace with a bare error body.
     pub fn answer(self) -> AppError {
         let error = self.logged();
         if !crate::server::views::flash::is_form_post() {
@@ -130,14 +140,14 @@ pub async fn serve<T>(body: impl Future<Output = Result<T, ServerError>>) -> Res
     body.await.map_err(ServerError::answer)
 }
 
-/// The failure of one part of a page that carries its own result (the rest of the page still shows):
-/// logged once, in the user's words, without touching the response's status.
+/// The failure of one part of a page that carries its own result (the rest of the page still
+/// shows): logged once, in the user's words, without touching the response's status.
 pub fn part_failed(error: impl Into<ServerError>) -> AppError {
     error.into().logged()
 }
 
-/// A server-function call whose arguments could not be read: 400 naming what the function takes. The
-/// decoder's message is logged, never shown.
+/// A server-function call whose arguments could not be read: 400 naming what the function takes.
+/// The decoder's message is logged, never shown.
 pub fn malformed_call(error: ServerFnErrorErr) -> AppError {
     ServerError::Call(error).answer()
 }

@@ -12,9 +12,15 @@ pub fn expected_arguments(endpoint: &str) -> Option<&'static str> {
     Some(match endpoint {
         "set_push_secret_download" => "it takes team (a team name) and enabled (true or false).",
         "rotate_credentials" => "it takes team (a team name) and purpose (pull, push or builds).",
-        "create_team" => "it takes name (a team name), groups (comma-separated, may be empty) and optionally push_secret_download (on).",
+        "create_team" => {
+            "it takes name (a team name), groups (comma-separated, may be empty) and optionally \
+             push_secret_download (on)."
+        }
         "delete_team" => "it takes team (a team name) and confirm (the same name, typed again).",
-        "delete_harbor_user" => "it takes user_id (a Harbor user id, a whole number above 0) and confirm (the username, typed again).",
+        "delete_harbor_user" => {
+            "it takes user_id (a Harbor user id, a whole number above 0) and confirm (the \
+             username, typed again)."
+        }
         "search_harbor_users" => "it takes query (part of a username or e-mail).",
         "load_team" => "it takes name (a team name).",
         "load_audit_log" => "it takes team and action, both optional.",

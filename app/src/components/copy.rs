@@ -1,6 +1,6 @@
-//! Copy to the clipboard: a snippet's text, or (for passwords) text fetched from a route only when the
-//! user presses the button, so a secret is never part of the page. JavaScript only: without it the
-//! button is not rendered and the page offers a download link instead.
+//! Copy to the clipboard: a snippet's text, or (for passwords) text fetched from a route only when
+//! the user presses the button, so a secret is never part of the page. JavaScript only: without it
+//! the button is not rendered and the page offers a download link instead.
 use super::{hydrated, use_toasts, BUTTON};
 use crate::model::Snippet;
 use leptos::prelude::*;

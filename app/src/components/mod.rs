@@ -92,8 +92,8 @@ pub fn Loading() -> impl IntoView {
     view! { <p class="text-sm text-slate-600 dark:text-slate-400" role="status" aria-live="polite">"Loading…"</p> }
 }
 
-/// True once the WASM front end has taken over the page: controls that need JavaScript render only then,
-/// so a page without JavaScript never shows a button that cannot work.
+/// True once the WASM front end has taken over the page: controls that need JavaScript render only
+/// then, so a page without JavaScript never shows a button that cannot work.
 pub fn hydrated() -> ReadSignal<bool> {
     let (mounted, set_mounted) = signal(false);
     Effect::new(move |_| set_mounted.set(true));
@@ -101,11 +101,19 @@ pub fn hydrated() -> ReadSignal<bool> {
 }
 
 /// The classes of a secondary button.
-pub const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800";
+pub const BUTTON: &str = "\
+    rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none \
+    focus-visible:ring-2 focus-visible:ring-sky-500 disabled:opacity-50 dark:border-slate-600 \
+    dark:hover:bg-slate-800";
 /// The classes of a text input or select.
-pub const INPUT: &str = "max-w-full rounded-md border border-slate-400 bg-white px-2 py-1 text-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:border-slate-500 dark:bg-slate-900";
+pub const INPUT: &str = "\
+    max-w-full rounded-md border border-slate-400 bg-white px-2 py-1 text-sm focus:outline-none \
+    focus-visible:ring-2 focus-visible:ring-sky-500 dark:border-slate-500 dark:bg-slate-900";
 /// The classes of a primary button or link.
-pub const PRIMARY: &str = "inline-block rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 focus-visible:ring-offset-2 disabled:opacity-50";
+pub const PRIMARY: &str = "\
+    inline-block rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 \
+    focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 focus-visible:ring-offset-2 \
+    disabled:opacity-50";
 
 /// `1536` -> `1.5 KiB`.
 pub fn human_bytes(bytes: i64) -> String {

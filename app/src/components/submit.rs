@@ -1,5 +1,6 @@
-//! The submit button of an action form. The form is plain HTML and works without JavaScript; with it,
-//! the button says what is happening ("Saving…") and cannot be pressed twice while the server works.
+//! The submit button of an action form. The form is plain HTML and works without
+//! JavaScript; with it, the button says what is happening ("Saving…") and cannot be pressed
+//! twice while the server works.
 use leptos::prelude::*;
 
 #[island]
@@ -17,11 +18,13 @@ pub fn SubmitButton(
     let busy = RwSignal::new(false);
     let button = NodeRef::<leptos::html::Button>::new();
     let on_click = move |_| {
-        // Only a press that submits: a form the browser refuses (an empty required field) stays as it is.
+        // Only a press that submits: a form the browser refuses (an empty
+        // required field) stays as it is.
         #[cfg(feature = "hydrate")]
         if let Some(form) = button.get_untracked().and_then(|b| b.form()) {
             if form.check_validity() {
-                // After this event: a button disabled during its own click would cancel the submission.
+                // After this event: a button disabled during its own click
+                // would cancel the submission.
                 set_timeout(move || busy.set(true), std::time::Duration::ZERO);
             }
         }

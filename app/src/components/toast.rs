@@ -51,8 +51,9 @@ impl Toasts {
     }
 }
 
-/// The one list of the page. Islands hydrate as separate roots and share no context, so the browser
-/// keeps one list per page; the server renders the region empty and never shares a list between requests.
+/// The one list of the page. Islands hydrate as separate roots and share no context, so
+/// the browser keeps one list per page; the server renders the region empty and never
+/// shares a list between requests.
 pub fn use_toasts() -> Toasts {
     #[cfg(feature = "hydrate")]
     {

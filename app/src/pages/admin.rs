@@ -101,7 +101,10 @@ pub fn AdminNav(
     /// Platform admins see every section; a team admin only the audit of their teams.
     platform_admin: bool,
 ) -> impl IntoView {
-    let link = "rounded-md px-3 py-1 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:hover:bg-slate-800 aria-[current=page]:bg-slate-200 aria-[current=page]:font-semibold dark:aria-[current=page]:bg-slate-800";
+    let link = "rounded-md px-3 py-1 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 \
+                focus-visible:ring-sky-500 dark:hover:bg-slate-800 \
+                aria-[current=page]:bg-slate-200 aria-[current=page]:font-semibold \
+                dark:aria-[current=page]:bg-slate-800";
     view! {
         <nav aria-label="Admin" class="mb-6 flex flex-wrap gap-2 text-sm" id="admin-nav">
             {platform_admin.then(|| view! { <leptos_router::components::A href="/admin" attr:class=link exact=true>"Teams"</leptos_router::components::A> })}

@@ -8,8 +8,8 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The OIDC user-conflict fixer: find the stale Harbor account that blocks a person's sign-in to Harbor
-/// after an identity provider redeploy, and remove it after typing its username.
+/// The OIDC user-conflict fixer: find the stale Harbor account that blocks a person's sign-in to
+/// Harbor after an identity provider redeploy, and remove it after typing its username.
 #[component]
 pub fn HarborUsersPage() -> impl IntoView {
     let query = use_query_map();

@@ -160,7 +160,8 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
     };
     let ok = state.ready == Readiness::True;
     let badge = if ok {
-        "rounded bg-emerald-100 px-2 py-0.5 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100"
+        "rounded bg-emerald-100 px-2 py-0.5 text-emerald-900 dark:bg-emerald-900 \
+         dark:text-emerald-100"
     } else {
         "rounded bg-amber-100 px-2 py-0.5 text-amber-900 dark:bg-amber-900 dark:text-amber-100"
     };

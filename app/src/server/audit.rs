@@ -1,5 +1,6 @@
-//! The audit trail: one JSON log line per audited action (the durable record for log pipelines) and a
-//! Kubernetes Event on the Team (visible with `kubectl describe team`). Neither ever holds secret material.
+//! The audit trail: one JSON log line per audited action (the durable record for log
+//! pipelines) and a Kubernetes Event on the Team (visible with `kubectl describe team`).
+//! Neither ever holds secret material.
 use crate::model::AuditEntry;
 use crate::server::cluster::crd::Team;
 use crate::vocabulary::{
@@ -14,8 +15,8 @@ use std::collections::BTreeMap;
 
 pub use crate::vocabulary::{AuditAction, AuditResult};
 
-/// One audited action. The team it is about is never part of it: it comes from the Team the apiserver
-/// returned.
+/// One audited action. The team it is about is never part of it: it comes from the Team the
+/// apiserver returned.
 #[derive(Debug, Clone)]
 pub struct AuditRecord {
     pub actor: String,
@@ -36,8 +37,8 @@ impl AuditRecord {
     }
 }
 
-/// The audit record could not be stored as an Event. An action that depends on its record (a download,
-/// a change) does not happen then.
+/// The audit record could not be stored as an Event. An action that depends on its record (a
+/// download, a change) does not happen then.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
     #[error("the audit record could not be stored")]
@@ -53,7 +54,9 @@ impl AuditError {
 }
 
 /// What the user is told when their action was not carried out because it could not be audited.
-pub const AUDIT_DOWN: &str = "Berth could not store the audit record of this action, so it did not carry it out. Nothing was changed or sent; try again in a minute, and ask your platform team if this stays.";
+pub const AUDIT_DOWN: &str = "\
+    Berth could not store the audit record of this action, so it did not carry it out. Nothing was \
+    changed or sent; try again in a minute, and ask your platform team if this stays.";
 
 #[derive(Clone)]
 pub struct Audit {
@@ -83,15 +86,15 @@ impl Audit {
         self
     }
 
-    /// Logs the record and stores the Event about the team; `Err` when the Event was not stored, and
-    /// then the action it records must not happen (no audit, no action).
+    /// Logs the record and stores the Event about the team; `Err` when the Event was not stored,
+    /// and then the action it records must not happen (no audit, no action).
     pub async fn record(&self, team: &Team, record: AuditRecord) -> Result<(), AuditError> {
         self.record_about(Self::reference(team), &team.team_name(), record)
             .await
     }
 
-    /// For what is audited after the fact or refused anyway (refusals, failures, the reconciler's work):
-    /// a record that cannot be stored is logged, and nothing else changes.
+    /// For what is audited after the fact or refused anyway (refusals, failures, the reconciler's
+    /// work): a record that cannot be stored is logged, and nothing else changes.
     pub async fn note(&self, team: &Team, record: AuditRecord) {
         let _ = self.record(team, record).await;
     }
@@ -149,7 +152,12 @@ impl Audit {
         match self.write_event(reference, team, &record).await {
             Ok(_) => Ok(()),
             Err(error) => {
-                tracing::warn!(error = %error, action = record.action.as_str(), team = %team, "could not write the audit Event");
+                tracing::warn!(
+                    error = %error,
+                    action = record.action.as_str(),
+                    team = %team,
+                    "could not write the audit Event"
+                );
                 Err(AuditError::Store(error))
             }
         }
@@ -174,9 +182,10 @@ impl Audit {
             (AUDIT_DETAIL.to_owned(), record.detail.clone()),
             (AUDIT_RESULT.to_owned(), record.result.as_str().to_owned()),
         ]);
-        // core/v1 Events without eventTime: the apiserver accepts them about a cluster-scoped Team in any
-        // namespace (BERTH_EVENTS_NAMESPACE); an events.k8s.io/v1 Event about it must be in `default`
-        // ("involvedObject.namespace does not match event.namespace" elsewhere, still so in v1.37).
+        // core/v1 Events without eventTime: the apiserver accepts them about a cluster-scoped
+        // Team in any namespace (BERTH_EVENTS_NAMESPACE); an events.k8s.io/v1 Event about it
+        // must be in `default` ("involvedObject.namespace does not match event.namespace"
+        // elsewhere, still so in v1.37).
         let now = Timestamp::now();
         let event = Event {
             metadata: ObjectMeta {
@@ -239,8 +248,9 @@ impl Audit {
     }
 }
 
-/// An audit record read back from its Event; `None` for Events that are not Berth's audit records, and
-/// for a record whose action or result this Berth does not know (logged: it is left out of the page).
+/// An audit record read back from its Event; `None` for Events that are not Berth's audit
+/// records, and for a record whose action or result this Berth does not know (logged: it
+/// is left out of the page).
 pub fn entry_from_event(event: &Event) -> Option<AuditEntry> {
     let annotations = event.metadata.annotations.as_ref()?;
     if annotations.get(AUDIT_MARK).map(String::as_str) != Some("true") {
@@ -250,7 +260,13 @@ pub fn entry_from_event(event: &Event) -> Option<AuditEntry> {
     let (action, result) = (get(AUDIT_ACTION), get(AUDIT_RESULT));
     let (Some(action), Some(result)) = (AuditAction::parse(&action), AuditResult::parse(&result))
     else {
-        tracing::warn!(event = ?event.metadata.name, action = %action, result = %result, "an audit Event with an action or result this Berth does not know is left out of the audit page");
+        tracing::warn!(
+            event = ?event.metadata.name,
+            action = %action,
+            result = %result,
+            "an audit Event with an action or result this Berth does not know is left out of the \
+             audit page"
+        );
         return None;
     };
     let time = event

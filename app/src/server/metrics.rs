@@ -1,5 +1,5 @@
-//! The process's Prometheus metrics (reconciler, HTTP, audit), rendered as text at `/metrics`. Labels
-//! carry team names, robot names, route patterns and reasons, never secret material.
+//! The process's Prometheus metrics (reconciler, HTTP, audit), rendered as text at `/metrics`.
+//! Labels carry team names, robot names, route patterns and reasons, never secret material.
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -66,7 +66,8 @@ impl Metrics {
         m.last_pass_result = error_reason.unwrap_or("ok");
     }
 
-    /// What the Lease reports to the other replicas: the last pass (time, result) and the pass counts.
+    /// What the Lease reports to the other replicas: the last pass (time,
+    /// result) and the pass counts.
     pub fn report(&self) -> std::collections::BTreeMap<String, String> {
         use crate::vocabulary::{
             LAST_PASS_RESULT_ANNOTATION, LAST_PASS_TIME_ANNOTATION, PASSES_FAILED_ANNOTATION,
@@ -120,7 +121,8 @@ impl Metrics {
         *self.inner().audits.entry((action, result)).or_default() += 1;
     }
 
-    /// One write to Harbor or Kubernetes, by kind (e.g. `harbor_robot_create`, `kube_secret_apply`).
+    /// One write to Harbor or Kubernetes, by kind (e.g. `harbor_robot_create`,
+    /// `kube_secret_apply`).
     pub fn write(&self, kind: &'static str) {
         *self.inner().writes.entry(kind).or_default() += 1;
     }
@@ -170,25 +172,41 @@ impl Metrics {
                 .replace('"', "\\\"")
                 .replace('\n', "\\n")
         };
-        let _ = writeln!(out, "# HELP berth_reconcile_passes_total Team reconciles, by result.\n# TYPE berth_reconcile_passes_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP berth_reconcile_passes_total Team reconciles, by result.\
+             \n# TYPE berth_reconcile_passes_total counter"
+        );
         for (result, n) in &m.passes {
             let _ = writeln!(
                 out,
                 "berth_reconcile_passes_total{{result=\"{result}\"}} {n}"
             );
         }
-        let _ = writeln!(out, "# HELP berth_reconcile_errors_total Failed team reconciles, by reason.\n# TYPE berth_reconcile_errors_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP berth_reconcile_errors_total Failed team reconciles, by reason.\
+             \n# TYPE berth_reconcile_errors_total counter"
+        );
         for (reason, n) in &m.errors {
             let _ = writeln!(
                 out,
                 "berth_reconcile_errors_total{{reason=\"{reason}\"}} {n}"
             );
         }
-        let _ = writeln!(out, "# HELP berth_reconcile_writes_total Writes to Harbor and Kubernetes, by kind.\n# TYPE berth_reconcile_writes_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP berth_reconcile_writes_total Writes to Harbor and Kubernetes, by kind.\
+             \n# TYPE berth_reconcile_writes_total counter"
+        );
         for (kind, n) in &m.writes {
             let _ = writeln!(out, "berth_reconcile_writes_total{{kind=\"{kind}\"}} {n}");
         }
-        let _ = writeln!(out, "# HELP berth_reconcile_duration_seconds Time of one team's reconcile.\n# TYPE berth_reconcile_duration_seconds histogram");
+        let _ = writeln!(
+            out,
+            "# HELP berth_reconcile_duration_seconds Time of one team's reconcile.\
+             \n# TYPE berth_reconcile_duration_seconds histogram"
+        );
         for (i, bound) in DURATION_BUCKETS.iter().enumerate() {
             let _ = writeln!(
                 out,
@@ -211,14 +229,23 @@ impl Metrics {
             "berth_reconcile_duration_seconds_count {}",
             m.duration_count
         );
-        let _ = writeln!(out, "# HELP berth_harbor_view_refreshes_total How Harbor's view was brought up to date (trusted, probed, full read).\n# TYPE berth_harbor_view_refreshes_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP berth_harbor_view_refreshes_total How Harbor's view was brought up to date \
+             (trusted, probed, full read).\
+             \n# TYPE berth_harbor_view_refreshes_total counter"
+        );
         for (kind, n) in &m.harbor_refreshes {
             let _ = writeln!(
                 out,
                 "berth_harbor_view_refreshes_total{{kind=\"{kind}\"}} {n}"
             );
         }
-        let _ = writeln!(out, "# HELP berth_robot_expiry_seconds Seconds until a robot Berth manages expires.\n# TYPE berth_robot_expiry_seconds gauge");
+        let _ = writeln!(
+            out,
+            "# HELP berth_robot_expiry_seconds Seconds until a robot Berth manages expires.\
+             \n# TYPE berth_robot_expiry_seconds gauge"
+        );
         for ((team, robot), secs) in &m.robot_expiry {
             let _ = writeln!(
                 out,
@@ -227,7 +254,12 @@ impl Metrics {
                 label(robot)
             );
         }
-        let _ = writeln!(out, "# HELP berth_http_requests_total HTTP requests answered, by route pattern, method and status.\n# TYPE berth_http_requests_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP berth_http_requests_total HTTP requests answered, by route pattern, method \
+             and status.\
+             \n# TYPE berth_http_requests_total counter"
+        );
         for ((route, method, status), n) in &m.http_requests {
             let _ = writeln!(
                 out,
@@ -236,13 +268,26 @@ impl Metrics {
                 label(method)
             );
         }
-        let _ = writeln!(out, "# HELP berth_http_request_duration_seconds Time to answer, by route pattern.\n# TYPE berth_http_request_duration_seconds histogram");
+        let _ = writeln!(
+            out,
+            "# HELP berth_http_request_duration_seconds Time to answer, by route pattern.\
+             \n# TYPE berth_http_request_duration_seconds histogram"
+        );
         for (route, (buckets, count, sum)) in &m.http_duration {
             let route = label(route);
             for (i, bound) in HTTP_BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "berth_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {}", buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "berth_http_request_duration_seconds_bucket{{route=\"{route}\",\
+                     le=\"{bound}\"}} {}",
+                    buckets[i]
+                );
             }
-            let _ = writeln!(out, "berth_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}");
+            let _ = writeln!(
+                out,
+                "berth_http_request_duration_seconds_bucket{{route=\"{route}\",\
+                 le=\"+Inf\"}} {count}"
+            );
             let _ = writeln!(
                 out,
                 "berth_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}"
@@ -252,14 +297,22 @@ impl Metrics {
                 "berth_http_request_duration_seconds_count{{route=\"{route}\"}} {count}"
             );
         }
-        let _ = writeln!(out, "# HELP berth_audit_records_total Audit records written, by action and result.\n# TYPE berth_audit_records_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP berth_audit_records_total Audit records written, by action and result.\
+             \n# TYPE berth_audit_records_total counter"
+        );
         for ((action, result), n) in &m.audits {
             let _ = writeln!(
                 out,
                 "berth_audit_records_total{{action=\"{action}\",result=\"{result}\"}} {n}"
             );
         }
-        let _ = writeln!(out, "# HELP berth_reconciler_leader Whether this process holds the reconciler Lease.\n# TYPE berth_reconciler_leader gauge");
+        let _ = writeln!(
+            out,
+            "# HELP berth_reconciler_leader Whether this process holds the reconciler Lease.\
+             \n# TYPE berth_reconciler_leader gauge"
+        );
         let _ = writeln!(out, "berth_reconciler_leader {}", u8::from(m.leader));
         out
     }

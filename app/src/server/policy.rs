@@ -115,8 +115,8 @@ pub enum Warning {
     },
 }
 
-/// What a member should act on: robots expiring within `window` (or expired), missing secrets, a failing
-/// last reconcile, in that order.
+/// What a member should act on: robots expiring within `window` (or expired), missing secrets, a
+/// failing last reconcile, in that order.
 pub fn warnings(
     status: Option<&TeamStatus>,
     secrets: Option<&[SecretView]>,
@@ -183,22 +183,32 @@ impl Warning {
         let (message, remedy) = match self {
             Warning::ReconcileFailed { reason, message } => (
                 format!("Berth's last pass over this team failed: {message} ({reason})."),
-                "Berth retries on its own; if this stays, ask your platform team and quote the reason.",
+                "Berth retries on its own; if this stays, ask your platform team and quote the \
+                 reason.",
             ),
             Warning::Expired { purpose, robot, at } => (
                 format!("The {purpose} robot {robot} expired at {at}."),
-                "Ask a team admin to rotate it (Manage, Rotate); Berth also replaces expired robots on its next pass.",
+                "Ask a team admin to rotate it (Manage, Rotate); Berth also replaces expired \
+                 robots on its next pass.",
             ),
-            Warning::Expiring { purpose, robot, at, days } => (
+            Warning::Expiring {
+                purpose,
+                robot,
+                at,
+                days,
+            } => (
                 format!(
                     "The {purpose} robot {robot} expires in {days} day{} ({at}).",
                     if *days == 1 { "" } else { "s" }
                 ),
-                "Berth rotates robots before they expire; a team admin can rotate now (Manage, Rotate). Update any copy you keep outside the cluster (CI secrets) after the rotation.",
+                "Berth rotates robots before they expire; a team admin can rotate now (Manage, \
+                 Rotate). Update any copy you keep outside the cluster (CI secrets) after the \
+                 rotation.",
             ),
             Warning::SecretMissing { name, purpose } => (
                 format!("The secret {name} ({purpose}) is missing from the namespace."),
-                "Berth recreates it on its next pass (within a resync period); if it stays missing, check the team's state above.",
+                "Berth recreates it on its next pass (within a resync period); if it stays \
+                 missing, check the team's state above.",
             ),
         };
         TeamWarning {

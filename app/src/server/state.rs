@@ -60,14 +60,15 @@ pub fn team_argument(raw: &str) -> Result<TeamName, ServerError> {
     Ok(TeamName::parse(raw).map_err(|problem| AppError::BadRequest(problem.to_string()))?)
 }
 
-/// The answer about a team that is missing or not the user's: the same words for both, so team names
-/// do not leak.
+/// The answer about a team that is missing or not the user's: the same words for both, so team
+/// names do not leak.
 pub fn no_visible_team(name: &TeamName) -> AppError {
     AppError::NotFound(format!("There is no team named {name} that you can see."))
 }
 
-/// The Team `name` when `user` may see it. A missing team and another team's answer alike
-/// ([`no_visible_team`], 404); `hidden` is audited (as a refusal) when the team exists but is not theirs.
+/// The Team `name` when `user` may see it. A missing team and another team's answer
+/// alike ([`no_visible_team`], 404); `hidden` is audited (as a refusal) when the team
+/// exists but is not theirs.
 pub async fn visible_team(
     state: &AppState,
     user: &SessionUser,
@@ -85,7 +86,8 @@ pub async fn visible_team(
     }
 }
 
-/// An error with all its causes, for the log (the errors of every layer are built to hold no secrets).
+/// An error with all its causes, for the log (the errors of every layer are
+/// built to hold no secrets).
 pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();

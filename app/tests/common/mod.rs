@@ -1,6 +1,6 @@
 //! What every test file against the local stack needs, once: the stack's environment, clients for
-//! Harbor (through Prism), the apiserver and Berth, waiting, and the fake Harbor's faults and controls.
-//! Each test binary uses part of it.
+//! Harbor (through Prism), the apiserver and Berth, waiting, and the fake Harbor's faults and
+//! controls. Each test binary uses part of it.
 #![allow(dead_code)]
 use app::server::config::{HarborAuth, HarborConfig};
 use app::server::harbor::HarborClient;
@@ -67,7 +67,8 @@ pub async fn wait_for<T, F: Future<Output = Option<T>>>(
     }
 }
 
-/// Posts `body` to the fake Harbor's control endpoint `path` (`/__fake/faults`, `/__fake/system`, ...).
+/// Posts `body` to the fake Harbor's control endpoint `path`
+/// (`/__fake/faults`, `/__fake/system`, ...).
 pub async fn fake(path: &str, body: serde_json::Value) {
     let response = reqwest::Client::new()
         .post(format!("{}{path}", env("FAKE_HARBOR_URL")))
@@ -112,8 +113,8 @@ pub async fn fake_stats() -> serde_json::Value {
         .unwrap()
 }
 
-/// Posts `body` to the fake Harbor's control endpoint `path` when dropped, so a test's change to the
-/// fake (faults, auth mode, robot prefix) is undone even when an assertion fails.
+/// Posts `body` to the fake Harbor's control endpoint `path` when dropped, so a test's change to
+/// the fake (faults, auth mode, robot prefix) is undone even when an assertion fails.
 pub struct Restore(pub &'static str, pub &'static str);
 impl Drop for Restore {
     fn drop(&mut self) {

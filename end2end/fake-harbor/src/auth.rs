@@ -1,8 +1,9 @@
 //! Who is calling, as Harbor's security middleware decides it (src/server/middleware/security/,
-//! src/core/auth/authenticator.go): basic auth with a user's password or a UI session (`session`), where in `oidc_auth` mode only
-//! the built-in admin (user id 1, `IsSuperUser`) may use a password; anything else (no credentials,
-//! wrong ones, a password Harbor does not take in this mode) carries on as anonymous. Harbor answers
-//! 401 only where a handler needs a signed-in caller, and 403 where the caller lacks the right.
+//! src/core/auth/authenticator.go): basic auth with a user's password or a UI session (`session`),
+//! where in `oidc_auth` mode only the built-in admin (user id 1, `IsSuperUser`) may use a password;
+//! anything else (no credentials, wrong ones, a password Harbor does not take in this mode) carries
+//! on as anonymous. Harbor answers 401 only where a handler needs a signed-in caller, and 403 where
+//! the caller lacks the right.
 use crate::session::{cookie, SESSION_COOKIE};
 use crate::{basic_credentials, error, lock, Shared};
 use axum::extract::{Request, State};
@@ -78,7 +79,8 @@ pub async fn caller(fake: &Shared, headers: &HeaderMap) -> Caller {
             f.users
                 .iter()
                 .find(|u| u.username == username)
-                // In OIDC mode Harbor checks a password only for its built-in admin; others go unchecked.
+                // In OIDC mode Harbor checks a password only for its built-in
+                // admin; others go unchecked.
                 .filter(|u| u.id == 1 || f.system.auth_mode != AuthMode::Oidc)
                 .and_then(|u| Some((u.password.clone()?, u.id, u.sysadmin)))
         };

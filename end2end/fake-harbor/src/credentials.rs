@@ -1,8 +1,9 @@
-//! How Harbor keeps and checks secrets (src/common/utils/encrypt.go `Encrypt`, src/pkg/user/manager.go
-//! `MatchLocalPassword`, src/server/middleware/security/robot.go): PBKDF2-HMAC-SHA256 over the secret
-//! and a random salt, a 16-byte key as hex. User passwords (version `pbkdf2_sha256`) take 600,000
-//! iterations, robot secrets (version `sha256`) 4,096. Every check is paid in full, off the async
-//! workers as Go would run it on its own goroutine, and its CPU time is counted for the benchmarks.
+//! How Harbor keeps and checks secrets (src/common/utils/encrypt.go `Encrypt`,
+//! src/pkg/user/manager.go `MatchLocalPassword`, src/server/middleware/security/robot.go):
+//! PBKDF2-HMAC-SHA256 over the secret and a random salt, a 16-byte key as hex. User passwords
+//! (version `pbkdf2_sha256`) take 600,000 iterations, robot secrets (version `sha256`) 4,096. Every
+//! check is paid in full, off the async workers as Go would run it on its own goroutine, and its
+//! CPU time is counted for the benchmarks.
 use rand::Rng;
 use serde::Serialize;
 use sha2::Sha256;

@@ -1,19 +1,21 @@
-//! A stateful stand-in for Harbor's v2.0 API (the parts Berth uses) and its registry login, behaving as
-//! Harbor's code does (goharbor/harbor v2.15.2): 404 for missing things, 409 for duplicates, Harbor's
-//! name and secret rules, paginated lists with `X-Total-Count` and `Link` (`page_size` over 100 is a
-//! 422), the creator as a project member, group members as the auth mode makes them, and the admin
-//! left out of user lists. Callers are resolved in `auth` (only the built-in admin may use a password
-//! in `oidc_auth` mode; anything else is anonymous), `q` is read in `query` (decoded once more), and
-//! each resource has its module: `projects`, `members`, `users`, `robots` (the robot v2 API), `system`
-//! (ping, system info, health) and `registry` (`docker login`); faults and counts are in `control`.
-//! This file holds the state they share and the router; `main.rs` serves it, tests may start it in
-//! process. Passwords and robot secrets are stored and checked as Harbor
-//! does, at its PBKDF2 cost, in `credentials`; the UI session (`POST /c/login`) and its CSRF check are
-//! in `session`. Tests put Prism in front of it to check every exchange against Harbor's own spec.
+//! A stateful stand-in for Harbor's v2.0 API (the parts Berth uses) and its registry login,
+//! behaving as Harbor's code does (goharbor/harbor v2.15.2): 404 for missing things, 409 for
+//! duplicates, Harbor's name and secret rules, paginated lists with `X-Total-Count` and `Link`
+//! (`page_size` over 100 is a 422), the creator as a project member, group members as the auth mode
+//! makes them, and the admin left out of user lists. Callers are resolved in `auth` (only the
+//! built-in admin may use a password in `oidc_auth` mode; anything else is anonymous), `q` is read
+//! in `query` (decoded once more), and each resource has its module: `projects`, `members`,
+//! `users`, `robots` (the robot v2 API), `system` (ping, system info, health) and `registry`
+//! (`docker login`); faults and counts are in `control`. This file holds the state they share and
+//! the router; `main.rs` serves it, tests may start it in process. Passwords and robot secrets are
+//! stored and checked as Harbor does, at its PBKDF2 cost, in `credentials`; the UI session (`POST
+//! /c/login`) and its CSRF check are in `session`. Tests put Prism in front of it to check every
+//! exchange against Harbor's own spec.
 //!
 //! Control endpoints under `/__fake/` (never proxied through Prism) let tests inject latency or
 //! failures, set the version, health, auth mode, robot prefix and session timeout, seed users, set
-//! project usage, end every session or draw a new CSRF key, and read the hashing work (`/__fake/stats`).
+//! project usage, end every session or draw a new CSRF key, and read the hashing work
+//! (`/__fake/stats`).
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -54,7 +56,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use users::{create_user, current_user, delete_user, get_user, list_users, seed_user};
 
-/// What clients asked of the API (control endpoints excluded), for tests that count requests and writes.
+/// What clients asked of the API (control endpoints excluded), for tests that
+/// count requests and writes.
 #[derive(Default, Clone, serde::Serialize)]
 struct Stats {
     requests: u64,
@@ -68,7 +71,8 @@ struct Stats {
 struct Faults {
     latency_ms: u64,
     status: Option<u16>,
-    /// The status fault hits only requests with this method and/or a path (with its query) containing this text.
+    /// The status fault hits only requests with this method and/or a path (with its query)
+    /// containing this text.
     method: Option<String>,
     path: Option<String>,
 }
@@ -93,14 +97,16 @@ struct Member {
     group_type: i64,
 }
 
-/// A Harbor user. OIDC users appear on their first sign-in to Harbor; local ones through `POST /users`.
+/// A Harbor user. OIDC users appear on their first sign-in to Harbor; local
+/// ones through `POST /users`.
 struct User {
     id: i64,
     username: String,
     email: String,
     realname: String,
     sysadmin: bool,
-    /// A local user's password (the built-in admin's included), as Harbor stores it; OIDC users have none.
+    /// A local user's password (the built-in admin's included), as Harbor stores
+    /// it; OIDC users have none.
     password: Option<credentials::Hashed>,
     created: String,
     updated: String,
@@ -130,7 +136,8 @@ struct Fake {
 
 type Shared = Arc<Mutex<Fake>>;
 
-/// The state; a handler that panicked mid-change leaves it as it was, which is all a test double needs.
+/// The state; a handler that panicked mid-change leaves it as it was, which
+/// is all a test double needs.
 fn lock(fake: &Shared) -> std::sync::MutexGuard<'_, Fake> {
     fake.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -171,7 +178,8 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((user.to_owned(), pass.to_owned()))
 }
 
-/// Numbers as text: serde's `flatten` (used by the list queries) cannot parse them from a query string.
+/// Numbers as text: serde's `flatten` (used by the list queries) cannot parse
+/// them from a query string.
 #[derive(Deserialize)]
 struct Paging {
     page: Option<String>,

@@ -1,7 +1,7 @@
 //! The fake Harbor as a server of its own, for local runs and the end-to-end tests.
 //!
-//! Env: FAKE_HARBOR_ADDR (127.0.0.1:8089), FAKE_HARBOR_ADMIN_USER (admin), FAKE_HARBOR_ADMIN_PASSWORD,
-//! FAKE_HARBOR_ROBOT_PREFIX (robot$).
+//! Env: FAKE_HARBOR_ADDR (127.0.0.1:8089), FAKE_HARBOR_ADMIN_USER (admin),
+//! FAKE_HARBOR_ADMIN_PASSWORD, FAKE_HARBOR_ROBOT_PREFIX (robot$).
 #[tokio::main]
 async fn main() {
     let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_owned());

@@ -23,7 +23,10 @@ pub(crate) async fn list_members(
     let items = p
         .members
         .iter()
-        .map(|m| json!({ "id": m.id, "project_id": project_id, "entity_name": m.group_name, "role_id": m.role_id, "entity_id": m.id, "entity_type": if m.group_type > 0 { "g" } else { "u" } }))
+        .map(|m| json!({
+            "id": m.id, "project_id": project_id, "entity_name": m.group_name, "role_id": m.role_id,
+            "entity_id": m.id, "entity_type": if m.group_type > 0 { "g" } else { "u" }
+        }))
         .collect();
     paged(
         &format!("/api/v2.0/projects/{name_or_id}/members"),
@@ -52,9 +55,9 @@ pub(crate) async fn add_member(
         .unwrap_or_default()
         .to_owned();
     let mut f = lock(&fake);
-    // A group is made as Harbor's auth mode makes groups (src/controller/member/controller.go): OIDC
-    // groups by name (type 3), HTTP groups by name (type 2, with skip_search on), LDAP groups by DN
-    // (type 1, named by their cn); db_auth has none.
+    // A group is made as Harbor's auth mode makes groups (src/controller/member/controller.go):
+    // OIDC groups by name (type 3), HTTP groups by name (type 2, with skip_search on), LDAP groups
+    // by DN (type 1, named by their cn); db_auth has none.
     let (group_name, group_type) = match f.system.auth_mode {
         AuthMode::Oidc => (group_name, 3),
         AuthMode::Http => (group_name, 2),

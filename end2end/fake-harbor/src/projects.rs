@@ -189,7 +189,8 @@ pub(crate) async fn project_summary(
     let count = |role: i64| p.members.iter().filter(|m| m.role_id == role).count();
     Json(json!({
         "repo_count": p.repo_count,
-        "project_admin_count": count(1), "developer_count": count(2), "guest_count": count(3), "maintainer_count": count(4),
+        "project_admin_count": count(1), "developer_count": count(2), "guest_count": count(3),
+        "maintainer_count": count(4),
         "quota": { "hard": { "storage": p.storage_limit }, "used": { "storage": p.storage_used } },
     }))
     .into_response()

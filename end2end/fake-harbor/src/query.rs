@@ -1,8 +1,9 @@
-//! Harbor's `q` list filter as Harbor reads it (src/lib/q/builder.go): the web framework has decoded the
-//! query string once, then Harbor unescapes `q` once more (Go's `url.QueryUnescape`: `+` is a space,
-//! `%XX` a byte; text it cannot unescape is kept as it came), splits it on `,` and wants `key=value`
-//! items with both sides non-empty. A value `~x` is a substring match; any other value is matched as
-//! text, exactly. Keys that are no field of the listed model are ignored (src/lib/orm/query.go).
+//! Harbor's `q` list filter as Harbor reads it (src/lib/q/builder.go): the web framework has
+//! decoded the query string once, then Harbor unescapes `q` once more (Go's `url.QueryUnescape`:
+//! `+` is a space, `%XX` a byte; text it cannot unescape is kept as it came), splits it on `,` and
+//! wants `key=value` items with both sides non-empty. A value `~x` is a substring match; any other
+//! value is matched as text, exactly. Keys that are no field of the listed model are ignored
+//! (src/lib/orm/query.go).
 
 /// How one item of `q` compares.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +49,8 @@ pub fn parse(q: Option<&str>) -> Result<Vec<(String, Match)>, &'static str> {
         .collect()
 }
 
-/// Go's `url.QueryUnescape`; `None` where Go answers an error (a `%` not followed by two hex digits).
+/// Go's `url.QueryUnescape`; `None` where Go answers an error (a `%` not
+/// followed by two hex digits).
 pub fn query_unescape(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

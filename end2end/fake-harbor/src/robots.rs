@@ -2,8 +2,8 @@
 //! src/controller/robot/controller.go, src/common/rbac/const.go):
 //! - `GET /robots` lists system robots unless `q` says `Level=project` with a positive `ProjectID`;
 //! - `POST /robots` checks the name rule, duration, level, non-empty permissions and access, the
-//!   resource:action pairs Harbor's policy list allows, and namespaces (a project robot has exactly one
-//!   permission, on its own project); it ignores `secret` and `disable`;
+//!   resource:action pairs Harbor's policy list allows, and namespaces (a project robot has exactly
+//!   one permission, on its own project); it ignores `secret` and `disable`;
 //! - `PATCH /robots/{id}` sets a given secret without echoing it (a generated one is returned);
 //! - `PUT /robots/{id}` wants the stored level and the full, prefixed name.
 use crate::credentials::{Hashed, Kind};
@@ -20,8 +20,9 @@ use serde_json::{json, Value};
 
 pub struct Robot {
     pub id: i64,
-    /// As Harbor stores it: without the prefix (`berth-a-pull`, `team-a+ci` for a project robot). Answers
-    /// add the prefix configured at that moment, so changing the prefix renames every robot.
+    /// As Harbor stores it: without the prefix (`berth-a-pull`, `team-a+ci` for a
+    /// project robot). Answers add the prefix configured at that moment, so changing the
+    /// prefix renames every robot.
     pub name: String,
     pub description: String,
     pub level: String,
@@ -47,13 +48,15 @@ impl Robot {
 /// Harbor answers a list without secrets; the secret is shown only on creation.
 fn robot_json(r: &Robot, prefix: &str) -> Value {
     json!({
-        "id": r.id, "name": r.full_name(prefix), "description": r.description, "level": r.level, "duration": r.duration,
-        "editable": true, "disable": r.disable, "expires_at": r.expires_at, "permissions": r.permissions,
+        "id": r.id, "name": r.full_name(prefix), "description": r.description, "level": r.level,
+        "duration": r.duration, "editable": true, "disable": r.disable, "expires_at": r.expires_at,
+        "permissions": r.permissions,
         "creation_time": r.created, "update_time": r.updated,
     })
 }
 
-/// Harbor's robot secret rule: 8-128 characters with an upper-case letter, a lower-case letter and a digit.
+/// Harbor's robot secret rule: 8-128 characters with an upper-case letter, a
+/// lower-case letter and a digit.
 pub fn valid_robot_secret(secret: &str) -> bool {
     (8..=128).contains(&secret.len())
         && secret.chars().any(|c| c.is_ascii_uppercase())
@@ -319,7 +322,10 @@ pub async fn create_robot(State(fake): State<Shared>, body: Bytes) -> Response {
     (
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v2.0/robots/{id}"))],
-        Json(json!({ "id": id, "name": full_name, "secret": secret, "creation_time": created, "expires_at": expires_at })),
+        Json(json!({
+            "id": id, "name": full_name, "secret": secret, "creation_time": created,
+            "expires_at": expires_at
+        })),
     )
         .into_response()
 }
@@ -332,8 +338,8 @@ pub async fn get_robot(State(fake): State<Shared>, Path(id): Path<i64>) -> Respo
     }
 }
 
-/// `PATCH /robots/{id}`: a given secret is set and not echoed (`{}`); without one Harbor generates a
-/// secret and returns it.
+/// `PATCH /robots/{id}`: a given secret is set and not echoed (`{}`); without one Harbor generates
+/// a secret and returns it.
 pub async fn refresh_robot_secret(
     State(fake): State<Shared>,
     Path(id): Path<i64>,
@@ -347,7 +353,13 @@ pub async fn refresh_robot_secret(
             let hashed = Hashed::new(Kind::RobotSecret, s).await;
             (s.to_owned(), hashed, json!({}))
         }
-        Some(_) => return error(StatusCode::BAD_REQUEST, "the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number"),
+        Some(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the secret must be 8-128, inclusively, characters long with at least 1 \
+                 uppercase letter, 1 lowercase letter and 1 number",
+            )
+        }
         None => {
             let (secret, hashed) = generated_secret().await;
             let answer = json!({ "secret": secret });
@@ -364,8 +376,8 @@ pub async fn refresh_robot_secret(
     Json(answer).into_response()
 }
 
-/// `PUT /robots/{id}`: Harbor replaces description, permissions, disable and duration; the level and
-/// the full name (prefix included) must be the stored ones; the secret is untouched.
+/// `PUT /robots/{id}`: Harbor replaces description, permissions, disable and duration; the level
+/// and the full name (prefix included) must be the stored ones; the secret is untouched.
 pub async fn update_robot(
     State(fake): State<Shared>,
     Path(id): Path<i64>,
@@ -445,7 +457,13 @@ mod tests {
     use super::*;
 
     fn perm(kind: &str, ns: &str, access: &[(&str, &str)]) -> Value {
-        json!({ "kind": kind, "namespace": ns, "access": access.iter().map(|(r, a)| json!({"resource": r, "action": a})).collect::<Vec<_>>() })
+        json!({
+            "kind": kind, "namespace": ns,
+            "access": access
+                .iter()
+                .map(|(r, a)| json!({"resource": r, "action": a}))
+                .collect::<Vec<_>>()
+        })
     }
 
     #[test]

@@ -1,15 +1,15 @@
 //! Harbor's UI session as an API credential, and the CSRF check that comes with it.
 //! - `POST /c/login` (form `principal`, `password`; src/core/controllers/base.go `Login`): in
-//!   `oidc_auth` mode anyone but the built-in admin is sent to the IdP (403 with `redirect_location`);
-//!   otherwise the password is checked as on every basic-auth request (600,000 PBKDF2 iterations), and
-//!   a session cookie `sid` is set. `GET /c/log_out` ends it.
-//! - A request carrying `sid` is the session's user (src/server/middleware/security/session.go) until
-//!   the session times out (Harbor's `session_timeout`, 60 minutes, renewed by each request).
+//!   `oidc_auth` mode anyone but the built-in admin is sent to the IdP (403 with
+//!   `redirect_location`); otherwise the password is checked as on every basic-auth request
+//!   (600,000 PBKDF2 iterations), and a session cookie `sid` is set. `GET /c/log_out` ends it.
+//! - A request carrying `sid` is the session's user (src/server/middleware/security/session.go)
+//!   until the session times out (Harbor's `session_timeout`, 60 minutes, renewed by each request).
 //! - CSRF (src/server/middleware/csrf/csrf.go over gorilla/csrf v1.7.2): `/c/` always, and `/api/`,
 //!   `/v2/`, `/service/` when the request carries `sid`. Unsafe methods need `X-Harbor-CSRF-Token`
-//!   matching the `_gorilla_csrf` cookie, else 403 "CSRF token invalid"; every checked answer carries a
-//!   fresh masked token. The cookie is sealed with a key Harbor draws at start-up unless `CSRF_KEY` is
-//!   set, so a restarted core refuses old cookies: `POST /__fake/csrf-key` does that.
+//!   matching the `_gorilla_csrf` cookie, else 403 "CSRF token invalid"; every checked answer
+//!   carries a fresh masked token. The cookie is sealed with a key Harbor draws at start-up unless
+//!   `CSRF_KEY` is set, so a restarted core refuses old cookies: `POST /__fake/csrf-key` does that.
 use crate::auth::AuthMode;
 use crate::{error, lock, Shared};
 use axum::extract::{Request, State};

@@ -1,6 +1,6 @@
 //! What Harbor says about itself: ping, `/systeminfo` (the version only to signed-in callers),
-//! component health, and the control endpoint that sets version, health, auth mode, robot prefix and
-//! session timeout.
+//! component health, and the control endpoint that sets version, health, auth mode, robot prefix
+//! and session timeout.
 use crate::auth::{AuthMode, Caller};
 use crate::{lock, Shared, System};
 use axum::extract::State;
@@ -14,13 +14,17 @@ pub(crate) async fn ping() -> &'static str {
     "Pong"
 }
 
-/// Harbor tells anonymous callers only how to sign in; its version and the rest need a signed-in caller.
+/// Harbor tells anonymous callers only how to sign in; its version and the
+/// rest need a signed-in caller.
 pub(crate) async fn systeminfo(
     State(fake): State<Shared>,
     axum::Extension(caller): axum::Extension<Caller>,
 ) -> Json<Value> {
     let f = lock(&fake);
-    let mut info = json!({ "auth_mode": f.system.auth_mode.as_str(), "primary_auth_mode": false, "self_registration": false, "banner_message": "" });
+    let mut info = json!({
+        "auth_mode": f.system.auth_mode.as_str(), "primary_auth_mode": false,
+        "self_registration": false, "banner_message": ""
+    });
     if !caller.is_anonymous() {
         info["harbor_version"] = json!(f.system.version);
         info["has_ca_root"] = json!(false);
@@ -42,7 +46,9 @@ pub(crate) async fn health(State(fake): State<Shared>) -> Json<Value> {
     let listed: Vec<Value> = components
         .iter()
         .map(|c| match f.system.unhealthy.iter().any(|u| u == c) {
-            true => json!({ "name": c, "status": "unhealthy", "error": format!("failed to connect to {c}") }),
+            true => json!({
+                "name": c, "status": "unhealthy", "error": format!("failed to connect to {c}")
+            }),
             false => json!({ "name": c, "status": "healthy" }),
         })
         .collect();

@@ -1,6 +1,6 @@
 //! Users (src/server/v2.0/handler/user.go): the admin left out of lists, search by `q` decoded as
-//! Harbor decodes it, the caller's own account, local users with passwords stored as Harbor stores them,
-//! and OIDC users seeded by tests as a first sign-in to Harbor would make them.
+//! Harbor decodes it, the caller's own account, local users with passwords stored as Harbor stores
+//! them, and OIDC users seeded by tests as a first sign-in to Harbor would make them.
 use crate::auth::Caller;
 use crate::credentials::{Hashed, Kind};
 use crate::query;
@@ -16,8 +16,9 @@ use serde_json::{json, Value};
 
 pub(crate) fn user_json(u: &User) -> Value {
     json!({
-        "user_id": u.id, "username": u.username, "email": u.email, "realname": u.realname, "comment": "",
-        "sysadmin_flag": u.sysadmin, "admin_role_in_auth": false, "creation_time": u.created, "update_time": u.updated,
+        "user_id": u.id, "username": u.username, "email": u.email, "realname": u.realname,
+        "comment": "", "sysadmin_flag": u.sysadmin, "admin_role_in_auth": false,
+        "creation_time": u.created, "update_time": u.updated,
     })
 }
 
@@ -95,8 +96,8 @@ pub(crate) async fn get_user(State(fake): State<Shared>, Path(id): Path<i64>) ->
     }
 }
 
-/// Harbor marks the user deleted (its name and e-mail are freed, so the person can be onboarded again);
-/// the admin account (id 1) cannot be deleted.
+/// Harbor marks the user deleted (its name and e-mail are freed, so the person can be onboarded
+/// again); the admin account (id 1) cannot be deleted.
 pub(crate) async fn delete_user(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
     let mut f = lock(&fake);
     if id == 1 {
@@ -110,8 +111,8 @@ pub(crate) async fn delete_user(State(fake): State<Shared>, Path(id): Path<i64>)
     StatusCode::OK.into_response()
 }
 
-/// Creates a local user; 409 when the username or e-mail is taken: the same conflict an OIDC sign-in to
-/// Harbor meets when a stale account holds them.
+/// Creates a local user; 409 when the username or e-mail is taken: the same conflict an OIDC
+/// sign-in to Harbor meets when a stale account holds them.
 pub(crate) async fn create_user(State(fake): State<Shared>, body: Bytes) -> Response {
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid request body");
@@ -119,7 +120,11 @@ pub(crate) async fn create_user(State(fake): State<Shared>, body: Bytes) -> Resp
     let text = |k: &str| req[k].as_str().unwrap_or_default().to_owned();
     let (username, email) = (text("username"), text("email"));
     if username.is_empty() || !valid_robot_secret(&text("password")) {
-        return error(StatusCode::BAD_REQUEST, "username and a password of 8-128 characters with upper, lower case and a digit are required");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "username and a password of 8-128 characters with upper, lower case and a digit are \
+             required",
+        );
     }
     let password = Hashed::new(Kind::UserPassword, &text("password")).await;
     let mut f = lock(&fake);
@@ -155,8 +160,8 @@ pub(crate) async fn create_user(State(fake): State<Shared>, body: Bytes) -> Resp
         .into_response()
 }
 
-/// A user as Harbor records an OIDC user on first sign-in, with a chosen creation time (seeding the stale
-/// account of an identity provider that was redeployed).
+/// A user as Harbor records an OIDC user on first sign-in, with a chosen creation time (seeding the
+/// stale account of an identity provider that was redeployed).
 pub(crate) async fn seed_user(State(fake): State<Shared>, Json(req): Json<Value>) -> Response {
     let password = match req["password"].as_str() {
         Some(p) => Some(Hashed::new(Kind::UserPassword, p).await),

@@ -1,6 +1,6 @@
-//! The router as `serve` builds it, called in-process: the state points at addresses nothing listens
-//! on, which no test reaches (the identity provider, Harbor and Kubernetes are contacted only when a
-//! request needs them).
+//! The router as `serve` builds it, called in-process: the state points at addresses nothing
+//! listens on, which no test reaches (the identity provider, Harbor and Kubernetes are contacted
+//! only when a request needs them).
 use super::router;
 use crate::serve::app_state;
 use app::server::config::Config;

@@ -1,4 +1,5 @@
-//! Server functions anyone may call, signed in or not: who is signed in, and the last form's outcome.
+//! Server functions anyone may call, signed in or not: who is signed in,
+//! and the last form's outcome.
 mod current_user;
 mod take_flash;
 pub use current_user::*;

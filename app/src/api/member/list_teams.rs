@@ -17,7 +17,15 @@ pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
                 let near =
                     crate::server::auth::groups::last_segment_only(&user.groups, &team.groups());
                 if !near.is_empty() {
-                    tracing::warn!(user = %user.username, team = %team.team_name(), groups = ?near, "a group of this user ends like one of the team's but is not it, so it grants nothing with BERTH_GROUP_MATCH=exact; name the full path in the Team's spec.groups (or, knowing the risk, set BERTH_GROUP_MATCH=last-segment)");
+                    tracing::warn!(
+                        user = %user.username,
+                        team = %team.team_name(),
+                        groups = ?near,
+                        "a group of this user ends like one of the team's but is not it, so it \
+                         grants nothing with BERTH_GROUP_MATCH=exact; name the full path in the \
+                         Team's spec.groups (or, knowing the risk, set \
+                         BERTH_GROUP_MATCH=last-segment)"
+                    );
                 }
             }
         }

@@ -2,8 +2,8 @@ use crate::error::AppError;
 use crate::model::TeamDetail;
 use leptos::prelude::*;
 
-/// One team's page: its Harbor project, robots and secrets, fetched concurrently; each part carries its
-/// own error so one failing upstream leaves the rest readable.
+/// One team's page: its Harbor project, robots and secrets, fetched concurrently; each part carries
+/// its own error so one failing upstream leaves the rest readable.
 #[server(endpoint = "load_team")]
 pub async fn load_team(name: String) -> Result<TeamDetail, AppError> {
     crate::server::http::timing::for_this_request(crate::api::call::serve(team_detail(name))).await
@@ -25,7 +25,8 @@ async fn team_detail(name: String) -> Result<TeamDetail, crate::api::call::Serve
     let user = signed_in_user().await?;
     let state = app_state()?;
     let mode = state.config.oidc.group_match;
-    // The name comes from the page's address: one that is not a team name is a page that does not exist.
+    // The name comes from the page's address: one that is not a team name is a
+    // page that does not exist.
     let name = TeamName::parse(&name).map_err(|problem| AppError::NotFound(problem.to_string()))?;
     // Another team's page answers exactly like a missing one, so team names do not leak.
     let team = visible_team(&state, &user, &name, None).await?;
@@ -59,8 +60,8 @@ async fn team_detail(name: String) -> Result<TeamDetail, crate::api::call::Serve
         }))
     };
     let robots = async {
-        // Harbor lists a project's own robots by the project's id, which the reconciler keeps in the
-        // Team's status; a team it has not set up yet has its project looked up by name.
+        // Harbor lists a project's own robots by the project's id, which the reconciler keeps in
+        // the Team's status; a team it has not set up yet has its project looked up by name.
         let project_id = match team.status.as_ref().and_then(|s| s.harbor_project_id) {
             Some(id) => Some(id),
             None => state

@@ -1,4 +1,5 @@
-//! Server functions for signed-in members: their teams and a team's page (another team's answers as a missing one).
+//! Server functions for signed-in members: their teams and a team's page (another team's
+//! answers as a missing one).
 mod list_teams;
 mod load_team;
 pub use list_teams::*;

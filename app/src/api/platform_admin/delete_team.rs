@@ -10,33 +10,39 @@ pub async fn delete_team(team: String, confirm: String) -> Result<String, AppErr
         String::clone,
         crate::api::call::serve(async move {
             use crate::server::audit::{AuditAction, AuditRecord, AuditResult};
-            use crate::server::state::{app_state, signed_in_user, team_argument};
             use crate::server::policy::is_platform_admin;
+            use crate::server::state::{app_state, signed_in_user, team_argument};
             let user = signed_in_user().await?;
             let state = app_state()?;
             let name = team_argument(&team)?;
             let current = state.cluster.get_team(&name).await?;
-            let record =
-                |result| AuditRecord::new(&user.username, AuditAction::TeamDelete, String::new(), result);
-            // Refused alike whether the team exists or not, so the answer tells a non-admin nothing.
+            let record = |result| {
+                AuditRecord::new(
+                    &user.username,
+                    AuditAction::TeamDelete,
+                    String::new(),
+                    result,
+                )
+            };
+            // Refused alike whether the team exists or not, so the answer
+            // tells a non-admin nothing.
             if !is_platform_admin(&user) {
                 if let Some(current) = &current {
                     state.audit.note(current, record(AuditResult::Denied)).await;
                 }
-                return Err(AppError::Forbidden(
-                    "Only platform admins can delete teams.".into(),
-                ).into());
+                return Err(
+                    AppError::Forbidden("Only platform admins can delete teams.".into()).into(),
+                );
             }
             let Some(current) = current else {
-                return Err(AppError::NotFound(format!(
-                    "There is no team named {name}."
-                )).into());
+                return Err(AppError::NotFound(format!("There is no team named {name}.")).into());
             };
             let name = current.name();
             if confirm.trim() != name.as_str() {
                 return Err(AppError::BadRequest(format!(
                     "To delete team {name}, type its name to confirm."
-                )).into());
+                ))
+                .into());
             }
             // No audit, no change: the record is stored before the deletion.
             state
@@ -44,9 +50,15 @@ pub async fn delete_team(team: String, confirm: String) -> Result<String, AppErr
                 .record(&current, record(AuditResult::Allowed))
                 .await?;
             match state.cluster.delete_team(&name).await {
-                Ok(()) => Ok(format!("Team {name} is being deleted: its robots and secrets go, its Harbor project stays.")),
+                Ok(()) => Ok(format!(
+                    "Team {name} is being deleted: its robots and secrets go, its Harbor project \
+                     stays."
+                )),
                 Err(error) => {
-                    state.audit.note(&current, record(AuditResult::Failed)).await;
+                    state
+                        .audit
+                        .note(&current, record(AuditResult::Failed))
+                        .await;
                     Err(error.into())
                 }
             }

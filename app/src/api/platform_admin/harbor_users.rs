@@ -1,6 +1,7 @@
-//! The OIDC user-conflict fixer: after an identity provider is redeployed, Harbor refuses the person's
-//! next sign-in ("the user with same username or email has been onboarded") because a stale account
-//! holds the name. A platform admin finds that account and removes it with `DELETE /users/{id}`.
+//! The OIDC user-conflict fixer: after an identity provider is redeployed, Harbor refuses
+//! the person's next sign-in ("the user with same username or email has been onboarded")
+//! because a stale account holds the name. A platform admin finds that account and removes
+//! it with `DELETE /users/{id}`.
 use crate::error::AppError;
 use crate::model::HarborUserView;
 use leptos::prelude::*;
@@ -16,26 +17,30 @@ pub async fn search_harbor_users(query: String) -> Result<Vec<HarborUserView>, A
         if !user.is_platform_admin {
             return Err(AppError::Forbidden(
                 "Only platform admins can manage Harbor users.".into(),
-            ).into());
+            )
+            .into());
         }
         let query = query.trim().to_owned();
         if query.is_empty() {
             return Ok(Vec::new());
         }
         if !valid_user_search(&query) {
-            return Err(AppError::BadRequest("Search for at least 2 characters of a username or e-mail, without spaces, commas, quotes, brackets, '=' or '~'.".into()).into());
+            return Err(AppError::BadRequest(
+                "Search for at least 2 characters of a username or e-mail, without spaces, \
+                 commas, quotes, brackets, '=' or '~'."
+                    .into(),
+            )
+            .into());
         }
         let state = app_state()?;
-        let users = state
-            .harbor
-            .search_users(&query)
-            .await?;
+        let users = state.harbor.search_users(&query).await?;
         Ok(users.into_iter().map(view_of).collect())
     })
     .await
 }
 
-/// Removes a Harbor account; `confirm` must repeat its username. Harbor admins are refused. Audited.
+/// Removes a Harbor account; `confirm` must repeat its username. Harbor
+/// admins are refused. Audited.
 #[server(endpoint = "delete_harbor_user")]
 pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String, AppError> {
     crate::server::views::flash::after(
@@ -47,13 +52,19 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
             let user = signed_in_user().await?;
             let state = app_state()?;
             let record = |result, detail: String| {
-                AuditRecord::new(&user.username, AuditAction::HarborUserDelete, detail, result)
+                AuditRecord::new(
+                    &user.username,
+                    AuditAction::HarborUserDelete,
+                    detail,
+                    result,
+                )
             };
             // Harbor's user ids are positive; anything else names nobody and is not sent to Harbor.
             if user_id <= 0 {
                 return Err(AppError::BadRequest(format!(
                     "A Harbor user id is a whole number above 0, not {user_id}."
-                )).into());
+                ))
+                .into());
             }
             if !user.is_platform_admin {
                 state
@@ -65,17 +76,16 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
                     .await;
                 return Err(AppError::Forbidden(
                     "Only platform admins can manage Harbor users.".into(),
-                ).into());
+                )
+                .into());
             }
-            // Read it again: the confirmation must match the account being removed now, not a stale list.
-            let Some(target) = state
-                .harbor
-                .get_user(user_id)
-                .await?
-            else {
+            // Read it again: the confirmation must match the account being
+            // removed now, not a stale list.
+            let Some(target) = state.harbor.get_user(user_id).await? else {
                 return Err(AppError::NotFound(format!(
                     "Harbor has no user with id {user_id} (already removed?)."
-                )).into());
+                ))
+                .into());
             };
             let detail = format!(
                 "user {} (id {user_id}, created {})",
@@ -86,7 +96,8 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
                 return Err(AppError::BadRequest(format!(
                     "To remove {}, type the username to confirm.",
                     target.username
-                )).into());
+                ))
+                .into());
             }
             if target.sysadmin_flag || user_id == 1 {
                 state
@@ -99,15 +110,23 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
                 return Err(AppError::Forbidden(format!(
                     "{} is a Harbor admin; Berth does not remove admins.",
                     target.username
-                )).into());
+                ))
+                .into());
             }
             // No audit, no change: the record is stored before the account is removed.
             state
                 .audit
-                .record_harbor_user(&target.username, record(AuditResult::Allowed, detail.clone()))
+                .record_harbor_user(
+                    &target.username,
+                    record(AuditResult::Allowed, detail.clone()),
+                )
                 .await?;
             match state.harbor.delete_user(user_id).await {
-                Ok(()) => Ok(format!("Harbor user {} removed. They can sign in to Harbor again; Harbor creates a fresh account.", target.username)),
+                Ok(()) => Ok(format!(
+                    "Harbor user {} removed. They can sign in to Harbor again; Harbor creates a \
+                     fresh account.",
+                    target.username
+                )),
                 Err(error) => {
                     state
                         .audit

@@ -2,13 +2,14 @@ use crate::error::AppError;
 use crate::model::SystemHealth;
 use leptos::prelude::*;
 
-/// Harbor (version, components, ping), Kubernetes reachability and the reconciler's leader and last
-/// pass, for platform admins. Every upstream is asked at once, and each part carries its own result.
+/// Harbor (version, components, ping), Kubernetes reachability and the reconciler's
+/// leader and last pass, for platform admins. Every upstream is asked at once, and each
+/// part carries its own result.
 #[server(endpoint = "load_system_health")]
 pub async fn load_system_health() -> Result<SystemHealth, AppError> {
     crate::api::call::serve(async {
-        use crate::model::{ComponentView, HarborHealthView, KubernetesHealthView, ReconcilerView};
         use crate::api::call::part_failed;
+        use crate::model::{ComponentView, HarborHealthView, KubernetesHealthView, ReconcilerView};
         use crate::server::state::{app_state, signed_in_user};
         use crate::vocabulary::{
             LAST_PASS_RESULT_ANNOTATION, LAST_PASS_TIME_ANNOTATION, PASSES_FAILED_ANNOTATION,
@@ -16,9 +17,7 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
         };
         let user = signed_in_user().await?;
         if !user.is_platform_admin {
-            return Err(AppError::Forbidden(
-                "System health is for platform admins.".into(),
-            ).into());
+            return Err(AppError::Forbidden("System health is for platform admins.".into()).into());
         }
         let state = app_state()?;
         let harbor = &state.harbor;
@@ -52,14 +51,18 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
             .map_err(part_failed);
         let mut warnings = Vec::new();
         if let Err(error) = &ping_ms {
-            warnings.push(format!("Harbor is unreachable: {error} Pages show Harbor's parts as failing and the reconciler retries."));
+            warnings.push(format!(
+                "Harbor is unreachable: {error} Pages show Harbor's parts as failing and the \
+                 reconciler retries."
+            ));
         }
         let identity_refused = matches!(&identity, Ok(Some(_)));
         if let Ok(Some(problem)) = identity {
             warnings.push(problem);
         }
         if let Ok(version) = &version {
-            // Harbor tells callers whose credentials it does not take no version: not an old Harbor.
+            // Harbor tells callers whose credentials it does not take no
+            // version: not an old Harbor.
             let unknown_for_that = version.is_none() && identity_refused;
             if let Some(problem) = crate::server::harbor::version_problem(version.as_deref()) {
                 if !unknown_for_that {

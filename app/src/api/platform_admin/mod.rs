@@ -1,4 +1,5 @@
-//! Server functions for platform admins only: onboarding and offboarding, every team, Harbor's users, system health.
+//! Server functions for platform admins only: onboarding and offboarding, every team, Harbor's
+//! users, system health.
 mod admin_teams;
 mod create_team;
 mod delete_team;

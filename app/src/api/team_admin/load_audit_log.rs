@@ -5,8 +5,9 @@ use leptos::prelude::*;
 /// At most this many records per page (newest first).
 pub const AUDIT_PAGE: usize = 200;
 
-/// The audit records still held as Kubernetes Events, newest first, filtered by team and action.
-/// Platform admins see all of them; a team's admins see their teams' records; anyone else is refused.
+/// The audit records still held as Kubernetes Events, newest first, filtered by team
+/// and action. Platform admins see all of them; a team's admins see their teams'
+/// records; anyone else is refused.
 #[server(endpoint = "load_audit_log")]
 pub async fn load_audit_log(
     team: Option<String>,
@@ -19,7 +20,8 @@ pub async fn load_audit_log(
         use crate::vocabulary::AuditAction;
         let user = signed_in_user().await?;
         let state = app_state()?;
-        // Filters from the address are checked like every other name before they are compared with anything.
+        // Filters from the address are checked like every other name before they
+        // are compared with anything.
         let team = match team.filter(|t| !t.is_empty()) {
             Some(raw) => Some(team_argument(&raw)?.to_string()),
             None => None,

@@ -1,4 +1,5 @@
-//! Server functions for a team's admins (and platform admins): rotation requests, the push-secret download switch, the audit log.
+//! Server functions for a team's admins (and platform admins): rotation requests, the push-secret
+//! download switch, the audit log.
 mod load_audit_log;
 mod rotate_credentials;
 mod set_push_secret_download;

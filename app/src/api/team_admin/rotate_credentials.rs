@@ -1,8 +1,8 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Asks the reconciler to rotate one purpose's credentials (`pull`, `push` or `builds`): a new robot
-/// with a new token, the secret switched to it, the old robot deleted after the grace period.
+/// Asks the reconciler to rotate one purpose's credentials (`pull`, `push` or `builds`): a new
+/// robot with a new token, the secret switched to it, the old robot deleted after the grace period.
 #[server(endpoint = "rotate_credentials")]
 pub async fn rotate_credentials(team: String, purpose: String) -> Result<String, AppError> {
     crate::server::views::flash::after(
@@ -10,22 +10,25 @@ pub async fn rotate_credentials(team: String, purpose: String) -> Result<String,
         String::clone,
         crate::api::call::serve(async move {
             use crate::server::audit::{AuditAction, AuditRecord, AuditResult};
-            use crate::vocabulary::{Purpose, RotationRequest};
-            use crate::server::state::{app_state, signed_in_user, team_argument, visible_team};
             use crate::server::policy::can_manage;
+            use crate::server::state::{app_state, signed_in_user, team_argument, visible_team};
+            use crate::vocabulary::{Purpose, RotationRequest};
             let user = signed_in_user().await?;
             let state = app_state()?;
             let name = team_argument(&team)?;
             let Some(kind) = Purpose::parse(&purpose) else {
-                return Err(AppError::BadRequest(
-                    "Choose pull, push or builds.".into(),
-                ).into());
+                return Err(AppError::BadRequest("Choose pull, push or builds.".into()).into());
             };
             let mode = state.config.oidc.group_match;
             let current = visible_team(&state, &user, &name, None).await?;
             let name = current.name();
             let record = |result| {
-                AuditRecord::new(&user.username, AuditAction::RotationRequest, kind.as_str().into(), result)
+                AuditRecord::new(
+                    &user.username,
+                    AuditAction::RotationRequest,
+                    kind.as_str().into(),
+                    result,
+                )
             };
             if !can_manage(
                 &user,
@@ -33,27 +36,40 @@ pub async fn rotate_credentials(team: String, purpose: String) -> Result<String,
                 &state.config.team_admin_group_of(name.as_str()),
                 mode,
             ) {
-                state.audit.note(&current, record(AuditResult::Denied)).await;
+                state
+                    .audit
+                    .note(&current, record(AuditResult::Denied))
+                    .await;
                 return Err(AppError::Forbidden(
                     "Only platform admins and the team's admins can rotate its credentials.".into(),
-                ).into());
+                )
+                .into());
             }
             // No audit, no change: the record is stored before the request is.
             state
                 .audit
                 .record(&current, record(AuditResult::Allowed))
                 .await?;
-            // The value names the request; the reconciler acts once per new value and records it as handled.
-            let value =
-                RotationRequest::new(k8s_openapi::jiff::Timestamp::now(), &user.username).to_string();
+            // The value names the request; the reconciler acts once per new value
+            // and records it as handled.
+            let value = RotationRequest::new(k8s_openapi::jiff::Timestamp::now(), &user.username)
+                .to_string();
             match state
                 .cluster
                 .annotate_team(&name, &kind.rotate_annotation(), &value)
                 .await
             {
-                Ok(_) => Ok(format!("Rotation of the {} credentials requested; the secret switches within seconds, the old robot keeps working for {} s.", kind.as_str(), state.config.reconcile.rotation_grace.as_secs())),
+                Ok(_) => Ok(format!(
+                    "Rotation of the {} credentials requested; the secret switches within \
+                     seconds, the old robot keeps working for {} s.",
+                    kind.as_str(),
+                    state.config.reconcile.rotation_grace.as_secs()
+                )),
                 Err(error) => {
-                    state.audit.note(&current, record(AuditResult::Failed)).await;
+                    state
+                        .audit
+                        .note(&current, record(AuditResult::Failed))
+                        .await;
                     Err(error.into())
                 }
             }

@@ -1,8 +1,8 @@
 //! Mapping the identity provider's group claim to platform-admin rights and team membership.
 use crate::server::config::GroupMatch;
 
-/// The name a claim value is compared by: the whole value (a top-level path `/team-alpha` is the flat
-/// name `team-alpha`), or with `last-segment` the last segment of a Keycloak-style path
+/// The name a claim value is compared by: the whole value (a top-level path `/team-alpha` is the
+/// flat name `team-alpha`), or with `last-segment` the last segment of a Keycloak-style path
 /// (`/teams/team-alpha` -> `team-alpha`).
 pub fn comparable(group: &str, mode: GroupMatch) -> &str {
     match mode {
@@ -110,7 +110,8 @@ mod tests {
         let user = s(&["/teams/team-alpha", "/org/berth-admins/"]);
         assert!(any_matches(&user, &s(&["team-alpha"]), mode));
         assert!(any_matches(&user, &s(&["berth-admins"]), mode));
-        // The risk the setting documents: a group of the same name elsewhere grants the same rights.
+        // The risk the setting documents: a group of the same name
+        // elsewhere grants the same rights.
         assert!(any_matches(
             &s(&["/contractors/team-alpha"]),
             &s(&["team-alpha"]),
@@ -161,22 +162,35 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Membership is decided by the compared names only: with `exact` equal values (a top-level
-        /// path equal to its flat name), with `last-segment` equal last segments; an empty name never
-        /// matches; a nested path matches exactly only itself; and whatever the claim holds, nothing
-        /// panics.
+        /// Membership is decided by the compared names only: with `exact` equal values (a
+        /// top-level path equal to its flat name), with `last-segment` equal last segments; an
+        /// empty name never matches; a nested path matches exactly only itself; and whatever the
+        /// claim holds, nothing panics.
         #[test]
-        fn membership_follows_the_compared_names(user in proptest::collection::vec("[a-z/-]{0,12}", 0..5), wanted in proptest::collection::vec("[a-z/-]{0,12}", 0..5), claim in proptest::prelude::any::<String>()) {
+        fn membership_follows_the_compared_names(
+            user in proptest::collection::vec("[a-z/-]{0,12}", 0..5),
+            wanted in proptest::collection::vec("[a-z/-]{0,12}", 0..5),
+            claim in proptest::prelude::any::<String>(),
+        ) {
             for mode in [GroupMatch::Exact, GroupMatch::LastSegment] {
                 let expected = user.iter().any(|u| {
                     let u = comparable(u, mode);
                     !u.is_empty() && wanted.iter().any(|w| comparable(w, mode) == u)
                 });
                 proptest::prop_assert_eq!(any_matches(&user, &wanted, mode), expected);
-                proptest::prop_assert!(!comparable(&claim, mode).contains('/') || mode == GroupMatch::Exact);
+                proptest::prop_assert!(
+                    !comparable(&claim, mode).contains('/') || mode == GroupMatch::Exact
+                );
             }
-            let top = |g: &str| g.strip_prefix('/').filter(|t| !t.contains('/')).unwrap_or(g).to_owned();
-            let exact = user.iter().any(|u| !top(u).is_empty() && wanted.iter().any(|w| top(w) == top(u)));
+            let top = |g: &str| {
+                g.strip_prefix('/')
+                    .filter(|t| !t.contains('/'))
+                    .unwrap_or(g)
+                    .to_owned()
+            };
+            let exact = user
+                .iter()
+                .any(|u| !top(u).is_empty() && wanted.iter().any(|w| top(w) == top(u)));
             proptest::prop_assert_eq!(any_matches(&user, &wanted, GroupMatch::Exact), exact);
             let _ = groups_from_claim(Some(&json!(claim)));
         }

@@ -1,5 +1,5 @@
-//! The OIDC relying party. Discovery happens on first use and is cached, so Berth starts (and serves
-//! its status) while the identity provider is down.
+//! The OIDC relying party. Discovery happens on first use and is cached, so Berth starts (and
+//! serves its status) while the identity provider is down.
 use crate::server::auth::groups::{any_matches, groups_from_claim};
 use crate::server::auth::session::{PendingSignIn, SessionUser};
 use crate::server::config::ClientAuth;
@@ -110,9 +110,9 @@ struct Discovered {
     at: std::time::Instant,
 }
 
-/// How often an ID token signed with a key Berth does not know may make it fetch the provider's keys
-/// again: a provider that rotated its keys is seen within one sign-in, and forged tokens naming
-/// random keys cannot make Berth hammer the provider.
+/// How often an ID token signed with a key Berth does not know may make it fetch the provider's
+/// keys again: a provider that rotated its keys is seen within one sign-in, and forged tokens
+/// naming random keys cannot make Berth hammer the provider.
 const KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
 
 pub struct Oidc {
@@ -154,7 +154,10 @@ impl Oidc {
         if stale.at.elapsed() < KEY_REFRESH_INTERVAL {
             return Ok(None);
         }
-        tracing::info!("an ID token names a key the identity provider's cached keys lack: fetching its discovery document and keys again");
+        tracing::info!(
+            "an ID token names a key the identity provider's cached keys lack: fetching its \
+             discovery document and keys again"
+        );
         self.discover().await.map(Some)
     }
 
@@ -199,7 +202,8 @@ impl Oidc {
         self.discovered.read().await.is_some()
     }
 
-    /// Starts a sign-in: the URL to send the browser to, and what the callback must find in the session.
+    /// Starts a sign-in: the URL to send the browser to, and what the callback
+    /// must find in the session.
     pub async fn begin(&self, return_to: String) -> Result<(String, PendingSignIn), AuthError> {
         let discovered = self.discovered().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -221,8 +225,9 @@ impl Oidc {
         Ok((url.to_string(), pending))
     }
 
-    /// Completes a sign-in: exchanges the code (with the PKCE verifier) and verifies the ID token
-    /// (signature, issuer, audience, expiry, nonce). Returns the user and the raw ID token (the logout hint).
+    /// Completes a sign-in: exchanges the code (with the PKCE verifier) and verifies the
+    /// ID token (signature, issuer, audience, expiry, nonce). Returns the user and the raw
+    /// ID token (the logout hint).
     pub async fn finish(
         &self,
         pending: PendingSignIn,
@@ -248,8 +253,8 @@ impl Oidc {
                 _ => AuthError::TokenExchange(Box::new(e)),
             })?;
         let id_token = tokens.id_token().ok_or(AuthError::NoIdToken)?;
-        // openidconnect checks signature, issuer, audience, expiry and nonce; a token from the future
-        // (iat or nbf beyond the clock skew) is refused here too.
+        // openidconnect checks signature, issuer, audience, expiry and nonce; a token from the
+        // future (iat or nbf beyond the clock skew) is refused here too.
         let latest = unix_now() + CLOCK_SKEW_SECS;
         let verify = |discovered: &Discovered| {
             let verifier = discovered
@@ -297,7 +302,13 @@ impl Oidc {
             let near =
                 crate::server::auth::groups::last_segment_only(&groups, &self.config.admin_groups);
             if !near.is_empty() {
-                tracing::warn!(user = %username, groups = ?near, "groups that end like BERTH_ADMIN_GROUPS but are not them grant nothing with BERTH_GROUP_MATCH=exact; name their full paths in BERTH_ADMIN_GROUPS (or, knowing the risk, set BERTH_GROUP_MATCH=last-segment)");
+                tracing::warn!(
+                    user = %username,
+                    groups = ?near,
+                    "groups that end like BERTH_ADMIN_GROUPS but are not them grant nothing with \
+                     BERTH_GROUP_MATCH=exact; name their full paths in BERTH_ADMIN_GROUPS (or, \
+                     knowing the risk, set BERTH_GROUP_MATCH=last-segment)"
+                );
             }
         }
         let user = SessionUser {
@@ -335,8 +346,8 @@ impl Oidc {
     }
 }
 
-/// How the client secret goes to the token endpoint: as configured, or what the provider offers (HTTP
-/// Basic first, then the form body; Basic when it says nothing, the spec's default).
+/// How the client secret goes to the token endpoint: as configured, or what the provider offers
+/// (HTTP Basic first, then the form body; Basic when it says nothing, the spec's default).
 fn auth_type(wanted: ClientAuth, offered: Option<&Vec<CoreClientAuthMethod>>) -> AuthType {
     match wanted {
         ClientAuth::Basic => AuthType::BasicAuth,

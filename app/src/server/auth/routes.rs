@@ -52,8 +52,8 @@ async fn login(
     let return_to = safe_return_to(query.return_to.as_deref());
     match state.oidc.begin(return_to).await {
         Ok((url, pending)) => {
-            // Saved here, not only by the session layer afterwards: a store that does not answer gets
-            // Berth's own page instead of the layer's empty 500.
+            // Saved here, not only by the session layer afterwards: a store that does not answer
+            // gets Berth's own page instead of the layer's empty 500.
             let stored = async {
                 session.insert(PENDING_SIGN_IN_KEY, pending).await?;
                 session.save().await
@@ -110,7 +110,8 @@ async fn callback(
     let return_to = pending.return_to.clone();
     match state.oidc.finish(pending, &returned_state, &code).await {
         Ok((user, id_token)) => {
-            // A new session id at sign-in, so an id planted before sign-in is worth nothing after it.
+            // A new session id at sign-in, so an id planted before sign-in
+            // is worth nothing after it.
             let stored = async {
                 session.cycle_id().await?;
                 session.insert(USER_KEY, &user).await?;
@@ -121,14 +122,23 @@ async fn callback(
                 tracing::error!(error = %error, "could not store the session");
                 return session_store_down();
             }
-            tracing::info!(user = %user.username, admin = user.is_platform_admin, groups = user.groups.len(), "signed in");
+            tracing::info!(
+                user = %user.username,
+                admin = user.is_platform_admin,
+                groups = user.groups.len(),
+                "signed in"
+            );
             Redirect::to(&return_to).into_response()
         }
         Err(error @ (AuthError::ProviderUnreachable(_) | AuthError::Discovery(_))) => {
-            tracing::warn!(error = %error_chain(&error), "sign-in failed: identity provider unreachable");
+            tracing::warn!(
+                error = %error_chain(&error),
+                "sign-in failed: identity provider unreachable"
+            );
             sign_in_failed(
                 StatusCode::BAD_GATEWAY,
-                "The identity provider is unreachable, so your sign-in could not be finished. Please try again in a moment.",
+                "The identity provider is unreachable, so your sign-in could not be finished. \
+                 Please try again in a moment.",
             )
         }
         Err(error) => {
@@ -252,15 +262,24 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Whatever arrives (decoded once by the query extractor, as here), the redirect stays on this
-        /// host: resolved against Berth's URL it has Berth's scheme, host and port.
+        /// Whatever arrives (decoded once by the query extractor, as here), the redirect stays on
+        /// this host: resolved against Berth's URL it has Berth's scheme, host and port.
         #[test]
-        fn no_return_to_leaves_the_site(candidate in proptest::prelude::any::<String>(), prefix in "(/|//|/\\\\|https?:|%2F|\\\\)?") {
+        fn no_return_to_leaves_the_site(
+            candidate in proptest::prelude::any::<String>(),
+            prefix in "(/|//|/\\\\|https?:|%2F|\\\\)?",
+        ) {
             let candidate = format!("{prefix}{candidate}");
             let got = safe_return_to(Some(&candidate));
             let base = url::Url::parse("https://berth.example.test:8443/teams/x").unwrap();
             let resolved = base.join(&got).unwrap();
-            proptest::prop_assert_eq!(resolved.origin(), base.origin(), "{:?} -> {:?}", candidate, got);
+            proptest::prop_assert_eq!(
+                resolved.origin(),
+                base.origin(),
+                "{:?} -> {:?}",
+                candidate,
+                got
+            );
             proptest::prop_assert!(!got.chars().any(char::is_control));
         }
     }

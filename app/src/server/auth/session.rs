@@ -30,11 +30,12 @@ pub async fn current_user(session: &Session) -> Option<SessionUser> {
 }
 
 /// Berth's message when the session store (Redis) cannot be read or written.
-pub const SESSION_STORE_DOWN: &str =
-    "Berth's session store is not answering, so you cannot sign in right now. Please try again in a moment.";
+pub const SESSION_STORE_DOWN: &str = "\
+    Berth's session store is not answering, so you cannot sign in right now. Please try again in a \
+    moment.";
 
-/// The signed-in user, or the store's failure: a session that cannot be read is an outage to report,
-/// not a signed-out visitor to send through sign-in.
+/// The signed-in user, or the store's failure: a session that cannot be read is an outage to
+/// report, not a signed-out visitor to send through sign-in.
 pub async fn read_user(
     session: &Session,
 ) -> Result<Option<SessionUser>, tower_sessions::session::Error> {

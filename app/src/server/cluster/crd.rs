@@ -82,8 +82,8 @@ pub struct RobotStatus {
     pub id: i64,
     /// SHA-256 (first 16 bytes, hex) of the token Berth set on this robot; never the token.
     pub token_fingerprint: String,
-    /// Harbor's `update_time` of the robot right after Berth set the token: a later one means somebody
-    /// changed the robot (e.g. refreshed its secret in Harbor's UI).
+    /// Harbor's `update_time` of the robot right after Berth set the token: a later one means
+    /// somebody changed the robot (e.g. refreshed its secret in Harbor's UI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub harbor_update_time: Option<String>,
     /// The secret holding the token.
@@ -154,8 +154,8 @@ pub fn crd_yaml() -> String {
     serde_yaml::to_string(&crd()).expect("a CRD always serializes")
 }
 
-/// The CRD, with the team-name rule on `metadata.name` (the one restriction a structural schema may put
-/// on metadata), so the apiserver refuses a Team that Berth would refuse.
+/// The CRD, with the team-name rule on `metadata.name` (the one restriction a structural schema may
+/// put on metadata), so the apiserver refuses a Team that Berth would refuse.
 pub fn crd(
 ) -> k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps;
@@ -193,8 +193,8 @@ pub fn crd(
     crd
 }
 
-/// The rules the apiserver checks on a Team's spec (CEL), each with a message that says what to change.
-/// Lengths are bounded so that the rules' cost can be estimated.
+/// The rules the apiserver checks on a Team's spec (CEL), each with a message that says what to
+/// change. Lengths are bounded so that the rules' cost can be estimated.
 fn validate_spec(
     spec: &mut k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps,
 ) {
@@ -224,19 +224,24 @@ fn validate_spec(
     }
     spec.x_kubernetes_validations = Some(vec![
         rule(
-            "!has(self.harborProject) || self.harborProject.matches('^[a-z0-9]+(?:[._-][a-z0-9]+)*$')",
-            "spec.harborProject must be a name Harbor accepts: lower-case letters and digits, in groups joined by one '.', '_' or '-' (team-alpha; not a--b, -a or A)",
+            "!has(self.harborProject) || \
+             self.harborProject.matches('^[a-z0-9]+(?:[._-][a-z0-9]+)*$')",
+            "spec.harborProject must be a name Harbor accepts: lower-case letters and digits, in \
+             groups joined by one '.', '_' or '-' (team-alpha; not a--b, -a or A)",
             ".harborProject",
         ),
         // `namespace` is a CEL keyword: rules name the field `__namespace__`.
         rule(
-            "!has(self.__namespace__) || self.__namespace__.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
-            "spec.namespace must be a Kubernetes namespace name: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+            "!has(self.__namespace__) || \
+             self.__namespace__.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
+            "spec.namespace must be a Kubernetes namespace name: lower-case letters, digits and \
+             '-', starting and ending with a letter or digit, at most 63 characters",
             ".namespace",
         ),
         rule(
             "!has(self.groups) || (size(self.groups) > 0 && self.groups.all(g, size(g) > 0))",
-            "spec.groups names at least one group, none of them empty; leave spec.groups out for the default team-<name>",
+            "spec.groups names at least one group, none of them empty; leave spec.groups out for \
+             the default team-<name>",
             ".groups",
         ),
     ]);

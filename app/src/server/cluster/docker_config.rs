@@ -1,4 +1,5 @@
-//! Docker `config.json` documents (the `.dockerconfigjson` of registry secrets): rendering and checking.
+//! Docker `config.json` documents (the `.dockerconfigjson` of registry
+//! secrets): rendering and checking.
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
@@ -26,11 +27,18 @@ struct Entry {
     auth: Option<String>,
 }
 
-/// Renders `{"auths":{host:{username,password,auth}}}`; the result holds the password, so it stays secret.
+/// Renders `{"auths":{host:{username,password,auth}}}`; the result holds the
+/// password, so it stays secret.
 pub fn render(registry_host: &str, username: &str, password: &SecretString) -> SecretString {
     let auth = B64.encode(format!("{username}:{}", password.expose_secret()));
     let doc = serde_json::json!({
-        "auths": { registry_host: { "username": username, "password": password.expose_secret(), "auth": auth } }
+        "auths": {
+            registry_host: {
+                "username": username,
+                "password": password.expose_secret(),
+                "auth": auth
+            }
+        }
     });
     SecretString::from(doc.to_string())
 }
@@ -47,7 +55,8 @@ pub fn render_containers_auth(
     )
 }
 
-/// A Kubernetes Secret manifest (`kubernetes.io/dockerconfigjson`) holding the docker config as it is.
+/// A Kubernetes Secret manifest (`kubernetes.io/dockerconfigjson`) holding
+/// the docker config as it is.
 pub fn render_kubernetes_secret(name: &str, namespace: &str, docker_config: &[u8]) -> SecretString {
     let manifest = serde_json::json!({
         "apiVersion": "v1",
@@ -105,10 +114,15 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// Any username without `:` and any non-empty password survive the docker config, the
-        /// containers auth.json and the Secret manifest unchanged (JSON and base64 escape them all).
+        /// Any username without `:` and any non-empty password survive the docker
+        /// config, the containers auth.json and the Secret manifest unchanged (JSON
+        /// and base64 escape them all).
         #[test]
-        fn every_credential_round_trips(host in "[a-z0-9.-]{1,30}(:[0-9]{1,5})?", username in "[^:]{1,64}", password in ".{1,128}") {
+        fn every_credential_round_trips(
+            host in "[a-z0-9.-]{1,30}(:[0-9]{1,5})?",
+            username in "[^:]{1,64}",
+            password in ".{1,128}",
+        ) {
             let secret = SecretString::from(password.clone());
             let doc = render(&host, &username, &secret);
             let (user, pass) = credentials(doc.expose_secret().as_bytes(), &host).unwrap();
@@ -118,7 +132,11 @@ mod tests {
             let (user, pass) = credentials(auth_only.expose_secret().as_bytes(), &host).unwrap();
             proptest::prop_assert_eq!(&user, &username);
             proptest::prop_assert_eq!(pass.expose_secret(), password.as_str());
-            let manifest = render_kubernetes_secret("harbor-pushsecret", "team-x", doc.expose_secret().as_bytes());
+            let manifest = render_kubernetes_secret(
+                "harbor-pushsecret",
+                "team-x",
+                doc.expose_secret().as_bytes(),
+            );
             let parsed: serde_yaml::Value = serde_yaml::from_str(manifest.expose_secret()).unwrap();
             let data = B64.decode(parsed["data"][".dockerconfigjson"].as_str().unwrap()).unwrap();
             proptest::prop_assert_eq!(credentials(&data, &host).unwrap().0, username);
@@ -126,7 +144,9 @@ mod tests {
 
         /// Arbitrary bytes are refused or read, never a panic.
         #[test]
-        fn arbitrary_input_never_panics(raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+        fn arbitrary_input_never_panics(
+            raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+        ) {
             let _ = credentials(&raw, "h");
         }
     }

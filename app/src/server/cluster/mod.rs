@@ -52,9 +52,9 @@ pub struct SecretState {
     pub last_changed: Option<String>,
 }
 
-/// Identical reads in flight at the same time share one request: under load the apiserver sees one GET
-/// per object at a time, not one per page view. Nothing is kept once the request answers, so a read is
-/// never older than the moment it joined a request in flight.
+/// Identical reads in flight at the same time share one request: under load the apiserver sees one
+/// GET per object at a time, not one per page view. Nothing is kept once the request answers, so a
+/// read is never older than the moment it joined a request in flight.
 struct Coalesce<T> {
     in_flight: Mutex<HashMap<String, SharedRead<T>>>,
 }
@@ -80,8 +80,8 @@ impl<T: Clone + Send + Sync + 'static> Coalesce<T> {
                 .clone()
         };
         // Each request times its own wait: the shared read is polled by whichever waiter gets there
-        // first, so a timing inside it would go to that request and leave the others' waiting counted
-        // as Berth's own time.
+        // first, so a timing inside it would go to that request and leave the others' waiting
+        // counted as Berth's own time.
         let result = crate::server::http::timing::upstream_call(shared.clone()).await;
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         if in_flight.get(&key).is_some_and(|f| f.ptr_eq(&shared)) {
@@ -179,8 +179,9 @@ impl Cluster {
         .await
     }
 
-    /// The state of each named secret of `team` in `namespace`: one list of the team's secrets (from
-    /// the apiserver's cache; concurrent pages share it), and a read by name only for a name not in it.
+    /// The state of each named secret of `team` in `namespace`: one list of the team's
+    /// secrets (from the apiserver's cache; concurrent pages share it), and a read by name
+    /// only for a name not in it.
     pub async fn secret_states(
         &self,
         namespace: &str,
@@ -214,9 +215,9 @@ impl Cluster {
         futures::future::try_join_all(reads).await
     }
 
-    /// Berth's secrets of `team` in `namespace` (registry and pending ones, by label), in one request
-    /// read from etcd, for the reconciler; each of `names` missing from them is read by name, all at
-    /// once (one whose labels were edited away is still the team's).
+    /// Berth's secrets of `team` in `namespace` (registry and pending ones, by label), in one
+    /// request read from etcd, for the reconciler; each of `names` missing from them is read by
+    /// name, all at once (one whose labels were edited away is still the team's).
     pub async fn list_team_secrets(
         &self,
         namespace: &str,
@@ -354,7 +355,10 @@ impl Cluster {
         let mut body = secret.clone();
         body.metadata.managed_fields = None;
         body.metadata.resource_version = None;
-        let value = serde_json::json!({ "apiVersion": "v1", "kind": "Secret", "metadata": body.metadata, "type": body.type_, "data": body.data });
+        let value = serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret", "metadata": body.metadata, "type": body.type_,
+            "data": body.data
+        });
         self.call(
             "writing a secret",
             api.patch(
@@ -379,8 +383,9 @@ impl Cluster {
         }
     }
 
-    /// Replaces a ServiceAccount's `imagePullSecrets`, only if nobody changed the account since
-    /// `resource_version` was read (the list is atomic, so other entries are carried over by the caller).
+    /// Replaces a ServiceAccount's `imagePullSecrets`, only if nobody changed the account
+    /// since `resource_version` was read (the list is atomic, so other entries are
+    /// carried over by the caller).
     pub async fn set_image_pull_secrets(
         &self,
         account: &ServiceAccount,
@@ -414,7 +419,8 @@ impl Cluster {
         status: &TeamStatus,
     ) -> Result<Team, ClusterError> {
         let api: Api<Team> = Api::all(self.client.clone());
-        // A merge patch would keep fields the new status leaves out; the JSON patch `add` replaces all.
+        // A merge patch would keep fields the new status leaves out; the JSON
+        // patch `add` replaces all.
         let patch = json_patch::Patch(vec![json_patch::PatchOperation::Add(
             json_patch::AddOperation {
                 path: pointer(&["status"]),
@@ -515,15 +521,16 @@ fn last_changed(secret: &Secret) -> Option<String> {
         .map(|t| t.to_string())
 }
 
-/// Kubernetes requests of this process in flight at once. Beyond it callers queue (within their time-out)
-/// instead of each opening another TLS connection to the apiserver: 500 page views at once otherwise
-/// hold hundreds of connections and their buffers (memory) and time out on the connection pool.
+/// Kubernetes requests of this process in flight at once. Beyond it callers queue (within their
+/// time-out) instead of each opening another TLS connection to the apiserver: 500 page views at
+/// once otherwise hold hundreds of connections and their buffers (memory) and time out on the
+/// connection pool.
 const KUBE_REQUESTS_IN_FLIGHT: usize = 32;
 static KUBE_IN_FLIGHT: tokio::sync::Semaphore =
     tokio::sync::Semaphore::const_new(KUBE_REQUESTS_IN_FLIGHT);
 
-/// One Kubernetes call within `timeout` (waiting for a turn included), its failure named by `operation`;
-/// timed as the current request's upstream waiting.
+/// One Kubernetes call within `timeout` (waiting for a turn included), its failure named by
+/// `operation`; timed as the current request's upstream waiting.
 async fn call_within<T>(
     timeout: Duration,
     operation: &'static str,
@@ -532,7 +539,8 @@ async fn call_within<T>(
     crate::server::http::timing::upstream_call(call_untimed(timeout, operation, fut)).await
 }
 
-/// [`call_within`] without the timing, for a read shared by several requests (each times its own wait).
+/// [`call_within`] without the timing, for a read shared by several requests
+/// (each times its own wait).
 async fn call_untimed<T>(
     timeout: Duration,
     operation: &'static str,

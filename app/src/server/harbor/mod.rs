@@ -156,8 +156,8 @@ impl HarborClient {
             .map_err(|source| self.transport_error(operation, source))
     }
 
-    /// A request that failed on the wire, before or while its answer came: past the client's time-out
-    /// (which covers the body too), or a connection refused or dropped.
+    /// A request that failed on the wire, before or while its answer came: past the client's
+    /// time-out (which covers the body too), or a connection refused or dropped.
     fn transport_error(&self, operation: &'static str, source: reqwest::Error) -> HarborError {
         if source.is_timeout() {
             HarborError::Timeout {
@@ -183,8 +183,8 @@ impl HarborClient {
         self.decode(operation, response).await
     }
 
-    /// The body of an answer whose status was checked. Receiving it is upstream time, like the headers;
-    /// parsing it is Berth's own.
+    /// The body of an answer whose status was checked. Receiving it is upstream time, like the
+    /// headers; parsing it is Berth's own.
     async fn decode<T: DeserializeOwned>(
         &self,
         operation: &'static str,
@@ -205,9 +205,9 @@ impl HarborClient {
         self.list_all_with(operation, path, query, None).await
     }
 
-    /// Reads every page of a list endpoint (`page_size=100`), stopping at `X-Total-Count`. A list that
-    /// changed size while it was paged (a robot made or deleted meanwhile shifts the pages, so one
-    /// would be skipped or seen twice) is read again, up to three times.
+    /// Reads every page of a list endpoint (`page_size=100`), stopping at `X-Total-Count`. A list
+    /// that changed size while it was paged (a robot made or deleted meanwhile shifts the pages, so
+    /// one would be skipped or seen twice) is read again, up to three times.
     async fn list_all_with<T: DeserializeOwned>(
         &self,
         operation: &'static str,
@@ -267,9 +267,10 @@ impl HarborClient {
         Ok((all, totals))
     }
 
-    /// The project of that exact name, if any (Harbor's `name` filter is a fuzzy match). Harbor lists
-    /// public projects to callers whose credentials it does not take, with a 200: a project not found
-    /// is only believed once Harbor still takes Berth's credentials (else the answer is its 401).
+    /// The project of that exact name, if any (Harbor's `name` filter is a fuzzy match).
+    /// Harbor lists public projects to callers whose credentials it does not take, with a
+    /// 200: a project not found is only believed once Harbor still takes Berth's credentials
+    /// (else the answer is its 401).
     pub async fn find_project(&self, name: &str) -> Result<Option<Project>, HarborError> {
         let find = || async {
             let projects: Vec<Project> = self
@@ -277,7 +278,8 @@ impl HarborClient {
                 .await?;
             match projects.into_iter().find(|p| p.name == name) {
                 Some(project) => Ok(Some(project)),
-                // The check signs in again when the session went stale; then the list is read again.
+                // The check signs in again when the session went stale;
+                // then the list is read again.
                 None => self.current_user().await.map(|_| None),
             }
         };
@@ -373,8 +375,8 @@ impl HarborClient {
         ))
     }
 
-    /// Creates a robot account; Harbor gives it a secret of its own, which Berth replaces at once with
-    /// `set_robot_secret`.
+    /// Creates a robot account; Harbor gives it a secret of its own, which Berth replaces at once
+    /// with `set_robot_secret`.
     pub async fn create_robot(&self, robot: &RobotCreate) -> Result<RobotCreated, HarborError> {
         let op = "creating a robot account";
         let response = self
@@ -529,11 +531,11 @@ impl HarborClient {
             .await
     }
 
-    /// The robots whose permissions reach the project `project_id`, found by filter so a team page never
-    /// reads every robot in Harbor (3,000 with 1,000 teams): Berth's system robots of the team
-    /// (`berth-<team>-...`) and the project's own robots. Harbor lists system robots unless `q` says
-    /// `Level=project` with the project's id. Its `=~` is a substring match (`berth-a-` also finds team
-    /// `a-b`'s), so the permissions decide.
+    /// The robots whose permissions reach the project `project_id`, found by filter so a team page
+    /// never reads every robot in Harbor (3,000 with 1,000 teams): Berth's system robots of the
+    /// team (`berth-<team>-...`) and the project's own robots. Harbor lists system robots unless
+    /// `q` says `Level=project` with the project's id. Its `=~` is a substring match (`berth-a-`
+    /// also finds team `a-b`'s), so the permissions decide.
     pub async fn robots_for_project(
         &self,
         project: &str,

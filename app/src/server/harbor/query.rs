@@ -1,8 +1,8 @@
-//! Harbor's `q` list filter, written as Harbor reads it. Harbor's web framework decodes the query string
-//! once, then its `q` parser (src/lib/q/builder.go) decodes `q` a second time before splitting it on
-//! `,` into `key=value` items: a `+` Berth sent as `%2B` would arrive as a space and a `%` as an
-//! escape. So every value is escaped here once more (as Go's `url.QueryEscape`), and the transport
-//! escapes the whole `q` as usual.
+//! Harbor's `q` list filter, written as Harbor reads it. Harbor's web framework decodes the query
+//! string once, then its `q` parser (src/lib/q/builder.go) decodes `q` a second time before
+//! splitting it on `,` into `key=value` items: a `+` Berth sent as `%2B` would arrive as a space
+//! and a `%` as an escape. So every value is escaped here once more (as Go's `url.QueryEscape`),
+//! and the transport escapes the whole `q` as usual.
 use url::form_urlencoded::byte_serialize;
 
 /// A `q` filter under construction: `Q::new().exact("Level", "project").fuzzy("name", "berth-a-")`.

@@ -1,12 +1,14 @@
-//! Berth's Harbor session. Harbor checks a user's password with 600,000 PBKDF2 iterations on every
-//! request that carries it, so Berth signs in once, as Harbor's UI does, and sends the session cookie:
+//! Berth's Harbor session. Harbor checks a user's password with 600,000 PBKDF2 iterations
+//! on every request that carries it, so Berth signs in once, as Harbor's UI does, and
+//! sends the session cookie:
 //! - `POST /c/login` with `principal` and `password`. Harbor checks CSRF on `/c/` before anything
 //!   else: the first attempt is refused (403) with a token (`X-Harbor-CSRF-Token`) and its cookie
 //!   (`_gorilla_csrf`), the second one carries them and gets the session cookie `sid`.
 //! - Every API request then carries both cookies and the token, which Harbor wants on writes once a
 //!   request carries a session.
-//! - Harbor ends idle sessions (`session_timeout`) and refuses CSRF cookies after a restart of its core
-//!   (a new key): a 401, or a 403 naming the CSRF token, means one fresh sign-in and one retry.
+//! - Harbor ends idle sessions (`session_timeout`) and refuses CSRF cookies after a
+//!   restart of its core (a new key): a 401, or a 403 naming the CSRF token, means one
+//!   fresh sign-in and one retry.
 //!
 //! Concurrent requests share one session; the first that finds it stale signs in, the others wait
 //! for that and use the result.
@@ -73,9 +75,9 @@ fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 impl HarborClient {
     /// Runs reads among which some are answered to anonymous callers too (`GET /projects` lists
-    /// public projects, `/systeminfo` leaves out the version): in a session that went stale they come
-    /// back 200 with less in them. When another read of the batch found the session stale and signed
-    /// in again meanwhile, the batch is read once more, in the new session.
+    /// public projects, `/systeminfo` leaves out the version): in a session that went stale they
+    /// come back 200 with less in them. When another read of the batch found the session stale and
+    /// signed in again meanwhile, the batch is read once more, in the new session.
     pub async fn as_signed_in<T, F, Fut>(&self, read: F) -> Result<T, HarborError>
     where
         F: Fn() -> Fut,
@@ -89,8 +91,8 @@ impl HarborClient {
         result
     }
 
-    /// Sends a request in the session, signing in first when there is none, and once more when Harbor
-    /// says the session or its CSRF cookie went stale.
+    /// Sends a request in the session, signing in first when there is none, and once more when
+    /// Harbor says the session or its CSRF cookie went stale.
     pub(super) async fn send_in_session(
         &self,
         operation: &'static str,

@@ -1,4 +1,5 @@
-//! Harbor's own state (version, component health, liveness) and its user accounts, for the admin pages.
+//! Harbor's own state (version, component health, liveness) and its user
+//! accounts, for the admin pages.
 use super::{HarborClient, HarborError};
 use crate::server::config::HarborAuth;
 use reqwest::{Method, StatusCode};
@@ -25,8 +26,8 @@ pub struct ComponentHealth {
     pub error: Option<String>,
 }
 
-/// A Harbor account. `UserResp` may also carry `oidc_user_meta` with the user's CLI secret; it is not
-/// read, so it never enters Berth's memory beyond the response buffer.
+/// A Harbor account. `UserResp` may also carry `oidc_user_meta` with the user's CLI secret; it is
+/// not read, so it never enters Berth's memory beyond the response buffer.
 #[derive(Debug, Clone, Deserialize)]
 pub struct HarborUser {
     pub user_id: i64,
@@ -53,15 +54,20 @@ pub fn version_problem(version: Option<&str>) -> Option<String> {
         .split(['.', '-'])
         .map(|p| p.parse::<u32>());
     match (numbers.next(), numbers.next()) {
-        (Some(Ok(major)), Some(Ok(minor))) if (major, minor) < (2, 2) => {
-            Some(format!("Harbor {version} is older than 2.2: it has no robot v2 API, so Berth cannot manage robots. Upgrade Harbor."))
-        }
+        (Some(Ok(major)), Some(Ok(minor))) if (major, minor) < (2, 2) => Some(format!(
+            "Harbor {version} is older than 2.2: it has no robot v2 API, so Berth cannot manage \
+             robots. Upgrade Harbor."
+        )),
         (Some(Ok(_)), Some(Ok(_))) => None,
-        _ => Some(format!("Harbor reports the version {version:?}, which Berth cannot read (it needs 2.2 or newer).")),
+        _ => Some(format!(
+            "Harbor reports the version {version:?}, which Berth cannot read (it needs 2.2 or \
+             newer)."
+        )),
     }
 }
 
-/// What may go into Harbor's `q` filter: its syntax uses `,`, `=`, `~`, quotes, brackets and spaces.
+/// What may go into Harbor's `q` filter: its syntax uses `,`, `=`, `~`,
+/// quotes, brackets and spaces.
 pub fn valid_user_search(text: &str) -> bool {
     (2..=255).contains(&text.chars().count())
         && !text
@@ -92,15 +98,18 @@ impl HarborClient {
         self.json(op, response).await
     }
 
-    /// Why Berth's Harbor account cannot do Berth's work, in words an operator can act on; `None` when
-    /// it can. Harbor treats credentials it does not take as anonymous, so a refusal shows as a 401 here
-    /// (and elsewhere as a `/systeminfo` without version, or public projects only).
+    /// Why Berth's Harbor account cannot do Berth's work, in words an operator can act on; `None`
+    /// when it can. Harbor treats credentials it does not take as anonymous, so a refusal shows as
+    /// a 401 here (and elsewhere as a `/systeminfo` without version, or public projects only).
     pub async fn identity_problem(&self) -> Result<Option<String>, HarborError> {
         let user = &self.username;
         match self.current_user().await {
             Ok(account) if account.sysadmin_flag => Ok(None),
             Ok(account) => Ok(Some(format!(
-                "Harbor takes Berth's credentials for {:?}, which is not a Harbor system administrator: Berth creates projects, robot accounts and members, which needs one. Make {:?} an administrator in Harbor, or set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to one.",
+                "Harbor takes Berth's credentials for {:?}, which is not a Harbor system \
+                 administrator: Berth creates projects, robot accounts and members, which needs \
+                 one. Make {:?} an administrator in Harbor, or set BERTH_HARBOR_USERNAME and \
+                 BERTH_HARBOR_PASSWORD to one.",
                 account.username, account.username
             ))),
             // Harbor's sign-in page sends OIDC users to the identity provider (403).
@@ -108,16 +117,27 @@ impl HarborClient {
                 status,
                 operation: "signing in to Harbor",
             }) if status == StatusCode::FORBIDDEN => Ok(Some(format!(
-                "Harbor sends {user:?} to its OIDC provider instead of taking a password: in oidc_auth mode it takes one only from its built-in admin (user id 1, `admin` unless renamed). Set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to that account."
+                "Harbor sends {user:?} to its OIDC provider instead of taking a password: in \
+                 oidc_auth mode it takes one only from its built-in admin (user id 1, `admin` \
+                 unless renamed). Set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to that \
+                 account."
             ))),
             Err(HarborError::Status { status, .. }) if status == StatusCode::UNAUTHORIZED => {
-                let mode = self.anonymous_system_info().await.ok().and_then(|i| i.auth_mode);
+                let mode = self
+                    .anonymous_system_info()
+                    .await
+                    .ok()
+                    .and_then(|i| i.auth_mode);
                 Ok(Some(match mode.as_deref() {
                     Some("oidc_auth") => format!(
-                        "Harbor does not take a password for {user:?} on its API: in oidc_auth mode it takes one only from its built-in admin (user id 1, `admin` unless renamed). Set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to that account."
+                        "Harbor does not take a password for {user:?} on its API: in oidc_auth \
+                         mode it takes one only from its built-in admin (user id 1, `admin` unless \
+                         renamed). Set BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD to that \
+                         account."
                     ),
                     _ => format!(
-                        "Harbor refused the credentials of {user:?}: check BERTH_HARBOR_USERNAME and BERTH_HARBOR_PASSWORD."
+                        "Harbor refused the credentials of {user:?}: check BERTH_HARBOR_USERNAME \
+                         and BERTH_HARBOR_PASSWORD."
                     ),
                 }))
             }
@@ -132,7 +152,8 @@ impl HarborClient {
                 .send(op, self.request(Method::GET, "systeminfo"))
                 .await?;
             let info: SystemInfo = self.json(op, response).await?;
-            // Harbor tells its version only to signed-in callers: without one, the session may be stale.
+            // Harbor tells its version only to signed-in callers: without one,
+            // the session may be stale.
             if info.harbor_version.is_none() && self.auth == HarborAuth::Session {
                 self.current_user().await?;
             }
@@ -141,7 +162,8 @@ impl HarborClient {
         self.as_signed_in(read).await
     }
 
-    /// What Harbor tells anyone (its auth mode, no version): readable when Berth's own sign-in fails.
+    /// What Harbor tells anyone (its auth mode, no version): readable when
+    /// Berth's own sign-in fails.
     async fn anonymous_system_info(&self) -> Result<SystemInfo, HarborError> {
         let op = "reading the system info";
         let response = self

@@ -1,5 +1,6 @@
-//! Robot tokens Berth generates itself (Harbor's rule: 8-128 characters with an upper-case letter, a
-//! lower-case letter and a digit), so Berth can write the Kubernetes secret before it touches Harbor.
+//! Robot tokens Berth generates itself (Harbor's rule: 8-128 characters with an upper-case
+//! letter, a lower-case letter and a digit), so Berth can write the Kubernetes secret
+//! before it touches Harbor.
 use rand::seq::SliceRandom;
 use rand::Rng;
 use secrecy::SecretString;

@@ -1,4 +1,5 @@
-//! The shapes of Harbor's API that Berth reads (a subset of the v2.15 spec; unknown fields are ignored).
+//! The shapes of Harbor's API that Berth reads (a subset of the v2.15 spec;
+//! unknown fields are ignored).
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -67,14 +68,14 @@ pub struct Robot {
     pub permissions: Vec<RobotPermission>,
     #[serde(default)]
     pub creation_time: Option<String>,
-    /// Changes whenever the robot is updated, its secret refreshed included: how Berth notices a token
-    /// refreshed in Harbor's UI without sending a `PATCH` every pass.
+    /// Changes whenever the robot is updated, its secret refreshed included: how Berth notices a
+    /// token refreshed in Harbor's UI without sending a `PATCH` every pass.
     #[serde(default)]
     pub update_time: Option<String>,
 }
 
-/// What `PUT /robots/{id}` takes: the whole robot (Harbor replaces it), without a secret. `robot.name`
-/// is the robot's current name (Harbor does not rename).
+/// What `PUT /robots/{id}` takes: the whole robot (Harbor replaces it), without a secret.
+/// `robot.name` is the robot's current name (Harbor does not rename).
 #[derive(Debug, Clone, Serialize)]
 pub struct RobotUpdate {
     pub id: i64,
@@ -82,7 +83,8 @@ pub struct RobotUpdate {
     pub robot: RobotCreate,
 }
 
-/// The size of a list and its most recently updated entry: enough to tell whether anything in it changed.
+/// The size of a list and its most recently updated entry: enough to tell
+/// whether anything in it changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListProbe {
     pub total: usize,
@@ -159,7 +161,8 @@ pub struct RobotCreated {
 /// Harbor's `auth_mode`: how its users sign in, and so which groups a project member can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMode {
-    /// `oidc_auth`: groups by the name the identity provider sends (Harbor makes them on first use).
+    /// `oidc_auth`: groups by the name the identity provider sends (Harbor
+    /// makes them on first use).
     Oidc,
     /// `ldap_auth`: LDAP groups, named by their DN.
     Ldap,

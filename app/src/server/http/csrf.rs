@@ -1,8 +1,9 @@
-//! Cross-site request refusal, on top of SameSite=Lax cookies: a request that changes something (any
-//! method but GET, HEAD and OPTIONS: forms, server functions, sign-out) must come from Berth's own
-//! origin whenever the browser says where it comes from (`Origin`, else `Referer`). Browsers send
-//! `Origin` on every POST, with JavaScript or without; a request naming neither (curl, scripts) carries
-//! no ambient browser credentials to abuse and is let through to the usual sign-in checks.
+//! Cross-site request refusal, on top of SameSite=Lax cookies: a request that changes
+//! something (any method but GET, HEAD and OPTIONS: forms, server functions, sign-out) must
+//! come from Berth's own origin whenever the browser says where it comes from (`Origin`, else
+//! `Referer`). Browsers send `Origin` on every POST, with JavaScript or without; a request
+//! naming neither (curl, scripts) carries no ambient browser credentials to abuse and is let
+//! through to the usual sign-in checks.
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -31,7 +32,8 @@ pub fn cross_site(method: &Method, headers: &HeaderMap, own: &OwnOrigin) -> Opti
             .map(|v| v.to_str().unwrap_or("(not text)").to_owned())
     };
     let claimed = match (text(header::ORIGIN), text(header::REFERER)) {
-        // `null`: a sandboxed frame, a `data:` page or a cross-origin redirect; never Berth's own page.
+        // `null`: a sandboxed frame, a `data:` page or a cross-origin
+        // redirect; never Berth's own page.
         (Some(origin), _) => origin,
         (None, Some(referer)) => Url::parse(&referer)
             .map(|u| u.origin().ascii_serialization())
@@ -51,7 +53,12 @@ pub async fn refuse_cross_site(
         Some(from) => {
             // The origin is an attacker's choice: logged for the operator, cut to a sane length.
             let from: String = from.chars().take(200).collect();
-            tracing::warn!(method = %request.method(), path = %request.uri().path(), origin = %from, "cross-site request refused");
+            tracing::warn!(
+                method = %request.method(),
+                path = %request.uri().path(),
+                origin = %from,
+                "cross-site request refused"
+            );
             (
                 StatusCode::FORBIDDEN,
                 [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -1,6 +1,7 @@
-//! Security headers on every response. The Content-Security-Policy allows scripts only from Berth itself
-//! and inline scripts carrying this response's nonce (Leptos puts it on its hydration and resource
-//! scripts), WebAssembly compilation (`wasm-unsafe-eval`, not `unsafe-eval`), and no framing.
+//! Security headers on every response. The Content-Security-Policy allows scripts only from
+//! Berth itself and inline scripts carrying this response's nonce (Leptos puts it on its
+//! hydration and resource scripts), WebAssembly compilation (`wasm-unsafe-eval`, not
+//! `unsafe-eval`), and no framing.
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -28,15 +29,16 @@ impl SecurityHeaders {
 
     pub fn policy(&self, nonce: &str) -> String {
         format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' {idp}; frame-ancestors 'none'",
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src \
+             'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+             base-uri 'none'; form-action 'self' {idp}; frame-ancestors 'none'",
             idp = self.idp_origin
         )
     }
 }
 
-/// Mints the response's nonce (handed to the Leptos render through the request's extensions) and sets
-/// the headers on whatever the inner service answers.
+/// Mints the response's nonce (handed to the Leptos render through the request's extensions) and
+/// sets the headers on whatever the inner service answers.
 pub async fn security_headers(
     State(headers): State<SecurityHeaders>,
     mut request: Request,
@@ -72,8 +74,8 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    // Pages and server-function answers are per user: never stored by shared caches. Downloads already
-    // say `no-store`; static files keep their own caching.
+    // Pages and server-function answers are per user: never stored by shared caches. Downloads
+    // already say `no-store`; static files keep their own caching.
     if !set.contains_key(header::CACHE_CONTROL) {
         let content_type = set
             .get(header::CONTENT_TYPE)

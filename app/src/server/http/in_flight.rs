@@ -1,8 +1,8 @@
-//! At most `BERTH_MAX_IN_FLIGHT` requests are worked on at once; the rest wait their turn (first come,
-//! first served) holding nothing but their request. Memory then follows this bound rather than the
-//! number of open connections: with 500 concurrent page views every one of them otherwise holds its
-//! session, its upstream answers and its page while the machine is busy. Probes and metrics never wait,
-//! so an overloaded replica is still seen to be alive.
+//! At most `BERTH_MAX_IN_FLIGHT` requests are worked on at once; the rest wait their turn (first
+//! come, first served) holding nothing but their request. Memory then follows this bound rather
+//! than the number of open connections: with 500 concurrent page views every one of them otherwise
+//! holds its session, its upstream answers and its page while the machine is busy. Probes and
+//! metrics never wait, so an overloaded replica is still seen to be alive.
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;

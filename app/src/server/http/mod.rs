@@ -1,6 +1,6 @@
 //! The middleware every request passes through (cross-site refusal, security headers, the in-flight
-//! bound, Server-Timing, request metrics and probes, sessions) and the download rate limit; `layers`
-//! puts them in their order.
+//! bound, Server-Timing, request metrics and probes, sessions) and the download rate limit;
+//! `layers` puts them in their order.
 pub mod csrf;
 pub mod headers;
 pub mod in_flight;
@@ -20,8 +20,8 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-/// The whole middleware stack around `routes`, in one place. Each `.layer` wraps everything above it,
-/// so a request meets them from the bottom up and the answer passes them again top down.
+/// The whole middleware stack around `routes`, in one place. Each `.layer` wraps everything above
+/// it, so a request meets them from the bottom up and the answer passes them again top down.
 pub fn layers(routes: Router<AppState>, state: &AppState, session_key: Key) -> Router<AppState> {
     let config = &state.config;
     let sessions = SessionManagerLayer::new(state.sessions.clone())
@@ -36,7 +36,8 @@ pub fn layers(routes: Router<AppState>, state: &AppState, session_key: Key) -> R
         ))
         .with_signed(session_key);
     routes
-        // A signed-out request for a page goes to sign-in; it reads the session, so it sits inside it.
+        // A signed-out request for a page goes to sign-in; it reads the
+        // session, so it sits inside it.
         .layer(middleware::from_fn(require_sign_in))
         // Loads the session for everything inside and saves it on the way out.
         .layer(sessions)
@@ -45,7 +46,8 @@ pub fn layers(routes: Router<AppState>, state: &AppState, session_key: Key) -> R
             in_flight::InFlight::new(config.max_in_flight),
             in_flight::limit_in_flight,
         ))
-        // Before the session is loaded and a turn taken: a cross-site write is refused without either.
+        // Before the session is loaded and a turn taken: a cross-site write
+        // is refused without either.
         .layer(middleware::from_fn_with_state(
             csrf::OwnOrigin::new(&config.public_url),
             csrf::refuse_cross_site,
@@ -65,15 +67,17 @@ pub fn layers(routes: Router<AppState>, state: &AppState, session_key: Key) -> R
             state.metrics.clone(),
             probes::track_http,
         ))
-        // Pages only, on the fly at quality 1 (a fraction of the CPU of higher levels for a few more
-        // bytes); CSS, JS and WASM are served from the .br/.gz files the release build wrote. Nothing
-        // else: downloads hold credentials, and compressing secrets next to reflected input invites BREACH.
+        // Pages only, on the fly at quality 1 (a fraction of the CPU of higher levels for a few
+        // more bytes); CSS, JS and WASM are served from the .br/.gz files the release build
+        // wrote. Nothing else: downloads hold credentials, and compressing secrets next to
+        // reflected input invites BREACH.
         .layer(
             CompressionLayer::new()
                 .quality(CompressionLevel::Precise(1))
                 .compress_when(DefaultPredicate::new().and(html_only)),
         )
-        // One span per request carrying its id, so every line logged while handling it names the id.
+        // One span per request carrying its id, so every line logged while
+        // handling it names the id.
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                 let id = request
@@ -81,10 +85,16 @@ pub fn layers(routes: Router<AppState>, state: &AppState, session_key: Key) -> R
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %id
+                )
             }),
         )
-        // The id goes back in the answer's `x-request-id`, so a user's report can be matched to the log.
+        // The id goes back in the answer's `x-request-id`, so a user's report
+        // can be matched to the log.
         .layer(PropagateRequestIdLayer::x_request_id())
         // Every request gets an id first (or keeps the one a proxy gave it).
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -1,6 +1,7 @@
-//! HTTP request metrics, `/healthz` (the process answers) and `/readyz` (it can serve: sessions, the identity provider's
-//! discovery, Kubernetes; Harbor is reported but does not make a replica unready, since every page shows
-//! Harbor's failures in place and taking all replicas out would hide them).
+//! HTTP request metrics, `/healthz` (the process answers) and `/readyz` (it can serve:
+//! sessions, the identity provider's discovery, Kubernetes; Harbor is reported but does not
+//! make a replica unready, since every page shows Harbor's failures in place and taking all
+//! replicas out would hide them).
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};

@@ -23,7 +23,8 @@ impl DownloadLimiter {
     /// Counts one download for `user`, or says how long until the next one is allowed.
     pub fn take(&self, user: &str, now: Instant) -> Result<(), Duration> {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget everyone's expired downloads, so the map holds only users active within the window.
+        // Forget everyone's expired downloads, so the map holds only users
+        // active within the window.
         recent.retain(|_, times| {
             while times
                 .front()

@@ -39,15 +39,16 @@ pub enum SessionBackend {
 const REDIS_CONNECTIONS: usize = 4;
 
 impl SessionBackend {
-    /// The store and the key signing session cookies. Redis is connected in the background: a replica
-    /// starts while Redis is still coming up and stays unready (`/readyz`) until it answers.
+    /// The store and the key signing session cookies. Redis is connected in the
+    /// background: a replica starts while Redis is still coming up and stays unready
+    /// (`/readyz`) until it answers.
     pub fn start(config: &SessionsConfig) -> Result<(Self, Key), SessionsError> {
         let key = match &config.key {
             Some(key) => {
                 Key::try_from(key.expose_secret().as_bytes()).map_err(|_| SessionsError::Key)?
             }
-            // Only with the memory store (the configuration refuses Redis without a key): sessions die
-            // with the process anyway.
+            // Only with the memory store (the configuration refuses Redis without a key): sessions
+            // die with the process anyway.
             None => Key::generate(),
         };
         let Some(url) = &config.redis_url else {
@@ -63,12 +64,13 @@ impl SessionBackend {
         let connection = ConnectionConfig {
             connection_timeout: config.redis_timeout,
             internal_command_timeout: config.redis_timeout,
-            // A command is tried once more on a fresh connection, then fails (the request gets an error
-            // page rather than hanging).
+            // A command is tried once more on a fresh connection, then fails (the request gets an
+            // error page rather than hanging).
             max_command_attempts: 2,
             ..Default::default()
         };
-        // Reconnect forever, from 100 ms up to 5 s apart: Redis coming back must not need a restart.
+        // Reconnect forever, from 100 ms up to 5 s apart: Redis coming back must not need a
+        // restart.
         let reconnect = ReconnectPolicy::new_exponential(0, 100, 5_000, 2);
         let pool = Pool::new(
             redis,

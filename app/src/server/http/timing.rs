@@ -1,6 +1,7 @@
-//! How long a request waited on Harbor and Kubernetes, and how long Berth itself took beyond that, as a
-//! `Server-Timing` header (`BERTH_SERVER_TIMING=on`; off by default: it tells clients about upstream
-//! latency). `make bench` reads it to measure Berth's own overhead and whether upstream calls overlap.
+//! How long a request waited on Harbor and Kubernetes, and how long Berth itself took beyond
+//! that, as a `Server-Timing` header (`BERTH_SERVER_TIMING=on`; off by default: it tells
+//! clients about upstream latency). `make bench` reads it to measure Berth's own overhead and
+//! whether upstream calls overlap.
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
@@ -98,8 +99,8 @@ pub async fn for_this_request<F: Future>(body: F) -> F::Output {
 }
 
 /// Middleware: with `enabled`, every response gets
-/// `Server-Timing: total;dur=…, upstream;dur=…, upstream-sum;dur=…, upstream-slowest;dur=…, berth;dur=…`
-/// (milliseconds; `berth` = total minus the time spent waiting on any upstream).
+/// `Server-Timing: total;dur=…, upstream;dur=…, upstream-sum;dur=…, upstream-slowest;dur=…,
+/// berth;dur=…` (milliseconds; `berth` = total minus the time spent waiting on any upstream).
 pub async fn server_timing(
     State(enabled): State<bool>,
     mut request: Request,
@@ -116,7 +117,8 @@ pub async fn server_timing(
     let upstream = calls.summary();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let value = format!(
-        "total;dur={:.3}, upstream;dur={:.3};desc=\"{} calls\", upstream-sum;dur={:.3}, upstream-slowest;dur={:.3}, berth;dur={:.3}",
+        "total;dur={:.3}, upstream;dur={:.3};desc=\"{} calls\", upstream-sum;dur={:.3}, \
+         upstream-slowest;dur={:.3}, berth;dur={:.3}",
         ms(total),
         ms(upstream.waiting),
         upstream.calls,

@@ -1,6 +1,6 @@
-//! What the reconciler works with: the long-lived [`Reconciler`] (clients, settings, Harbor's view and
-//! what this process remembers of its own writes, all outliving a leadership term) and the [`Context`]
-//! one term's controller hands to every reconcile.
+//! What the reconciler works with: the long-lived [`Reconciler`] (clients, settings, Harbor's view
+//! and what this process remembers of its own writes, all outliving a leadership term) and the
+//! [`Context`] one term's controller hands to every reconcile.
 use super::snapshot::HarborSnapshot;
 use crate::server::audit::Audit;
 use crate::server::cluster::crd::{Team, TeamStatus};
@@ -60,8 +60,9 @@ impl Reconciler {
     }
 }
 
-/// One leadership term's context. Team namespaces are read live (Berth may read and write secrets only
-/// in the namespaces that grant it the ClusterRole `berth-team-namespace`, so it cannot watch them all).
+/// One leadership term's context. Team namespaces are read live (Berth may read and write
+/// secrets only in the namespaces that grant it the ClusterRole `berth-team-namespace`, so
+/// it cannot watch them all).
 pub struct Context {
     pub harbor: HarborClient,
     pub cluster: Cluster,
@@ -87,8 +88,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Memory {
-    /// The status this process last wrote for a Team, when it is newer than the cached Team's: the
-    /// watch may not have delivered Berth's own write yet, and acting on the older one would repeat work.
+    /// The status this process last wrote for a Team, when it is newer than the cached
+    /// Team's: the watch may not have delivered Berth's own write yet, and acting on the
+    /// older one would repeat work.
     pub(crate) fn last_status(&self, team: &Team) -> Option<TeamStatus> {
         let uid = team.metadata.uid.as_ref()?;
         lock(&self.written_status).get(uid).cloned()

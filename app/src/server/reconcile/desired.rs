@@ -1,6 +1,6 @@
-//! What a team's Harbor robots and Kubernetes secrets should look like: permissions, secret contents
-//! (their names are in `crate::vocabulary`). Pure functions, so the rules are tested without any
-//! upstream.
+//! What a team's Harbor robots and Kubernetes secrets should look like: permissions, secret
+//! contents (their names are in `crate::vocabulary`). Pure functions, so the rules are tested
+//! without any upstream.
 use crate::server::config::SecretNames;
 use crate::server::harbor::{Access, RobotPermission};
 use k8s_openapi::api::core::v1::Secret;
@@ -28,8 +28,8 @@ impl Purpose {
         }
     }
 
-    /// The pull and push secrets are registry secrets; the builds secret is an Opaque `config.json`,
-    /// the file build tools (kaniko, buildah) read.
+    /// The pull and push secrets are registry secrets; the builds secret is an Opaque
+    /// `config.json`, the file build tools (kaniko, buildah) read.
     pub fn secret_type(self) -> &'static str {
         match self {
             Purpose::Pull | Purpose::Push => "kubernetes.io/dockerconfigjson",
@@ -94,7 +94,8 @@ pub fn permissions_match(actual: &[RobotPermission], desired: &[RobotPermission]
     key(actual) == key(desired)
 }
 
-/// SHA-256 of the token, first 16 bytes in hex: enough to tell tokens apart, useless to an attacker.
+/// SHA-256 of the token, first 16 bytes in hex: enough to tell tokens
+/// apart, useless to an attacker.
 pub fn fingerprint(token: &SecretString) -> String {
     let digest = Sha256::digest(token.expose_secret().as_bytes());
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
@@ -126,9 +127,9 @@ pub fn credentials_in(
     Some(Credentials { username, token })
 }
 
-/// The pending-credentials secret ([`pending_secret_name`]): new credentials are written here before
-/// Harbor learns them, so a crash between the two steps loses nothing, and the secret workloads use is
-/// switched only once Harbor accepts the new token.
+/// The pending-credentials secret ([`pending_secret_name`]): new credentials are written here
+/// before Harbor learns them, so a crash between the two steps loses nothing, and the secret
+/// workloads use is switched only once Harbor accepts the new token.
 pub fn pending_credentials(secret: &Secret) -> Option<Credentials> {
     let data = secret.data.as_ref()?;
     let text = |key: &str| {

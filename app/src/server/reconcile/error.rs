@@ -51,7 +51,10 @@ impl ReconcileError {
             ClusterError::Forbidden { .. } => ReconcileError::Waiting {
                 reason: "NoNamespaceAccess",
                 message: format!(
-                    "Berth may not manage secrets in the namespace {namespace}: bind the ClusterRole berth-team-namespace to Berth's ServiceAccount there (a RoleBinding; the chart makes it for the namespaces in its teamNamespaces value)."
+                    "Berth may not manage secrets in the namespace {namespace}: bind the \
+                     ClusterRole berth-team-namespace to Berth's ServiceAccount there (a \
+                     RoleBinding; the chart makes it for the namespaces in its teamNamespaces \
+                     value)."
                 ),
             },
             other => other.into(),

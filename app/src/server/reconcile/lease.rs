@@ -1,5 +1,6 @@
-//! Leader election on a `coordination.k8s.io/v1` Lease: only the holder reconciles; the other replicas
-//! serve the UI. Updates carry the resourceVersion they read, so two contenders never both win.
+//! Leader election on a `coordination.k8s.io/v1` Lease: only the holder reconciles; the
+//! other replicas serve the UI. Updates carry the resourceVersion they read, so two
+//! contenders never both win.
 use crate::server::metrics::Metrics;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
@@ -18,8 +19,8 @@ pub struct LeaseLock {
     api: Api<Lease>,
     name: String,
     holder: String,
-    /// The holder's last pass, written as annotations with each renewal (a write that happens anyway) so
-    /// every replica's health page can show it.
+    /// The holder's last pass, written as annotations with each renewal (a write that happens
+    /// anyway) so every replica's health page can show it.
     metrics: Option<Arc<Metrics>>,
 }
 
@@ -63,7 +64,8 @@ impl LeaseLock {
         }
     }
 
-    /// Takes the Lease when it is free or expired, renews it when held; `Ok(true)` while this process holds it.
+    /// Takes the Lease when it is free or expired, renews it when held; `Ok(true)` while this
+    /// process holds it.
     pub async fn try_acquire_or_renew(&self) -> Result<bool, kube::Error> {
         let now = Timestamp::now();
         let Some(mut lease) = self.api.get_opt(&self.name).await? else {

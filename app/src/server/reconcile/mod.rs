@@ -1,10 +1,12 @@
-//! The reconciler: keeps every Team's Harbor project, group members, robots and Kubernetes secrets in
-//! shape, in kube-rs controller style (`reconcile` + `error_policy` over an `Arc<Context>`). It runs in
-//! the server process; only the holder of a Lease reconciles, the other replicas serve the UI.
+//! The reconciler: keeps every Team's Harbor project, group members, robots and Kubernetes
+//! secrets in shape, in kube-rs controller style (`reconcile` + `error_policy` over an
+//! `Arc<Context>`). It runs in the server process; only the holder of a Lease reconciles, the
+//! other replicas serve the UI.
 //!
-//! Teams come from a watch cache; a team's secrets and `default` ServiceAccount are read live in its
-//! namespace (Berth holds no cluster-wide right on secrets, so it cannot watch them); Harbor from a
-//! shared view checked with two probe requests. A pass over teams that did not drift writes nothing.
+//! Teams come from a watch cache; a team's secrets and `default` ServiceAccount are read
+//! live in its namespace (Berth holds no cluster-wide right on secrets, so it cannot watch
+//! them); Harbor from a shared view checked with two probe requests. A pass over teams that
+//! did not drift writes nothing.
 mod context;
 pub mod desired;
 mod error;
@@ -31,9 +33,9 @@ pub use crate::vocabulary::FINALIZER;
 pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     use kube::runtime::finalizer::{finalizer, Error as FinalizerError, Event};
     if team.metadata.deletion_timestamp.is_some() {
-        // Deleting Berth's own secrets triggers reconciles that may find the Team still cached after its
-        // clean-up already ran and its finalizer went: ask the API server before cleaning up (and
-        // auditing) twice.
+        // Deleting Berth's own secrets triggers reconciles that may find the Team still cached
+        // after its clean-up already ran and its finalizer went: ask the API server before cleaning
+        // up (and auditing) twice.
         let live = ctx.cluster.get_team(&team.name()).await?;
         let ours = live.filter(|l| {
             l.metadata.uid == team.metadata.uid && l.finalizers().iter().any(|f| f == FINALIZER)
@@ -71,7 +73,8 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
         started.elapsed(),
         result.as_ref().err().map(ReconcileError::reason),
     );
-    // After adding the finalizer, come back on our own rather than only on the watch event it causes.
+    // After adding the finalizer, come back on our own rather than only on
+    // the watch event it causes.
     result.map(|action| {
         if adds_finalizer {
             Action::requeue(Duration::from_secs(1))
@@ -83,7 +86,12 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
 
 /// Retry soon after a failure; the status already says what failed.
 pub fn error_policy(team: Arc<Team>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
-    tracing::warn!(team = %team.name_any(), reason = error.reason(), error = %crate::server::state::error_chain(error), "reconcile failed");
+    tracing::warn!(
+        team = %team.name_any(),
+        reason = error.reason(),
+        error = %crate::server::state::error_chain(error),
+        "reconcile failed"
+    );
     if matches!(error, ReconcileError::Harbor(_)) {
         // What Harbor answered may have changed what Berth believes of it.
         ctx.snapshot.invalidate();
@@ -108,10 +116,11 @@ pub async fn run_controller(
         team_watch = team_watch.labels(&selector);
     }
     // Berth's own status writes change neither the spec (generation), the annotations (rotation
-    // requests), the finalizers nor the labels: without this filter each status write would start one
-    // more pass over the team. Deletion bumps the generation; the periodic resync covers anything else.
-    // Labels count, and so do objects leaving the selection (touched, not only applied), so a Team
-    // whose labels take it out of the selection and back in is reconciled again when it returns.
+    // requests), the finalizers nor the labels: without this filter each status write would start
+    // one more pass over the team. Deletion bumps the generation; the periodic resync covers
+    // anything else. Labels count, and so do objects leaving the selection (touched, not only
+    // applied), so a Team whose labels take it out of the selection and back in is reconciled again
+    // when it returns.
     let (reader, writer) = kube::runtime::reflector::store();
     let changes = kube::runtime::reflector(writer, watcher(Api::<Team>::all(client), team_watch))
         .touched_objects()
@@ -167,7 +176,11 @@ pub async fn run(shared: Arc<Reconciler>, mut shutdown: tokio::sync::watch::Rece
                 }
             }
         }
-        tracing::info!(holder = lock.holder(), lease = %cfg.lease_name, "reconciler Lease taken; reconciling");
+        tracing::info!(
+            holder = lock.holder(),
+            lease = %cfg.lease_name,
+            "reconciler Lease taken; reconciling"
+        );
         shared.metrics.set_leader(true);
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let controller = tokio::spawn(run_controller(shared.clone(), async move {
@@ -200,9 +213,9 @@ pub async fn run(shared: Arc<Reconciler>, mut shutdown: tokio::sync::watch::Rece
 /// How long passes in flight may take to finish at shutdown.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
-/// Asks the controller to stop and waits up to `grace` for the passes in flight; then drops them (true
-/// when they finished in time). A holder that lost its Lease must not reconcile beside the next one, and
-/// the controller's own graceful shutdown waits for every pass without a bound.
+/// Asks the controller to stop and waits up to `grace` for the passes in flight; then drops them
+/// (true when they finished in time). A holder that lost its Lease must not reconcile beside the
+/// next one, and the controller's own graceful shutdown waits for every pass without a bound.
 async fn stop_within(
     mut controller: tokio::task::JoinHandle<()>,
     stop: tokio::sync::oneshot::Sender<()>,
@@ -217,8 +230,8 @@ async fn stop_within(
     false
 }
 
-/// Renews the Lease until it is lost (false) or the process stops (true). A holder that cannot renew
-/// stops before its Lease can expire, so two replicas never reconcile at once.
+/// Renews the Lease until it is lost (false) or the process stops (true). A holder that cannot
+/// renew stops before its Lease can expire, so two replicas never reconcile at once.
 async fn hold(lock: &lease::LeaseLock, shutdown: &mut tokio::sync::watch::Receiver<bool>) -> bool {
     let mut renewed = Instant::now();
     loop {

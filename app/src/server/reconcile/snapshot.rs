@@ -1,10 +1,11 @@
 //! Berth's view of Harbor's projects and robots, shared by every team's reconcile.
 //!
-//! Reading every robot of every team each pass would cost hundreds of requests at 1,000 teams. Instead,
-//! the lists are read in full once, then checked with two cheap probes (`page_size=1`, newest
-//! `update_time` first, with `X-Total-Count`): a creation, deletion, secret refresh or permission change
-//! in Harbor changes a list's total or its newest entry, and only then are the lists read again. They
-//! are read in full at least every `full_read` regardless. Berth's own writes update the view in place.
+//! Reading every robot of every team each pass would cost hundreds of requests at 1,000 teams.
+//! Instead, the lists are read in full once, then checked with two cheap probes (`page_size=1`,
+//! newest `update_time` first, with `X-Total-Count`): a creation, deletion, secret refresh or
+//! permission change in Harbor changes a list's total or its newest entry, and only then are the
+//! lists read again. They are read in full at least every `full_read` regardless. Berth's own
+//! writes update the view in place.
 use crate::server::harbor::{HarborClient, HarborError, ListProbe, Project, Robot};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -67,7 +68,8 @@ impl HarborSnapshot {
         if trusted {
             return Ok(Refresh::Trusted);
         }
-        // Robots need a signed-in caller, projects do not: a stale session shows in the robots' read.
+        // Robots need a signed-in caller, projects do not: a stale session
+        // shows in the robots' read.
         let (robots_probe, projects_probe) = harbor
             .as_signed_in(|| async {
                 tokio::try_join!(harbor.probe_robots(), harbor.probe_projects())
@@ -93,7 +95,8 @@ impl HarborSnapshot {
         Ok(Refresh::FullRead)
     }
 
-    /// Forget the view: the next refresh reads everything (after an error that may mean it is wrong).
+    /// Forget the view: the next refresh reads everything (after an error
+    /// that may mean it is wrong).
     pub fn invalidate(&self) {
         let mut v = self.view();
         v.full_read_at = None;

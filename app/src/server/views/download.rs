@@ -1,9 +1,10 @@
-//! `GET /teams/{team}/downloads/{file}`: the team's push secret as a Docker `config.json`, a containers
-//! `auth.json`, a Kubernetes Secret manifest or the password alone. File downloads are plain routes (a
-//! link works with JavaScript off); the rules are those of `policy::download_decision`, the secret is read
-//! only once they allow it, and every answer about an existing team (refusals included) is audited with
-//! its format. An address that names no team by the team-name rule is refused before anything is read;
-//! the secret leaves Berth only once its audit record is stored.
+//! `GET /teams/{team}/downloads/{file}`: the team's push secret as a Docker `config.json`, a
+//! containers `auth.json`, a Kubernetes Secret manifest or the password alone. File downloads are
+//! plain routes (a link works with JavaScript off); the rules are those of
+//! `policy::download_decision`, the secret is read only once they allow it, and every answer about
+//! an existing team (refusals included) is audited with its format. An address that names no team
+//! by the team-name rule is refused before anything is read; the secret leaves Berth only once its
+//! audit record is stored.
 use crate::api::call::ServerError;
 use crate::model::DownloadFormat;
 use crate::names::TeamName;
@@ -152,7 +153,10 @@ async fn download(
             return refuse(
                 StatusCode::FORBIDDEN,
                 "Download disabled",
-                &format!("Downloading the push secret is disabled for team {team_name}. A platform admin can enable it."),
+                &format!(
+                    "Downloading the push secret is disabled for team {team_name}. A platform \
+                     admin can enable it."
+                ),
             );
         }
         DownloadDecision::Allowed => {}
@@ -211,7 +215,11 @@ async fn download(
             return refuse(
                 StatusCode::NOT_FOUND,
                 "Push secret missing",
-                &format!("The secret {secret_name} in namespace {namespace} is missing or has no .dockerconfigjson. Berth recreates it within a resync period; try again shortly."),
+                &format!(
+                    "The secret {secret_name} in namespace {namespace} is missing or has no \
+                     .dockerconfigjson. Berth recreates it within a resync period; try again \
+                     shortly."
+                ),
             );
         }
         Err(error) => {
@@ -231,7 +239,11 @@ async fn download(
                 .audit
                 .note(&team, record(AuditResult::Failed, ", secret malformed"))
                 .await;
-            tracing::warn!(team = %team_name, problem = %problem, "push secret is not a usable docker config");
+            tracing::warn!(
+                team = %team_name,
+                problem = %problem,
+                "push secret is not a usable docker config"
+            );
             return refuse(
                 StatusCode::CONFLICT,
                 "Push secret unusable",
@@ -272,7 +284,11 @@ async fn download(
         .record(&team, record(AuditResult::Allowed, &detail))
         .await
     {
-        tracing::error!(team = %team_name, reason = error.reason(), "push secret not sent: its download could not be audited");
+        tracing::error!(
+            team = %team_name,
+            reason = error.reason(),
+            "push secret not sent: its download could not be audited"
+        );
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "Download not recorded",

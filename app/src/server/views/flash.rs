@@ -1,6 +1,6 @@
-//! The outcome of a form post, kept for the page the browser is sent back to. Every action form is a
-//! plain HTML form (with JavaScript or without): the server function answers with a redirect to the page
-//! it came from, and that page shows what happened once, then forgets it.
+//! The outcome of a form post, kept for the page the browser is sent back to. Every action form is
+//! a plain HTML form (with JavaScript or without): the server function answers with a redirect to
+//! the page it came from, and that page shows what happened once, then forgets it.
 use crate::error::AppError;
 use crate::model::Flash;
 use leptos::prelude::*;
@@ -9,8 +9,9 @@ use tower_sessions::Session;
 
 const FLASH_KEY: &str = "berth.flash";
 
-/// True for a browser's form post to a server function, which leptos_axum answers with a redirect to the
-/// Referer: the outcome then has to travel in the session, and an error status would stop the redirect.
+/// True for a browser's form post to a server function, which leptos_axum answers with a
+/// redirect to the Referer: the outcome then has to travel in the session, and an error
+/// status would stop the redirect.
 pub fn is_form_post() -> bool {
     use_context::<axum::http::request::Parts>().is_some_and(|parts| {
         parts.method == axum::http::Method::POST
@@ -23,7 +24,8 @@ pub fn is_form_post() -> bool {
     })
 }
 
-/// Runs an action; after a form post, keeps its outcome (`ok` words a success) under `id` for the page.
+/// Runs an action; after a form post, keeps its outcome (`ok` words a
+/// success) under `id` for the page.
 pub async fn after<T>(
     id: &'static str,
     ok: impl FnOnce(&T) -> String,
@@ -41,7 +43,10 @@ pub async fn after<T>(
         };
         if let Ok(session) = leptos_axum::extract::<Session>().await {
             if let Err(error) = session.insert(FLASH_KEY, flash).await {
-                tracing::warn!(error = %error, "could not keep an action's outcome for the next page");
+                tracing::warn!(
+                    error = %error,
+                    "could not keep an action's outcome for the next page"
+                );
             }
         }
     }
@@ -50,7 +55,8 @@ pub async fn after<T>(
 
 /// The outcome left for this page, removed as it is read (so a reload does not repeat it).
 pub async fn take(session: &Session) -> Option<Flash> {
-    // Read first: removing an absent key would still mark the session as changed and cost a store write.
+    // Read first: removing an absent key would still mark the session as
+    // changed and cost a store write.
     match session.get::<Flash>(FLASH_KEY).await {
         Ok(Some(flash)) => {
             let _ = session.remove::<Flash>(FLASH_KEY).await;

@@ -1,5 +1,5 @@
-//! How-tos for the team page with the team's real names filled in. None holds a secret: passwords come
-//! from a downloaded file, the copy button or the CI system's secret store.
+//! How-tos for the team page with the team's real names filled in. None holds a secret: passwords
+//! come from a downloaded file, the copy button or the CI system's secret store.
 use crate::model::{DownloadFormat, Snippet};
 
 /// The names a how-to needs.
@@ -53,33 +53,67 @@ pub fn credential_snippets(n: &HowtoNames) -> Vec<Snippet> {
         snippet(
             "docker-login",
             "docker login",
-            "The robot name is quoted: unquoted, a shell would expand its $. --password-stdin keeps the password out of your shell history and process list. Paste the copied password, then press Ctrl-D, or read the downloaded password file.",
+            "The robot name is quoted: unquoted, a shell would expand its $. --password-stdin \
+             keeps the password out of your shell history and process list. Paste the copied \
+             password, then press Ctrl-D, or read the downloaded password file.",
             format!(
-                "docker login {host} --username {user} --password-stdin < {password_file}\n\n# or use the downloaded docker config without signing in (docker reads <dir>/config.json):\nmkdir -p ~/.berth/{team} && install -m 600 {config_file} ~/.berth/{team}/config.json\ndocker --config ~/.berth/{team} push {image}:1.0",
+                "docker login {host} --username {user} --password-stdin < {password_file}\
+                 \n\
+                 \n# or use the downloaded docker config without signing in (docker reads \
+                 <dir>/config.json):\
+                 \nmkdir -p ~/.berth/{team} && install -m 600 {config_file} \
+                 ~/.berth/{team}/config.json\
+                 \ndocker --config ~/.berth/{team} push {image}:1.0",
                 team = n.team
             ),
         ),
         snippet(
             "containers",
             "podman, buildah, skopeo",
-            "All three read auth.json: by default ${XDG_RUNTIME_DIR}/containers/auth.json, or the file named by --authfile or REGISTRY_AUTH_FILE. Keep the file private (mode 600).",
+            "All three read auth.json: by default ${XDG_RUNTIME_DIR}/containers/auth.json, or \
+             the file named by --authfile or REGISTRY_AUTH_FILE. Keep the file private (mode 600).",
             format!(
-                "install -m 600 {auth_file} ~/.config/berth-{team}-auth.json\nexport REGISTRY_AUTH_FILE=~/.config/berth-{team}-auth.json\npodman push {image}:1.0\nbuildah push {image}:1.0\nskopeo inspect docker://{image}:1.0\n\n# or sign in instead of using the file:\npodman login {host} --username {user} --password-stdin < {password_file}",
+                "install -m 600 {auth_file} ~/.config/berth-{team}-auth.json\
+                 \nexport REGISTRY_AUTH_FILE=~/.config/berth-{team}-auth.json\
+                 \npodman push {image}:1.0\
+                 \nbuildah push {image}:1.0\
+                 \nskopeo inspect docker://{image}:1.0\
+                 \n\
+                 \n# or sign in instead of using the file:\
+                 \npodman login {host} --username {user} --password-stdin < {password_file}",
                 team = n.team
             ),
         ),
         snippet(
             "kubernetes-secret",
             "Kubernetes Secret",
-            "The manifest carries the namespace you chose when downloading; apply it where your build runs, then reference it as an image pull secret or mount it as a docker config.",
-            format!("kubectl apply -f {manifest_file}\nkubectl get secret {} -o jsonpath='{{.type}}'", shell_quote("harbor-pushsecret")),
+            "The manifest carries the namespace you chose when downloading; apply it where your \
+             build runs, then reference it as an image pull secret or mount it as a docker config.",
+            format!(
+                "kubectl apply -f {manifest_file}\nkubectl get secret {} -o jsonpath='{{.type}}'",
+                shell_quote("harbor-pushsecret")
+            ),
         ),
         snippet(
             "github-actions",
             "GitHub Actions",
-            "Store the password as the repository secret HARBOR_PUSH_PASSWORD (Settings, Secrets and variables, Actions); the workflow reads it from there and never holds it.",
+            "Store the password as the repository secret HARBOR_PUSH_PASSWORD (Settings, Secrets \
+             and variables, Actions); the workflow reads it from there and never holds it.",
             format!(
-                "jobs:\n  image:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: docker/login-action@v3\n        with:\n          registry: {host}\n          username: {user}\n          password: ${{{{ secrets.HARBOR_PUSH_PASSWORD }}}}\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: {image}:${{{{ github.sha }}}}",
+                "jobs:\
+                 \n  image:\
+                 \n    runs-on: ubuntu-latest\
+                 \n    steps:\
+                 \n      - uses: actions/checkout@v4\
+                 \n      - uses: docker/login-action@v3\
+                 \n        with:\
+                 \n          registry: {host}\
+                 \n          username: {user}\
+                 \n          password: ${{{{ secrets.HARBOR_PUSH_PASSWORD }}}}\
+                 \n      - uses: docker/build-push-action@v6\
+                 \n        with:\
+                 \n          push: true\
+                 \n          tags: {image}:${{{{ github.sha }}}}",
                 host = yaml_quote(n.registry_host),
                 user = yaml_quote(n.push_username),
             ),
@@ -87,9 +121,18 @@ pub fn credential_snippets(n: &HowtoNames) -> Vec<Snippet> {
         snippet(
             "gitlab-ci",
             "GitLab CI",
-            "Store the password as the masked, protected CI/CD variable HARBOR_PUSH_PASSWORD (Settings, CI/CD, Variables). The robot name is single-quoted so neither GitLab nor the shell expands its $.",
+            "Store the password as the masked, protected CI/CD variable HARBOR_PUSH_PASSWORD \
+             (Settings, CI/CD, Variables). The robot name is single-quoted so neither GitLab nor \
+             the shell expands its $.",
             format!(
-                "build-image:\n  image: docker:27\n  services: [\"docker:27-dind\"]\n  script:\n    - printf '%s' \"$HARBOR_PUSH_PASSWORD\" | docker login {host} --username {user} --password-stdin\n    - docker build -t \"{image}:$CI_COMMIT_SHORT_SHA\" .\n    - docker push \"{image}:$CI_COMMIT_SHORT_SHA\""
+                "build-image:\
+                 \n  image: docker:27\
+                 \n  services: [\"docker:27-dind\"]\
+                 \n  script:\
+                 \n    - printf '%s' \"$HARBOR_PUSH_PASSWORD\" | docker login {host} --username \
+                 {user} --password-stdin\
+                 \n    - docker build -t \"{image}:$CI_COMMIT_SHORT_SHA\" .\
+                 \n    - docker push \"{image}:$CI_COMMIT_SHORT_SHA\""
             ),
         ),
     ]
@@ -111,9 +154,21 @@ pub fn usage_snippets(n: &HowtoNames) -> Vec<Snippet> {
         snippet(
             "pull-in-cluster",
             "Pull from the cluster",
-            "The pull secret is already on the default ServiceAccount of your namespace, so pods using it pull without further setup. Pods with another ServiceAccount name it themselves.",
+            "The pull secret is already on the default ServiceAccount of your namespace, so pods \
+             using it pull without further setup. Pods with another ServiceAccount name it \
+             themselves.",
             format!(
-                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: {namespace}\nspec:\n  # serviceAccountName: default already carries {pull}\n  # imagePullSecrets: [{{ name: {pull} }}]   # only for other ServiceAccounts\n  containers:\n    - name: app\n      image: {repository}/app:1.0",
+                "apiVersion: v1\
+                 \nkind: Pod\
+                 \nmetadata:\
+                 \n  name: app\
+                 \n  namespace: {namespace}\
+                 \nspec:\
+                 \n  # serviceAccountName: default already carries {pull}\
+                 \n  # imagePullSecrets: [{{ name: {pull} }}]   # only for other ServiceAccounts\
+                 \n  containers:\
+                 \n    - name: app\
+                 \n      image: {repository}/app:1.0",
                 namespace = n.namespace,
                 pull = n.pull_secret,
             ),
@@ -123,16 +178,27 @@ pub fn usage_snippets(n: &HowtoNames) -> Vec<Snippet> {
             "Helm charts (OCI)",
             "Harbor stores charts as OCI artifacts in the same project.",
             format!(
-                "helm registry login {host} --username {user} --password-stdin < {password_file}\nhelm push app-0.1.0.tgz oci://{repository}\nhelm install app oci://{repository}/app --version 0.1.0 --namespace {namespace}",
+                "helm registry login {host} --username {user} --password-stdin < {password_file}\
+                 \nhelm push app-0.1.0.tgz oci://{repository}\
+                 \nhelm install app oci://{repository}/app --version 0.1.0 --namespace {namespace}",
                 namespace = n.namespace
             ),
         ),
         snippet(
             "in-cluster-builds",
             "Builds inside the cluster",
-            "The builds secret holds a config.json with push rights for build pods (kaniko, BuildKit).",
+            "The builds secret holds a config.json with push rights for build pods (kaniko, \
+             BuildKit).",
             format!(
-                "# kaniko: mount the secret where kaniko reads its docker config\nvolumes:\n  - name: docker-config\n    secret:\n      secretName: {builds}\nvolumeMounts:\n  - name: docker-config\n    mountPath: /kaniko/.docker\nargs: [\"--destination={repository}/app:1.0\"]",
+                "# kaniko: mount the secret where kaniko reads its docker config\
+                 \nvolumes:\
+                 \n  - name: docker-config\
+                 \n    secret:\
+                 \n      secretName: {builds}\
+                 \nvolumeMounts:\
+                 \n  - name: docker-config\
+                 \n    mountPath: /kaniko/.docker\
+                 \nargs: [\"--destination={repository}/app:1.0\"]",
                 builds = n.builds_secret,
             ),
         ),
@@ -155,10 +221,15 @@ mod tests {
         }
     }
 
-    /// Runs `command` in `sh` with `docker` and friends replaced by a function that prints each argument
-    /// on its own line, and returns what the first such call received.
+    /// Runs `command` in `sh` with `docker` and friends replaced by a function that prints each
+    /// argument on its own line, and returns what the first such call received.
     fn arguments_seen_by_the_shell(command: &str) -> Vec<String> {
-        let script = format!("docker() {{ printf '%s\\n' \"$@\"; exit 0; }}\nhelm() {{ docker \"$@\"; }}\npodman() {{ docker \"$@\"; }}\n{command}");
+        let script = format!(
+            "docker() {{ printf '%s\\n' \"$@\"; exit 0; }}\
+             \nhelm() {{ docker \"$@\"; }}\
+             \npodman() {{ docker \"$@\"; }}\
+             \n{command}"
+        );
         let output = std::process::Command::new("sh")
             .arg("-c")
             .arg(script)

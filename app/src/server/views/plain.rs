@@ -1,4 +1,5 @@
-//! Small server-rendered pages for answers outside the Leptos app (sign-in errors, refused downloads).
+//! Small server-rendered pages for answers outside the Leptos app (sign-in
+//! errors, refused downloads).
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -18,7 +19,17 @@ pub fn message_page(
     link: (&str, &str),
 ) -> Response {
     let html = format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Berth</title><link rel="stylesheet" href="/pkg/berth.css"></head><body class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100"><main class="mx-auto max-w-xl p-8"><h1 class="text-2xl font-semibold">{title}</h1><p id="message" class="mt-4">{message}</p><p class="mt-6"><a class="text-sky-700 underline dark:text-sky-400" href="{href}">{label}</a></p></main></body></html>"#,
+        concat!(
+            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">"#,
+            r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#,
+            r#"<title>{title} · Berth</title><link rel="stylesheet" href="/pkg/berth.css"></head>"#,
+            r#"<body class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 "#,
+            r#"dark:text-slate-100"><main class="mx-auto max-w-xl p-8">"#,
+            r#"<h1 class="text-2xl font-semibold">{title}</h1>"#,
+            r#"<p id="message" class="mt-4">{message}</p><p class="mt-6">"#,
+            r#"<a class="text-sky-700 underline dark:text-sky-400" href="{href}">{label}</a></p>"#,
+            r#"</main></body></html>"#,
+        ),
         title = escape(title),
         message = escape(message),
         href = escape(link.0),

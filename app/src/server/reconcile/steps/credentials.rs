@@ -55,7 +55,10 @@ async fn team_secrets(ctx: &Context, team: &Team) -> Result<Vec<Secret>, Reconci
             if !ctx.cluster.namespace_exists(&namespace).await? {
                 return Err(ReconcileError::Waiting {
                     reason: "NamespaceMissing",
-                    message: format!("The namespace {namespace} does not exist; Berth writes the team's secrets there once the platform has created it."),
+                    message: format!(
+                        "The namespace {namespace} does not exist; Berth writes the team's \
+                         secrets there once the platform has created it."
+                    ),
                 });
             }
             outcome.map_err(|e| ReconcileError::namespace_access(&namespace, e))
@@ -114,7 +117,8 @@ async fn ensure_credentials(
                         desired::rotated_robot_name(&team_name, purpose, now().as_second())
                     )
                 } else {
-                    // A lost secret: keep the robot of record when it still exists, else the first name.
+                    // A lost secret: keep the robot of record when it still
+                    // exists, else the first name.
                     previous
                         .as_ref()
                         .map(|p| p.name.clone())

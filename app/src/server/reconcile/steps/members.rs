@@ -1,5 +1,5 @@
-//! The project's group members: the team's groups and the platform admins, as Harbor's auth mode names
-//! groups.
+//! The project's group members: the team's groups and the platform admins, as
+//! Harbor's auth mode names groups.
 use super::status::{Pass, Step};
 use super::Context;
 use crate::server::cluster::crd::Team;
@@ -7,7 +7,8 @@ use crate::server::harbor::{AuthMode, MemberGroup};
 use crate::server::reconcile::ReconcileError;
 use std::collections::BTreeMap;
 
-/// The members step. Its error does not stop the pass: the caller reports it once the other steps ran.
+/// The members step. Its error does not stop the pass: the caller reports it
+/// once the other steps ran.
 pub(super) async fn ensure(
     ctx: &Context,
     team: &Team,
@@ -29,7 +30,9 @@ pub(super) async fn ensure(
             Step::Members,
             "HarborHasNoGroups",
             format!(
-                "Harbor's auth_mode is {mode}, which has no groups: the team's groups cannot be members of {project}. Give its people access in Harbor, or run Harbor with OIDC or LDAP."
+                "Harbor's auth_mode is {mode}, which has no groups: the team's groups cannot be \
+                 members of {project}. Give its people access in Harbor, or run Harbor with OIDC \
+                 or LDAP."
             ),
         ),
     }
@@ -43,8 +46,8 @@ enum Membership {
     NoGroups(String),
 }
 
-/// A group from a Team or BERTH_ADMIN_GROUPS as Harbor's auth mode names it; `None` in a mode without
-/// groups. In ldap_auth mode a group is a DN, or becomes one through BERTH_LDAP_GROUP_DN.
+/// A group from a Team or BERTH_ADMIN_GROUPS as Harbor's auth mode names it; `None` in a mode
+/// without groups. In ldap_auth mode a group is a DN, or becomes one through BERTH_LDAP_GROUP_DN.
 fn member_group(
     mode: &AuthMode,
     group: &str,
@@ -53,7 +56,9 @@ fn member_group(
     Ok(match mode {
         AuthMode::Oidc => Some(MemberGroup::Oidc(group.to_owned())),
         AuthMode::Http => Some(MemberGroup::Http(group.to_owned())),
-        AuthMode::Ldap if group.contains('=') => Some(MemberGroup::Ldap { dn: group.to_owned() }),
+        AuthMode::Ldap if group.contains('=') => Some(MemberGroup::Ldap {
+            dn: group.to_owned(),
+        }),
         AuthMode::Ldap => match ldap_template {
             Some(template) => Some(MemberGroup::Ldap {
                 dn: template.replace("{group}", group),
@@ -62,7 +67,9 @@ fn member_group(
                 return Err(ReconcileError::Waiting {
                     reason: "LdapGroupWithoutDn",
                     message: format!(
-                        "Harbor's auth_mode is ldap_auth, whose groups are named by DN, and {group:?} is none: name the group's DN in the Team's spec.groups, or set BERTH_LDAP_GROUP_DN (e.g. cn={{group}},ou=groups,dc=example,dc=com)."
+                        "Harbor's auth_mode is ldap_auth, whose groups are named by DN, and \
+                         {group:?} is none: name the group's DN in the Team's spec.groups, or set \
+                         BERTH_LDAP_GROUP_DN (e.g. cn={{group}},ou=groups,dc=example,dc=com)."
                     ),
                 })
             }
@@ -71,7 +78,8 @@ fn member_group(
     })
 }
 
-/// The name Harbor lists a member group under: the name, or an LDAP group's first RDN value (its cn).
+/// The name Harbor lists a member group under: the name, or an LDAP group's
+/// first RDN value (its cn).
 fn listed_name(group: &MemberGroup) -> &str {
     match group {
         MemberGroup::Oidc(name) | MemberGroup::Http(name) => name,
@@ -83,9 +91,9 @@ fn listed_name(group: &MemberGroup) -> &str {
     }
 }
 
-/// Each team group with the member role and each platform-admin group with the admin role, as Harbor's
-/// auth mode names groups (read each time members are compared). Compared with Harbor when the project
-/// was just made, when the Team changed, and at least every full read.
+/// Each team group with the member role and each platform-admin group with the admin role, as
+/// Harbor's auth mode names groups (read each time members are compared). Compared with Harbor when
+/// the project was just made, when the Team changed, and at least every full read.
 async fn ensure_members(
     r: &Context,
     team: &Team,
@@ -154,7 +162,8 @@ async fn ensure_members(
                 .await
             {
                 Ok(()) => r.metrics.write("harbor_member_add"),
-                // Already a member (the project was older than it looked): compared on the next check.
+                // Already a member (the project was older than it looked):
+                // compared on the next check.
                 Err(e) if e.is_conflict() => {
                     r.memory.recheck_members(&key);
                     return Ok(Membership::InSync);

@@ -1,5 +1,6 @@
-//! One team's reconcile, a step at a time: project, members, robots with Berth's tokens and their
-//! secrets, the pull secret on the `default` ServiceAccount; and its clean-up when the Team is deleted.
+//! One team's reconcile, a step at a time: project, members, robots with Berth's tokens
+//! and their secrets, the pull secret on the `default` ServiceAccount; and its clean-up
+//! when the Team is deleted.
 mod cleanup;
 mod credentials;
 mod members;
@@ -37,8 +38,8 @@ pub(super) async fn apply(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, 
 async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), ReconcileError> {
     validation::validate(team)?;
     let created = project::ensure(ctx, team, pass).await?;
-    // A membership that cannot be made never keeps the robots and secrets from being made: its error
-    // is the pass's outcome once they are done.
+    // A membership that cannot be made never keeps the robots and secrets from being made: its
+    // error is the pass's outcome once they are done.
     let members = members::ensure(ctx, team, created, pass).await;
     credentials::ensure(ctx, team, pass).await?;
     service_account::ensure(ctx, team, pass).await?;

@@ -6,7 +6,8 @@ use crate::server::harbor::Project;
 use crate::server::reconcile::snapshot::Refresh;
 use crate::server::reconcile::ReconcileError;
 
-/// The first step: Harbor's view brought up to date, then the project; `true` when it was just made.
+/// The first step: Harbor's view brought up to date, then the project;
+/// `true` when it was just made.
 pub(super) async fn ensure(
     ctx: &Context,
     team: &Team,
@@ -33,8 +34,8 @@ pub(super) async fn ensure(
     Ok(created)
 }
 
-/// Creates the project (private) when it is missing; `true` when it was created. The view says it is
-/// missing; Harbor's 409 says when the view was behind.
+/// Creates the project (private) when it is missing; `true` when it was created. The view says it
+/// is missing; Harbor's 409 says when the view was behind.
 async fn ensure_project(r: &Context, project: &str) -> Result<bool, ReconcileError> {
     if r.snapshot.project(project).is_some() {
         return Ok(false);

@@ -6,8 +6,8 @@ use crate::server::reconcile::desired::{self, Credentials, Purpose};
 use crate::server::reconcile::ReconcileError;
 
 /// Makes Harbor hold a robot named as in `creds`, with this purpose's permissions, enabled, whose
-/// token is `creds.token`. Writes only what differs: a token `PATCH` only when Berth has no record of
-/// applying this token to this robot, or Harbor changed the robot since.
+/// token is `creds.token`. Writes only what differs: a token `PATCH` only when Berth has no record
+/// of applying this token to this robot, or Harbor changed the robot since.
 pub(super) async fn put_robot(
     r: &Context,
     team: &Team,
@@ -43,7 +43,8 @@ pub(super) async fn put_robot(
                     {
                         return Err(prefix_mismatch(r, &creds.username, &harbor_prefix));
                     }
-                    // It exists after all: Berth's view was behind. Read everything again next time.
+                    // It exists after all: Berth's view was behind. Read
+                    // everything again next time.
                     r.snapshot.invalidate();
                     return Err(e.into());
                 }
@@ -51,9 +52,9 @@ pub(super) async fn put_robot(
             };
             r.metrics.write("harbor_robot_create");
             if created.name != creds.username {
-                // Harbor's robot_name_prefix is not BERTH_HARBOR_ROBOT_PREFIX: the secrets would name
-                // a user Harbor does not know, and the next pass would not find this robot and make it
-                // again (409). Undo it and say what to set.
+                // Harbor's robot_name_prefix is not BERTH_HARBOR_ROBOT_PREFIX: the secrets would
+                // name a user Harbor does not know, and the next pass would not find this robot and
+                // make it again (409). Undo it and say what to set.
                 r.harbor.delete_robot(created.id).await?;
                 r.metrics.write("harbor_robot_delete");
                 let harbor_prefix = created
@@ -128,7 +129,9 @@ fn prefix_mismatch(r: &Context, wanted: &str, harbor_prefix: &str) -> ReconcileE
     ReconcileError::Waiting {
         reason: "RobotPrefixMismatch",
         message: format!(
-            "Harbor names robots with the prefix {harbor_prefix:?} (its robot_name_prefix setting), not BERTH_HARBOR_ROBOT_PREFIX {:?}, so it would not know {wanted:?}: set BERTH_HARBOR_ROBOT_PREFIX to {harbor_prefix:?}.",
+            "Harbor names robots with the prefix {harbor_prefix:?} (its robot_name_prefix \
+             setting), not BERTH_HARBOR_ROBOT_PREFIX {:?}, so it would not know {wanted:?}: set \
+             BERTH_HARBOR_ROBOT_PREFIX to {harbor_prefix:?}.",
             r.config.reconcile.robot_prefix
         ),
     }

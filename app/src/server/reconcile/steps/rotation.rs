@@ -1,5 +1,5 @@
-//! When credentials are replaced (on request, by age, before the robot expires), and the retirement of
-//! rotated-out robots once their grace period ends.
+//! When credentials are replaced (on request, by age, before the robot expires), and the retirement
+//! of rotated-out robots once their grace period ends.
 use super::status::{now, parse_time, Pass};
 use super::Context;
 use crate::server::cluster::crd::{RetiringRobot, RobotStatus, Team};
@@ -169,7 +169,10 @@ mod tests {
     }
 
     fn robot(expires_at: i64) -> Robot {
-        serde_json::from_value(serde_json::json!({ "id": 7, "name": "robot$berth-alpha-push", "expires_at": expires_at })).unwrap()
+        serde_json::from_value(serde_json::json!({
+            "id": 7, "name": "robot$berth-alpha-push", "expires_at": expires_at
+        }))
+        .unwrap()
     }
 
     fn handled(value: &str) -> RobotStatus {
@@ -256,7 +259,8 @@ mod tests {
             rotation_due(&cfg, &team, Purpose::Push, Some(&secret), None, None).as_deref(),
             Some("max-age")
         );
-        // Short-lived robots are not rotated all the time: the margin is at most a fifth of their life.
+        // Short-lived robots are not rotated all the time: the margin is at
+        // most a fifth of their life.
         assert_eq!(expiry_margin(&cfg), Duration::from_secs(3600 + 2 * 600));
         cfg.robot_duration_days = Some(1);
         cfg.rotation_grace = Duration::from_secs(86_400);

@@ -14,17 +14,18 @@ fn now_unix() -> Duration {
 }
 
 /// When to look at a team again: at its own fixed point in each resync period, given by its name.
-/// Teams created together (1,000 at once) would otherwise all come back together, one burst of passes
-/// per period that starves the pages served meanwhile; this way the passes spread evenly over the
-/// period from the second one on. No wait is longer than one period (the first may be shorter), so
-/// every team is still looked at at least once per period.
+/// Teams created together (1,000 at once) would otherwise all come back together, one burst of
+/// passes per period that starves the pages served meanwhile; this way the passes spread evenly
+/// over the period from the second one on. No wait is longer than one period (the first may be
+/// shorter), so every team is still looked at at least once per period.
 fn resync_after(team: &str, period: Duration, now: Duration) -> Duration {
     use std::hash::{Hash, Hasher};
     let period_ms = period.as_millis() as u64;
     if period_ms < 2 {
         return period;
     }
-    // SipHash with fixed keys: the same team gets the same point in every process and after restarts.
+    // SipHash with fixed keys: the same team gets the same point in every
+    // process and after restarts.
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     team.hash(&mut hasher);
     let offset = hasher.finish() % period_ms;

@@ -5,7 +5,8 @@ use crate::server::cluster::crd::Team;
 use crate::server::reconcile::ReconcileError;
 use k8s_openapi::api::core::v1::LocalObjectReference;
 
-/// The secrets step: the pull secret on the account (the secrets themselves were written with the robots).
+/// The secrets step: the pull secret on the account (the secrets themselves were
+/// written with the robots).
 pub(super) async fn ensure(
     ctx: &Context,
     team: &Team,
@@ -43,7 +44,10 @@ async fn ensure_pull_secret_on_account(ctx: &Context, team: &Team) -> Result<(),
     else {
         return Err(ReconcileError::Waiting {
             reason: "ServiceAccountMissing",
-            message: format!("The namespace {namespace} has no default ServiceAccount yet (the controller-manager creates it); the pull secret is added when it appears."),
+            message: format!(
+                "The namespace {namespace} has no default ServiceAccount yet (the \
+                 controller-manager creates it); the pull secret is added when it appears."
+            ),
         });
     };
     let current = account.image_pull_secrets.clone().unwrap_or_default();

@@ -41,7 +41,8 @@ pub(super) fn parse_time(text: &str) -> Option<Timestamp> {
     text.parse().ok()
 }
 
-/// What one pass found and did; becomes the Team's status at the end, whether the pass finished or not.
+/// What one pass found and did; becomes the Team's status at the end, whether
+/// the pass finished or not.
 pub(super) struct Pass {
     pub(super) previous: TeamStatus,
     /// The Harbor project's id, once the project step found or made it.
@@ -167,8 +168,8 @@ impl Pass {
     }
 }
 
-/// Writes the pass's status when it differs from the one last known (written by this process, or the
-/// cached Team's), and remembers it.
+/// Writes the pass's status when it differs from the one last known (written by this process, or
+/// the cached Team's), and remembers it.
 pub(super) async fn publish(
     ctx: &Context,
     team: &Team,

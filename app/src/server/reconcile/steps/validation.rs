@@ -38,7 +38,10 @@ pub(super) fn validate(team: &Team) -> Result<(), ReconcileError> {
             .last()
             .is_some_and(|b| b.is_ascii_alphanumeric());
     if !ok {
-        return Err(ReconcileError::Invalid(format!("spec.harborProject {project:?} breaks Harbor's rule (lower case letters, digits, . _ -)")));
+        return Err(ReconcileError::Invalid(format!(
+            "spec.harborProject {project:?} breaks Harbor's rule (lower case letters, digits, . \
+             _ -)"
+        )));
     }
     if team.groups().iter().any(|g| g.trim().is_empty()) {
         return Err(ReconcileError::Invalid(

@@ -1,7 +1,8 @@
-//! A fake apiserver behind a `tower-test` mock service: the requests Berth's `kube::Client` sends are
-//! answered from an in-memory store of objects, as the apiserver would (404s as `Status`, server-side
-//! apply, JSON and merge patches, label selectors), and each one is logged so a test can check exactly
-//! what was read and written. Namespaces can be made to refuse everything with a 403.
+//! A fake apiserver behind a `tower-test` mock service: the requests Berth's `kube::Client`
+//! sends are answered from an in-memory store of objects, as the apiserver would (404s as
+//! `Status`, server-side apply, JSON and merge patches, label selectors), and each one is
+//! logged so a test can check exactly what was read and written. Namespaces can be made to
+//! refuse everything with a 403.
 use http::{Method, Request, Response, StatusCode};
 use kube::client::Body;
 use serde_json::{json, Value};
@@ -157,7 +158,10 @@ impl ApiServer {
                 let version = store.resource_version.to_string();
                 (
                     StatusCode::OK,
-                    json!({ "apiVersion": "v1", "kind": "List", "metadata": { "resourceVersion": version }, "items": items }),
+                    json!({
+                        "apiVersion": "v1", "kind": "List",
+                        "metadata": { "resourceVersion": version }, "items": items
+                    }),
                 )
             }
             (&Method::POST, true) => {
@@ -272,7 +276,10 @@ fn labels(query: &str) -> Vec<(String, String)> {
 fn status(code: StatusCode, reason: &str, message: &str) -> (StatusCode, Value) {
     (
         code,
-        json!({ "apiVersion": "v1", "kind": "Status", "status": "Failure", "code": code.as_u16(), "reason": reason, "message": message, "metadata": {} }),
+        json!({
+            "apiVersion": "v1", "kind": "Status", "status": "Failure", "code": code.as_u16(),
+            "reason": reason, "message": message, "metadata": {}
+        }),
     )
 }
 

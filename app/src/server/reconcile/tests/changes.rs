@@ -1,4 +1,5 @@
-//! What a pass makes of changes: a lost secret or robot repaired, a rotation asked for, robots retired.
+//! What a pass makes of changes: a lost secret or robot repaired, a rotation
+//! asked for, robots retired.
 use super::*;
 use crate::server::harbor::RobotCreate;
 

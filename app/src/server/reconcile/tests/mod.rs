@@ -1,7 +1,7 @@
-//! The reconciler's decisions, fast: each test runs real passes (`reconcile` over a [`Context`]) against
-//! the fake apiserver in `apiserver` and the fake Harbor started in process on a free port, and checks
-//! what each side was asked and holds afterwards. The black-box tests against the running stack stay
-//! in `app/tests/reconcile.rs`.
+//! The reconciler's decisions, fast: each test runs real passes (`reconcile` over a [`Context`])
+//! against the fake apiserver in `apiserver` and the fake Harbor started in process on a free port,
+//! and checks what each side was asked and holds afterwards. The black-box tests against the
+//! running stack stay in `app/tests/reconcile.rs`.
 mod apiserver;
 mod changes;
 mod faults;
@@ -77,7 +77,9 @@ impl World {
         let api = ApiServer::default();
         api.put(
             NAMESPACES,
-            json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "team-alpha" } }),
+            json!({
+                "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "team-alpha" }
+            }),
         );
         api.put(
             ACCOUNTS,
