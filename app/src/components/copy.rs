@@ -36,8 +36,18 @@ pub fn CopyButton(
     };
     view! {
         <Show when=move || mounted.get()>
-            <button type="button" id=id.clone() class=format!("copy {BUTTON}") disabled=move || busy.get() aria-busy=move || busy.get().to_string() on:click=on_click>
-                {let label = label.clone(); move || if busy.get() { "Copying…".to_owned() } else { label.clone() }}
+            <button
+                type="button"
+                id=id.clone()
+                class=format!("copy {BUTTON}")
+                disabled=move || busy.get()
+                aria-busy=move || busy.get().to_string()
+                on:click=on_click
+            >
+                {
+                    let label = label.clone();
+                    move || if busy.get() { "Copying…".to_owned() } else { label.clone() }
+                }
             </button>
         </Show>
     }
@@ -92,12 +102,30 @@ async fn copy_to_clipboard(
 #[component]
 pub fn CodeBlock(snippet: Snippet) -> impl IntoView {
     view! {
-        <details class="snippet group rounded-md border border-slate-200 dark:border-slate-700" id=format!("howto-{}", snippet.id)>
-            <summary class="cursor-pointer select-none px-3 py-2 text-sm font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500">{snippet.title.clone()}</summary>
+        <details
+            class="snippet group rounded-md border border-slate-200 dark:border-slate-700"
+            id=format!("howto-{}", snippet.id)
+        >
+            <summary class="cursor-pointer select-none px-3 py-2 text-sm font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500">
+                {snippet.title.clone()}
+            </summary>
             <div class="border-t border-slate-200 px-3 py-2 dark:border-slate-700">
-                <p class="mb-2 text-sm text-slate-700 dark:text-slate-300">{snippet.intro.clone()}</p>
-                <pre class="overflow-x-auto rounded bg-slate-100 p-3 text-xs leading-relaxed dark:bg-slate-800" tabindex="0"><code>{snippet.code.clone()}</code></pre>
-                <div class="mt-2"><CopyButton label="Copy" text=snippet.code.clone() done=format!("{} copied.", snippet.title)/></div>
+                <p class="mb-2 text-sm text-slate-700 dark:text-slate-300">
+                    {snippet.intro.clone()}
+                </p>
+                <pre
+                    class="overflow-x-auto rounded bg-slate-100 p-3 text-xs leading-relaxed dark:bg-slate-800"
+                    tabindex="0"
+                >
+                    <code>{snippet.code.clone()}</code>
+                </pre>
+                <div class="mt-2">
+                    <CopyButton
+                        label="Copy"
+                        text=snippet.code.clone()
+                        done=format!("{} copied.", snippet.title)
+                    />
+                </div>
             </div>
         </details>
     }

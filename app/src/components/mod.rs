@@ -17,24 +17,62 @@ pub fn Header() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     view! {
         <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <nav class="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6" aria-label="Main">
-                <a href="/" class="text-lg font-semibold tracking-tight text-sky-800 dark:text-sky-300">"⚓ Berth"</a>
+            <nav
+                class="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6"
+                aria-label="Main"
+            >
+                <a
+                    href="/"
+                    class="text-lg font-semibold tracking-tight text-sky-800 dark:text-sky-300"
+                >
+                    "⚓ Berth"
+                </a>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match user.await {
-                            Ok(Some(user)) => view! {
-                                <a href="/" class="text-sm hover:underline">"Teams"</a>
-                                {user.is_platform_admin.then(|| view! { <a href="/admin" class="text-sm hover:underline">"Admin"</a> })}
-                                <span class="ml-auto min-w-0 text-sm text-slate-600 dark:text-slate-400" id="signed-in-as">
-                                    {user.display_name.clone()} " (" {user.username.clone()} ")"
-                                </span>
-                                <form method="post" action="/auth/logout">
-                                    <button type="submit" id="sign-out" class="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500 dark:border-slate-700 dark:hover:bg-slate-800">
-                                        "Sign out"
-                                    </button>
-                                </form>
-                            }.into_any(),
-                            _ => view! { <a href="/auth/login" class="ml-auto text-sm hover:underline">"Sign in"</a> }.into_any(),
+                            Ok(Some(user)) => {
+                                view! {
+                                    <a href="/" class="text-sm hover:underline">
+                                        "Teams"
+                                    </a>
+                                    {user
+                                        .is_platform_admin
+                                        .then(|| {
+                                            view! {
+                                                <a href="/admin" class="text-sm hover:underline">
+                                                    "Admin"
+                                                </a>
+                                            }
+                                        })}
+                                    <span
+                                        class="ml-auto min-w-0 text-sm text-slate-600 dark:text-slate-400"
+                                        id="signed-in-as"
+                                    >
+                                        {user.display_name.clone()}
+                                        " ("
+                                        {user.username.clone()}
+                                        ")"
+                                    </span>
+                                    <form method="post" action="/auth/logout">
+                                        <button
+                                            type="submit"
+                                            id="sign-out"
+                                            class="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500 dark:border-slate-700 dark:hover:bg-slate-800"
+                                        >
+                                            "Sign out"
+                                        </button>
+                                    </form>
+                                }
+                                    .into_any()
+                            }
+                            _ => {
+                                view! {
+                                    <a href="/auth/login" class="ml-auto text-sm hover:underline">
+                                        "Sign in"
+                                    </a>
+                                }
+                                    .into_any()
+                            }
                         }
                     })}
                 </Suspense>
@@ -51,7 +89,10 @@ pub fn Card(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <section id=id class="rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <section
+            id=id
+            class="rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900"
+        >
             <h2 class="mb-3 text-lg font-semibold">{title}</h2>
             {children()}
         </section>
@@ -62,7 +103,10 @@ pub fn Card(
 #[component]
 pub fn ErrorNote(error: AppError) -> impl IntoView {
     view! {
-        <p role="alert" class="error-note rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+        <p
+            role="alert"
+            class="error-note rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+        >
             {error.to_string()}
         </p>
     }
@@ -75,13 +119,27 @@ pub fn FlashNote() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                flash.await.ok().flatten().map(|flash| {
-                    if flash.ok {
-                        view! { <p class="my-3 text-sm" role="status" id=flash.id>{flash.message}</p> }.into_any()
-                    } else {
-                        view! { <div class="my-3" id=flash.id><ErrorNote error=AppError::BadRequest(flash.message)/></div> }.into_any()
-                    }
-                })
+                flash
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|flash| {
+                        if flash.ok {
+                            view! {
+                                <p class="my-3 text-sm" role="status" id=flash.id>
+                                    {flash.message}
+                                </p>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <div class="my-3" id=flash.id>
+                                    <ErrorNote error=AppError::BadRequest(flash.message) />
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    })
             })}
         </Suspense>
     }
@@ -89,7 +147,11 @@ pub fn FlashNote() -> impl IntoView {
 
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="text-sm text-slate-600 dark:text-slate-400" role="status" aria-live="polite">"Loading…"</p> }
+    view! {
+        <p class="text-sm text-slate-600 dark:text-slate-400" role="status" aria-live="polite">
+            "Loading…"
+        </p>
+    }
 }
 
 /// True once the WASM front end has taken over the page: controls that need JavaScript render only

@@ -32,8 +32,16 @@ pub fn SubmitButton(
         let _ = button;
     };
     view! {
-        <button type="submit" node_ref=button id=id class=class data-purpose=purpose
-            disabled=move || busy.get() aria-busy=move || busy.get().to_string() on:click=on_click>
+        <button
+            type="submit"
+            node_ref=button
+            id=id
+            class=class
+            data-purpose=purpose
+            disabled=move || busy.get()
+            aria-busy=move || busy.get().to_string()
+            on:click=on_click
+        >
             {move || if busy.get() { pending.clone() } else { label.clone() }}
         </button>
     }

@@ -72,18 +72,32 @@ pub fn use_toasts() -> Toasts {
 pub fn ToastRegion() -> impl IntoView {
     let toasts = use_toasts();
     view! {
-        <div class="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4 sm:items-end" aria-live="polite" aria-atomic="false">
+        <div
+            class="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4 sm:items-end"
+            aria-live="polite"
+            aria-atomic="false"
+        >
             <For each=move || toasts.list.get() key=|t| t.id let:toast>
-                // Polite for errors too: the page also shows them in place (role=alert), announced once is enough.
-                <div role="status" data-kind=if toast.ok { "success" } else { "error" }
+                // Polite for errors too: the page also shows them in place (role=alert),
+                // announced once is enough.
+                <div
+                    role="status"
+                    data-kind=if toast.ok { "success" } else { "error" }
                     class=if toast.ok {
                         "toast pointer-events-auto flex max-w-md items-start gap-3 rounded-md border border-emerald-300 bg-emerald-50 px-4 py-2 text-sm text-emerald-900 shadow dark:border-emerald-700 dark:bg-emerald-950 dark:text-emerald-100"
                     } else {
                         "toast pointer-events-auto flex max-w-md items-start gap-3 rounded-md border border-red-300 bg-red-50 px-4 py-2 text-sm text-red-900 shadow dark:border-red-700 dark:bg-red-950 dark:text-red-100"
-                    }>
+                    }
+                >
                     <span>{toast.message.clone()}</span>
-                    <button type="button" class="ml-auto rounded px-1 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500" aria-label="Dismiss"
-                        on:click=move |_| toasts.dismiss(toast.id)>"×"</button>
+                    <button
+                        type="button"
+                        class="ml-auto rounded px-1 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500"
+                        aria-label="Dismiss"
+                        on:click=move |_| toasts.dismiss(toast.id)
+                    >
+                        "×"
+                    </button>
                 </div>
             </For>
         </div>

@@ -21,7 +21,7 @@ pub fn AuditPage() -> impl IntoView {
     };
     let log = Resource::new(filter, |(team, action)| load_audit_log(team, action));
     view! {
-        <Title text="Audit"/>
+        <Title text="Audit" />
         <h1 class="text-2xl font-semibold">"Audit"</h1>
         <p class="mt-1 text-sm text-slate-700 dark:text-slate-300">
             "Records come from the Kubernetes Events Berth writes (kept for the API server's event TTL); the JSON audit log is the durable record."
@@ -30,8 +30,22 @@ pub fn AuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let (team, action) = filter();
                 match log.await {
-                    Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
-                    Ok(log) => view! { <AdminNav platform_admin=log.all_teams/><AuditFilter log=log.clone() team action/><AuditTable log/> }.into_any(),
+                    Err(error) => {
+                        view! {
+                            <div class="mt-4">
+                                <ErrorNote error />
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Ok(log) => {
+                        view! {
+                            <AdminNav platform_admin=log.all_teams />
+                            <AuditFilter log=log.clone() team action />
+                            <AuditTable log />
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -43,20 +57,50 @@ fn AuditFilter(log: AuditLog, team: Option<String>, action: Option<String>) -> i
     let team = team.unwrap_or_default();
     let action = action.unwrap_or_default();
     view! {
-        <form method="get" action="/audit" id="audit-filter" class="mt-4 flex flex-wrap items-end gap-3">
-            <label class="grid min-w-0 grid-cols-1 gap-1 text-sm">"Team"
-                <select name="team" class=INPUT>
-                    <option value="" selected=team.is_empty()>{if log.all_teams { "All teams" } else { "All my teams" }}</option>
-                    {log.teams.iter().map(|t| view! { <option value=t.clone() selected=*t == team>{t.clone()}</option> }).collect_view()}
+        <form
+            method="get"
+            action="/audit"
+            id="audit-filter"
+            class="mt-4 flex flex-wrap items-end gap-3"
+        >
+            <label class="grid min-w-0 grid-cols-1 gap-1 text-sm">
+                "Team" <select name="team" class=INPUT>
+                    <option value="" selected=team.is_empty()>
+                        {if log.all_teams { "All teams" } else { "All my teams" }}
+                    </option>
+                    {log
+                        .teams
+                        .iter()
+                        .map(|t| {
+                            view! {
+                                <option value=t.clone() selected=*t == team>
+                                    {t.clone()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </label>
-            <label class="grid min-w-0 grid-cols-1 gap-1 text-sm">"Action"
-                <select name="action" class=INPUT>
-                    <option value="" selected=action.is_empty()>"All actions"</option>
-                    {AuditAction::ALL.map(|a| a.as_str()).map(|a| view! { <option value=a selected=a == action>{a}</option> }).collect_view()}
+            <label class="grid min-w-0 grid-cols-1 gap-1 text-sm">
+                "Action" <select name="action" class=INPUT>
+                    <option value="" selected=action.is_empty()>
+                        "All actions"
+                    </option>
+                    {AuditAction::ALL
+                        .map(|a| a.as_str())
+                        .map(|a| {
+                            view! {
+                                <option value=a selected=a == action>
+                                    {a}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </label>
-            <button type="submit" class=BUTTON>"Filter"</button>
+            <button type="submit" class=BUTTON>
+                "Filter"
+            </button>
         </form>
     }
 }
@@ -64,39 +108,80 @@ fn AuditFilter(log: AuditLog, team: Option<String>, action: Option<String>) -> i
 #[component]
 fn AuditTable(log: AuditLog) -> impl IntoView {
     if log.entries.is_empty() {
-        return view! { <p id="audit-empty" class="mt-6 text-sm">"No records match."</p> }
-            .into_any();
+        return view! {
+            <p id="audit-empty" class="mt-6 text-sm">
+                "No records match."
+            </p>
+        }
+        .into_any();
     }
     let shown = log.entries.len();
     view! {
         <p class="mt-4 text-sm text-slate-700 dark:text-slate-300" id="audit-count">
-            {if shown < log.matching { format!("The newest {shown} of {} records.", log.matching) } else { format!("{shown} records.") }}
+            {if shown < log.matching {
+                format!("The newest {shown} of {} records.", log.matching)
+            } else {
+                format!("{shown} records.")
+            }}
         </p>
         <div class="relative mt-2 overflow-x-auto" tabindex="0">
             <table id="audit-records" class="w-full text-left text-sm">
-                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
-                    <th scope="col" class="py-2 pr-4">"When"</th>
-                    <th scope="col" class="py-2 pr-4">"Who"</th>
-                    <th scope="col" class="py-2 pr-4">"Action"</th>
-                    <th scope="col" class="py-2 pr-4">"Team"</th>
-                    <th scope="col" class="py-2 pr-4">"Detail"</th>
-                    <th scope="col" class="py-2">"Result"</th>
-                </tr></thead>
+                <thead>
+                    <tr class="border-b border-slate-200 dark:border-slate-700">
+                        <th scope="col" class="py-2 pr-4">
+                            "When"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Who"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Action"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Team"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Detail"
+                        </th>
+                        <th scope="col" class="py-2">
+                            "Result"
+                        </th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {log.entries.into_iter().map(|e| view! {
-                        <tr class="audit-record border-b border-slate-100 dark:border-slate-800" data-action=e.action.as_str() data-result=e.result.as_str() data-team=e.team.clone() data-actor=e.actor.clone()>
-                            <td class="whitespace-nowrap py-2 pr-4">{short_time(&e.time)}</td>
-                            <td class="py-2 pr-4">{e.actor.clone()}</td>
-                            <td class="py-2 pr-4 font-mono">{e.action.as_str()}</td>
-                            <td class="py-2 pr-4">{e.team.clone()}</td>
-                            <td class="py-2 pr-4">{e.detail.clone()}</td>
-                            <td class=format!("py-2 font-medium {}", match e.result {
-                                AuditResult::Allowed => "text-emerald-800 dark:text-emerald-300",
-                                AuditResult::Denied => "text-amber-800 dark:text-amber-300",
-                                AuditResult::Failed => "text-red-800 dark:text-red-300",
-                            })>{e.result.as_str()}</td>
-                        </tr>
-                    }).collect_view()}
+                    {log
+                        .entries
+                        .into_iter()
+                        .map(|e| {
+                            view! {
+                                <tr
+                                    class="audit-record border-b border-slate-100 dark:border-slate-800"
+                                    data-action=e.action.as_str()
+                                    data-result=e.result.as_str()
+                                    data-team=e.team.clone()
+                                    data-actor=e.actor.clone()
+                                >
+                                    <td class="whitespace-nowrap py-2 pr-4">
+                                        {short_time(&e.time)}
+                                    </td>
+                                    <td class="py-2 pr-4">{e.actor.clone()}</td>
+                                    <td class="py-2 pr-4 font-mono">{e.action.as_str()}</td>
+                                    <td class="py-2 pr-4">{e.team.clone()}</td>
+                                    <td class="py-2 pr-4">{e.detail.clone()}</td>
+                                    <td class=format!(
+                                        "py-2 font-medium {}",
+                                        match e.result {
+                                            AuditResult::Allowed => {
+                                                "text-emerald-800 dark:text-emerald-300"
+                                            }
+                                            AuditResult::Denied => "text-amber-800 dark:text-amber-300",
+                                            AuditResult::Failed => "text-red-800 dark:text-red-300",
+                                        },
+                                    )>{e.result.as_str()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>

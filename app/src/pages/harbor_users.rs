@@ -21,36 +21,79 @@ pub fn HarborUsersPage() -> impl IntoView {
             .map(|found| searched.then_some(found))
     });
     view! {
-        <Title text="Harbor users"/>
-        <FlashNote/>
+        <Title text="Harbor users" />
+        <FlashNote />
         // The search form shows only once the server has said this person may use it (admins get an
         // empty answer to the empty query the page starts with).
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match users.await {
-                    // Refused: the reason only. A bad query or a Harbor failure comes after the admin check.
-                    Err(error) if !matches!(error, AppError::BadRequest(_) | AppError::Upstream(_)) => view! { <h1 class="text-2xl font-semibold">"Harbor users"</h1><div class="mt-4"><ErrorNote error/></div> }.into_any(),
-                    found => view! {
-                        <AdminNav platform_admin=true/>
-                        <h1 class="text-2xl font-semibold">"Harbor users"</h1>
-                        <p class="mt-1 max-w-3xl text-sm text-slate-700 dark:text-slate-300">
-                            "When Harbor refuses a sign-in with \"the user with same username or email has been onboarded\" (typically after the identity provider was redeployed), "
-                            "a stale Harbor account holds the name. Find it here and remove it; the person's next sign-in to Harbor creates a fresh account. "
-                            "Their project memberships come from OIDC groups, so they come back on their own."
-                        </p>
-                        <form method="get" action="/admin/harbor-users" id="user-search" class="mt-4 flex flex-wrap items-end gap-3">
-                            <label class="grid gap-1 text-sm">"Username or e-mail"
-                                <input name="q" class=INPUT required minlength="2" value=search autocomplete="off"/>
-                            </label>
-                            <button type="submit" class=BUTTON>"Search"</button>
-                        </form>
-                        {match found {
-                            Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
-                            Ok(None) => ().into_any(),
-                            Ok(Some(list)) if list.is_empty() => view! { <p id="users-none" class="mt-6 text-sm">"No Harbor user matches."</p> }.into_any(),
-                            Ok(Some(list)) => view! { <UserTable list/> }.into_any(),
-                        }}
-                    }.into_any(),
+                    Err(
+                        error,
+                    ) if !matches!(error, AppError::BadRequest(_) | AppError::Upstream(_)) => {
+                        // Refused: the reason only. A bad query or a Harbor failure
+                        // comes after the admin check.
+                        view! {
+                            <h1 class="text-2xl font-semibold">"Harbor users"</h1>
+                            <div class="mt-4">
+                                <ErrorNote error />
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    found => {
+                        view! {
+                            <AdminNav platform_admin=true />
+                            <h1 class="text-2xl font-semibold">"Harbor users"</h1>
+                            <p class="mt-1 max-w-3xl text-sm text-slate-700 dark:text-slate-300">
+                                "When Harbor refuses a sign-in with \"the user with same username or email has been onboarded\" (typically after the identity provider was redeployed), "
+                                "a stale Harbor account holds the name. Find it here and remove it; the person's next sign-in to Harbor creates a fresh account. "
+                                "Their project memberships come from OIDC groups, so they come back on their own."
+                            </p>
+                            <form
+                                method="get"
+                                action="/admin/harbor-users"
+                                id="user-search"
+                                class="mt-4 flex flex-wrap items-end gap-3"
+                            >
+                                <label class="grid gap-1 text-sm">
+                                    "Username or e-mail"
+                                    <input
+                                        name="q"
+                                        class=INPUT
+                                        required
+                                        minlength="2"
+                                        value=search
+                                        autocomplete="off"
+                                    />
+                                </label>
+                                <button type="submit" class=BUTTON>
+                                    "Search"
+                                </button>
+                            </form>
+                            {match found {
+                                Err(error) => {
+                                    view! {
+                                        <div class="mt-4">
+                                            <ErrorNote error />
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
+                                Ok(None) => ().into_any(),
+                                Ok(Some(list)) if list.is_empty() => {
+                                    view! {
+                                        <p id="users-none" class="mt-6 text-sm">
+                                            "No Harbor user matches."
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                                Ok(Some(list)) => view! { <UserTable list /> }.into_any(),
+                            }}
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -62,43 +105,95 @@ fn UserTable(list: Vec<HarborUserView>) -> impl IntoView {
     view! {
         <div class="relative mt-6 overflow-x-auto">
             <table id="harbor-users" class="w-full text-left text-sm">
-                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
-                    <th scope="col" class="py-2 pr-4">"Username"</th>
-                    <th scope="col" class="py-2 pr-4">"E-mail"</th>
-                    <th scope="col" class="py-2 pr-4">"Name"</th>
-                    <th scope="col" class="py-2 pr-4">"Created"</th>
-                    <th scope="col" class="py-2">"Remove"</th>
-                </tr></thead>
+                <thead>
+                    <tr class="border-b border-slate-200 dark:border-slate-700">
+                        <th scope="col" class="py-2 pr-4">
+                            "Username"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "E-mail"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Name"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Created"
+                        </th>
+                        <th scope="col" class="py-2">
+                            "Remove"
+                        </th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {list.into_iter().map(|user| {
-                        let confirm_id = format!("confirm-user-{}", user.id);
-                        let confirm_label = format!("Type {} to confirm removing this Harbor user", user.username);
-                        let confirm_placeholder = format!("type {}", user.username);
-                        let user_id = user.id.to_string();
-                        view! {
-                            <tr class="harbor-user border-b border-slate-100 dark:border-slate-800" data-username=user.username.clone() data-user-id=user.id.to_string()>
-                                <td class="py-2 pr-4 font-mono">{user.username.clone()}</td>
-                                <td class="py-2 pr-4">{user.email.clone()}</td>
-                                <td class="py-2 pr-4">{user.realname.clone()}</td>
-                                <td class="py-2 pr-4">{user.created.as_deref().map(short_time).unwrap_or_default()}</td>
-                                <td class="py-2">
-                                    {if user.is_admin {
-                                        view! { <span class="text-slate-700 dark:text-slate-300">"Harbor admin: not removable here"</span> }.into_any()
-                                    } else {
-                                        view! {
-                                            // Destructive: the username must be typed to confirm (works without JavaScript).
-                                            <form method="post" action=DeleteHarborUser::PATH class="delete-user flex flex-wrap gap-2">
-                                                <input type="hidden" name="user_id" value=user_id/>
-                                                <label class="sr-only" for=confirm_id.clone()>{confirm_label}</label>
-                                                <input id=confirm_id class=format!("{INPUT} w-36") name="confirm" required autocomplete="off" placeholder=confirm_placeholder/>
-                                                <SubmitButton class=format!("{BUTTON} text-red-800 dark:text-red-300") pending="Removing…" label="Remove"/>
-                                            </form>
-                                        }.into_any()
-                                    }}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
+                    {list
+                        .into_iter()
+                        .map(|user| {
+                            let confirm_id = format!("confirm-user-{}", user.id);
+                            let confirm_label = format!(
+                                "Type {} to confirm removing this Harbor user",
+                                user.username,
+                            );
+                            let confirm_placeholder = format!("type {}", user.username);
+                            let user_id = user.id.to_string();
+                            view! {
+                                <tr
+                                    class="harbor-user border-b border-slate-100 dark:border-slate-800"
+                                    data-username=user.username.clone()
+                                    data-user-id=user.id.to_string()
+                                >
+                                    <td class="py-2 pr-4 font-mono">{user.username.clone()}</td>
+                                    <td class="py-2 pr-4">{user.email.clone()}</td>
+                                    <td class="py-2 pr-4">{user.realname.clone()}</td>
+                                    <td class="py-2 pr-4">
+                                        {user
+                                            .created
+                                            .as_deref()
+                                            .map(short_time)
+                                            .unwrap_or_default()}
+                                    </td>
+                                    <td class="py-2">
+                                        {if user.is_admin {
+                                            view! {
+                                                <span class="text-slate-700 dark:text-slate-300">
+                                                    "Harbor admin: not removable here"
+                                                </span>
+                                            }
+                                                .into_any()
+                                        } else {
+                                            view! {
+                                                // Destructive: the username must be typed to
+                                                // confirm (works without JavaScript).
+                                                <form
+                                                    method="post"
+                                                    action=DeleteHarborUser::PATH
+                                                    class="delete-user flex flex-wrap gap-2"
+                                                >
+                                                    <input type="hidden" name="user_id" value=user_id />
+                                                    <label class="sr-only" for=confirm_id.clone()>
+                                                        {confirm_label}
+                                                    </label>
+                                                    <input
+                                                        id=confirm_id
+                                                        class=format!("{INPUT} w-36")
+                                                        name="confirm"
+                                                        required
+                                                        autocomplete="off"
+                                                        placeholder=confirm_placeholder
+                                                    />
+                                                    <SubmitButton
+                                                        class=format!("{BUTTON} text-red-800 dark:text-red-300")
+                                                        pending="Removing…"
+                                                        label="Remove"
+                                                    />
+                                                </form>
+                                            }
+                                                .into_any()
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>

@@ -9,35 +9,61 @@ use leptos_meta::Title;
 pub fn HealthPage() -> impl IntoView {
     let health = Resource::new(|| (), |_| load_system_health());
     view! {
-        <Title text="System health"/>
+        <Title text="System health" />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match health.await {
-                    Err(error) => view! { <h1 class="text-2xl font-semibold">"System health"</h1><div class="mt-4"><ErrorNote error/></div> }.into_any(),
-                    Ok(health) => view! {
-                        <AdminNav platform_admin=true/>
-                        <div class="flex flex-wrap items-baseline gap-4">
+                    Err(error) => {
+                        view! {
                             <h1 class="text-2xl font-semibold">"System health"</h1>
-                            <a href="/admin/health" class="text-sm text-sky-700 underline dark:text-sky-400" id="health-refresh">"Check again"</a>
-                        </div>
-                        <div class="mt-6 grid grid-cols-1 gap-6">
-                            <HarborCard harbor=health.harbor/>
-                            <Card title="Kubernetes" id="kube-health">
-                                {match health.kubernetes {
-                                    Ok(KubernetesHealthView { version, latency_ms }) => view! {
-                                        <p class="text-sm" data-state="up">"The API server " <code>{version}</code> " answered in " {latency_ms} " ms."</p>
-                                    }.into_any(),
-                                    Err(error) => view! { <ErrorNote error/> }.into_any(),
-                                }}
-                            </Card>
-                            <Card title="Reconciler" id="reconciler-health">
-                                {match health.reconciler {
-                                    Ok(view) => view! { <ReconcilerFacts view/> }.into_any(),
-                                    Err(error) => view! { <ErrorNote error/> }.into_any(),
-                                }}
-                            </Card>
-                        </div>
-                    }.into_any(),
+                            <div class="mt-4">
+                                <ErrorNote error />
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Ok(health) => {
+                        view! {
+                            <AdminNav platform_admin=true />
+                            <div class="flex flex-wrap items-baseline gap-4">
+                                <h1 class="text-2xl font-semibold">"System health"</h1>
+                                <a
+                                    href="/admin/health"
+                                    class="text-sm text-sky-700 underline dark:text-sky-400"
+                                    id="health-refresh"
+                                >
+                                    "Check again"
+                                </a>
+                            </div>
+                            <div class="mt-6 grid grid-cols-1 gap-6">
+                                <HarborCard harbor=health.harbor />
+                                <Card title="Kubernetes" id="kube-health">
+                                    {match health.kubernetes {
+                                        Ok(KubernetesHealthView { version, latency_ms }) => {
+                                            view! {
+                                                <p class="text-sm" data-state="up">
+                                                    "The API server "
+                                                    <code>{version}</code>
+                                                    " answered in "
+                                                    {latency_ms}
+                                                    " ms."
+                                                </p>
+                                            }
+                                                .into_any()
+                                        }
+                                        Err(error) => view! { <ErrorNote error /> }.into_any(),
+                                    }}
+                                </Card>
+                                <Card title="Reconciler" id="reconciler-health">
+                                    {match health.reconciler {
+                                        Ok(view) => view! { <ReconcilerFacts view /> }.into_any(),
+                                        Err(error) => view! { <ErrorNote error /> }.into_any(),
+                                    }}
+                                </Card>
+                            </div>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -50,41 +76,93 @@ fn HarborCard(harbor: HarborHealthView) -> impl IntoView {
     view! {
         <Card title="Harbor" id="harbor-health">
             <p class="text-sm">"API at " <code>{harbor.url.clone()}</code></p>
-            {(!warnings.is_empty()).then(|| view! {
-                <ul id="health-warnings" class="mt-3 grid grid-cols-1 gap-2">
-                    {warnings.into_iter().map(|w| view! {
-                        <li role="alert" class="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">{w}</li>
-                    }).collect_view()}
-                </ul>
-            })}
+            {(!warnings.is_empty())
+                .then(|| {
+                    view! {
+                        <ul id="health-warnings" class="mt-3 grid grid-cols-1 gap-2">
+                            {warnings
+                                .into_iter()
+                                .map(|w| {
+                                    view! {
+                                        <li
+                                            role="alert"
+                                            class="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
+                                        >
+                                            {w}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
             <dl class="mt-3 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
                 <dt class="font-medium">"Ping"</dt>
-                <dd id="harbor-ping">{match &harbor.ping_ms { Ok(ms) => format!("{ms} ms"), Err(e) => e.to_string() }}</dd>
+                <dd id="harbor-ping">
+                    {match &harbor.ping_ms {
+                        Ok(ms) => format!("{ms} ms"),
+                        Err(e) => e.to_string(),
+                    }}
+                </dd>
                 <dt class="font-medium">"Version"</dt>
-                <dd id="harbor-version">{match &harbor.version { Ok(Some(v)) => v.clone(), Ok(None) => "not reported".into(), Err(e) => e.to_string() }}</dd>
+                <dd id="harbor-version">
+                    {match &harbor.version {
+                        Ok(Some(v)) => v.clone(),
+                        Ok(None) => "not reported".into(),
+                        Err(e) => e.to_string(),
+                    }}
+                </dd>
                 <dt class="font-medium">"Health"</dt>
-                <dd id="harbor-status">{match &harbor.health { Ok((status, _)) => status.clone(), Err(e) => e.to_string() }}</dd>
+                <dd id="harbor-status">
+                    {match &harbor.health {
+                        Ok((status, _)) => status.clone(),
+                        Err(e) => e.to_string(),
+                    }}
+                </dd>
             </dl>
-            {harbor.health.clone().ok().map(|(_, components)| view! {
-                <div class="relative mt-3 overflow-x-auto" tabindex="0">
-                    <table class="w-full text-left text-sm" id="harbor-components">
-                        <thead><tr class="border-b border-slate-200 dark:border-slate-700">
-                            <th scope="col" class="py-2 pr-4">"Component"</th>
-                            <th scope="col" class="py-2 pr-4">"Status"</th>
-                            <th scope="col" class="py-2">"Error"</th>
-                        </tr></thead>
-                        <tbody>
-                            {components.into_iter().map(|c| view! {
-                                <tr class="component border-b border-slate-100 dark:border-slate-800" data-component=c.name.clone() data-status=c.status.clone()>
-                                    <td class="py-2 pr-4">{c.name.clone()}</td>
-                                    <td class="py-2 pr-4">{c.status.clone()}</td>
-                                    <td class="py-2">{c.error.clone().unwrap_or_default()}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            })}
+            {harbor
+                .health
+                .clone()
+                .ok()
+                .map(|(_, components)| {
+                    view! {
+                        <div class="relative mt-3 overflow-x-auto" tabindex="0">
+                            <table class="w-full text-left text-sm" id="harbor-components">
+                                <thead>
+                                    <tr class="border-b border-slate-200 dark:border-slate-700">
+                                        <th scope="col" class="py-2 pr-4">
+                                            "Component"
+                                        </th>
+                                        <th scope="col" class="py-2 pr-4">
+                                            "Status"
+                                        </th>
+                                        <th scope="col" class="py-2">
+                                            "Error"
+                                        </th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {components
+                                        .into_iter()
+                                        .map(|c| {
+                                            view! {
+                                                <tr
+                                                    class="component border-b border-slate-100 dark:border-slate-800"
+                                                    data-component=c.name.clone()
+                                                    data-status=c.status.clone()
+                                                >
+                                                    <td class="py-2 pr-4">{c.name.clone()}</td>
+                                                    <td class="py-2 pr-4">{c.status.clone()}</td>
+                                                    <td class="py-2">{c.error.clone().unwrap_or_default()}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                })}
         </Card>
     }
 }
@@ -110,9 +188,18 @@ fn ReconcilerFacts(view: ReconcilerView) -> impl IntoView {
                 }}
             </dd>
             <dt class="font-medium">"Passes by the leader"</dt>
-            <dd>{format!("{} ok, {} failed", view.passes_ok.unwrap_or_else(|| "0".into()), view.passes_failed.unwrap_or_else(|| "0".into()))}</dd>
+            <dd>
+                {format!(
+                    "{} ok, {} failed",
+                    view.passes_ok.unwrap_or_else(|| "0".into()),
+                    view.passes_failed.unwrap_or_else(|| "0".into()),
+                )}
+            </dd>
             <dt class="font-medium">"This replica"</dt>
-            <dd>{view.this_replica.clone()} {if view.enabled { " (may reconcile)" } else { " (UI only: BERTH_RECONCILE=off)" }}</dd>
+            <dd>
+                {view.this_replica.clone()}
+                {if view.enabled { " (may reconcile)" } else { " (UI only: BERTH_RECONCILE=off)" }}
+            </dd>
         </dl>
     }
 }

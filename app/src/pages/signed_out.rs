@@ -4,8 +4,16 @@ use leptos_meta::Title;
 #[component]
 pub fn SignedOutPage() -> impl IntoView {
     view! {
-        <Title text="Signed out"/>
+        <Title text="Signed out" />
         <h1 class="text-2xl font-semibold">"You are signed out"</h1>
-        <p class="mt-6"><a id="sign-in-again" class="text-sky-700 underline dark:text-sky-400" href="/auth/login">"Sign in again"</a></p>
+        <p class="mt-6">
+            <a
+                id="sign-in-again"
+                class="text-sky-700 underline dark:text-sky-400"
+                href="/auth/login"
+            >
+                "Sign in again"
+            </a>
+        </p>
     }
 }

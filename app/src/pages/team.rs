@@ -22,15 +22,24 @@ pub fn TeamPage() -> impl IntoView {
     let name = move || params.read().get("name").unwrap_or_default();
     let detail = Resource::new(name, load_team);
     view! {
-        // At the top of the page, not inside the team's Suspense: read there, the flash was now and then
-        // taken from the session yet missing from the page (seen in the JS-off end-to-end test).
-        <FlashNote/>
+        // At the top of the page, not inside the team's Suspense: read there, the flash
+        // was now and then taken from the session yet missing from the page (seen in
+        // the JS-off end-to-end test).
+        <FlashNote />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <TeamView detail/> }.into_any(),
-                    Err(AppError::NotFound(message)) => view! { <NotFoundBody message/> }.into_any(),
-                    Err(error) => view! { <Title text="Team"/><ErrorNote error/> }.into_any(),
+                    Ok(detail) => view! { <TeamView detail /> }.into_any(),
+                    Err(AppError::NotFound(message)) => {
+                        view! { <NotFoundBody message /> }.into_any()
+                    }
+                    Err(error) => {
+                        view! {
+                            <Title text="Team" />
+                            <ErrorNote error />
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -40,63 +49,100 @@ pub fn TeamPage() -> impl IntoView {
 #[component]
 fn TeamView(detail: TeamDetail) -> impl IntoView {
     let team = detail.team.clone();
-    let manage = detail
-        .can_manage
-        .then(|| view! { <ManageCard team=team.name.clone() download=team.push_secret_download/> });
+    let manage = detail.can_manage.then(
+        || view! { <ManageCard team=team.name.clone() download=team.push_secret_download /> },
+    );
     let usage_howto = detail.usage_howto.clone();
     let registry_path = format!("{}/{}", detail.registry_host, team.harbor_project);
     let downloadable = detail.can_download.then(|| detail.clone());
-    let activity = detail.can_manage.then(|| view! {
-        <a id="team-activity" class="text-sm text-sky-700 underline dark:text-sky-400" href=format!("/audit?team={}", team.name)>"Activity"</a>
+    let activity = detail.can_manage.then(|| {
+        view! {
+            <a
+                id="team-activity"
+                class="text-sm text-sky-700 underline dark:text-sky-400"
+                href=format!("/audit?team={}", team.name)
+            >
+                "Activity"
+            </a>
+        }
     });
     view! {
-        <Title text=format!("Team {}", team.name)/>
-        <h1 class="text-2xl font-semibold">"Team " <span id="team-name">{team.name.clone()}</span></h1>
+        <Title text=format!("Team {}", team.name) />
+        <h1 class="text-2xl font-semibold">
+            "Team " <span id="team-name">{team.name.clone()}</span>
+        </h1>
         <p class="mt-1 flex flex-wrap gap-x-3 text-sm text-slate-600 dark:text-slate-400">
-            <span class="min-w-0">"Namespace " <code>{team.namespace.clone()}</code> " · groups " {team.groups.join(", ")}</span>
+            <span class="min-w-0">
+                "Namespace " <code>{team.namespace.clone()}</code> " · groups "
+                {team.groups.join(", ")}
+            </span>
             {activity}
         </p>
-        <Warnings warnings=detail.warnings.clone()/>
+        <Warnings warnings=detail.warnings.clone() />
         <div class="mt-6 grid grid-cols-1 gap-6">
             <Card title="State" id="status">
-                <StateFacts state=team.state.clone()/>
+                <StateFacts state=team.state.clone() />
             </Card>
             {manage}
             <Card title="Push credentials" id="download">
                 {if let Some(detail) = downloadable {
-                    view! { <CredentialDownloads detail/> }.into_any()
+                    view! { <CredentialDownloads detail /> }.into_any()
                 } else {
                     view! {
-                        <p id="download-disabled" class="text-sm text-slate-700 dark:text-slate-300">
+                        <p
+                            id="download-disabled"
+                            class="text-sm text-slate-700 dark:text-slate-300"
+                        >
                             "Downloading the push secret is disabled for this team. A platform admin or a team admin can enable it."
                         </p>
-                    }.into_any()
+                    }
+                        .into_any()
                 }}
             </Card>
             <Card title="Using the registry" id="howto">
-                <p class="mb-3 text-sm">"Your images live at " <code id="registry-path" class="rounded bg-slate-100 px-1 dark:bg-slate-800">{registry_path}</code> "."</p>
+                <p class="mb-3 text-sm">
+                    "Your images live at "
+                    <code id="registry-path" class="rounded bg-slate-100 px-1 dark:bg-slate-800">
+                        {registry_path}
+                    </code> "."
+                </p>
                 <div class="grid grid-cols-1 gap-2">
-                    {usage_howto.into_iter().map(|snippet| view! { <CodeBlock snippet/> }).collect_view()}
+                    {usage_howto
+                        .into_iter()
+                        .map(|snippet| view! { <CodeBlock snippet /> })
+                        .collect_view()}
                 </div>
             </Card>
             <Card title="Harbor project" id="project">
                 {match detail.project.clone() {
-                    Err(error) => view! { <ErrorNote error/> }.into_any(),
-                    Ok(None) => view! { <p class="text-sm" id="project-missing">"The Harbor project " <code>{team.harbor_project.clone()}</code> " does not exist yet."</p> }.into_any(),
-                    Ok(Some(project)) => view! { <ProjectFacts project/> }.into_any(),
+                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                    Ok(None) => {
+                        view! {
+                            <p class="text-sm" id="project-missing">
+                                "The Harbor project "
+                                <code>{team.harbor_project.clone()}</code>
+                                " does not exist yet."
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Ok(Some(project)) => view! { <ProjectFacts project /> }.into_any(),
                 }}
             </Card>
             <Card title="Robot accounts" id="robots">
                 {match detail.robots.clone() {
-                    Err(error) => view! { <ErrorNote error/> }.into_any(),
-                    Ok(robots) if robots.is_empty() => view! { <p class="text-sm">"No robot accounts reach this project."</p> }.into_any(),
-                    Ok(robots) => view! { <RobotTable robots/> }.into_any(),
+                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                    Ok(robots) if robots.is_empty() => {
+                        view! { <p class="text-sm">"No robot accounts reach this project."</p> }
+                            .into_any()
+                    }
+                    Ok(robots) => view! { <RobotTable robots /> }.into_any(),
                 }}
             </Card>
             <Card title="Secrets in the namespace" id="secrets">
                 {match detail.secrets.clone() {
-                    Err(error) => view! { <ErrorNote error/> }.into_any(),
-                    Ok(secrets) => view! { <SecretTable secrets/> }.into_any(),
+                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                    Ok(secrets) => view! { <SecretTable secrets /> }.into_any(),
                 }}
             </Card>
         </div>
@@ -108,11 +154,21 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
 fn Warnings(warnings: Vec<TeamWarning>) -> impl IntoView {
     (!warnings.is_empty()).then(|| view! {
         <ul id="warnings" class="mt-4 grid grid-cols-1 gap-2" aria-label="Warnings">
-            {warnings.into_iter().map(|w| view! {
-                <li class="warning rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100" data-kind=w.kind.as_str()>
-                    <strong class="font-semibold">{w.message.clone()}</strong> " " {w.remedy.clone()}
-                </li>
-            }).collect_view()}
+            {warnings
+                .into_iter()
+                .map(|w| {
+                    view! {
+                        <li
+                            class="warning rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
+                            data-kind=w.kind.as_str()
+                        >
+                            <strong class="font-semibold">{w.message.clone()}</strong>
+                            " "
+                            {w.remedy.clone()}
+                        </li>
+                    }
+                })
+                .collect_view()}
         </ul>
     })
 }
@@ -123,31 +179,59 @@ fn CredentialDownloads(detail: TeamDetail) -> impl IntoView {
     let team = detail.team.name.clone();
     let link = |format: DownloadFormat, id: &'static str, label: &'static str| {
         view! {
-            <a id=id href=format.path(&team) download class=PRIMARY>{label}</a>
+            <a id=id href=format.path(&team) download class=PRIMARY>
+                {label}
+            </a>
         }
     };
     view! {
         <p class="mb-3 text-sm">
-            "Push to " <code>{detail.registry_host.clone()}</code> " as " <code id="push-username" class="rounded bg-slate-100 px-1 dark:bg-slate-800">{detail.push_username.clone()}</code>
-            ". Each download is recorded; keep the files private and delete them when done."
+            "Push to " <code>{detail.registry_host.clone()}</code> " as "
+            <code id="push-username" class="rounded bg-slate-100 px-1 dark:bg-slate-800">
+                {detail.push_username.clone()}
+            </code> ". Each download is recorded; keep the files private and delete them when done."
         </p>
         <div class="flex flex-wrap items-center gap-2">
             {link(DownloadFormat::DockerConfig, "download-docker-config", "Docker config.json")}
-            {link(DownloadFormat::ContainersAuth, "download-containers-auth", "auth.json (podman, buildah, skopeo)")}
-            {link(DownloadFormat::Password, "download-password", "Password file")}
-            <CopyButton id="copy-password" label="Copy password" fetch_url=DownloadFormat::Password.path(&team)
-                done="Password copied to the clipboard. Paste it into --password-stdin or your CI secret store, then clear the clipboard."/>
+            {link(
+                DownloadFormat::ContainersAuth,
+                "download-containers-auth",
+                "auth.json (podman, buildah, skopeo)",
+            )} {link(DownloadFormat::Password, "download-password", "Password file")}
+            <CopyButton
+                id="copy-password"
+                label="Copy password"
+                fetch_url=DownloadFormat::Password.path(&team)
+                done="Password copied to the clipboard. Paste it into --password-stdin or your CI secret store, then clear the clipboard."
+            />
         </div>
-        <form method="get" action=DownloadFormat::KubernetesSecret.path(&team) class="mt-4 flex flex-wrap items-end gap-2" id="secret-manifest-form">
+        <form
+            method="get"
+            action=DownloadFormat::KubernetesSecret.path(&team)
+            class="mt-4 flex flex-wrap items-end gap-2"
+            id="secret-manifest-form"
+        >
             <label class="grid gap-1 text-sm">
                 <span>"Kubernetes Secret manifest for namespace"</span>
-                <input name="namespace" value=detail.team.namespace.clone() required pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?" maxlength="63"
-                    class="rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-sm dark:border-slate-600 dark:bg-slate-900"/>
+                <input
+                    name="namespace"
+                    value=detail.team.namespace.clone()
+                    required
+                    pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+                    maxlength="63"
+                    class="rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-sm dark:border-slate-600 dark:bg-slate-900"
+                />
             </label>
-            <button type="submit" id="download-kubernetes-secret" class=BUTTON>"Download Secret YAML"</button>
+            <button type="submit" id="download-kubernetes-secret" class=BUTTON>
+                "Download Secret YAML"
+            </button>
         </form>
         <div class="mt-4 grid grid-cols-1 gap-2">
-            {detail.credential_howto.into_iter().map(|snippet| view! { <CodeBlock snippet/> }).collect_view()}
+            {detail
+                .credential_howto
+                .into_iter()
+                .map(|snippet| view! { <CodeBlock snippet /> })
+                .collect_view()}
         </div>
     }
 }
@@ -156,7 +240,12 @@ fn CredentialDownloads(detail: TeamDetail) -> impl IntoView {
 #[component]
 fn StateFacts(state: Option<TeamState>) -> impl IntoView {
     let Some(state) = state else {
-        return view! { <p id="state-pending" class="text-sm">"Berth has not set this team up yet; it does within seconds of the team's creation."</p> }.into_any();
+        return view! {
+            <p id="state-pending" class="text-sm">
+                "Berth has not set this team up yet; it does within seconds of the team's creation."
+            </p>
+        }
+        .into_any();
     };
     let ok = state.ready == Readiness::True;
     let badge = if ok {
@@ -166,44 +255,109 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
         "rounded bg-amber-100 px-2 py-0.5 text-amber-900 dark:bg-amber-900 dark:text-amber-100"
     };
     view! {
-        <p class="text-sm" id="state-ready" data-ready=state.ready.as_str() data-reason=state.reason.clone()>
+        <p
+            class="text-sm"
+            id="state-ready"
+            data-ready=state.ready.as_str()
+            data-reason=state.reason.clone()
+        >
             <span class=badge>{if ok { "Ready" } else { "Needs attention" }}</span>
-            " " {state.message.clone()}
-            {state.stale.then(|| view! { <span class="ml-1 text-slate-600 dark:text-slate-400">"(the latest change is being applied)"</span> })}
+            " "
+            {state.message.clone()}
+            {state
+                .stale
+                .then(|| {
+                    view! {
+                        <span class="ml-1 text-slate-600 dark:text-slate-400">
+                            "(the latest change is being applied)"
+                        </span>
+                    }
+                })}
         </p>
         <div class="relative mt-3 overflow-x-auto" tabindex="0">
             <table class="w-full text-left text-sm">
-                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
-                    <th scope="col" class="py-2 pr-4">"Part"</th>
-                    // Narrow screens: the state goes under the part's name, leaving the width to the details.
-                    <th scope="col" class="py-2 pr-4 max-sm:hidden">"State"</th>
-                    <th scope="col" class="py-2">"Details"</th>
-                </tr></thead>
+                <thead>
+                    <tr class="border-b border-slate-200 dark:border-slate-700">
+                        <th scope="col" class="py-2 pr-4">
+                            "Part"
+                        </th>
+                        // Narrow screens: the state goes under the part's name, leaving
+                        // the width to the details.
+                        <th scope="col" class="py-2 pr-4 max-sm:hidden">
+                            "State"
+                        </th>
+                        <th scope="col" class="py-2">
+                            "Details"
+                        </th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {state.conditions.into_iter().map(|c| {
-                        let shape = match c.status.as_str() { "True" => "in shape", "False" => "failing", _ => "not checked" };
-                        view! {
-                            <tr class="condition border-b border-slate-100 dark:border-slate-800" data-condition=c.kind.clone() data-status=c.status.as_str()>
-                                <td class="py-2 pr-4">{c.kind.clone()} <span class="block text-slate-600 sm:hidden dark:text-slate-400">{shape}</span></td>
-                                <td class="py-2 pr-4 max-sm:hidden">{shape}</td>
-                                <td class="py-2">{c.message.clone()} <span class="text-slate-600 dark:text-slate-400">" (" {c.reason.clone()} ", since " {short_time(&c.since)} ")"</span></td>
-                            </tr>
-                        }
-                    }).collect_view()}
+                    {state
+                        .conditions
+                        .into_iter()
+                        .map(|c| {
+                            let shape = match c.status.as_str() {
+                                "True" => "in shape",
+                                "False" => "failing",
+                                _ => "not checked",
+                            };
+                            view! {
+                                <tr
+                                    class="condition border-b border-slate-100 dark:border-slate-800"
+                                    data-condition=c.kind.clone()
+                                    data-status=c.status.as_str()
+                                >
+                                    <td class="py-2 pr-4">
+                                        {c.kind.clone()}
+                                        <span class="block text-slate-600 sm:hidden dark:text-slate-400">
+                                            {shape}
+                                        </span>
+                                    </td>
+                                    <td class="py-2 pr-4 max-sm:hidden">{shape}</td>
+                                    <td class="py-2">
+                                        {c.message.clone()}
+                                        <span class="text-slate-600 dark:text-slate-400">
+                                            " (" {c.reason.clone()} ", since " {short_time(&c.since)}
+                                            ")"
+                                        </span>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
         <ul class="mt-3 text-sm" id="credentials">
-            {state.credentials.into_iter().map(|c| view! {
-                <li class="credential" data-purpose=c.purpose.clone()>
-                    <code>{c.secret.clone()}</code> " holds " <code>{c.robot.clone()}</code> " since " {short_time(&c.since)}
-                    {match c.expires.as_deref() { Some(t) => format!(", expires {}", short_time(t)), None => ", never expires".to_owned() }}
-                </li>
-            }).collect_view()}
+            {state
+                .credentials
+                .into_iter()
+                .map(|c| {
+                    view! {
+                        <li class="credential" data-purpose=c.purpose.clone()>
+                            <code>{c.secret.clone()}</code>
+                            " holds "
+                            <code>{c.robot.clone()}</code>
+                            " since "
+                            {short_time(&c.since)}
+                            {match c.expires.as_deref() {
+                                Some(t) => format!(", expires {}", short_time(t)),
+                                None => ", never expires".to_owned(),
+                            }}
+                        </li>
+                    }
+                })
+                .collect_view()}
         </ul>
-        {(!state.retiring.is_empty()).then(|| view! {
-            <p class="mt-2 text-sm" id="retiring">"Rotated out, working until their grace period ends: " {state.retiring.join(", ")}</p>
-        })}
+        {(!state.retiring.is_empty())
+            .then(|| {
+                view! {
+                    <p class="mt-2 text-sm" id="retiring">
+                        "Rotated out, working until their grace period ends: "
+                        {state.retiring.join(", ")}
+                    </p>
+                }
+            })}
     }
     .into_any()
 }
@@ -214,20 +368,40 @@ fn ManageCard(team: String, download: bool) -> impl IntoView {
     view! {
         <Card title="Manage" id="manage">
             <form method="post" action=SetPushSecretDownload::PATH>
-                <input type="hidden" name="team" value=team.clone()/>
-                <input type="hidden" name="enabled" value=(!download).to_string()/>
-                <SubmitButton id="team-toggle-download" class=BUTTON pending="Saving…"
-                    label=if download { "Disable push-secret download" } else { "Enable push-secret download" }/>
+                <input type="hidden" name="team" value=team.clone() />
+                <input type="hidden" name="enabled" value=(!download).to_string() />
+                <SubmitButton
+                    id="team-toggle-download"
+                    class=BUTTON
+                    pending="Saving…"
+                    label=if download {
+                        "Disable push-secret download"
+                    } else {
+                        "Enable push-secret download"
+                    }
+                />
             </form>
-            <p class="mt-4 text-sm">"Rotate credentials: a new robot and token; the secret switches to it; the old robot keeps working for the grace period, then is deleted."</p>
+            <p class="mt-4 text-sm">
+                "Rotate credentials: a new robot and token; the secret switches to it; the old robot keeps working for the grace period, then is deleted."
+            </p>
             <div class="mt-2 flex flex-wrap gap-2">
-                {["pull", "push", "builds"].into_iter().map(|purpose| view! {
-                    <form method="post" action=RotateCredentials::PATH>
-                        <input type="hidden" name="team" value=team.clone()/>
-                        <input type="hidden" name="purpose" value=purpose/>
-                        <SubmitButton class=format!("rotate {BUTTON}") purpose=purpose pending="Requesting..." label=format!("Rotate {purpose}")/>
-                    </form>
-                }).collect_view()}
+                {["pull", "push", "builds"]
+                    .into_iter()
+                    .map(|purpose| {
+                        view! {
+                            <form method="post" action=RotateCredentials::PATH>
+                                <input type="hidden" name="team" value=team.clone() />
+                                <input type="hidden" name="purpose" value=purpose />
+                                <SubmitButton
+                                    class=format!("rotate {BUTTON}")
+                                    purpose=purpose
+                                    pending="Requesting..."
+                                    label=format!("Rotate {purpose}")
+                                />
+                            </form>
+                        }
+                    })
+                    .collect_view()}
             </div>
         </Card>
     }
@@ -245,9 +419,19 @@ fn ProjectFacts(project: ProjectView) -> impl IntoView {
     view! {
         <dl class="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
             <dt class="font-medium">"Name"</dt>
-            <dd><a id="project-link" class="text-sky-700 underline dark:text-sky-400" href=project.ui_url.clone()>{project.name.clone()}</a></dd>
+            <dd>
+                <a
+                    id="project-link"
+                    class="text-sky-700 underline dark:text-sky-400"
+                    href=project.ui_url.clone()
+                >
+                    {project.name.clone()}
+                </a>
+            </dd>
             <dt class="font-medium">"Repositories"</dt>
-            <dd id="project-repos">{project.repo_count.map_or("not reported".to_owned(), |c| c.to_string())}</dd>
+            <dd id="project-repos">
+                {project.repo_count.map_or("not reported".to_owned(), |c| c.to_string())}
+            </dd>
             <dt class="font-medium">"Storage"</dt>
             <dd id="project-storage">{storage}</dd>
             <dt class="font-medium">"Created"</dt>
@@ -261,23 +445,53 @@ fn RobotTable(robots: Vec<RobotView>) -> impl IntoView {
     view! {
         <div class="relative overflow-x-auto" tabindex="0">
             <table class="w-full text-left text-sm">
-                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
-                    <th scope="col" class="py-2 pr-4">"Name"</th>
-                    <th scope="col" class="py-2 pr-4">"Permissions"</th>
-                    <th scope="col" class="py-2 pr-4">"Expires"</th>
-                    <th scope="col" class="py-2 pr-4">"State"</th>
-                    <th scope="col" class="py-2">"Created"</th>
-                </tr></thead>
+                <thead>
+                    <tr class="border-b border-slate-200 dark:border-slate-700">
+                        <th scope="col" class="py-2 pr-4">
+                            "Name"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Permissions"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Expires"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "State"
+                        </th>
+                        <th scope="col" class="py-2">
+                            "Created"
+                        </th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {robots.into_iter().map(|robot| view! {
-                        <tr class="robot border-b border-slate-100 dark:border-slate-800">
-                            <td class="py-2 pr-4 font-mono">{robot.name.clone()}</td>
-                            <td class="py-2 pr-4">{robot.permissions.join(", ")}</td>
-                            <td class="py-2 pr-4">{robot.expires.as_deref().map_or("never".to_owned(), short_time)}</td>
-                            <td class="py-2 pr-4">{if robot.disabled { "disabled" } else { "enabled" }}</td>
-                            <td class="py-2">{robot.created.as_deref().map(short_time).unwrap_or_default()}</td>
-                        </tr>
-                    }).collect_view()}
+                    {robots
+                        .into_iter()
+                        .map(|robot| {
+                            view! {
+                                <tr class="robot border-b border-slate-100 dark:border-slate-800">
+                                    <td class="py-2 pr-4 font-mono">{robot.name.clone()}</td>
+                                    <td class="py-2 pr-4">{robot.permissions.join(", ")}</td>
+                                    <td class="py-2 pr-4">
+                                        {robot
+                                            .expires
+                                            .as_deref()
+                                            .map_or("never".to_owned(), short_time)}
+                                    </td>
+                                    <td class="py-2 pr-4">
+                                        {if robot.disabled { "disabled" } else { "enabled" }}
+                                    </td>
+                                    <td class="py-2">
+                                        {robot
+                                            .created
+                                            .as_deref()
+                                            .map(short_time)
+                                            .unwrap_or_default()}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
@@ -289,23 +503,53 @@ fn SecretTable(secrets: Vec<SecretView>) -> impl IntoView {
     view! {
         <div class="relative overflow-x-auto" tabindex="0">
             <table class="w-full text-left text-sm">
-                <thead><tr class="border-b border-slate-200 dark:border-slate-700">
-                    <th scope="col" class="py-2 pr-4">"Secret"</th>
-                    <th scope="col" class="py-2 pr-4">"Purpose"</th>
-                    <th scope="col" class="py-2 pr-4">"State"</th>
-                    <th scope="col" class="py-2 pr-4">"Type"</th>
-                    <th scope="col" class="py-2">"Last changed"</th>
-                </tr></thead>
+                <thead>
+                    <tr class="border-b border-slate-200 dark:border-slate-700">
+                        <th scope="col" class="py-2 pr-4">
+                            "Secret"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Purpose"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "State"
+                        </th>
+                        <th scope="col" class="py-2 pr-4">
+                            "Type"
+                        </th>
+                        <th scope="col" class="py-2">
+                            "Last changed"
+                        </th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {secrets.into_iter().map(|secret| view! {
-                        <tr class="secret border-b border-slate-100 dark:border-slate-800" data-secret=secret.name.clone()>
-                            <td class="py-2 pr-4 font-mono">{secret.name.clone()}</td>
-                            <td class="py-2 pr-4">{secret.purpose.clone()}</td>
-                            <td class="py-2 pr-4">{if secret.present { "present" } else { "missing" }}</td>
-                            <td class="py-2 pr-4 font-mono">{secret.secret_type.clone().unwrap_or_default()}</td>
-                            <td class="py-2">{secret.last_changed.as_deref().map(short_time).unwrap_or_default()}</td>
-                        </tr>
-                    }).collect_view()}
+                    {secrets
+                        .into_iter()
+                        .map(|secret| {
+                            view! {
+                                <tr
+                                    class="secret border-b border-slate-100 dark:border-slate-800"
+                                    data-secret=secret.name.clone()
+                                >
+                                    <td class="py-2 pr-4 font-mono">{secret.name.clone()}</td>
+                                    <td class="py-2 pr-4">{secret.purpose.clone()}</td>
+                                    <td class="py-2 pr-4">
+                                        {if secret.present { "present" } else { "missing" }}
+                                    </td>
+                                    <td class="py-2 pr-4 font-mono">
+                                        {secret.secret_type.clone().unwrap_or_default()}
+                                    </td>
+                                    <td class="py-2">
+                                        {secret
+                                            .last_changed
+                                            .as_deref()
+                                            .map(short_time)
+                                            .unwrap_or_default()}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>

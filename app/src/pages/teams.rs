@@ -7,36 +7,65 @@ use leptos_meta::Title;
 pub fn TeamsPage() -> impl IntoView {
     let teams = Resource::new(|| (), |_| list_teams());
     view! {
-        <Title text="Teams"/>
+        <Title text="Teams" />
         <h1 class="text-2xl font-semibold">"Your teams"</h1>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match teams.await {
-                    Err(error) => view! { <div class="mt-4"><ErrorNote error/></div> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <p id="no-teams" class="mt-4 text-slate-600 dark:text-slate-400">
-                            "You are not in any team yet. Ask your platform team to add one of your groups to a team."
-                        </p>
-                    }.into_any(),
-                    Ok(list) => view! {
-                        <ul id="team-list" class="mt-6 grid grid-cols-1 gap-4 sm:grid-cols-2">
-                            {list.into_iter().map(|team| view! {
-                                <li>
-                                    <a href=format!("/teams/{}", team.name) data-team=team.name.clone()
-                                        class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-sky-400 focus:outline-none focus:ring-2 focus:ring-sky-500 dark:border-slate-800 dark:bg-slate-900">
-                                        <span class="text-lg font-semibold">{team.name.clone()}</span>
-                                        <span class="mt-1 block text-sm text-slate-600 dark:text-slate-400">
-                                            "Namespace " {team.namespace.clone()} " · Harbor project " {team.harbor_project.clone()}
-                                        </span>
-                                        <span class="mt-2 block text-sm">
-                                            {if team.push_secret_download { "Push secret download enabled" } else { "Push secret download disabled" }}
-                                            {(!team.is_member).then_some(" · not a member (admin view)")}
-                                        </span>
-                                    </a>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                    Err(error) => {
+                        view! {
+                            <div class="mt-4">
+                                <ErrorNote error />
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Ok(list) if list.is_empty() => {
+                        view! {
+                            <p id="no-teams" class="mt-4 text-slate-600 dark:text-slate-400">
+                                "You are not in any team yet. Ask your platform team to add one of your groups to a team."
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Ok(list) => {
+                        view! {
+                            <ul id="team-list" class="mt-6 grid grid-cols-1 gap-4 sm:grid-cols-2">
+                                {list
+                                    .into_iter()
+                                    .map(|team| {
+                                        view! {
+                                            <li>
+                                                <a
+                                                    href=format!("/teams/{}", team.name)
+                                                    data-team=team.name.clone()
+                                                    class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-sky-400 focus:outline-none focus:ring-2 focus:ring-sky-500 dark:border-slate-800 dark:bg-slate-900"
+                                                >
+                                                    <span class="text-lg font-semibold">
+                                                        {team.name.clone()}
+                                                    </span>
+                                                    <span class="mt-1 block text-sm text-slate-600 dark:text-slate-400">
+                                                        "Namespace " {team.namespace.clone()} " · Harbor project "
+                                                        {team.harbor_project.clone()}
+                                                    </span>
+                                                    <span class="mt-2 block text-sm">
+                                                        {if team.push_secret_download {
+                                                            "Push secret download enabled"
+                                                        } else {
+                                                            "Push secret download disabled"
+                                                        }}
+                                                        {(!team.is_member)
+                                                            .then_some(" · not a member (admin view)")}
+                                                    </span>
+                                                </a>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
