@@ -27,7 +27,8 @@ unit: setup
 bench: build
 	bash $(SCRIPTS)/bench.sh
 
-## The style gates CI runs before the tests: rustfmt and clippy with -D warnings.
+## The style gates CI runs before the tests: rustfmt, leptosfmt on the view! macros, no line over 100
+## columns outside them (rustfmt skips a body with one), clippy with -D warnings.
 style: setup
 	bash $(SCRIPTS)/style.sh
 

@@ -6,7 +6,7 @@
 #   debian  - otherwise: Debian's Rust 1.96 (rustc-web) with a wasm32 std built once from rust-web-src,
 #             linked into rustup as the toolchain "berth-debian" and selected through RUSTUP_TOOLCHAIN
 #             (written to ~/.cache/berth/toolchain.env, which the Makefile's scripts read).
-# Tools: cargo-leptos 0.3.11 (no_downloads), wasm-bindgen-cli = Cargo.lock's wasm-bindgen, npm
+# Tools: cargo-leptos 0.3.11 (no_downloads), wasm-bindgen-cli = Cargo.lock's wasm-bindgen, leptosfmt, npm
 # packages (tailwindcss, binaryen's wasm-opt, prism, oidc-provider, playwright), Chromium, redis, valgrind, and Kubernetes'
 # kube-apiserver, kube-controller-manager and kubectl with etcd (KUBEBUILDER_ASSETS, else built from the
 # Go module proxy by build-kube.sh and cached per version).
@@ -113,6 +113,18 @@ else
   log "cargo install wasm-bindgen-cli $wbg (~5 min)"
   # --locked can fail when the registry lacks a locked dependency; the same version unlocked works.
   cargo_install wasm-bindgen-cli --version "$wbg" --locked --force || cargo_install wasm-bindgen-cli --version "$wbg" --force
+fi
+
+# leptosfmt for `make style` (the view! macros), built like the rustfmt and clippy style.sh runs: with
+# rustup's stable toolchain, not the Debian one RUSTUP_TOOLCHAIN may select (Debian's cargo without rustup).
+if [[ "$("$CARGO_HOME/bin/leptosfmt" --version 2>/dev/null)" == "leptosfmt $LEPTOSFMT_VERSION" ]]; then :
+else
+  log "cargo install leptosfmt $LEPTOSFMT_VERSION (~5 min on one core)"
+  if command -v rustup >/dev/null 2>&1; then
+    env -u RUSTUP_TOOLCHAIN cargo +stable install -q --locked leptosfmt --version "$LEPTOSFMT_VERSION" --force
+  else
+    "$CARGO_BIN" install -q --locked leptosfmt --version "$LEPTOSFMT_VERSION" --force
+  fi
 fi
 
 # ------------------------------------------------------------------ npm packages

@@ -12,8 +12,11 @@
 : "${KEYCLOAK_VERSION:=26.7.3}"
 # Dex from the Go module proxy (build-dex.sh through end2end/dex/wrapper, which pins the release commit).
 : "${DEX_VERSION:=v2.45.1}"
+# leptosfmt, which formats the view! macros (setup.sh installs it, style.sh checks with it): another
+# version may lay them out differently.
+: "${LEPTOSFMT_VERSION:=0.1.33}"
 export KUBE_VERSION KUBE_COMPAT_VERSION ETCD_VERSION HELM_VERSION GATEWAY_API_VERSION PROMETHEUS_OPERATOR_VERSION \
-  KEYCLOAK_VERSION DEX_VERSION
+  KEYCLOAK_VERSION DEX_VERSION LEPTOSFMT_VERSION
 # Keycloak runs on the newest JDK installed (Temurin beside Debian's OpenJDK 17; 17 is enough).
 : "${KEYCLOAK_JAVA_HOME:=$(ls -d /usr/lib/jvm/temurin-*-jdk-* /usr/lib/jvm/java-*-openjdk-* 2>/dev/null | sort -t- -k2,2n | tail -1)}"
 export KEYCLOAK_JAVA_HOME
