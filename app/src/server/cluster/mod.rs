@@ -1,13 +1,20 @@
-//! Kubernetes access: Team resources and the registry secrets in team namespaces.
+//! Kubernetes access: the `Cluster` handle, its errors, and the plumbing every call goes through (a
+//! time-out, a bound on requests in flight, shared reads). What Berth reads and writes lives in one
+//! file per concern: `teams`, `secrets`, `namespace`, `cluster_info` and `events`.
+mod cluster_info;
 pub mod crd;
 pub mod docker_config;
+mod events;
+mod namespace;
+mod secrets;
+mod teams;
 
-use crate::names::TeamName;
-use crd::{Team, TeamSpec, TeamStatus};
+pub use secrets::{named, SecretState};
+
+use crd::Team;
 use futures::future::{BoxFuture, FutureExt, Shared};
-use k8s_openapi::api::core::v1::{LocalObjectReference, Secret, ServiceAccount};
-use kube::api::{Patch, PatchParams};
-use kube::{Api, Client};
+use k8s_openapi::api::core::v1::Secret;
+use kube::Client;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -41,15 +48,6 @@ pub enum ClusterError {
         #[source]
         source: Arc<kube::Error>,
     },
-}
-
-/// What Berth needs to know of a registry secret, without its data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretState {
-    pub name: String,
-    pub present: bool,
-    pub secret_type: Option<String>,
-    pub last_changed: Option<String>,
 }
 
 /// Identical reads in flight at the same time share one request: under load the apiserver sees one
@@ -122,178 +120,6 @@ impl Cluster {
     ) -> Result<T, ClusterError> {
         call_within(self.timeout, operation, fut).await
     }
-
-    /// A secret as the pages see it: concurrent reads of the same secret share one request.
-    async fn read_secret_shared(
-        &self,
-        operation: &'static str,
-        namespace: &str,
-        name: &str,
-    ) -> Result<Option<Secret>, ClusterError> {
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        let (timeout, key, name) = (self.timeout, format!("{namespace}/{name}"), name.to_owned());
-        self.secrets
-            .read(key, move || async move {
-                call_untimed(timeout, operation, api.get_opt(&name)).await
-            })
-            .await
-    }
-
-    pub async fn list_teams(&self) -> Result<Vec<Team>, ClusterError> {
-        let api: Api<Team> = Api::all(self.client.clone());
-        let list = self
-            .call("listing teams", api.list(&Default::default()))
-            .await?;
-        let mut teams = list.items;
-        teams.sort_by_key(|t| t.team_name());
-        Ok(teams)
-    }
-
-    /// A Team; concurrent reads of the same Team share one request.
-    pub async fn get_team(&self, name: &TeamName) -> Result<Option<Team>, ClusterError> {
-        let api: Api<Team> = Api::all(self.client.clone());
-        let (timeout, name) = (self.timeout, name.to_string());
-        self.teams
-            .read(name.clone(), move || async move {
-                call_untimed(timeout, "reading the team", api.get_opt(&name)).await
-            })
-            .await
-    }
-
-    /// Sets `spec.pushSecretDownload` with a merge patch (only that field changes).
-    pub async fn set_push_secret_download(
-        &self,
-        name: &TeamName,
-        enabled: bool,
-    ) -> Result<Team, ClusterError> {
-        let api: Api<Team> = Api::all(self.client.clone());
-        let patch = serde_json::json!({ "spec": { "pushSecretDownload": enabled } });
-        self.call(
-            "updating the team",
-            api.patch(
-                name.as_str(),
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            ),
-        )
-        .await
-    }
-
-    /// The state of each named secret of `team` in `namespace`: one list of the team's
-    /// secrets (from the apiserver's cache; concurrent pages share it), and a read by name
-    /// only for a name not in it.
-    pub async fn secret_states(
-        &self,
-        namespace: &str,
-        team: &str,
-        names: &[&str],
-    ) -> Result<Vec<SecretState>, ClusterError> {
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        let timeout = self.timeout;
-        let params = team_secrets_selector(team).match_any();
-        let listed = self
-            .team_secrets
-            .read(format!("{namespace}/{team}"), move || async move {
-                call_untimed(timeout, "listing the team's secrets", api.list(&params))
-                    .await
-                    .map(|list| Arc::new(list.items))
-            })
-            .await?;
-        let reads = names.iter().map(|name| {
-            let listed = &listed;
-            async move {
-                if let Some(secret) = named(listed, name) {
-                    return Ok(state_of(name, Some(secret)));
-                }
-                // Without Berth's labels (edited by hand, or not Berth's): still shown by name.
-                let secret = self
-                    .read_secret_shared("reading the team's secrets", namespace, name)
-                    .await?;
-                Ok::<_, ClusterError>(state_of(name, secret.as_ref()))
-            }
-        });
-        futures::future::try_join_all(reads).await
-    }
-
-    /// Berth's secrets of `team` in `namespace` (registry and pending ones, by label), in one
-    /// request read from etcd, for the reconciler; each of `names` missing from them is read by
-    /// name, all at once (one whose labels were edited away is still the team's).
-    pub async fn list_team_secrets(
-        &self,
-        namespace: &str,
-        team: &str,
-        names: &[&str],
-    ) -> Result<Vec<Secret>, ClusterError> {
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        let mut listed = self
-            .call(
-                "listing the team's secrets",
-                api.list(&team_secrets_selector(team)),
-            )
-            .await?
-            .items;
-        let unlisted = names
-            .iter()
-            .filter(|name| named(&listed, name).is_none())
-            .map(|name| self.get_secret(namespace, name));
-        let found = futures::future::try_join_all(unlisted).await?;
-        listed.extend(found.into_iter().flatten());
-        Ok(listed)
-    }
-
-    /// The apiserver's version and how long it took to answer.
-    pub async fn server_version(&self) -> Result<(String, Duration), ClusterError> {
-        let started = std::time::Instant::now();
-        let info = self
-            .call(
-                "reading the server version",
-                self.client.apiserver_version(),
-            )
-            .await?;
-        Ok((info.git_version, started.elapsed()))
-    }
-
-    /// The reconciler's Lease (leader and last pass), if it exists.
-    pub async fn get_lease(
-        &self,
-        namespace: &str,
-        name: &str,
-    ) -> Result<Option<k8s_openapi::api::coordination::v1::Lease>, ClusterError> {
-        let api: Api<k8s_openapi::api::coordination::v1::Lease> =
-            Api::namespaced(self.client.clone(), namespace);
-        self.call("reading the reconciler Lease", api.get_opt(name))
-            .await
-    }
-
-    /// Events carrying `label_selector` in `namespace` (the audit view).
-    pub async fn list_labelled_events(
-        &self,
-        namespace: &str,
-        label_selector: &str,
-    ) -> Result<Vec<k8s_openapi::api::core::v1::Event>, ClusterError> {
-        let api: Api<k8s_openapi::api::core::v1::Event> =
-            Api::namespaced(self.client.clone(), namespace);
-        let params = kube::api::ListParams::default().labels(label_selector);
-        Ok(self
-            .call("listing audit records", api.list(&params))
-            .await?
-            .items)
-    }
-
-    /// The `.dockerconfigjson` of a secret; `None` when the secret or that key is missing.
-    pub async fn docker_config_bytes(
-        &self,
-        namespace: &str,
-        name: &str,
-    ) -> Result<Option<Vec<u8>>, ClusterError> {
-        let secret = self
-            .read_secret_shared("reading the push secret", namespace, name)
-            .await?;
-        Ok(secret
-            .and_then(|s| s.data)
-            .and_then(|mut d| d.remove(".dockerconfigjson"))
-            .map(|b| b.0))
-    }
 }
 
 impl ClusterError {
@@ -318,207 +144,9 @@ impl ClusterError {
     }
 }
 
-/// Writes the reconciler and the admin pages make.
-impl Cluster {
-    /// Whether a team's namespace exists (namespaces are read cluster-wide; everything in them only
-    /// where a RoleBinding grants it).
-    pub async fn namespace_exists(&self, name: &str) -> Result<bool, ClusterError> {
-        let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(self.client.clone());
-        self.call("reading a namespace", api.get_metadata_opt(name))
-            .await
-            .map(|n| n.is_some())
-    }
-
-    pub async fn get_default_service_account(
-        &self,
-        namespace: &str,
-    ) -> Result<Option<ServiceAccount>, ClusterError> {
-        let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), namespace);
-        self.call("reading the default ServiceAccount", api.get_opt("default"))
-            .await
-    }
-
-    pub async fn get_secret(
-        &self,
-        namespace: &str,
-        name: &str,
-    ) -> Result<Option<Secret>, ClusterError> {
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        self.call("reading a secret", api.get_opt(name)).await
-    }
-
-    /// Server-side apply with Berth's field manager: Berth owns exactly the fields it sets.
-    pub async fn apply_secret(&self, secret: &Secret) -> Result<Secret, ClusterError> {
-        let namespace = secret.metadata.namespace.as_deref().unwrap_or_default();
-        let name = secret.metadata.name.as_deref().unwrap_or_default();
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        let mut body = secret.clone();
-        body.metadata.managed_fields = None;
-        body.metadata.resource_version = None;
-        let value = serde_json::json!({
-            "apiVersion": "v1", "kind": "Secret", "metadata": body.metadata, "type": body.type_,
-            "data": body.data
-        });
-        self.call(
-            "writing a secret",
-            api.patch(
-                name,
-                &PatchParams::apply(FIELD_MANAGER).force(),
-                &Patch::Apply(&value),
-            ),
-        )
-        .await
-    }
-
-    /// Deletes a secret; a missing one is not an error.
-    pub async fn delete_secret(&self, namespace: &str, name: &str) -> Result<bool, ClusterError> {
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        match self
-            .call("deleting a secret", api.delete(name, &Default::default()))
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Replaces a ServiceAccount's `imagePullSecrets`, only if nobody changed the account
-    /// since `resource_version` was read (the list is atomic, so other entries are
-    /// carried over by the caller).
-    pub async fn set_image_pull_secrets(
-        &self,
-        account: &ServiceAccount,
-        secrets: Vec<LocalObjectReference>,
-    ) -> Result<(), ClusterError> {
-        let namespace = account.metadata.namespace.as_deref().unwrap_or_default();
-        let name = account.metadata.name.as_deref().unwrap_or_default();
-        let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), namespace);
-        let patch = json_patch::Patch(vec![
-            json_patch::PatchOperation::Test(json_patch::TestOperation {
-                path: pointer(&["metadata", "resourceVersion"]),
-                value: serde_json::json!(account.metadata.resource_version),
-            }),
-            json_patch::PatchOperation::Add(json_patch::AddOperation {
-                path: pointer(&["imagePullSecrets"]),
-                value: serde_json::json!(secrets),
-            }),
-        ]);
-        self.call(
-            "updating the default ServiceAccount",
-            api.patch(name, &PatchParams::default(), &Patch::Json::<()>(patch)),
-        )
-        .await
-        .map(drop)
-    }
-
-    /// Replaces the Team's status (the status subresource).
-    pub async fn replace_team_status(
-        &self,
-        name: &str,
-        status: &TeamStatus,
-    ) -> Result<Team, ClusterError> {
-        let api: Api<Team> = Api::all(self.client.clone());
-        // A merge patch would keep fields the new status leaves out; the JSON
-        // patch `add` replaces all.
-        let patch = json_patch::Patch(vec![json_patch::PatchOperation::Add(
-            json_patch::AddOperation {
-                path: pointer(&["status"]),
-                value: serde_json::json!(status),
-            },
-        )]);
-        self.call(
-            "writing the team status",
-            api.patch_status(name, &PatchParams::default(), &Patch::Json::<()>(patch)),
-        )
-        .await
-    }
-
-    pub async fn create_team(&self, name: &TeamName, spec: TeamSpec) -> Result<Team, ClusterError> {
-        let api: Api<Team> = Api::all(self.client.clone());
-        self.call(
-            "creating the team",
-            api.create(
-                &kube::api::PostParams::default(),
-                &Team::new(name.as_str(), spec),
-            ),
-        )
-        .await
-    }
-
-    pub async fn delete_team(&self, name: &TeamName) -> Result<(), ClusterError> {
-        let api: Api<Team> = Api::all(self.client.clone());
-        self.call(
-            "deleting the team",
-            api.delete(name.as_str(), &Default::default()),
-        )
-        .await
-        .map(drop)
-    }
-
-    /// Sets one annotation on a Team (e.g. a rotation request) with a merge patch.
-    pub async fn annotate_team(
-        &self,
-        name: &TeamName,
-        key: &str,
-        value: &str,
-    ) -> Result<Team, ClusterError> {
-        let api: Api<Team> = Api::all(self.client.clone());
-        let patch = serde_json::json!({ "metadata": { "annotations": { key: value } } });
-        self.call(
-            "updating the team",
-            api.patch(
-                name.as_str(),
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            ),
-        )
-        .await
-    }
-}
-
 /// A JSON pointer from its tokens (no parsing, so nothing can fail).
 fn pointer(tokens: &[&str]) -> json_patch::jsonptr::PointerBuf {
     json_patch::jsonptr::PointerBuf::from_tokens(tokens.iter().copied())
-}
-
-/// Berth's labels on every secret it writes for `team`.
-fn team_secrets_selector(team: &str) -> kube::api::ListParams {
-    use crate::vocabulary::{MANAGED_BY, MANAGED_BY_LABEL, TEAM_LABEL};
-    kube::api::ListParams::default().labels(&format!(
-        "{MANAGED_BY_LABEL}={MANAGED_BY},{TEAM_LABEL}={team}"
-    ))
-}
-
-/// The secret called `name` among `secrets`.
-pub fn named<'a>(secrets: &'a [Secret], name: &str) -> Option<&'a Secret> {
-    secrets
-        .iter()
-        .find(|s| s.metadata.name.as_deref() == Some(name))
-}
-
-fn state_of(name: &str, secret: Option<&Secret>) -> SecretState {
-    SecretState {
-        name: name.to_owned(),
-        present: secret.is_some(),
-        secret_type: secret.and_then(|s| s.type_.clone()),
-        last_changed: secret.and_then(last_changed),
-    }
-}
-
-/// The latest managed-fields time, else the creation time.
-fn last_changed(secret: &Secret) -> Option<String> {
-    let meta = &secret.metadata;
-    let managed = meta
-        .managed_fields
-        .iter()
-        .flatten()
-        .filter_map(|m| m.time.as_ref())
-        .map(|t| t.0)
-        .max();
-    managed
-        .or_else(|| meta.creation_timestamp.as_ref().map(|t| t.0))
-        .map(|t| t.to_string())
 }
 
 /// Kubernetes requests of this process in flight at once. Beyond it callers queue (within their
