@@ -20,16 +20,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo_tests() {  # label, cargo test args... : runs and keeps the counts of its "test result" lines
+cargo_tests() {  # label, cargo test args... [-- test args]: counted from libtest's JSON events
   local label="$1"; shift
   # A failing layer does not stop the run: every layer reports, and the summary fails.
-  cargo test --release "$@" 2>&1 | tee "$STACK/$label.log" || true
-  local passed failed
-  passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$STACK/$label.log")
-  failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' "$STACK/$label.log")
-  # No result line at all (it did not build, or crashed) is a failure too.
-  grep -q '^test result:' "$STACK/$label.log" || failed=$((${failed:-0} + 1))
-  echo "$label ${passed:-0} ${failed:-0}" >>"$REPORT"
+  python3 "$ROOT/end2end/scripts/cargo-tests.py" "$label" "$REPORT" --release "$@" 2>&1 \
+    | tee "$STACK/$label.log" || true
 }
 
 step "unit tests"
