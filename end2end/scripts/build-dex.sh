@@ -35,4 +35,4 @@ rm -f "$out/dex" "$out/.build"
 (cd "$work" && nice -n 19 go build -trimpath -ldflags "$ldflags" -o "$out/dex.tmp" github.com/dexidp/dex/cmd/dex)
 mv "$out/dex.tmp" "$out/dex"
 echo "$stamp" >"$out/.build"
-"$out/dex" version | head -1
+"$out/dex" version | sed -n 1p

@@ -60,6 +60,8 @@ done
 if [[ ! -x "$out/etcd" ]]; then
   build etcd go.etcd.io/etcd/server/v3 "$etcd" "$etcd" go.etcd.io/etcd/server/v3 ""
 fi
+# sed, not head: head leaves after one line, and the version command, writing its next line to a closed
+# pipe, dies of SIGPIPE, which pipefail turns into a failed set-up.
 "$out/kube-apiserver" --version
-"$out/kubectl" version --client | head -1
-"$out/etcd" --version | head -1
+"$out/kubectl" version --client | sed -n 1p
+"$out/etcd" --version | sed -n 1p
