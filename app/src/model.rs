@@ -8,6 +8,9 @@ pub struct UserView {
     pub username: String,
     pub display_name: String,
     pub is_platform_admin: bool,
+    /// The groups the identity provider gave, as Berth matches them (to quote when asking to be
+    /// added to a team).
+    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +24,8 @@ pub struct TeamSummary {
     pub is_member: bool,
     /// What the reconciler last reported; `None` before its first pass.
     pub state: Option<TeamState>,
+    /// Deleted, and Berth is removing its robots and secrets (the Team waits on its finalizer).
+    pub deleting: bool,
 }
 
 /// The reconciler's report on a team (its `status`), as the pages show it.
@@ -36,7 +41,16 @@ pub struct TeamState {
     pub credentials: Vec<CredentialView>,
     pub next_expiry: Option<String>,
     /// Rotated-out robots still working through their grace period.
-    pub retiring: Vec<String>,
+    pub retiring: Vec<RetiringView>,
+}
+
+/// A rotated-out robot and when it stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiringView {
+    pub name: String,
+    pub purpose: String,
+    /// RFC 3339: deleted after this.
+    pub until: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +70,8 @@ pub struct CredentialView {
     pub robot: String,
     pub since: String,
     pub expires: Option<String>,
+    /// A rotation was asked for and the reconciler has not carried it out yet.
+    pub rotation_requested: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +94,8 @@ pub struct RobotView {
     pub permissions: Vec<String>,
     /// `None` for robots that never expire.
     pub expires: Option<String>,
+    /// RFC 3339, for a rotated-out robot: when Berth deletes it (the end of its grace period).
+    pub retires: Option<String>,
     pub disabled: bool,
     pub created: Option<String>,
 }
@@ -101,6 +119,8 @@ pub struct TeamDetail {
     pub robots: Result<Vec<RobotView>, AppError>,
     pub secrets: Result<Vec<SecretView>, AppError>,
     pub can_download: bool,
+    /// The push secret exists in the namespace (before the team is set up, no download can work).
+    pub push_secret_ready: bool,
     pub download_url: String,
     /// The push robot's full name (`robot$...`): the username of every push login.
     pub push_username: String,
@@ -110,6 +130,8 @@ pub struct TeamDetail {
     pub warnings: Vec<TeamWarning>,
     /// Platform admins and the team's admins may switch the download and rotate credentials.
     pub can_manage: bool,
+    /// How long a rotated-out credential keeps working (`BERTH_ROTATION_GRACE`), in seconds.
+    pub rotation_grace_secs: u64,
 }
 
 /// The forms in which a member may download the team's push secret, each its own audited route.
@@ -255,6 +277,15 @@ pub struct ReconcilerView {
     pub last_result: Option<String>,
     pub passes_ok: Option<String>,
     pub passes_failed: Option<String>,
+    /// Teams whose last pass failed, with why: what the failed passes are about.
+    pub not_ready: Vec<NotReadyTeam>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotReadyTeam {
+    pub name: String,
+    pub reason: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,4 +314,15 @@ pub struct Flash {
     pub id: String,
     pub ok: bool,
     pub message: String,
+    /// Commands to run next (e.g. what a new team's namespace still needs), shown as a code block.
+    #[serde(default)]
+    pub commands: Vec<String>,
+}
+
+/// What onboarding a team did, and what the platform still has to do for it to become ready.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Onboarded {
+    pub message: String,
+    /// `kubectl` commands that make the namespace ready for Berth; empty when it already is.
+    pub commands: Vec<String>,
 }

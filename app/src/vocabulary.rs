@@ -127,9 +127,17 @@ pub fn short_robot_name<'a>(full_name: &'a str, prefix: &str) -> &'a str {
     full_name.strip_prefix(prefix).unwrap_or(full_name)
 }
 
-/// `<secret>-next`: where new credentials wait until Harbor has accepted them.
+/// `<secret>-next`: where Berth before this release kept new credentials until Harbor accepted
+/// them, in the team's namespace; still honoured (and removed) when one is found.
 pub fn pending_secret_name(secret_name: &str) -> String {
     format!("{secret_name}-next")
+}
+
+/// `berth-kept-<team>-<purpose>`: Berth's own copy of a purpose's newest token, in Berth's
+/// namespace where team members cannot reach it. New tokens wait there until Harbor has accepted
+/// them, and a registry secret that went missing is put back from it with the same token.
+pub fn kept_secret_name(team: &str, purpose: Purpose) -> String {
+    format!("berth-kept-{team}-{}", purpose.as_str())
 }
 
 /// The value of a `berth.dev/rotate-<purpose>` annotation: `<at> by <by>`. A new value is a new
@@ -194,11 +202,16 @@ pub enum AuditAction {
     /// The reconciler removed a deleted team's robots and secrets.
     Offboard,
     HarborUserDelete,
+    /// A registry secret had gone; the reconciler put it back with the same token.
+    CredentialsRestored,
+    /// A registry secret had gone and its token could not be restored: copies held elsewhere
+    /// stopped working.
+    CredentialsReissued,
 }
 
 impl AuditAction {
     /// In the order of the audit page's filter.
-    pub const ALL: [AuditAction; 8] = [
+    pub const ALL: [AuditAction; 10] = [
         AuditAction::PushSecretDownload,
         AuditAction::PushDownloadToggle,
         AuditAction::RotationRequest,
@@ -207,6 +220,8 @@ impl AuditAction {
         AuditAction::TeamDelete,
         AuditAction::Offboard,
         AuditAction::HarborUserDelete,
+        AuditAction::CredentialsRestored,
+        AuditAction::CredentialsReissued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -219,6 +234,8 @@ impl AuditAction {
             AuditAction::TeamDelete => "team-delete",
             AuditAction::Offboard => "offboard",
             AuditAction::HarborUserDelete => "harbor-user-delete",
+            AuditAction::CredentialsRestored => "credentials-restored",
+            AuditAction::CredentialsReissued => "credentials-reissued",
         }
     }
 
@@ -298,6 +315,7 @@ pub enum WarningKind {
     Expired,
     SecretMissing,
     ReconcileFailed,
+    Reissued,
 }
 
 impl WarningKind {
@@ -307,6 +325,7 @@ impl WarningKind {
             WarningKind::Expired => "expired",
             WarningKind::SecretMissing => "secret-missing",
             WarningKind::ReconcileFailed => "reconcile-failed",
+            WarningKind::Reissued => "reissued",
         }
     }
 }
@@ -385,6 +404,8 @@ mod tests {
                 "team-delete",
                 "offboard",
                 "harbor-user-delete",
+                "credentials-restored",
+                "credentials-reissued",
             ]
         );
         assert_eq!(
@@ -425,6 +446,7 @@ mod tests {
             WarningKind::Expired,
             WarningKind::SecretMissing,
             WarningKind::ReconcileFailed,
+            WarningKind::Reissued,
         ] {
             assert_eq!(json(&kind), format!("\"{}\"", kind.as_str()));
         }

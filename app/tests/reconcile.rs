@@ -423,7 +423,7 @@ async fn steady_state_makes_no_writes() {
 }
 
 #[tokio::test]
-async fn a_deleted_secret_is_restored() {
+async fn a_deleted_secret_is_restored_with_the_token_people_hold() {
     create_team("it-secret", &["it-secret-devs"]).await;
     wait_ready("it-secret").await;
     let before = credentials("it-secret", Purpose::Push).await.unwrap();
@@ -439,14 +439,52 @@ async fn a_deleted_secret_is_restored() {
         after.username, before.username,
         "the same robot keeps serving"
     );
-    assert!(
-        registry_accepts(&after).await,
-        "Harbor accepts the restored secret's new token"
+    assert_eq!(
+        after.token.expose_secret(),
+        before.token.expose_secret(),
+        "put back from Berth's copy"
     );
+    assert!(
+        registry_accepts(&before).await,
+        "a copy downloaded before the loss still works"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_secret_without_berths_copy_gets_a_new_token_and_says_so() {
+    create_team("it-reissue", &["it-reissue-devs"]).await;
+    wait_ready("it-reissue").await;
+    let before = credentials("it-reissue", Purpose::Push).await.unwrap();
+    Api::<Secret>::namespaced(admin().await, "berth")
+        .delete(
+            &desired::kept_secret_name("it-reissue", Purpose::Push),
+            &DeleteParams::default(),
+        )
+        .await
+        .unwrap();
+    Api::<Secret>::namespaced(admin().await, "team-it-reissue")
+        .delete("harbor-pushsecret", &DeleteParams::default())
+        .await
+        .unwrap();
+    let after = wait_for("the push secret back", PATIENCE, || async {
+        credentials("it-reissue", Purpose::Push).await
+    })
+    .await;
+    assert_eq!(after.username, before.username, "the same robot");
+    assert!(registry_accepts(&after).await);
     assert!(
         !registry_accepts(&before).await,
         "the lost token no longer works"
     );
+    let reissued = wait_for("the status to say so", PATIENCE, || async {
+        let team = Api::<Team>::all(admin().await)
+            .get("it-reissue")
+            .await
+            .ok()?;
+        team.status?.robot("push")?.reissued_at.clone()
+    })
+    .await;
+    assert!(!reissued.is_empty());
 }
 
 #[tokio::test]

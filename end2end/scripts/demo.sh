@@ -24,8 +24,8 @@ cat <<MSG
   Demo logins (username / password):
     alice / alice-demo-pw   platform admin, member of team alpha
     bob   / bob-demo-pw     member of team alpha (push-secret download enabled)
-    carol / carol-demo-pw   member of team beta (download disabled) via the nested group /teams/team-beta,
-                            and its team admin via /teams/team-beta-admin
+    carol / carol-demo-pw   team beta's team admin (via /teams/team-beta-admin) and member
+                            (via the nested group /teams/team-beta); beta's download is disabled
     dave  / dave-demo-pw    in no team
     erin  / erin-demo-pw    member of team beta (not its admin)
 
@@ -34,4 +34,11 @@ $console  kubectl as the stack's admin:  kubectl --kubeconfig $STACK/admin.kubec
   Press Ctrl-C to stop everything.
 
 MSG
-"$ROOT/end2end/scripts/berth.sh"
+# Berth stops first, while the stack it hands its Lease back to still runs; then the EXIT trap stops
+# the stack. (Run in the background, Berth does not get the terminal's Ctrl-C itself.)
+"$ROOT/end2end/scripts/berth.sh" &
+berth=$!
+trap 'kill -TERM "$berth" 2>/dev/null || true' INT TERM
+wait "$berth" || true
+# The first wait returns when the trap ran; this one when Berth has stopped.
+wait "$berth" 2>/dev/null || true

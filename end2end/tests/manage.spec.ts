@@ -38,6 +38,8 @@ test('a team admin switches the download and rotates credentials of their own te
   expect(kubectl('get', 'team', 'beta', '-o', 'jsonpath={.spec.pushSecretDownload}')).toBe('true');
   await expect(page.locator('#download-docker-config')).toBeVisible();
 
+  await page.click('#manage details.rotate-confirm[data-purpose="push"] summary');
+  await expect(page.locator('#manage details.rotate-confirm[data-purpose="push"] form')).toContainText('stops working');
   await page.click('#manage button.rotate[data-purpose="push"]');
   // Shown in the page after the form post, with JavaScript or without.
   await expect(page.locator('#rotate-result')).toContainText('Rotation of the push credentials requested');

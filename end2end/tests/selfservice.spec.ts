@@ -336,7 +336,7 @@ async function checkPage(page: Page, user: string | null, path: string) {
 test('the audit view holds a record of every audited action, none with a secret in it', async ({ page }, info) => {
   await signIn(page, 'alice');
   const samples: Record<string, string[]> = {};
-  for (const action of ['push-secret-download', 'push-download-toggle', 'rotation-request', 'rotation', 'team-create', 'team-delete', 'offboard', 'harbor-user-delete']) {
+  for (const action of ['push-secret-download', 'push-download-toggle', 'rotation-request', 'rotation', 'team-create', 'team-delete', 'offboard', 'harbor-user-delete', 'credentials-restored', 'credentials-reissued']) {
     await page.goto(`/audit?action=${action}`);
     const first = page.locator('#audit-records tr.audit-record').first();
     await expect(first, action).toHaveAttribute('data-action', action);

@@ -125,10 +125,34 @@ pub fn FlashNote() -> impl IntoView {
                     .flatten()
                     .map(|flash| {
                         if flash.ok {
+                            let commands = (!flash.commands.is_empty())
+                                .then(|| {
+                                    let text = flash.commands.join("\n");
+                                    view! {
+                                        <pre
+                                            class="mt-2 overflow-x-auto rounded bg-white/70 p-2 text-xs leading-relaxed dark:bg-slate-900/70"
+                                            tabindex="0"
+                                        >
+                                            <code class="next-commands">{text.clone()}</code>
+                                        </pre>
+                                        <div class="mt-2">
+                                            <CopyButton
+                                                label="Copy commands"
+                                                text=text
+                                                done="Commands copied."
+                                            />
+                                        </div>
+                                    }
+                                });
                             view! {
-                                <p class="my-3 text-sm" role="status" id=flash.id>
-                                    {flash.message}
-                                </p>
+                                <div
+                                    class="success-note my-3 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+                                    role="status"
+                                    id=flash.id
+                                >
+                                    <p>{flash.message}</p>
+                                    {commands}
+                                </div>
                             }
                                 .into_any()
                         } else {
@@ -193,6 +217,17 @@ pub fn human_bytes(bytes: i64) -> String {
     }
 }
 
+/// `3600` -> `1 hour`, `90` -> `2 minutes` (rounded up), `172800` -> `2 days`.
+pub fn human_duration(seconds: u64) -> String {
+    let (n, unit) = match seconds {
+        s if s >= 86_400 && s % 86_400 == 0 => (s / 86_400, "day"),
+        s if s >= 3_600 && s % 3_600 == 0 => (s / 3_600, "hour"),
+        s if s >= 60 => (s.div_ceil(60), "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// `2026-11-22T21:46:47.4268Z` -> `2026-11-22 21:46 UTC`; anything else is shown as it is.
 pub fn short_time(rfc3339: &str) -> String {
     let bytes = rfc3339.as_bytes();
@@ -216,6 +251,15 @@ mod tests {
             "2026-11-22T21:46:47+02:00"
         );
         assert_eq!(super::short_time("soon"), "soon");
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(super::human_duration(3600), "1 hour");
+        assert_eq!(super::human_duration(90), "2 minutes");
+        assert_eq!(super::human_duration(5), "5 seconds");
+        assert_eq!(super::human_duration(172_800), "2 days");
+        assert_eq!(super::human_duration(5400), "90 minutes");
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub fn AdminPage() -> impl IntoView {
                                             .into_iter()
                                             .map(|team| {
                                                 let enable = !team.push_secret_download;
+                                                let deleting = team.deleting;
                                                 let name = team.name.clone();
                                                 let delete_name = team.name.clone();
                                                 let confirm_id = format!("confirm-{}", team.name);
@@ -149,7 +150,14 @@ pub fn AdminPage() -> impl IntoView {
                                                                 .unwrap_or_default()
                                                         >
                                                             {match &team.state {
-                                                                None => "not set up yet".to_owned(),
+                                                                _ if team.deleting => {
+                                                                    "being deleted: Berth is removing its robots and secrets"
+                                                                        .to_owned()
+                                                                }
+                                                                None => {
+                                                                    "not set up yet: Berth's reconciler has not reported on it"
+                                                                        .to_owned()
+                                                                }
                                                                 Some(s) if s.ready == Readiness::True => "ready".to_owned(),
                                                                 Some(s) => format!("{}: {}", s.reason, s.message),
                                                             }}
@@ -162,51 +170,61 @@ pub fn AdminPage() -> impl IntoView {
                                                             }}
                                                         </td>
                                                         <td class="py-2">
-                                                            <form method="post" action=SetPushSecretDownload::PATH>
-                                                                <input type="hidden" name="team" value=name />
-                                                                <input
-                                                                    type="hidden"
-                                                                    name="enabled"
-                                                                    value=enable.to_string()
-                                                                />
-                                                                <SubmitButton
-                                                                    class=format!("toggle-download {BUTTON}")
-                                                                    pending="Saving…"
-                                                                    label=if enable {
-                                                                        "Enable download"
-                                                                    } else {
-                                                                        "Disable download"
+                                                            {(!deleting)
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <form method="post" action=SetPushSecretDownload::PATH>
+                                                                            <input type="hidden" name="team" value=name />
+                                                                            <input
+                                                                                type="hidden"
+                                                                                name="enabled"
+                                                                                value=enable.to_string()
+                                                                            />
+                                                                            <SubmitButton
+                                                                                class=format!("toggle-download {BUTTON}")
+                                                                                pending="Saving…"
+                                                                                label=if enable {
+                                                                                    "Enable download"
+                                                                                } else {
+                                                                                    "Disable download"
+                                                                                }
+                                                                            />
+                                                                        </form>
                                                                     }
-                                                                />
-                                                            </form>
+                                                                })}
                                                         </td>
                                                         <td class="py-2">
-                                                            // A destructive action: the team's name
-                                                            // must be typed to confirm (works
-                                                            // without JavaScript).
-                                                            <form
-                                                                method="post"
-                                                                action=DeleteTeam::PATH
-                                                                class="delete-team flex gap-2"
-                                                            >
-                                                                <input type="hidden" name="team" value=delete_name />
-                                                                <label class="sr-only" for=confirm_id.clone()>
-                                                                    {confirm_label}
-                                                                </label>
-                                                                <input
-                                                                    id=confirm_id
-                                                                    class=format!("{input} w-28")
-                                                                    name="confirm"
-                                                                    required
-                                                                    placeholder=confirm_placeholder
-                                                                    autocomplete="off"
-                                                                />
-                                                                <SubmitButton
-                                                                    class=format!("{button} text-red-700 dark:text-red-400")
-                                                                    pending="Deleting…"
-                                                                    label="Delete"
-                                                                />
-                                                            </form>
+                                                            {(!deleting)
+                                                                .then(|| {
+                                                                    view! {
+                                                                        // A destructive action: the team's name
+                                                                        // must be typed to confirm (works
+                                                                        // without JavaScript).
+                                                                        <form
+                                                                            method="post"
+                                                                            action=DeleteTeam::PATH
+                                                                            class="delete-team flex gap-2"
+                                                                        >
+                                                                            <input type="hidden" name="team" value=delete_name />
+                                                                            <label class="sr-only" for=confirm_id.clone()>
+                                                                                {confirm_label}
+                                                                            </label>
+                                                                            <input
+                                                                                id=confirm_id
+                                                                                class=format!("{input} w-28")
+                                                                                name="confirm"
+                                                                                required
+                                                                                placeholder=confirm_placeholder
+                                                                                autocomplete="off"
+                                                                            />
+                                                                            <SubmitButton
+                                                                                class=format!("{button} text-red-700 dark:text-red-400")
+                                                                                pending="Deleting…"
+                                                                                label="Delete"
+                                                                            />
+                                                                        </form>
+                                                                    }
+                                                                })}
                                                         </td>
                                                     </tr>
                                                 }

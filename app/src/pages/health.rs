@@ -190,10 +190,43 @@ fn ReconcilerFacts(view: ReconcilerView) -> impl IntoView {
             <dt class="font-medium">"Passes by the leader"</dt>
             <dd>
                 {format!(
-                    "{} ok, {} failed",
+                    "{} succeeded, {} failed",
                     view.passes_ok.unwrap_or_else(|| "0".into()),
                     view.passes_failed.unwrap_or_else(|| "0".into()),
                 )}
+            </dd>
+            <dt class="font-medium">"Teams not ready"</dt>
+            <dd id="not-ready-teams">
+                {if view.not_ready.is_empty() {
+                    view! { "none" }.into_any()
+                } else {
+                    view! {
+                        <ul class="grid gap-1">
+                            {view
+                                .not_ready
+                                .into_iter()
+                                .map(|t| {
+                                    view! {
+                                        <li class="not-ready" data-team=t.name.clone()>
+                                            <a
+                                                class="text-sky-700 underline dark:text-sky-400"
+                                                href=format!("/teams/{}", t.name)
+                                            >
+                                                {t.name.clone()}
+                                            </a>
+                                            ": "
+                                            {t.message.clone()}
+                                            <span class="text-slate-600 dark:text-slate-400">
+                                                " (" {t.reason.clone()} ")"
+                                            </span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }}
             </dd>
             <dt class="font-medium">"This replica"</dt>
             <dd>

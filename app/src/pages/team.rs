@@ -2,8 +2,8 @@ use crate::api::member::load_team;
 use crate::api::team_admin::RotateCredentials;
 use crate::api::team_admin::SetPushSecretDownload;
 use crate::components::{
-    human_bytes, short_time, Card, CodeBlock, CopyButton, ErrorNote, FlashNote, Loading,
-    SubmitButton, BUTTON, PRIMARY,
+    human_bytes, human_duration, short_time, Card, CodeBlock, CopyButton, ErrorNote, FlashNote,
+    Loading, SubmitButton, BUTTON, PRIMARY,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -49,9 +49,15 @@ pub fn TeamPage() -> impl IntoView {
 #[component]
 fn TeamView(detail: TeamDetail) -> impl IntoView {
     let team = detail.team.clone();
-    let manage = detail.can_manage.then(
-        || view! { <ManageCard team=team.name.clone() download=team.push_secret_download /> },
-    );
+    let manage = detail.can_manage.then(|| {
+        view! {
+            <ManageCard
+                team=team.name.clone()
+                download=team.push_secret_download
+                grace=detail.rotation_grace_secs
+            />
+        }
+    });
     let usage_howto = detail.usage_howto.clone();
     let registry_path = format!("{}/{}", detail.registry_host, team.harbor_project);
     let downloadable = detail.can_download.then(|| detail.clone());
@@ -79,24 +85,34 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
             {activity}
         </p>
         <Warnings warnings=detail.warnings.clone() />
+        // What a developer came for first (credentials and how to use them); the state, the
+        // project and its robots after, for whoever needs them.
         <div class="mt-6 grid grid-cols-1 gap-6">
-            <Card title="State" id="status">
-                <StateFacts state=team.state.clone() />
-            </Card>
-            {manage}
             <Card title="Push credentials" id="download">
-                {if let Some(detail) = downloadable {
-                    view! { <CredentialDownloads detail /> }.into_any()
-                } else {
-                    view! {
-                        <p
-                            id="download-disabled"
-                            class="text-sm text-slate-700 dark:text-slate-300"
-                        >
-                            "Downloading the push secret is disabled for this team. A platform admin or a team admin can enable it."
-                        </p>
+                {match (downloadable, detail.push_secret_ready) {
+                    (Some(detail), true) => view! { <CredentialDownloads detail /> }.into_any(),
+                    (Some(_), false) => {
+                        view! {
+                            <p
+                                id="download-not-ready"
+                                class="text-sm text-slate-700 dark:text-slate-300"
+                            >
+                                "The push secret has not been created yet, so there is nothing to download. Berth creates it when it sets the team up; the team's state below says what it is waiting for."
+                            </p>
+                        }
+                            .into_any()
                     }
-                        .into_any()
+                    (None, _) => {
+                        view! {
+                            <p
+                                id="download-disabled"
+                                class="text-sm text-slate-700 dark:text-slate-300"
+                            >
+                                "Downloading the push secret is disabled for this team. A platform admin or a team admin can enable it."
+                            </p>
+                        }
+                            .into_any()
+                    }
                 }}
             </Card>
             <Card title="Using the registry" id="howto">
@@ -112,6 +128,10 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
                         .map(|snippet| view! { <CodeBlock snippet /> })
                         .collect_view()}
                 </div>
+            </Card>
+            {manage}
+            <Card title="State" id="status">
+                <StateFacts state=team.state.clone() />
             </Card>
             <Card title="Harbor project" id="project">
                 {match detail.project.clone() {
@@ -141,6 +161,15 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
             </Card>
             <Card title="Secrets in the namespace" id="secrets">
                 {match detail.secrets.clone() {
+                    Err(AppError::NotFound(message)) => {
+                        // Before the team is set up: what is true, not a failure.
+                        view! {
+                            <p class="text-sm" id="secrets-not-created">
+                                {message}
+                            </p>
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <ErrorNote error /> }.into_any(),
                     Ok(secrets) => view! { <SecretTable secrets /> }.into_any(),
                 }}
@@ -201,7 +230,7 @@ fn CredentialDownloads(detail: TeamDetail) -> impl IntoView {
             <CopyButton
                 id="copy-password"
                 label="Copy password"
-                fetch_url=DownloadFormat::Password.path(&team)
+                fetch_url=format!("{}?via=copy", DownloadFormat::Password.path(&team))
                 done="Password copied to the clipboard. Paste it into --password-stdin or your CI secret store, then clear the clipboard."
             />
         </div>
@@ -217,7 +246,9 @@ fn CredentialDownloads(detail: TeamDetail) -> impl IntoView {
                     name="namespace"
                     value=detail.team.namespace.clone()
                     required
-                    pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+                    // Valid under the `v` flag browsers compile `pattern` with (a bare `-` in a
+                    // class is not).
+                    pattern="[a-z0-9]([a-z0-9\\-]*[a-z0-9])?"
                     maxlength="63"
                     class="rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-sm dark:border-slate-600 dark:bg-slate-900"
                 />
@@ -274,60 +305,66 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
                     }
                 })}
         </p>
-        <div class="relative mt-3 overflow-x-auto" tabindex="0">
-            <table class="w-full text-left text-sm">
-                <thead>
-                    <tr class="border-b border-slate-200 dark:border-slate-700">
-                        <th scope="col" class="py-2 pr-4">
-                            "Part"
-                        </th>
-                        // Narrow screens: the state goes under the part's name, leaving
-                        // the width to the details.
-                        <th scope="col" class="py-2 pr-4 max-sm:hidden">
-                            "State"
-                        </th>
-                        <th scope="col" class="py-2">
-                            "Details"
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {state
-                        .conditions
-                        .into_iter()
-                        .map(|c| {
-                            let shape = match c.status.as_str() {
-                                "True" => "in shape",
-                                "False" => "failing",
-                                _ => "not checked",
-                            };
-                            view! {
-                                <tr
-                                    class="condition border-b border-slate-100 dark:border-slate-800"
-                                    data-condition=c.kind.clone()
-                                    data-status=c.status.as_str()
-                                >
-                                    <td class="py-2 pr-4">
-                                        {c.kind.clone()}
-                                        <span class="block text-slate-600 sm:hidden dark:text-slate-400">
-                                            {shape}
-                                        </span>
-                                    </td>
-                                    <td class="py-2 pr-4 max-sm:hidden">{shape}</td>
-                                    <td class="py-2">
-                                        {c.message.clone()}
-                                        <span class="text-slate-600 dark:text-slate-400">
-                                            " (" {c.reason.clone()} ", since " {short_time(&c.since)}
-                                            ")"
-                                        </span>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        // The parts in detail, on demand: open when something needs attention.
+        <details class="mt-3" id="state-details" open=!ok>
+            <summary class="cursor-pointer text-sm font-medium">
+                "Each part of the team's setup"
+            </summary>
+            <div class="relative mt-2 overflow-x-auto" tabindex="0">
+                <table class="w-full text-left text-sm">
+                    <thead>
+                        <tr class="border-b border-slate-200 dark:border-slate-700">
+                            <th scope="col" class="py-2 pr-4">
+                                "Part"
+                            </th>
+                            // Narrow screens: the state goes under the part's name, leaving
+                            // the width to the details.
+                            <th scope="col" class="py-2 pr-4 max-sm:hidden">
+                                "State"
+                            </th>
+                            <th scope="col" class="py-2">
+                                "Details"
+                            </th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {state
+                            .conditions
+                            .into_iter()
+                            .map(|c| {
+                                let shape = match c.status.as_str() {
+                                    "True" => "in shape",
+                                    "False" => "failing",
+                                    _ => "not checked",
+                                };
+                                view! {
+                                    <tr
+                                        class="condition border-b border-slate-100 dark:border-slate-800"
+                                        data-condition=c.kind.clone()
+                                        data-status=c.status.as_str()
+                                    >
+                                        <td class="py-2 pr-4">
+                                            {c.kind.clone()}
+                                            <span class="block text-slate-600 sm:hidden dark:text-slate-400">
+                                                {shape}
+                                            </span>
+                                        </td>
+                                        <td class="py-2 pr-4 max-sm:hidden">{shape}</td>
+                                        <td class="py-2">
+                                            {c.message.clone()}
+                                            <span class="text-slate-600 dark:text-slate-400">
+                                                " (" {c.reason.clone()} ", since " {short_time(&c.since)}
+                                                ")"
+                                            </span>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </details>
         <ul class="mt-3 text-sm" id="credentials">
             {state
                 .credentials
@@ -344,6 +381,15 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
                                 Some(t) => format!(", expires {}", short_time(t)),
                                 None => ", never expires".to_owned(),
                             }}
+                            {c
+                                .rotation_requested
+                                .then(|| {
+                                    view! {
+                                        <span class="rotation-pending ml-1 font-medium text-amber-800 dark:text-amber-300">
+                                            "· rotation requested: the new robot replaces it on Berth's next pass"
+                                        </span>
+                                    }
+                                })}
                         </li>
                     }
                 })
@@ -353,8 +399,13 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
             .then(|| {
                 view! {
                     <p class="mt-2 text-sm" id="retiring">
-                        "Rotated out, working until their grace period ends: "
-                        {state.retiring.join(", ")}
+                        "Rotated out, still working until their grace period ends: "
+                        {state
+                            .retiring
+                            .iter()
+                            .map(|r| format!("{} (until {})", r.name, short_time(&r.until)))
+                            .collect::<Vec<_>>()
+                            .join(", ")}
                     </p>
                 }
             })}
@@ -362,9 +413,12 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
     .into_any()
 }
 
-/// For platform admins and the team's admins: the download switch and credential rotation.
+/// For platform admins and the team's admins: the download switch and credential rotation. Each
+/// rotation asks to be confirmed (a `<details>`, so it works without JavaScript) and says when
+/// the credential in use stops working.
 #[component]
-fn ManageCard(team: String, download: bool) -> impl IntoView {
+fn ManageCard(team: String, download: bool, grace: u64) -> impl IntoView {
+    let grace = human_duration(grace);
     view! {
         <Card title="Manage" id="manage">
             <form method="post" action=SetPushSecretDownload::PATH>
@@ -382,23 +436,37 @@ fn ManageCard(team: String, download: bool) -> impl IntoView {
                 />
             </form>
             <p class="mt-4 text-sm">
-                "Rotate credentials: a new robot and token; the secret switches to it; the old robot keeps working for the grace period, then is deleted."
+                "Rotate credentials: a new robot with a new name and token; the secret switches to it; the old robot keeps working for "
+                {grace.clone()} ", then is deleted."
             </p>
-            <div class="mt-2 flex flex-wrap gap-2">
+            <div class="mt-2 flex flex-wrap items-start gap-2">
                 {["pull", "push", "builds"]
                     .into_iter()
                     .map(|purpose| {
+                        let consequence = format!(
+                            "The {purpose} robot in use stops working {grace} after the rotation. Copies outside the cluster (CI secret stores, docker logins) need the new username and password before then.",
+                        );
                         view! {
-                            <form method="post" action=RotateCredentials::PATH>
-                                <input type="hidden" name="team" value=team.clone() />
-                                <input type="hidden" name="purpose" value=purpose />
-                                <SubmitButton
-                                    class=format!("rotate {BUTTON}")
-                                    purpose=purpose
-                                    pending="Requesting..."
-                                    label=format!("Rotate {purpose}")
-                                />
-                            </form>
+                            <details class="rotate-confirm" data-purpose=purpose>
+                                <summary class=format!(
+                                    "cursor-pointer {BUTTON}",
+                                )>{format!("Rotate {purpose}…")}</summary>
+                                <form
+                                    method="post"
+                                    action=RotateCredentials::PATH
+                                    class="mt-2 max-w-sm rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950"
+                                >
+                                    <p>{consequence}</p>
+                                    <input type="hidden" name="team" value=team.clone() />
+                                    <input type="hidden" name="purpose" value=purpose />
+                                    <SubmitButton
+                                        class=format!("rotate mt-2 {BUTTON}")
+                                        purpose=purpose
+                                        pending="Requesting…"
+                                        label=format!("Confirm: rotate {purpose}")
+                                    />
+                                </form>
+                            </details>
                         }
                     })
                     .collect_view()}
@@ -473,10 +541,16 @@ fn RobotTable(robots: Vec<RobotView>) -> impl IntoView {
                                     <td class="py-2 pr-4 font-mono">{robot.name.clone()}</td>
                                     <td class="py-2 pr-4">{robot.permissions.join(", ")}</td>
                                     <td class="py-2 pr-4">
-                                        {robot
-                                            .expires
-                                            .as_deref()
-                                            .map_or("never".to_owned(), short_time)}
+                                        {match (
+                                            robot.retires.as_deref(),
+                                            robot.expires.as_deref(),
+                                        ) {
+                                            (Some(retires), _) => {
+                                                format!("retires {}", short_time(retires))
+                                            }
+                                            (None, Some(expires)) => short_time(expires),
+                                            (None, None) => "never".to_owned(),
+                                        }}
                                     </td>
                                     <td class="py-2 pr-4">
                                         {if robot.disabled { "disabled" } else { "enabled" }}

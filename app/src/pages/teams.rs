@@ -1,3 +1,4 @@
+use crate::api::anyone::current_user;
 use crate::api::member::list_teams;
 use crate::components::{ErrorNote, Loading};
 use leptos::prelude::*;
@@ -20,14 +21,7 @@ pub fn TeamsPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Ok(list) if list.is_empty() => {
-                        view! {
-                            <p id="no-teams" class="mt-4 text-slate-600 dark:text-slate-400">
-                                "You are not in any team yet. Ask your platform team to add one of your groups to a team."
-                            </p>
-                        }
-                            .into_any()
-                    }
+                    Ok(list) if list.is_empty() => view! { <NoTeams /> }.into_any(),
                     Ok(list) => {
                         view! {
                             <ul id="team-list" class="mt-6 grid grid-cols-1 gap-4 sm:grid-cols-2">
@@ -66,6 +60,33 @@ pub fn TeamsPage() -> impl IntoView {
                         }
                             .into_any()
                     }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// For a person in no team: what to ask for, with the groups the identity provider gave them to
+/// quote (a team is matched by group).
+#[component]
+fn NoTeams() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    view! {
+        <p id="no-teams" class="mt-4 text-slate-600 dark:text-slate-400">
+            "You are not in any team yet. Ask your platform team to add one of your groups to a team."
+        </p>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let groups = user.await.ok().flatten().map(|u| u.groups).unwrap_or_default();
+                view! {
+                    <p id="your-groups" class="mt-2 text-sm">
+                        {if groups.is_empty() {
+                            "Your sign-in carried no groups: ask your identity provider's admins to put you in one."
+                                .to_owned()
+                        } else {
+                            format!("Your groups: {}", groups.join(", "))
+                        }}
+                    </p>
                 }
             })}
         </Suspense>

@@ -146,6 +146,8 @@ pub struct ReconcileConfig {
     pub delete_project_on_offboard: bool,
     pub lease_namespace: String,
     pub lease_name: String,
+    /// Berth's ServiceAccount (in `lease_namespace`), for the RoleBinding commands Berth prints.
+    pub service_account: String,
     /// This process's name in the Lease.
     pub instance: String,
     /// Only Teams matching this label selector are reconciled (empty: all).
@@ -361,6 +363,7 @@ impl ReconcileConfig {
             delete_project_on_offboard: read.value(&OFFBOARD_DELETE_PROJECT),
             lease_namespace: read.value(&LEASE_NAMESPACE),
             lease_name: read.value(&LEASE_NAME),
+            service_account: read.value(&SERVICE_ACCOUNT),
             instance: read
                 .get(&INSTANCE)
                 .or_else(|| read.other("HOSTNAME"))
@@ -569,14 +572,15 @@ mod tests {
     fn the_chart_takes_every_setting() {
         let values = include_str!("../../../deploy/chart/values.yaml");
         let schema = include_str!("../../../deploy/chart/values.schema.json");
-        // Set by the chart itself: secrets from its Secret, the Lease in its namespace, the pod's
-        // name.
+        // Set by the chart itself: secrets from its Secret, the Lease in its namespace, its own
+        // ServiceAccount, the pod's name.
         let by_the_chart = [
             "BERTH_OIDC_CLIENT_SECRET",
             "BERTH_HARBOR_PASSWORD",
             "BERTH_SESSION_KEY",
             "BERTH_REDIS_URL",
             "BERTH_LEASE_NAMESPACE",
+            "BERTH_SERVICE_ACCOUNT",
             "BERTH_INSTANCE",
         ];
         for name in SETTINGS.iter().map(|setting| setting.name()) {

@@ -1,12 +1,12 @@
 //! Who may see and do what with a team. Every server function and route asks these rules.
 use crate::model::{
-    ConditionView, CredentialView, SecretView, TeamState, TeamSummary, TeamWarning,
+    ConditionView, CredentialView, RetiringView, SecretView, TeamState, TeamSummary, TeamWarning,
 };
 use crate::server::auth::groups::any_matches;
 use crate::server::auth::session::SessionUser;
 use crate::server::cluster::crd::{Team, TeamStatus};
 use crate::server::config::GroupMatch;
-use crate::vocabulary::{Readiness, WarningKind, READY_CONDITION};
+use crate::vocabulary::{Purpose, Readiness, WarningKind, READY_CONDITION};
 use k8s_openapi::jiff::{self, Timestamp};
 use std::time::Duration;
 
@@ -83,10 +83,26 @@ pub fn state(team: &Team) -> Option<TeamState> {
                 robot: r.name.clone(),
                 since: r.since.clone(),
                 expires: r.expires_at.clone(),
+                rotation_requested: Purpose::parse(&r.purpose)
+                    .and_then(|p| {
+                        team.metadata
+                            .annotations
+                            .as_ref()?
+                            .get(&p.rotate_annotation())
+                    })
+                    .is_some_and(|asked| r.rotation_handled.as_ref() != Some(asked)),
             })
             .collect(),
         next_expiry: status.next_expiry.clone(),
-        retiring: status.retiring.iter().map(|r| r.name.clone()).collect(),
+        retiring: status
+            .retiring
+            .iter()
+            .map(|r| RetiringView {
+                name: r.name.clone(),
+                purpose: r.purpose.clone(),
+                until: r.delete_after.clone(),
+            })
+            .collect(),
     })
 }
 
@@ -113,10 +129,18 @@ pub enum Warning {
         name: String,
         purpose: String,
     },
+    Reissued {
+        purpose: String,
+        robot: String,
+        at: Timestamp,
+    },
 }
 
-/// What a member should act on: robots expiring within `window` (or expired), missing secrets, a
-/// failing last reconcile, in that order.
+/// How long the team page says that credentials were re-issued.
+const REISSUE_NOTICE: jiff::SignedDuration = jiff::SignedDuration::from_hours(14 * 24);
+
+/// What a member should act on: a failing last reconcile, credentials re-issued in the last two
+/// weeks, robots expiring within `window` (or expired), missing secrets, in that order.
 pub fn warnings(
     status: Option<&TeamStatus>,
     secrets: Option<&[SecretView]>,
@@ -133,6 +157,22 @@ pub fn warnings(
                 reason: ready.reason.clone(),
                 message: ready.message.clone(),
             });
+        }
+        for robot in &status.robots {
+            let Some(at) = robot
+                .reissued_at
+                .as_deref()
+                .and_then(|t| t.parse::<Timestamp>().ok())
+            else {
+                continue;
+            };
+            if now.duration_since(at) < REISSUE_NOTICE {
+                found.push(Warning::Reissued {
+                    purpose: robot.purpose.clone(),
+                    robot: robot.name.clone(),
+                    at,
+                });
+            }
         }
         let window = jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::MAX);
         for robot in &status.robots {
@@ -159,7 +199,14 @@ pub fn warnings(
             }
         }
     }
-    for secret in secrets.unwrap_or_default().iter().filter(|s| !s.present) {
+    // Only a secret Berth made and that has gone: before the first pass made it, the team's state
+    // is what says why it is not there yet.
+    let made = |name: &str| status.is_some_and(|s| s.robots.iter().any(|r| r.secret == name));
+    for secret in secrets
+        .unwrap_or_default()
+        .iter()
+        .filter(|s| !s.present && made(&s.name))
+    {
         found.push(Warning::SecretMissing {
             name: secret.name.clone(),
             purpose: secret.purpose.clone(),
@@ -175,6 +222,7 @@ impl Warning {
             Warning::Expired { .. } => WarningKind::Expired,
             Warning::Expiring { .. } => WarningKind::Expiring,
             Warning::SecretMissing { .. } => WarningKind::SecretMissing,
+            Warning::Reissued { .. } => WarningKind::Reissued,
         }
     }
 
@@ -205,10 +253,19 @@ impl Warning {
                  Rotate). Update any copy you keep outside the cluster (CI secrets) after the \
                  rotation.",
             ),
+            Warning::Reissued { purpose, robot, at } => (
+                format!(
+                    "The {purpose} credentials were re-issued at {}: their secret had gone and \
+                     Berth held no copy of its token, so robot {robot} got a new one.",
+                    at.strftime("%Y-%m-%d %H:%M UTC")
+                ),
+                "Copies downloaded before then no longer work: download again and update them \
+                 wherever you keep them (CI secret stores, local docker logins).",
+            ),
             Warning::SecretMissing { name, purpose } => (
                 format!("The secret {name} ({purpose}) is missing from the namespace."),
-                "Berth recreates it on its next pass (within a resync period); if it stays \
-                 missing, check the team's state above.",
+                "Berth puts it back with the same token on its next pass (within a resync \
+                 period); if it stays missing, check the team's state.",
             ),
         };
         TeamWarning {
@@ -228,6 +285,7 @@ pub fn summary(user: &SessionUser, team: &Team, mode: GroupMatch) -> TeamSummary
         push_secret_download: team.spec.push_secret_download,
         is_member: is_member(user, team, mode),
         state: state(team),
+        deleting: team.metadata.deletion_timestamp.is_some(),
     }
 }
 
@@ -421,5 +479,37 @@ mod tests {
             ..Default::default()
         };
         assert!(warnings(Some(&ready), None, now, Duration::from_secs(0)).is_empty());
+    }
+
+    #[test]
+    fn a_reissue_is_said_for_two_weeks_and_unmade_secrets_are_not_missing() {
+        use crate::server::cluster::crd::RobotStatus;
+        let now: Timestamp = "2026-12-07T12:00:00Z".parse().unwrap();
+        let status = TeamStatus {
+            robots: vec![RobotStatus {
+                purpose: "push".into(),
+                name: "robot$berth-alpha-push".into(),
+                secret: "harbor-pushsecret".into(),
+                reissued_at: Some("2026-12-07T03:28:00Z".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let absent = |name: &str| SecretView {
+            name: name.into(),
+            purpose: "x".into(),
+            present: false,
+            secret_type: None,
+            last_changed: None,
+        };
+        let secrets = [absent("harbor-pushsecret"), absent("harbor-pullsecret")];
+        let found = warnings(Some(&status), Some(&secrets), now, Duration::ZERO);
+        let kinds: Vec<WarningKind> = found.iter().map(Warning::kind).collect();
+        // The pull secret was never made: the state says why, not a warning.
+        assert_eq!(kinds, [WarningKind::Reissued, WarningKind::SecretMissing]);
+        assert!(found[0].view().message.contains("2026-12-07 03:28 UTC"));
+        let later = "2026-12-22T00:00:00Z".parse().unwrap();
+        assert!(warnings(Some(&status), None, later, Duration::ZERO).is_empty());
+        assert!(warnings(None, Some(&secrets), now, Duration::ZERO).is_empty());
     }
 }

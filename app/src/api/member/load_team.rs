@@ -14,6 +14,7 @@ async fn team_detail(name: String) -> Result<TeamDetail, crate::api::call::Serve
     use crate::api::call::{part_failed, ServerError};
     use crate::model::{docker_config_download_path, ProjectView, RobotView, SecretView};
     use crate::names::TeamName;
+    use crate::server::cluster::ClusterError;
     use crate::server::policy::{
         can_manage, download_decision, summary, warnings, DownloadDecision, Warning,
     };
@@ -92,6 +93,12 @@ async fn team_detail(name: String) -> Result<TeamDetail, crate::api::call::Serve
                         })
                         .collect(),
                     expires: r.expires_at.filter(|t| *t > 0).map(format_unix),
+                    retires: team.status.as_ref().and_then(|s| {
+                        s.retiring
+                            .iter()
+                            .find(|x| x.id == r.id)
+                            .map(|x| x.delete_after.clone())
+                    }),
                     name: r.name,
                     description: r.description.unwrap_or_default(),
                     disabled: r.disable,
@@ -125,11 +132,23 @@ async fn team_detail(name: String) -> Result<TeamDetail, crate::api::call::Serve
         )
     };
     let (project, robots, secrets) = tokio::join!(project, robots, secrets);
-    let (project, robots, secrets) = (
-        project.map_err(part_failed),
-        robots.map_err(part_failed),
-        secrets.map_err(part_failed),
-    );
+    // Before its first robots, a refusal in the namespace is what "not set up yet" looks like
+    // from here (no RoleBinding, or no namespace): said as such, not as a failure.
+    let set_up = team.status.as_ref().is_some_and(|s| !s.robots.is_empty());
+    let secrets = secrets.map_err(|error| match error {
+        ServerError::Cluster(ClusterError::Forbidden { .. }) if !set_up => {
+            AppError::NotFound(format!(
+                "Not created yet: Berth writes the team's secrets into {namespace} once it may \
+                 (the team's state says what is missing)."
+            ))
+        }
+        other => part_failed(other),
+    });
+    let (project, robots) = (project.map_err(part_failed), robots.map_err(part_failed));
+    // The push secret exists: only then can a download work.
+    let push_secret_ready = secrets
+        .as_ref()
+        .is_ok_and(|list: &Vec<SecretView>| list.iter().any(|s| s.name == names.push && s.present));
     let team_name = team.team_name();
     let team_summary = summary(&user, &team, mode);
     // The robot the reconciler reports; before its first pass, the name it will give it.
@@ -176,6 +195,8 @@ async fn team_detail(name: String) -> Result<TeamDetail, crate::api::call::Serve
             mode,
         ),
         download_url: docker_config_download_path(&team.team_name()),
+        push_secret_ready,
+        rotation_grace_secs: state.config.reconcile.rotation_grace.as_secs(),
         registry_host: state.config.harbor.registry_host.clone(),
         team: team_summary,
         project,

@@ -1,20 +1,25 @@
 use crate::error::AppError;
+use crate::model::Onboarded;
 use leptos::prelude::*;
 
-/// Onboards a team: creates its Team resource. Its namespace must exist (Berth does not create
-/// namespaces); the reconciler makes the Harbor project, robots and secrets. Platform admins only.
+/// Onboards a team: creates its Team resource; the reconciler makes the Harbor project, robots and
+/// secrets. Berth does not create namespaces: when the team's is missing, or lacks Berth's
+/// RoleBinding or a default ServiceAccount, the answer says so and gives the `kubectl` commands
+/// that fix it (the Team is created all the same and set up once they have run). Platform admins
+/// only.
 #[server(endpoint = "create_team")]
 pub async fn create_team(
     name: String,
     groups: String,
     push_secret_download: Option<String>,
-) -> Result<String, AppError> {
-    crate::server::views::flash::after(
+) -> Result<Onboarded, AppError> {
+    crate::server::views::flash::after_with_commands(
         "create-result",
-        String::clone,
+        |done: &Onboarded| (done.message.clone(), done.commands.clone()),
         crate::api::call::serve(async move {
             use crate::server::audit::{AuditAction, AuditRecord, AuditResult};
             use crate::server::cluster::crd::{Team, TeamSpec};
+            use crate::server::cluster::setup_commands;
             use crate::server::policy::is_platform_admin;
             use crate::server::state::{app_state, signed_in_user, team_argument};
             let user = signed_in_user().await?;
@@ -70,7 +75,11 @@ pub async fn create_team(
                 AuditRecord::new(
                     &user.username,
                     AuditAction::TeamCreate,
-                    format!("groups={} download={download}", planned.groups().join(",")),
+                    format!(
+                        "groups {}; push-secret download {}",
+                        planned.groups().join(", "),
+                        if download { "on" } else { "off" }
+                    ),
                     result,
                 )
             };
@@ -79,12 +88,59 @@ pub async fn create_team(
                 .record(&planned, record(AuditResult::Allowed))
                 .await?;
             match state.cluster.create_team(&name, spec).await {
-                Ok(team) => Ok(format!(
-                    "Team {} created. Berth sets up its Harbor project, robots and secrets in \
-                     namespace {} within seconds.",
-                    team.name(),
-                    team.namespace_name()
-                )),
+                Ok(team) => {
+                    let namespace = team.namespace_name();
+                    let reconcile = &state.config.reconcile;
+                    // The Team exists now: a failed check is said, not an error.
+                    let gaps = match state.cluster.namespace_gaps(&namespace).await {
+                        Ok(gaps) => gaps,
+                        Err(error) => {
+                            tracing::warn!(
+                                namespace = %namespace,
+                                reason = error.reason(),
+                                error = %error,
+                                "could not check a new team's namespace"
+                            );
+                            return Ok(Onboarded {
+                                message: format!(
+                                    "Team {} created. Berth could not check namespace \
+                                     {namespace} ({}); the team's state below says what its \
+                                     reconciler finds there.",
+                                    team.name(),
+                                    error.reason()
+                                ),
+                                commands: Vec::new(),
+                            });
+                        }
+                    };
+                    if gaps.is_empty() {
+                        return Ok(Onboarded {
+                            message: format!(
+                                "Team {} created. Berth sets up its Harbor project, robots and \
+                                 secrets in namespace {namespace} on its next pass; the team's \
+                                 state below turns ready.",
+                                team.name()
+                            ),
+                            commands: Vec::new(),
+                        });
+                    }
+                    let lacking: Vec<String> =
+                        gaps.iter().map(|g| g.describe(&namespace)).collect();
+                    Ok(Onboarded {
+                        message: format!(
+                            "Team {} created, but Berth cannot set it up yet: {}. A cluster \
+                             admin runs the commands below; Berth then finishes on its own.",
+                            team.name(),
+                            lacking.join("; ")
+                        ),
+                        commands: setup_commands(
+                            &gaps,
+                            &namespace,
+                            &reconcile.lease_namespace,
+                            &reconcile.service_account,
+                        ),
+                    })
+                }
                 Err(error) if error.is_conflict() => {
                     state
                         .audit

@@ -9,11 +9,14 @@ use leptos::prelude::*;
 pub async fn load_system_health() -> Result<SystemHealth, AppError> {
     crate::api::call::serve(async {
         use crate::api::call::part_failed;
-        use crate::model::{ComponentView, HarborHealthView, KubernetesHealthView, ReconcilerView};
+        use crate::model::{
+            ComponentView, HarborHealthView, KubernetesHealthView, NotReadyTeam, ReconcilerView,
+        };
         use crate::server::state::{app_state, signed_in_user};
+        use crate::vocabulary::Readiness;
         use crate::vocabulary::{
             LAST_PASS_RESULT_ANNOTATION, LAST_PASS_TIME_ANNOTATION, PASSES_FAILED_ANNOTATION,
-            PASSES_OK_ANNOTATION,
+            PASSES_OK_ANNOTATION, READY_CONDITION,
         };
         let user = signed_in_user().await?;
         if !user.is_platform_admin {
@@ -22,7 +25,7 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
         let state = app_state()?;
         let harbor = &state.harbor;
         let reconcile = &state.config.reconcile;
-        let (ping, info, health, identity, kubernetes, lease) = tokio::join!(
+        let (ping, info, health, identity, kubernetes, lease, teams) = tokio::join!(
             harbor.ping(),
             harbor.system_info(),
             harbor.health(),
@@ -31,7 +34,21 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
             state
                 .cluster
                 .get_lease(&reconcile.lease_namespace, &reconcile.lease_name),
+            state.cluster.list_teams(),
         );
+        // Which teams the failed passes are about: those not ready now, with the reason.
+        let not_ready: Vec<NotReadyTeam> = teams
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|team| {
+                let ready = team.status.as_ref()?.condition(READY_CONDITION)?;
+                (Readiness::parse(&ready.status) == Readiness::False).then(|| NotReadyTeam {
+                    name: team.team_name(),
+                    reason: ready.reason.clone(),
+                    message: ready.message.clone(),
+                })
+            })
+            .collect();
         let ping_ms = ping.map(|d| d.as_millis() as u64).map_err(part_failed);
         let version = info.map(|i| i.harbor_version).map_err(part_failed);
         let health = health
@@ -110,6 +127,7 @@ pub async fn load_system_health() -> Result<SystemHealth, AppError> {
                 last_result: annotation(LAST_PASS_RESULT_ANNOTATION),
                 passes_ok: annotation(PASSES_OK_ANNOTATION),
                 passes_failed: annotation(PASSES_FAILED_ANNOTATION),
+                not_ready,
             }
         });
         Ok(SystemHealth {

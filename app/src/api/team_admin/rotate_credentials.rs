@@ -60,10 +60,14 @@ pub async fn rotate_credentials(team: String, purpose: String) -> Result<String,
                 .await
             {
                 Ok(_) => Ok(format!(
-                    "Rotation of the {} credentials requested; the secret switches within \
-                     seconds, the old robot keeps working for {} s.",
+                    "Rotation of the {} credentials requested. Berth switches the secret to a \
+                     new robot on its next pass; the robot in use keeps working for {} after \
+                     that. Update copies outside the cluster (CI secret stores) with the new \
+                     username and password before then.",
                     kind.as_str(),
-                    state.config.reconcile.rotation_grace.as_secs()
+                    crate::components::human_duration(
+                        state.config.reconcile.rotation_grace.as_secs()
+                    )
                 )),
                 Err(error) => {
                     state

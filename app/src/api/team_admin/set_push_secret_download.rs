@@ -25,7 +25,11 @@ pub async fn set_push_secret_download(team: String, enabled: bool) -> Result<boo
                 AuditRecord::new(
                     &user.username,
                     AuditAction::PushDownloadToggle,
-                    format!("enabled={enabled}"),
+                    if enabled {
+                        "push-secret download switched on".to_owned()
+                    } else {
+                        "push-secret download switched off".to_owned()
+                    },
                     result,
                 )
             };

@@ -9,6 +9,7 @@ mod namespace;
 mod secrets;
 mod teams;
 
+pub use namespace::{setup_commands, NamespaceGap};
 pub use secrets::{named, SecretState};
 
 use crd::Team;

@@ -57,6 +57,7 @@ pub const SETTINGS: &[&dyn About] = &[
     &OFFBOARD_DELETE_PROJECT,
     &LEASE_NAMESPACE,
     &LEASE_NAME,
+    &SERVICE_ACCOUNT,
     &INSTANCE,
     &TEAM_SELECTOR,
 ];
@@ -380,7 +381,7 @@ pub const OFFBOARD_DELETE_PROJECT: Setting<bool> = Setting {
 pub const LEASE_NAMESPACE: Setting<String> = Setting {
     name: "BERTH_LEASE_NAMESPACE",
     unset: Unset::Default("berth"),
-    help: "namespace of the reconciler's Lease (Berth's own)",
+    help: "Berth's own namespace: the reconciler's Lease, and its copies of the teams' tokens",
     parse: parse::text,
 };
 
@@ -388,6 +389,15 @@ pub const LEASE_NAME: Setting<String> = Setting {
     name: "BERTH_LEASE_NAME",
     unset: Unset::Default("berth-reconciler"),
     help: "name of the reconciler's Lease",
+    parse: parse::text,
+};
+
+pub const SERVICE_ACCOUNT: Setting<String> = Setting {
+    name: "BERTH_SERVICE_ACCOUNT",
+    unset: Unset::Default("berth"),
+    help:
+        "Berth's ServiceAccount in the Lease's namespace; <name>-team-namespace is the ClusterRole \
+           a team namespace binds to it (the chart's names), as the commands Berth prints say",
     parse: parse::text,
 };
 

@@ -1,7 +1,8 @@
 //! The middleware every request passes through (cross-site refusal, security headers, the in-flight
-//! bound, Server-Timing, request metrics and probes, sessions) and the download rate limit;
-//! `layers` puts them in their order.
+//! bound, Server-Timing, request metrics and probes, sessions, clean addresses after a failed form)
+//! and the download rate limit; `layers` puts them in their order.
 pub mod csrf;
+pub mod form_redirect;
 pub mod headers;
 pub mod in_flight;
 pub mod probes;
@@ -36,6 +37,9 @@ pub fn layers(routes: Router<AppState>, state: &AppState, session_key: Key) -> R
         ))
         .with_signed(session_key);
     routes
+        // A failed form post's redirect back without the error in its address (the session's
+        // flash carries it, shown once).
+        .layer(middleware::from_fn(form_redirect::clean_form_redirect))
         // A signed-out request for a page goes to sign-in; it reads the
         // session, so it sits inside it.
         .layer(middleware::from_fn(require_sign_in))

@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 // The names live in the vocabulary; re-exported here for the reconciler's steps, which read them as
 // `desired::...`.
 pub use crate::vocabulary::{
-    pending_secret_name, robot_base_name, robot_purpose, rotated_robot_name, short_robot_name,
-    Purpose, FINGERPRINT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, PURPOSE_ANNOTATION,
-    ROBOT_ANNOTATION, ROTATED_AT_ANNOTATION, ROTATE_ANNOTATION_PREFIX, TEAM_LABEL,
+    kept_secret_name, pending_secret_name, robot_base_name, robot_purpose, rotated_robot_name,
+    short_robot_name, Purpose, FINGERPRINT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL,
+    PURPOSE_ANNOTATION, ROBOT_ANNOTATION, ROTATED_AT_ANNOTATION, ROTATE_ANNOTATION_PREFIX,
+    TEAM_LABEL,
 };
 
 /// What each purpose's secret holds and how Harbor grants it.
@@ -127,9 +128,8 @@ pub fn credentials_in(
     Some(Credentials { username, token })
 }
 
-/// The pending-credentials secret ([`pending_secret_name`]): new credentials are written here
-/// before Harbor learns them, so a crash between the two steps loses nothing, and the secret
-/// workloads use is switched only once Harbor accepts the new token.
+/// The credentials in Berth's own copy ([`kept_secret_name`]) or in a pending secret of an earlier
+/// release ([`pending_secret_name`]): both hold `username` and `password`.
 pub fn pending_credentials(secret: &Secret) -> Option<Credentials> {
     let data = secret.data.as_ref()?;
     let text = |key: &str| {
@@ -194,22 +194,30 @@ pub fn registry_secret(spec: &SecretSpec<'_>, credentials: &Credentials) -> Secr
     }
 }
 
-pub fn pending_secret(
+/// Berth's own copy of a purpose's newest token, in Berth's namespace: written before Harbor
+/// learns a new token (so a crash in between loses nothing) and kept after, so a registry secret
+/// that goes missing comes back with the token people downloaded.
+pub fn kept_secret(
     team: &str,
-    namespace: &str,
-    name: &str,
+    own_namespace: &str,
     purpose: Purpose,
     credentials: &Credentials,
 ) -> Secret {
     Secret {
         metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            namespace: Some(namespace.to_owned()),
+            name: Some(kept_secret_name(team, purpose)),
+            namespace: Some(own_namespace.to_owned()),
             labels: Some(labels(team)),
-            annotations: Some(BTreeMap::from([(
-                PURPOSE_ANNOTATION.to_owned(),
-                format!("{}-pending", purpose.as_str()),
-            )])),
+            annotations: Some(BTreeMap::from([
+                (
+                    PURPOSE_ANNOTATION.to_owned(),
+                    format!("{}-kept", purpose.as_str()),
+                ),
+                (
+                    FINGERPRINT_ANNOTATION.to_owned(),
+                    fingerprint(&credentials.token),
+                ),
+            ])),
             ..Default::default()
         },
         type_: Some("Opaque".into()),
@@ -325,17 +333,12 @@ mod tests {
         );
         assert_eq!(builds.type_.as_deref(), Some("Opaque"));
         assert!(builds.data.as_ref().unwrap().contains_key("config.json"));
-        let pending = pending_secret(
-            "alpha",
-            "team-alpha",
-            "harbor-pullsecret-next",
-            Purpose::Pull,
-            &creds,
-        );
-        assert_eq!(
-            pending_credentials(&pending).unwrap().username,
-            creds.username
-        );
+        let kept = kept_secret("alpha", "berth", Purpose::Pull, &creds);
+        assert_eq!(kept.metadata.name.as_deref(), Some("berth-kept-alpha-pull"));
+        assert_eq!(kept.metadata.namespace.as_deref(), Some("berth"));
+        let back = pending_credentials(&kept).unwrap();
+        assert_eq!(back.username, creds.username);
+        assert_eq!(fingerprint(&back.token), fingerprint(&creds.token));
         assert!(!format!("{creds:?}").contains("Tok3n"));
     }
 }

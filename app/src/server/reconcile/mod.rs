@@ -200,10 +200,14 @@ pub async fn run(shared: Arc<Reconciler>, mut shutdown: tokio::sync::watch::Rece
             );
         }
         if stopping {
-            if let Err(error) = lock.release().await {
-                tracing::warn!(error = %error, "could not hand the reconciler Lease back");
+            match lock.release().await {
+                Ok(()) => tracing::info!("reconciler stopped; Lease handed back"),
+                // Another replica takes it over once it expires.
+                Err(error) => tracing::warn!(
+                    error = %error,
+                    "reconciler stopped; could not hand the Lease back"
+                ),
             }
-            tracing::info!("reconciler stopped; Lease handed back");
             return;
         }
         tracing::warn!("reconciler Lease lost; reconciling stopped");

@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
 struct DownloadQuery {
     /// For the Secret manifest: the namespace it is meant for (the team's own when absent).
     namespace: Option<String>,
+    /// `copy` when the page's copy button fetched the password (audited as such, apart from a
+    /// saved password file).
+    via: Option<String>,
 }
 
 /// A Kubernetes namespace name: an RFC 1123 label.
@@ -273,10 +276,12 @@ async fn download(
             password.expose_secret().as_bytes().to_vec(),
         ),
     };
-    let detail = if format == DownloadFormat::KubernetesSecret {
-        format!(", namespace {manifest_namespace}")
-    } else {
-        String::new()
+    let detail = match format {
+        DownloadFormat::KubernetesSecret => format!(", namespace {manifest_namespace}"),
+        DownloadFormat::Password if query.via.as_deref() == Some("copy") => {
+            ", copied to the clipboard".to_owned()
+        }
+        _ => String::new(),
     };
     // No audit, no secret: the body leaves Berth only once its record is stored.
     if let Err(error) = state

@@ -31,15 +31,26 @@ pub async fn after<T>(
     ok: impl FnOnce(&T) -> String,
     action: impl Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
+    after_with_commands(id, |value| (ok(value), Vec::new()), action).await
+}
+
+/// [`after`], for a success that also says which commands to run next.
+pub async fn after_with_commands<T>(
+    id: &'static str,
+    ok: impl FnOnce(&T) -> (String, Vec<String>),
+    action: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
     let result = action.await;
     if is_form_post() {
+        let (message, commands) = match &result {
+            Ok(value) => ok(value),
+            Err(error) => (error.to_string(), Vec::new()),
+        };
         let flash = Flash {
             id: id.to_owned(),
             ok: result.is_ok(),
-            message: match &result {
-                Ok(value) => ok(value),
-                Err(error) => error.to_string(),
-            },
+            message,
+            commands,
         };
         if let Ok(session) = leptos_axum::extract::<Session>().await {
             if let Err(error) = session.insert(FLASH_KEY, flash).await {

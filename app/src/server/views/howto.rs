@@ -97,8 +97,13 @@ pub fn credential_snippets(n: &HowtoNames) -> Vec<Snippet> {
         snippet(
             "github-actions",
             "GitHub Actions",
-            "Store the password as the repository secret HARBOR_PUSH_PASSWORD (Settings, Secrets \
-             and variables, Actions); the workflow reads it from there and never holds it.",
+            &format!(
+                "Store the username ({}) and the password as the repository secrets \
+                 HARBOR_PUSH_USERNAME and HARBOR_PUSH_PASSWORD (Settings, Secrets and variables, \
+                 Actions), and update both together: a rotation changes the robot's name too. \
+                 The workflow reads them from there and never holds them.",
+                n.push_username
+            ),
             format!(
                 "jobs:\
                  \n  image:\
@@ -108,29 +113,32 @@ pub fn credential_snippets(n: &HowtoNames) -> Vec<Snippet> {
                  \n      - uses: docker/login-action@v3\
                  \n        with:\
                  \n          registry: {host}\
-                 \n          username: {user}\
+                 \n          username: ${{{{ secrets.HARBOR_PUSH_USERNAME }}}}\
                  \n          password: ${{{{ secrets.HARBOR_PUSH_PASSWORD }}}}\
                  \n      - uses: docker/build-push-action@v6\
                  \n        with:\
                  \n          push: true\
                  \n          tags: {image}:${{{{ github.sha }}}}",
                 host = yaml_quote(n.registry_host),
-                user = yaml_quote(n.push_username),
             ),
         ),
         snippet(
             "gitlab-ci",
             "GitLab CI",
-            "Store the password as the masked, protected CI/CD variable HARBOR_PUSH_PASSWORD \
-             (Settings, CI/CD, Variables). The robot name is single-quoted so neither GitLab nor \
-             the shell expands its $.",
+            &format!(
+                "Store the username ({}) as the protected CI/CD variable HARBOR_PUSH_USERNAME with \
+                 \"Expand variable reference\" off (the name holds a $), and the password as the \
+                 masked, protected variable HARBOR_PUSH_PASSWORD (Settings, CI/CD, Variables). \
+                 Update both together: a rotation changes the robot's name too.",
+                n.push_username
+            ),
             format!(
                 "build-image:\
                  \n  image: docker:27\
                  \n  services: [\"docker:27-dind\"]\
                  \n  script:\
                  \n    - printf '%s' \"$HARBOR_PUSH_PASSWORD\" | docker login {host} --username \
-                 {user} --password-stdin\
+                 \"$HARBOR_PUSH_USERNAME\" --password-stdin\
                  \n    - docker build -t \"{image}:$CI_COMMIT_SHORT_SHA\" .\
                  \n    - docker push \"{image}:$CI_COMMIT_SHORT_SHA\""
             ),
@@ -298,11 +306,16 @@ mod tests {
             let yaml: serde_yaml::Value = serde_yaml::from_str(&snippet.code)
                 .unwrap_or_else(|e| panic!("{id}: {e}\n{}", snippet.code));
             assert!(snippet.code.contains("HARBOR_PUSH_PASSWORD"), "{id}");
-            let text = serde_json::to_string(&yaml).unwrap();
             assert!(
-                text.contains("robot$berth-alpha-push"),
-                "{id}: the username is one YAML string: {text}"
+                snippet.code.contains("HARBOR_PUSH_USERNAME"),
+                "{id}: the username lives beside the password, since rotation changes both"
             );
+            assert!(
+                !snippet.code.contains("robot$"),
+                "{id}: no name in the file"
+            );
+            assert!(snippet.intro.contains("robot$berth-alpha-push"), "{id}");
+            yaml.as_mapping().expect("a YAML document");
         }
         let github: serde_yaml::Value =
             serde_yaml::from_str(&credential_snippets(&names())[3].code).unwrap();
@@ -310,15 +323,19 @@ mod tests {
             github["jobs"]["image"]["steps"][1]["with"]["password"],
             "${{ secrets.HARBOR_PUSH_PASSWORD }}"
         );
+        assert_eq!(
+            github["jobs"]["image"]["steps"][1]["with"]["username"],
+            "${{ secrets.HARBOR_PUSH_USERNAME }}"
+        );
         let gitlab: serde_yaml::Value =
             serde_yaml::from_str(&credential_snippets(&names())[4].code).unwrap();
         let login = gitlab["build-image"]["script"][0]
             .as_str()
             .unwrap()
             .replace("printf '%s' \"$HARBOR_PUSH_PASSWORD\" | ", "");
-        assert_eq!(
-            arguments_seen_by_the_shell(&login)[3],
-            "robot$berth-alpha-push"
+        assert!(
+            login.contains("--username \"$HARBOR_PUSH_USERNAME\" --password-stdin"),
+            "{login}"
         );
     }
 

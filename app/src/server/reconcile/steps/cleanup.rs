@@ -1,6 +1,6 @@
-//! Offboarding a deleted Team: the pull secret off the ServiceAccount, Berth's secrets, the team's
-//! robots; the project only when configured. Secrets go before robots, so no secret is ever left
-//! naming a deleted robot.
+//! Offboarding a deleted Team: the pull secret off the ServiceAccount, Berth's secrets (its kept
+//! copies too), the team's robots; the project only when configured. Secrets go before robots, so
+//! no secret is ever left naming a deleted robot.
 use super::service_account;
 use super::Context;
 use crate::server::audit::{AuditAction, AuditRecord, AuditResult};
@@ -23,6 +23,7 @@ pub(in crate::server::reconcile) async fn cleanup(
     } else {
         0
     };
+    let deleted_secrets = deleted_secrets + super::kept::delete_all(&ctx, &team_name).await?;
     let deleted_robots = delete_robots(&ctx, &team).await?;
     let project_note = offboard_project(&ctx, &team).await?;
     ctx.metrics.forget_team(&team_name);

@@ -1,5 +1,7 @@
 //! Each purpose's credentials: the robot in Harbor and the registry secret in the team's namespace,
-//! made, repaired or replaced (through a pending secret, so a crash never loses a token).
+//! made, repaired or replaced. A new token goes first into Berth's own copy (`kept`), so a crash
+//! never loses one, and a lost secret comes back with the token people hold.
+use super::kept;
 use super::robots::put_robot;
 use super::rotation::{expiry_margin, retire, rotation_due};
 use super::status::{now, Pass, Step};
@@ -108,7 +110,35 @@ async fn ensure_credentials(
 
     if current.is_none() || pending.is_some() || due.is_some() {
         let rotating = due.is_some() && current.is_some();
-        let next = match pending {
+        let kept = match pending {
+            Some(_) => None,
+            None => kept::read(r, &team_name, purpose).await?.filter(belongs),
+        };
+        let applied = |c: &Credentials| kept::applied(previous.as_ref(), c);
+        // A lost secret whose token Berth kept: put back as it was.
+        if let (None, None, Some(previous)) = (&current, &due, previous.as_ref()) {
+            if let Some(kept) = kept.as_ref().filter(|k| applied(k)) {
+                let kept = Credentials {
+                    username: kept.username.clone(),
+                    token: kept.token.clone(),
+                };
+                let (status, robot) = kept::restore(r, team, purpose, kept, previous).await?;
+                r.metrics
+                    .set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
+                pass.robots.insert(purpose.as_str(), status);
+                return Ok(());
+            }
+        }
+        // A token a pass left half-way (kept, but never in the registry secret): finish with it.
+        let unfinished = kept.filter(|k| {
+            !applied(k)
+                && current.as_ref().is_none_or(|c| {
+                    desired::fingerprint(&c.token) != desired::fingerprint(&k.token)
+                })
+        });
+        let reissued = current.is_none() && due.is_none() && previous.is_some();
+        let legacy_pending = pending.is_some();
+        let next = match pending.or(unfinished) {
             Some(p) => p,
             None => {
                 let username = if rotating {
@@ -131,17 +161,8 @@ async fn ensure_credentials(
                     username,
                     token: generate_robot_token(),
                 };
-                // Written before Harbor learns the token, so a crash in between loses nothing.
-                r.cluster
-                    .apply_secret(&desired::pending_secret(
-                        &team_name,
-                        &namespace,
-                        &pending_name,
-                        purpose,
-                        &creds,
-                    ))
-                    .await?;
-                r.metrics.write("kube_secret_apply");
+                // Kept before Harbor learns the token, so a crash in between loses nothing.
+                kept::write(r, &team_name, purpose, &creds).await?;
                 creds
             }
         };
@@ -174,8 +195,11 @@ async fn ensure_credentials(
                 });
             }
         }
-        r.cluster.delete_secret(&namespace, &pending_name).await?;
-        r.metrics.write("kube_secret_delete");
+        if legacy_pending {
+            kept::write(r, &team_name, purpose, &next).await?;
+            r.cluster.delete_secret(&namespace, &pending_name).await?;
+            r.metrics.write("kube_secret_delete");
+        }
         let asked = team
             .metadata
             .annotations
@@ -183,12 +207,35 @@ async fn ensure_credentials(
             .and_then(|a| a.get(&purpose.rotate_annotation()))
             .cloned();
         let handled = asked.or_else(|| previous.as_ref().and_then(|p| p.rotation_handled.clone()));
-        pass.robots.insert(
-            purpose.as_str(),
-            robot_status(purpose, &robot, &next, &secret_name, since, handled),
-        );
+        let mut status = robot_status(purpose, &robot, &next, &secret_name, since.clone(), handled);
+        status.kept_fingerprint = Some(desired::fingerprint(&next.token));
+        status.reissued_at = match (reissued, due.is_some()) {
+            (true, _) => Some(since),
+            (false, true) => None,
+            (false, false) => previous.as_ref().and_then(|p| p.reissued_at.clone()),
+        };
+        pass.robots.insert(purpose.as_str(), status);
         r.metrics
             .set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
+        if reissued {
+            let detail = format!(
+                "{purpose} secret {secret_name} was missing and Berth held no copy of its token: \
+                 robot {} has a new token; copies downloaded before stopped working",
+                next.username
+            );
+            tracing::warn!(team = %team_name, %detail, "credentials re-issued");
+            r.audit
+                .note(
+                    team,
+                    AuditRecord::new(
+                        "berth-reconciler",
+                        AuditAction::CredentialsReissued,
+                        detail,
+                        AuditResult::Allowed,
+                    ),
+                )
+                .await;
+        }
         if rotating {
             let by = team
                 .metadata
@@ -198,8 +245,7 @@ async fn ensure_credentials(
                 .and_then(|v| RotationRequest::parse(v).map(|request| request.by))
                 .unwrap_or_else(|| "berth-reconciler".into());
             let detail = format!(
-                "{} secret {secret_name}: {} -> {} ({})",
-                purpose.as_str(),
+                "{purpose} credentials rotated: {} replaced by {} in {secret_name}, {}",
                 current.as_ref().map(|c| c.username.as_str()).unwrap_or("-"),
                 next.username,
                 due.unwrap_or_default()
@@ -239,11 +285,17 @@ async fn ensure_credentials(
         r.cluster.apply_secret(&wanted).await?;
         r.metrics.write("kube_secret_apply");
     }
+    // Teams from before Berth kept copies, or a copy Berth could not write last time.
+    let fingerprint = desired::fingerprint(&creds.token);
+    let kept_fingerprint = match previous.as_ref().and_then(|p| p.kept_fingerprint.clone()) {
+        Some(kept) if kept == fingerprint => kept,
+        _ => kept::write(r, &team_name, purpose, &creds).await?,
+    };
     let handled = previous.as_ref().and_then(|p| p.rotation_handled.clone());
-    pass.robots.insert(
-        purpose.as_str(),
-        robot_status(purpose, &robot, &creds, &secret_name, since, handled),
-    );
+    let mut status = robot_status(purpose, &robot, &creds, &secret_name, since, handled);
+    status.kept_fingerprint = Some(kept_fingerprint);
+    status.reissued_at = previous.as_ref().and_then(|p| p.reissued_at.clone());
+    pass.robots.insert(purpose.as_str(), status);
     r.metrics
         .set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
     if let Some(expires) = robot.expires_at.filter(|e| *e > 0) {
@@ -283,5 +335,7 @@ fn robot_status(
             .and_then(|e| Timestamp::from_second(e).ok())
             .map(|t| t.to_string()),
         rotation_handled,
+        kept_fingerprint: None,
+        reissued_at: None,
     }
 }

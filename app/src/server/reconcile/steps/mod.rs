@@ -3,6 +3,7 @@
 //! when the Team is deleted.
 mod cleanup;
 mod credentials;
+mod kept;
 mod members;
 mod project;
 mod robots;

@@ -7,6 +7,7 @@ use crate::server::config::ReconcileConfig;
 use crate::server::harbor::Robot;
 use crate::server::reconcile::desired::{self, Purpose};
 use crate::server::reconcile::ReconcileError;
+use crate::vocabulary::RotationRequest;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
@@ -28,7 +29,17 @@ pub(super) fn rotation_due(
         .and_then(|a| a.get(&purpose.rotate_annotation()))
     {
         if previous.and_then(|p| p.rotation_handled.as_ref()) != Some(asked) {
-            return Some(format!("requested ({asked})"));
+            return Some(match RotationRequest::parse(asked) {
+                Some(request) => match request.time() {
+                    Some(at) => format!(
+                        "asked for by {} at {}",
+                        request.by,
+                        at.strftime("%Y-%m-%d %H:%M UTC")
+                    ),
+                    None => format!("asked for by {} ({})", request.by, request.at),
+                },
+                None => format!("asked for ({asked})"),
+            });
         }
     }
     if let Some(max_age) = cfg.rotate_after {
@@ -43,13 +54,16 @@ pub(super) fn rotation_due(
         if rotated.is_some_and(|t| {
             now.duration_since(t) > SignedDuration::try_from(max_age).unwrap_or(SignedDuration::MAX)
         }) {
-            return Some("max-age".into());
+            return Some("older than BERTH_ROTATE_AFTER_DAYS".into());
         }
     }
     let expires = robot.and_then(|r| r.expires_at).filter(|e| *e > 0)?;
     let left = expires - now.as_second();
     if left < expiry_margin(cfg).as_secs() as i64 {
-        return Some(format!("expires in {left} s"));
+        return Some(format!(
+            "the robot expires in {} min",
+            (left.max(0) + 59) / 60
+        ));
     }
     None
 }
@@ -149,6 +163,7 @@ mod tests {
             rotate_after: None,
             delete_project_on_offboard: false,
             lease_namespace: "berth".into(),
+            service_account: "berth".into(),
             lease_name: "berth-reconciler".into(),
             instance: "test".into(),
             team_selector: String::new(),
@@ -257,7 +272,7 @@ mod tests {
         )]));
         assert_eq!(
             rotation_due(&cfg, &team, Purpose::Push, Some(&secret), None, None).as_deref(),
-            Some("max-age")
+            Some("older than BERTH_ROTATE_AFTER_DAYS")
         );
         // Short-lived robots are not rotated all the time: the margin is at
         // most a fifth of their life.

@@ -4,7 +4,40 @@ use super::*;
 use crate::server::harbor::RobotCreate;
 
 #[tokio::test]
-async fn a_lost_secret_is_written_again_for_the_same_robot() {
+async fn a_lost_secret_comes_back_with_the_token_people_downloaded() {
+    let world = World::new().await;
+    world.converge().await;
+    let before = world.credentials(Purpose::Push);
+    let since = world.status().robot("push").expect("push").since.clone();
+    world
+        .api
+        .remove(SECRETS, &world.secret_name(Purpose::Push))
+        .expect("the push secret");
+    world.forget_requests().await;
+
+    world.converge().await;
+
+    let after = world.credentials(Purpose::Push);
+    assert_eq!(after.username, before.username, "the robot of record");
+    assert_eq!(
+        after.token.expose_secret(),
+        before.token.expose_secret(),
+        "the same token: copies downloaded before keep working"
+    );
+    assert!(world.logs_in(&before).await);
+    assert_eq!(world.harbor_writes().await, 0, "Harbor is not touched");
+    assert_eq!(world.robot_names().await, first_robots(), "no robot made");
+    let push = world.status().robot("push").cloned().expect("push");
+    assert_eq!(push.since, since, "not a new credential");
+    assert_eq!(push.reissued_at, None);
+    assert_eq!(
+        world.audit_records(),
+        vec![("credentials-restored".into(), "berth-reconciler".into())]
+    );
+}
+
+#[tokio::test]
+async fn a_lost_secret_without_berths_copy_is_reissued_and_said_so() {
     let world = World::new().await;
     world.converge().await;
     let before = world.credentials(Purpose::Push);
@@ -12,20 +45,91 @@ async fn a_lost_secret_is_written_again_for_the_same_robot() {
         .api
         .remove(SECRETS, &world.secret_name(Purpose::Push))
         .expect("the push secret");
+    world
+        .api
+        .remove(KEPT, &desired::kept_secret_name("alpha", Purpose::Push))
+        .expect("Berth's copy");
+    world.forget_requests().await;
 
     world.converge().await;
 
     let after = world.credentials(Purpose::Push);
     assert_eq!(after.username, before.username, "the robot of record");
-    assert_ne!(
-        after.token.expose_secret(),
-        before.token.expose_secret(),
-        "a new token: the lost one may have been seen"
-    );
+    assert_ne!(after.token.expose_secret(), before.token.expose_secret());
     assert!(world.logs_in(&after).await);
-    assert!(!world.logs_in(&before).await, "the lost token is void");
+    assert!(!world.logs_in(&before).await, "the old token is void");
     assert_eq!(world.robot_names().await, first_robots(), "no robot made");
+    let push = world.status().robot("push").cloned().expect("push");
+    assert!(push.reissued_at.is_some(), "the team page says so");
+    assert_eq!(
+        push.kept_fingerprint.as_deref(),
+        Some(desired::fingerprint(&after.token).as_str()),
+        "kept again"
+    );
+    assert_eq!(
+        world.audit_records(),
+        vec![("credentials-reissued".into(), "berth-reconciler".into())]
+    );
     assert!(world.pending_secret(Purpose::Push).is_none());
+}
+
+#[tokio::test]
+async fn berths_copies_are_kept_in_its_own_namespace_and_written_once() {
+    let world = World::new().await;
+    world.converge().await;
+    for purpose in Purpose::ALL {
+        let kept = world
+            .api
+            .get(KEPT, &desired::kept_secret_name("alpha", purpose))
+            .expect("Berth's copy");
+        let kept: Secret = serde_json::from_value(kept).expect("a Secret");
+        let kept = desired::pending_credentials(&kept).expect("credentials");
+        let current = world.credentials(purpose);
+        assert_eq!(kept.username, current.username);
+        assert_eq!(kept.token.expose_secret(), current.token.expose_secret());
+        assert!(world.pending_secret(purpose).is_none());
+    }
+    world.forget_requests().await;
+
+    world.converge().await;
+
+    assert_eq!(world.api.writes().len(), 0, "{:?}", world.api.writes());
+}
+
+#[tokio::test]
+async fn a_pending_secret_of_an_earlier_release_is_finished_and_removed() {
+    let world = World::new().await;
+    world.converge().await;
+    let name = world.secret_name(Purpose::Pull);
+    let pending = Credentials {
+        username: format!("robot${}", desired::robot_base_name("alpha", Purpose::Pull)),
+        token: SecretString::from("Pend1ngPend1ngPend1ng"),
+    };
+    let mut old = desired::kept_secret("alpha", "team-alpha", Purpose::Pull, &pending);
+    old.metadata.name = Some(desired::pending_secret_name(&name));
+    world
+        .api
+        .put(SECRETS, serde_json::to_value(&old).expect("JSON"));
+
+    world.converge().await;
+
+    assert_eq!(
+        world.credentials(Purpose::Pull).token.expose_secret(),
+        "Pend1ngPend1ngPend1ng"
+    );
+    assert!(world.pending_secret(Purpose::Pull).is_none());
+    let kept = world
+        .api
+        .get(KEPT, &desired::kept_secret_name("alpha", Purpose::Pull))
+        .expect("Berth's copy");
+    let kept: Secret = serde_json::from_value(kept).expect("a Secret");
+    assert_eq!(
+        desired::pending_credentials(&kept)
+            .expect("credentials")
+            .token
+            .expose_secret(),
+        "Pend1ngPend1ngPend1ng"
+    );
 }
 
 #[tokio::test]

@@ -22,8 +22,9 @@ async fn harbor_refusing_robots_fails_the_robots_step_and_the_next_pass_recovers
     assert!(world.secret(Purpose::Pull).is_none());
     // The token was kept before Harbor was asked, so it is used once Harbor takes it.
     let pending = world
-        .pending_secret(Purpose::Pull)
-        .expect("the pending secret");
+        .api
+        .get(KEPT, &desired::kept_secret_name("alpha", Purpose::Pull))
+        .expect("Berth's copy");
 
     world.harbor_fault(None).await;
     world.ctx.snapshot.invalidate();

@@ -110,6 +110,13 @@ async fn a_deleted_team_is_offboarded_and_its_finalizer_removed() {
     assert_eq!(action, Action::await_change());
     for purpose in Purpose::ALL {
         assert!(world.secret(purpose).is_none(), "{purpose:?} secret gone");
+        assert!(
+            world
+                .api
+                .get(KEPT, &desired::kept_secret_name("alpha", purpose))
+                .is_none(),
+            "Berth's copy of the {purpose:?} token gone"
+        );
     }
     assert_eq!(world.robot_names().await, Vec::<String>::new());
     assert_eq!(

@@ -19,7 +19,7 @@ use crate::server::metrics::Metrics;
 use apiserver::ApiServer;
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use kube::runtime::controller::Action;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,6 +28,8 @@ use std::time::Duration;
 const NAMESPACES: &str = "/api/v1/namespaces";
 const TEAMS: &str = "/apis/berth.dev/v1alpha1/teams";
 const SECRETS: &str = "/api/v1/namespaces/team-alpha/secrets";
+/// Berth's own namespace, where it keeps its copies of the tokens.
+const KEPT: &str = "/api/v1/namespaces/berth/secrets";
 const ACCOUNTS: &str = "/api/v1/namespaces/team-alpha/serviceaccounts";
 const EVENTS: &str = "/api/v1/namespaces/default/events";
 /// A pull secret somebody else put on the ServiceAccount; Berth leaves it there.
