@@ -41,8 +41,9 @@ pub fn AdminPage() -> impl IntoView {
                                     "Onboard a team"
                                 </h2>
                                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-                                    "Its namespace " <code>"team-<name>"</code>
-                                    " must exist; Berth creates the Harbor project, robots and secrets."
+                                    "Berth creates the Harbor project, robots and secrets in the namespace "
+                                    <code>"team-<name>"</code>
+                                    ", which the platform makes; if it is not ready yet, creating the team says which commands it still needs."
                                 </p>
                                 <form
                                     method="post"

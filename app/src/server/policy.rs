@@ -256,7 +256,7 @@ impl Warning {
             Warning::Reissued { purpose, robot, at } => (
                 format!(
                     "The {purpose} credentials were re-issued at {}: their secret had gone and \
-                     Berth held no copy of its token, so robot {robot} got a new one.",
+                     Berth held no copy of its token, so {robot} got a new one.",
                     at.strftime("%Y-%m-%d %H:%M UTC")
                 ),
                 "Copies downloaded before then no longer work: download again and update them \
