@@ -86,7 +86,9 @@ same "install: generated session key length" 64 "${#session_key}"
 same_secret "install: Redis URL carries the generated password" "redis://:$redis_password@chart-berth-redis:6379/0" "$(secret_key redis-url)"
 same "install: Berth may write secrets in chart-team-a" yes "$(can create secrets chart-team-a)"
 same "install: Berth may not read secrets in chart-team-b" no "$(can get secrets chart-team-b)"
-same "install: Berth may not read secrets in its own namespace" no "$(can get secrets berth-chart)"
+# In its own namespace only by name (its kept copies of the teams' tokens), never a list of them.
+same "install: Berth may keep its copies of team tokens in its own namespace" yes "$(can create secrets berth-chart)"
+same "install: Berth may not list secrets in its own namespace" no "$(can list secrets berth-chart)"
 same "install: Berth may write its Lease" yes "$(can update leases berth-chart)"
 same "install: the pods run as non-root with a read-only root filesystem" "true true" \
   "$(stored deployment chart-berth -o json | jq -r '.spec.template.spec | "\(.securityContext.runAsNonRoot) \(.containers[0].securityContext.readOnlyRootFilesystem)"')"

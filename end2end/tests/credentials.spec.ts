@@ -30,8 +30,17 @@ function applyTeam(team: string) {
   kubectl('apply', '--server-side', '--field-manager', 'e2e', '-f', file);
 }
 
-function offboard(team: string) {
-  try { kubectl('delete', 'team', team, '--wait=true', '--timeout=60s'); } catch { /* already gone */ }
+/** Runs `body` on a ready team of its own (namespace, Berth's RoleBinding, Team), offboarded after. */
+async function withTeam(team: string, body: (namespace: string) => Promise<void>) {
+  const namespace = `team-${team}`;
+  onboardNamespace(namespace);
+  applyTeam(team);
+  try {
+    await ready(team);
+    await body(namespace);
+  } finally {
+    try { kubectl('delete', 'team', team, '--wait=true', '--timeout=60s'); } catch { /* already gone */ }
+  }
 }
 
 function secretRobot(namespace: string): string {
@@ -61,11 +70,7 @@ async function ready(team: string) {
 
 test('a lost push secret comes back with the password people downloaded; without Berth\'s copy the page says to download again', async ({ page }, info) => {
   const team = `cred-${info.project.name}`;
-  const namespace = `team-${team}`;
-  onboardNamespace(namespace);
-  applyTeam(team);
-  try {
-    await ready(team);
+  await withTeam(team, async (namespace) => {
     await signIn(page, 'alice', `/teams/${team}`);
     const held = await downloadedLogin(page, team);
     expect(await registryLogin(held.username, held.password)).toBe(200);
@@ -90,18 +95,12 @@ test('a lost push secret comes back with the password people downloaded; without
     const fresh = await downloadedLogin(page, team);
     expect(await registryLogin(fresh.username, fresh.password)).toBe(200);
     if (jsOn(info)) await page.screenshot({ path: info.outputPath('reissued.png'), fullPage: true });
-  } finally {
-    offboard(team);
-  }
+  });
 });
 
 test('after a rotation past its grace period, the how-to\'s secret-store layout works once username and password are both updated', async ({ page }, info) => {
   const team = `rot-${info.project.name}`;
-  const namespace = `team-${team}`;
-  onboardNamespace(namespace);
-  applyTeam(team);
-  try {
-    await ready(team);
+  await withTeam(team, async (namespace) => {
     await signIn(page, 'alice', `/teams/${team}`);
     // What the GitHub Actions how-to stores: HARBOR_PUSH_USERNAME and HARBOR_PUSH_PASSWORD.
     const howto = page.locator('#howto-github-actions');
@@ -123,9 +122,7 @@ test('after a rotation past its grace period, the how-to\'s secret-store layout 
     expect(updated.username).not.toBe(store.username);
     expect(await registryLogin(updated.username, updated.password)).toBe(200);
     expect(auditActions(team)).toContain('rotation');
-  } finally {
-    offboard(team);
-  }
+  });
 });
 
 function onboardNamespace(namespace: string) {

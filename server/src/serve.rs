@@ -39,8 +39,10 @@ pub async fn serve(config_file: Option<std::path::PathBuf>) -> Result<(), String
         )
     })?;
     // Each call has its own deadline (Cluster::call, which names the operation); the client's
-    // time-outs are only a backstop behind it.
-    kube_config.connect_timeout = Some(config.kube_timeout);
+    // time-outs are only a backstop behind it, so longer: an equal connect time-out fired in the
+    // same timer tick as the deadline and now and then turned "did not answer within 2 s" into
+    // "unreachable" (an apiserver that accepts connections but does not answer).
+    kube_config.connect_timeout = Some(config.kube_timeout * 2);
     kube_config.read_timeout = Some(config.kube_timeout * 2);
     kube_config.write_timeout = Some(config.kube_timeout * 2);
     let kube_client = kube::Client::try_from(kube_config.clone())
