@@ -8,9 +8,6 @@ pub struct UserView {
     pub username: String,
     pub display_name: String,
     pub is_platform_admin: bool,
-    /// The groups the identity provider gave, as Berth matches them (to quote when asking to be
-    /// added to a team).
-    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -305,6 +302,26 @@ pub struct HarborUserView {
     pub created: Option<String>,
     /// Harbor admins cannot be removed here.
     pub is_admin: bool,
+    /// Who the identity provider says this account is, read per account (`GET /users/{id}`).
+    pub identity: HarborIdentity,
+    /// Harbor's record of the account's last OIDC sign-in (its stored token's update time).
+    pub last_sign_in: Option<String>,
+}
+
+/// How a Harbor account relates to the identity provider Berth trusts: what tells a stale account
+/// (made under an identity provider since replaced) from a live one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HarborIdentity {
+    /// Made by a sign-in through Berth's issuer, with this subject.
+    Subject(String),
+    /// Made through another issuer: Harbor's concatenated subject and issuer, as stored.
+    OtherIssuer(String),
+    /// No OIDC record: a local account, or Harbor is not in OIDC mode.
+    Local,
+    /// Not read: the search found more accounts than the page reads one by one.
+    NotRead,
+    /// Harbor failed to answer for this account (the failure is logged).
+    Unreadable,
 }
 
 /// What the last form post did, shown once on the page it returned to.

@@ -257,16 +257,24 @@ YAML
     -d "{\"repo_count\":$4,\"storage_used\":$5,\"storage_limit\":$3}"
 }
 
+# A Harbor account as the fake seeds it: username, real name, subject+issuer, [more JSON members].
+harbor_account() {
+  printf '{"username":"%s","email":"%s@example.test","realname":"%s","subiss":"%s"%s}' "$1" "$1" "$2" "$3" "${4:+,$4}"
+}
+
 seed() {
   seed_team alpha true 10737418240 3 1288490189
   # beta's members come through a Keycloak-style group path; groups match exactly, so the Team names it.
   seed_team beta false -1 0 0 /teams/team-beta
-  # Harbor accounts as OIDC sign-ins to Harbor leave them; dave's is stale (made under the identity
-  # provider before its redeploy), the case the Harbor users page fixes; harbor-ops is a Harbor admin.
-  local user
-  for user in '{"username":"bob","email":"bob@example.test","realname":"Bob Builder"}' \
-              '{"username":"dave","email":"dave@example.test","realname":"Dave (old IdP)","creation_time":"2025-03-14T09:26:53Z"}' \
-              '{"username":"harbor-ops","email":"harbor-ops@example.test","realname":"Harbor Ops","sysadmin_flag":true}'; do
+  # Harbor accounts as OIDC sign-ins to Harbor leave them (`subiss` is the subject, then the issuer);
+  # dave's is stale (made under the identity provider before its redeploy, another issuer), the case
+  # the Harbor users page fixes; harbor-ops is a Harbor admin.
+  local user issuer old_issuer=https://idp-before-redeploy.example.test/realms/berth
+  issuer="$(idp_issuer)"
+  for user in "$(harbor_account bob 'Bob Builder' "bob$issuer")" \
+              "$(harbor_account dave 'Dave (old IdP)' "dave$old_issuer" \
+                 '"creation_time":"2025-03-14T09:26:53Z","last_sign_in":"2025-06-30T16:02:11Z"')" \
+              "$(harbor_account harbor-ops 'Harbor Ops' "harbor-ops$issuer" '"sysadmin_flag":true')"; do
     curl -sf -X POST "http://127.0.0.1:$FAKE_HARBOR_PORT/__fake/users" -H 'Content-Type: application/json' -d "$user" >/dev/null
   done
 }

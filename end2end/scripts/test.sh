@@ -152,6 +152,10 @@ mapfile -t secrets < <(
   kubectl --kubeconfig "$STACK/admin.kubeconfig" get secrets -A -l app.kubernetes.io/managed-by=berth -o json \
     | jq -r '.items[].data | to_entries[].value | @base64d | fromjson? | .auths[] | .password'
   echo "Someb0dyElsesToken"
+  # The CLI secrets Harbor returns with its accounts' OIDC records (the Harbor users page reads them).
+  for id in $(curl -sf -u "admin:$HARBOR_PASSWORD" "$FAKE_HARBOR_URL/api/v2.0/users?page_size=100" | jq -r '.[].user_id'); do
+    curl -sf -u "admin:$HARBOR_PASSWORD" "$FAKE_HARBOR_URL/api/v2.0/users/$id" | jq -r '.oidc_user_meta.secret // empty'
+  done
   echo "$OIDC_CLIENT_SECRET"; echo "$HARBOR_PASSWORD"; echo "$REDIS_PASSWORD"; echo "$SESSION_KEY"
   (source "$STACK/keycloak.env" 2>/dev/null && echo "${KEYCLOAK_ADMIN_PASSWORD:-}")
 )

@@ -48,6 +48,8 @@ const matrix: Row[] = [
   // Only ever the caller's own session's outcome of its last form post (none here).
   fn('take_flash', {},                        everyone(200)),
   fn('list_teams', {},                        { anonymous: 401, otherTeam: 200, member: 200, teamAdmin: 200, platformAdmin: 200 }),
+  // The caller's own groups, from their session.
+  fn('my_groups', {},                         { anonymous: 401, otherTeam: 200, member: 200, teamAdmin: 200, platformAdmin: 200 }),
   fn('load_team', { name: 'beta' },           { anonymous: 401, otherTeam: 404, member: 200, teamAdmin: 200, platformAdmin: 200 }),
   fn('load_team', { name: 'nonexistent' },    { anonymous: 401, otherTeam: 404, member: 404, teamAdmin: 404, platformAdmin: 404 }),
   fn('admin_teams', {},                       { anonymous: 401, otherTeam: 403, member: 403, teamAdmin: 403, platformAdmin: 200 }),

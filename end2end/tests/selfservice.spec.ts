@@ -233,7 +233,11 @@ test.describe('system health', () => {
 test('the conflict fixer removes a stale Harbor account so the person can be onboarded again', async ({ page }, info) => {
   const name = `erin-${info.project.name}-${Date.now().toString(36)}`;
   const email = `${name}@example.test`;
-  await fake('/__fake/users', { username: name, email, realname: 'Erin (old IdP)', creation_time: '2025-01-02T03:04:05Z' });
+  // Made under the identity provider before its redeploy: another issuer, last signed in long ago.
+  await fake('/__fake/users', {
+    username: name, email, realname: 'Erin (old IdP)', creation_time: '2025-01-02T03:04:05Z',
+    subiss: `${name}-subjecthttps://idp-before-redeploy.example.test/realms/berth`, last_sign_in: '2025-02-03T04:05:06Z',
+  });
   const onboard = () => fetch(`${harborApi}/users`, {
     method: 'POST', headers: { Authorization: harborAdmin, 'Content-Type': 'application/json' },
     body: JSON.stringify({ username: name, email, realname: 'Erin', password: 'Onboard1234' }),
@@ -244,6 +248,15 @@ test('the conflict fixer removes a stale Harbor account so the person can be onb
   await signIn(page, 'alice', `/admin/harbor-users?q=${encodeURIComponent(email)}`);
   const row = page.locator(`#harbor-users tr[data-username="${name}"]`);
   await expect(row).toContainText('2025-01-02 03:04 UTC');
+  // What tells it from a live account: the other issuer, and the last sign-in to Harbor.
+  await expect(row.locator('[data-identity="other-issuer"]')).toContainText('another issuer');
+  await expect(row.locator('[data-identity="other-issuer"]')).toContainText('idp-before-redeploy.example.test');
+  await expect(row.locator('.last-sign-in')).toHaveText('2025-02-03 04:05 UTC');
+  // Harbor sends the account's CLI secret with its OIDC record; the page never carries it.
+  const id = await row.getAttribute('data-user-id');
+  const account = await (await fetch(`${harborApi}/users/${id}`, { headers: { Authorization: harborAdmin } })).json();
+  expect(account.oidc_user_meta.secret.length).toBeGreaterThan(20);
+  expect(await page.content()).not.toContain(account.oidc_user_meta.secret);
   // A wrong confirmation removes nothing.
   await row.locator('input[name="confirm"]').fill('erin');
   await row.locator('button[type="submit"]').click();
@@ -268,7 +281,10 @@ test('the conflict fixer removes a stale Harbor account so the person can be onb
 test('Harbor admins cannot be removed, and only platform admins may search', async ({ page }) => {
   // Harbor never lists its built-in admin (user id 1); another system admin shows, not removable.
   await signIn(page, 'alice', '/admin/harbor-users?q=harbor-ops');
-  await expect(page.locator('#harbor-users tr[data-username="harbor-ops"]')).toContainText('not removable here');
+  const ops = page.locator('#harbor-users tr[data-username="harbor-ops"]');
+  await expect(ops).toContainText('not removable here');
+  // A live account: made through the issuer Berth trusts, so its subject shows on its own.
+  await expect(ops.locator('[data-identity="subject"]')).toHaveText('subject harbor-ops');
   const forced = await page.request.post('/api/delete_harbor_user', { form: { user_id: '1', confirm: 'admin' }, headers: { Accept: 'application/json' } });
   expect(forced.status()).toBe(403);
   const carol = await page.context().browser()!.newPage();

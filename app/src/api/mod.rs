@@ -24,9 +24,8 @@ pub fn expected_arguments(endpoint: &str) -> Option<&'static str> {
         "search_harbor_users" => "it takes query (part of a username or e-mail).",
         "load_team" => "it takes name (a team name).",
         "load_audit_log" => "it takes team and action, both optional.",
-        "admin_teams" | "list_teams" | "load_system_health" | "current_user" | "take_flash" => {
-            "it takes no arguments."
-        }
+        "admin_teams" | "list_teams" | "my_groups" | "load_system_health" | "current_user"
+        | "take_flash" => "it takes no arguments.",
         _ => return None,
     })
 }

@@ -1,10 +1,12 @@
 //! Pieces the pages share.
 mod copy;
 mod submit;
+mod table;
 mod toast;
 
 pub use copy::{CodeBlock, CopyButton};
 pub use submit::SubmitButton;
+pub use table::{col, Column, DataTable};
 pub use toast::{use_toasts, ToastRegion, Toasts};
 
 use crate::api::anyone::current_user;

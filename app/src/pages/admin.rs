@@ -1,7 +1,9 @@
 use crate::api::platform_admin::admin_teams;
 use crate::api::platform_admin::{CreateTeam, DeleteTeam};
 use crate::api::team_admin::SetPushSecretDownload;
-use crate::components::{ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT};
+use crate::components::{
+    col, DataTable, ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT,
+};
 use crate::names::{TEAM_NAME_HTML_PATTERN, TEAM_NAME_MAX, TEAM_NAME_RULE};
 use crate::vocabulary::Readiness;
 use leptos::prelude::*;
@@ -82,158 +84,141 @@ pub fn AdminPage() -> impl IntoView {
                                     />
                                 </form>
                             </section>
-                            <div class="relative mt-6 overflow-x-auto">
-                                <table id="admin-teams" class="w-full text-left text-sm">
-                                    <thead>
-                                        <tr class="border-b border-slate-200 dark:border-slate-700">
-                                            <th scope="col" class="py-2 pr-4">
-                                                "Team"
-                                            </th>
-                                            <th scope="col" class="py-2 pr-4">
-                                                "Namespace"
-                                            </th>
-                                            <th scope="col" class="py-2 pr-4">
-                                                "Harbor project"
-                                            </th>
-                                            <th scope="col" class="py-2 pr-4">
-                                                "State"
-                                            </th>
-                                            <th scope="col" class="py-2 pr-4">
-                                                "Push secret download"
-                                            </th>
-                                            <th scope="col" class="py-2 pr-4">
-                                                <span class="sr-only">"Download action"</span>
-                                            </th>
-                                            <th scope="col" class="py-2">
-                                                <span class="sr-only">"Delete"</span>
-                                            </th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list
-                                            .into_iter()
-                                            .map(|team| {
-                                                let enable = !team.push_secret_download;
-                                                let deleting = team.deleting;
-                                                let name = team.name.clone();
-                                                let delete_name = team.name.clone();
-                                                let confirm_id = format!("confirm-{}", team.name);
-                                                let confirm_label = format!(
-                                                    "Type {} to confirm deleting it",
-                                                    team.name,
-                                                );
-                                                let confirm_placeholder = format!("type {}", team.name);
-                                                view! {
-                                                    <tr
-                                                        class="border-b border-slate-100 dark:border-slate-800"
-                                                        data-team=team.name.clone()
+                            <DataTable
+                                id="admin-teams"
+                                columns=vec![
+                                    col("Team"),
+                                    col("Namespace"),
+                                    col("Harbor project"),
+                                    col("State"),
+                                    col("Push secret download"),
+                                    col("Download action").unseen(),
+                                    col("Delete").unseen(),
+                                ]
+                                class="mt-6"
+                            >
+                                {list
+                                    .into_iter()
+                                    .map(|team| {
+                                        let enable = !team.push_secret_download;
+                                        let deleting = team.deleting;
+                                        let name = team.name.clone();
+                                        let delete_name = team.name.clone();
+                                        let confirm_id = format!("confirm-{}", team.name);
+                                        let confirm_label = format!(
+                                            "Type {} to confirm deleting it",
+                                            team.name,
+                                        );
+                                        let confirm_placeholder = format!("type {}", team.name);
+                                        view! {
+                                            <tr
+                                                class="border-b border-slate-100 dark:border-slate-800"
+                                                data-team=team.name.clone()
+                                            >
+                                                <td class="py-2 pr-4">
+                                                    <a
+                                                        class="text-sky-700 underline dark:text-sky-400"
+                                                        href=format!("/teams/{}", team.name)
                                                     >
-                                                        <td class="py-2 pr-4">
-                                                            <a
-                                                                class="text-sky-700 underline dark:text-sky-400"
-                                                                href=format!("/teams/{}", team.name)
-                                                            >
-                                                                {team.name.clone()}
-                                                            </a>
-                                                        </td>
-                                                        <td class="py-2 pr-4 font-mono">
-                                                            {team.namespace.clone()}
-                                                        </td>
-                                                        <td class="py-2 pr-4 font-mono">
-                                                            {team.harbor_project.clone()}
-                                                        </td>
-                                                        <td
-                                                            class="py-2 pr-4 team-state"
-                                                            data-ready=team
-                                                                .state
-                                                                .as_ref()
-                                                                .map(|s| s.ready.as_str())
-                                                                .unwrap_or_default()
-                                                        >
-                                                            {match &team.state {
-                                                                _ if team.deleting => {
-                                                                    "being deleted: Berth is removing its robots and secrets"
-                                                                        .to_owned()
-                                                                }
-                                                                None => {
-                                                                    "not set up yet: Berth's reconciler has not reported on it"
-                                                                        .to_owned()
-                                                                }
-                                                                Some(s) if s.ready == Readiness::True => "ready".to_owned(),
-                                                                Some(s) => format!("{}: {}", s.reason, s.message),
-                                                            }}
-                                                        </td>
-                                                        <td class="py-2 pr-4 download-state">
-                                                            {if team.push_secret_download {
-                                                                "enabled"
-                                                            } else {
-                                                                "disabled"
-                                                            }}
-                                                        </td>
-                                                        <td class="py-2">
-                                                            {(!deleting)
-                                                                .then(|| {
-                                                                    view! {
-                                                                        <form method="post" action=SetPushSecretDownload::PATH>
-                                                                            <input type="hidden" name="team" value=name />
-                                                                            <input
-                                                                                type="hidden"
-                                                                                name="enabled"
-                                                                                value=enable.to_string()
-                                                                            />
-                                                                            <SubmitButton
-                                                                                class=format!("toggle-download {BUTTON}")
-                                                                                pending="Saving…"
-                                                                                label=if enable {
-                                                                                    "Enable download"
-                                                                                } else {
-                                                                                    "Disable download"
-                                                                                }
-                                                                            />
-                                                                        </form>
-                                                                    }
-                                                                })}
-                                                        </td>
-                                                        <td class="py-2">
-                                                            {(!deleting)
-                                                                .then(|| {
-                                                                    view! {
-                                                                        // A destructive action: the team's name
-                                                                        // must be typed to confirm (works
-                                                                        // without JavaScript).
-                                                                        <form
-                                                                            method="post"
-                                                                            action=DeleteTeam::PATH
-                                                                            class="delete-team flex gap-2"
-                                                                        >
-                                                                            <input type="hidden" name="team" value=delete_name />
-                                                                            <label class="sr-only" for=confirm_id.clone()>
-                                                                                {confirm_label}
-                                                                            </label>
-                                                                            <input
-                                                                                id=confirm_id
-                                                                                class=format!("{input} w-28")
-                                                                                name="confirm"
-                                                                                required
-                                                                                placeholder=confirm_placeholder
-                                                                                autocomplete="off"
-                                                                            />
-                                                                            <SubmitButton
-                                                                                class=format!("{button} text-red-700 dark:text-red-400")
-                                                                                pending="Deleting…"
-                                                                                label="Delete"
-                                                                            />
-                                                                        </form>
-                                                                    }
-                                                                })}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                                                        {team.name.clone()}
+                                                    </a>
+                                                </td>
+                                                <td class="py-2 pr-4 font-mono">
+                                                    {team.namespace.clone()}
+                                                </td>
+                                                <td class="py-2 pr-4 font-mono">
+                                                    {team.harbor_project.clone()}
+                                                </td>
+                                                <td
+                                                    class="py-2 pr-4 team-state"
+                                                    data-ready=team
+                                                        .state
+                                                        .as_ref()
+                                                        .map(|s| s.ready.as_str())
+                                                        .unwrap_or_default()
+                                                >
+                                                    {match &team.state {
+                                                        _ if team.deleting => {
+                                                            "being deleted: Berth is removing its robots and secrets"
+                                                                .to_owned()
+                                                        }
+                                                        None => {
+                                                            "not set up yet: Berth's reconciler has not reported on it"
+                                                                .to_owned()
+                                                        }
+                                                        Some(s) if s.ready == Readiness::True => "ready".to_owned(),
+                                                        Some(s) => format!("{}: {}", s.reason, s.message),
+                                                    }}
+                                                </td>
+                                                <td class="py-2 pr-4 download-state">
+                                                    {if team.push_secret_download {
+                                                        "enabled"
+                                                    } else {
+                                                        "disabled"
+                                                    }}
+                                                </td>
+                                                <td class="py-2">
+                                                    {(!deleting)
+                                                        .then(|| {
+                                                            view! {
+                                                                <form method="post" action=SetPushSecretDownload::PATH>
+                                                                    <input type="hidden" name="team" value=name />
+                                                                    <input
+                                                                        type="hidden"
+                                                                        name="enabled"
+                                                                        value=enable.to_string()
+                                                                    />
+                                                                    <SubmitButton
+                                                                        class=format!("toggle-download {BUTTON}")
+                                                                        pending="Saving…"
+                                                                        label=if enable {
+                                                                            "Enable download"
+                                                                        } else {
+                                                                            "Disable download"
+                                                                        }
+                                                                    />
+                                                                </form>
+                                                            }
+                                                        })}
+                                                </td>
+                                                <td class="py-2">
+                                                    {(!deleting)
+                                                        .then(|| {
+                                                            view! {
+                                                                // A destructive action: the team's name
+                                                                // must be typed to confirm (works
+                                                                // without JavaScript).
+                                                                <form
+                                                                    method="post"
+                                                                    action=DeleteTeam::PATH
+                                                                    class="delete-team flex gap-2"
+                                                                >
+                                                                    <input type="hidden" name="team" value=delete_name />
+                                                                    <label class="sr-only" for=confirm_id.clone()>
+                                                                        {confirm_label}
+                                                                    </label>
+                                                                    <input
+                                                                        id=confirm_id
+                                                                        class=format!("{input} w-28")
+                                                                        name="confirm"
+                                                                        required
+                                                                        placeholder=confirm_placeholder
+                                                                        autocomplete="off"
+                                                                    />
+                                                                    <SubmitButton
+                                                                        class=format!("{button} text-red-700 dark:text-red-400")
+                                                                        pending="Deleting…"
+                                                                        label="Delete"
+                                                                    />
+                                                                </form>
+                                                            }
+                                                        })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </DataTable>
                         }
                             .into_any()
                     }

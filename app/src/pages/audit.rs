@@ -1,6 +1,6 @@
 use super::admin::AdminNav;
 use crate::api::team_admin::load_audit_log;
-use crate::components::{short_time, ErrorNote, Loading, BUTTON, INPUT};
+use crate::components::{col, short_time, DataTable, ErrorNote, Loading, BUTTON, INPUT};
 use crate::model::AuditLog;
 use crate::vocabulary::{AuditAction, AuditResult};
 use leptos::prelude::*;
@@ -124,67 +124,48 @@ fn AuditTable(log: AuditLog) -> impl IntoView {
                 format!("{shown} records.")
             }}
         </p>
-        <div class="relative mt-2 overflow-x-auto" tabindex="0">
-            <table id="audit-records" class="w-full text-left text-sm">
-                <thead>
-                    <tr class="border-b border-slate-200 dark:border-slate-700">
-                        <th scope="col" class="py-2 pr-4">
-                            "When"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Who"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Action"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Team"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Detail"
-                        </th>
-                        <th scope="col" class="py-2">
-                            "Result"
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {log
-                        .entries
-                        .into_iter()
-                        .map(|e| {
-                            view! {
-                                <tr
-                                    class="audit-record border-b border-slate-100 dark:border-slate-800"
-                                    data-action=e.action.as_str()
-                                    data-result=e.result.as_str()
-                                    data-team=e.team.clone()
-                                    data-actor=e.actor.clone()
-                                >
-                                    <td class="whitespace-nowrap py-2 pr-4">
-                                        {short_time(&e.time)}
-                                    </td>
-                                    <td class="py-2 pr-4">{e.actor.clone()}</td>
-                                    <td class="py-2 pr-4 font-mono">{e.action.as_str()}</td>
-                                    <td class="py-2 pr-4">{e.team.clone()}</td>
-                                    <td class="py-2 pr-4">{e.detail.clone()}</td>
-                                    <td class=format!(
-                                        "py-2 font-medium {}",
-                                        match e.result {
-                                            AuditResult::Allowed => {
-                                                "text-emerald-800 dark:text-emerald-300"
-                                            }
-                                            AuditResult::Denied => "text-amber-800 dark:text-amber-300",
-                                            AuditResult::Failed => "text-red-800 dark:text-red-300",
-                                        },
-                                    )>{e.result.as_str()}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable
+            id="audit-records"
+            columns=vec![
+                col("When"),
+                col("Who"),
+                col("Action"),
+                col("Team"),
+                col("Detail"),
+                col("Result"),
+            ]
+            class="mt-2"
+        >
+            {log
+                .entries
+                .into_iter()
+                .map(|e| {
+                    view! {
+                        <tr
+                            class="audit-record border-b border-slate-100 dark:border-slate-800"
+                            data-action=e.action.as_str()
+                            data-result=e.result.as_str()
+                            data-team=e.team.clone()
+                            data-actor=e.actor.clone()
+                        >
+                            <td class="whitespace-nowrap py-2 pr-4">{short_time(&e.time)}</td>
+                            <td class="py-2 pr-4">{e.actor.clone()}</td>
+                            <td class="py-2 pr-4 font-mono">{e.action.as_str()}</td>
+                            <td class="py-2 pr-4">{e.team.clone()}</td>
+                            <td class="py-2 pr-4">{e.detail.clone()}</td>
+                            <td class=format!(
+                                "py-2 font-medium {}",
+                                match e.result {
+                                    AuditResult::Allowed => "text-emerald-800 dark:text-emerald-300",
+                                    AuditResult::Denied => "text-amber-800 dark:text-amber-300",
+                                    AuditResult::Failed => "text-red-800 dark:text-red-300",
+                                },
+                            )>{e.result.as_str()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </DataTable>
     }
     .into_any()
 }

@@ -1,8 +1,10 @@
 use super::admin::AdminNav;
-use crate::api::platform_admin::{search_harbor_users, DeleteHarborUser};
-use crate::components::{short_time, ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT};
+use crate::api::platform_admin::{search_harbor_users, DeleteHarborUser, IDENTITIES_READ};
+use crate::components::{
+    col, short_time, DataTable, ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, INPUT,
+};
 use crate::error::AppError;
-use crate::model::HarborUserView;
+use crate::model::{HarborIdentity, HarborUserView};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -48,7 +50,8 @@ pub fn HarborUsersPage() -> impl IntoView {
                             <p class="mt-1 max-w-3xl text-sm text-slate-700 dark:text-slate-300">
                                 "When Harbor refuses a sign-in with \"the user with same username or email has been onboarded\" (typically after the identity provider was redeployed), "
                                 "a stale Harbor account holds the name. Find it here and remove it; the person's next sign-in to Harbor creates a fresh account. "
-                                "Their project memberships come from OIDC groups, so they come back on their own."
+                                "Their project memberships come from OIDC groups, so they come back on their own. "
+                                "The stale account is usually the one made through another issuer, or the one whose last sign-in to Harbor predates the redeploy."
                             </p>
                             <form
                                 method="get"
@@ -102,100 +105,148 @@ pub fn HarborUsersPage() -> impl IntoView {
 
 #[component]
 fn UserTable(list: Vec<HarborUserView>) -> impl IntoView {
+    let unread = list
+        .iter()
+        .any(|user| user.identity == HarborIdentity::NotRead);
+    let columns = vec![
+        col("Username"),
+        col("E-mail"),
+        col("Name"),
+        col("Identity"),
+        col("Last sign-in to Harbor"),
+        col("Created"),
+        col("Remove"),
+    ];
     view! {
-        <div class="relative mt-6 overflow-x-auto">
-            <table id="harbor-users" class="w-full text-left text-sm">
-                <thead>
-                    <tr class="border-b border-slate-200 dark:border-slate-700">
-                        <th scope="col" class="py-2 pr-4">
-                            "Username"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "E-mail"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Name"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Created"
-                        </th>
-                        <th scope="col" class="py-2">
-                            "Remove"
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list
-                        .into_iter()
-                        .map(|user| {
-                            let confirm_id = format!("confirm-user-{}", user.id);
-                            let confirm_label = format!(
-                                "Type {} to confirm removing this Harbor user",
-                                user.username,
-                            );
-                            let confirm_placeholder = format!("type {}", user.username);
-                            let user_id = user.id.to_string();
-                            view! {
-                                <tr
-                                    class="harbor-user border-b border-slate-100 dark:border-slate-800"
-                                    data-username=user.username.clone()
-                                    data-user-id=user.id.to_string()
-                                >
-                                    <td class="py-2 pr-4 font-mono">{user.username.clone()}</td>
-                                    <td class="py-2 pr-4">{user.email.clone()}</td>
-                                    <td class="py-2 pr-4">{user.realname.clone()}</td>
-                                    <td class="py-2 pr-4">
-                                        {user
-                                            .created
-                                            .as_deref()
-                                            .map(short_time)
-                                            .unwrap_or_default()}
-                                    </td>
-                                    <td class="py-2">
-                                        {if user.is_admin {
-                                            view! {
-                                                <span class="text-slate-700 dark:text-slate-300">
-                                                    "Harbor admin: not removable here"
-                                                </span>
-                                            }
-                                                .into_any()
-                                        } else {
-                                            view! {
-                                                // Destructive: the username must be typed to
-                                                // confirm (works without JavaScript).
-                                                <form
-                                                    method="post"
-                                                    action=DeleteHarborUser::PATH
-                                                    class="delete-user flex flex-wrap gap-2"
-                                                >
-                                                    <input type="hidden" name="user_id" value=user_id />
-                                                    <label class="sr-only" for=confirm_id.clone()>
-                                                        {confirm_label}
-                                                    </label>
-                                                    <input
-                                                        id=confirm_id
-                                                        class=format!("{INPUT} w-36")
-                                                        name="confirm"
-                                                        required
-                                                        autocomplete="off"
-                                                        placeholder=confirm_placeholder
-                                                    />
-                                                    <SubmitButton
-                                                        class=format!("{BUTTON} text-red-800 dark:text-red-300")
-                                                        pending="Removing…"
-                                                        label="Remove"
-                                                    />
-                                                </form>
-                                            }
-                                                .into_any()
-                                        }}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        {unread
+            .then(|| {
+                view! {
+                    <p id="users-unread" class="mt-4 text-sm">
+                        {format!(
+                            "Identity and last sign-in are read for the first {IDENTITIES_READ} accounts only; search for more of the name to see the others'.",
+                        )}
+                    </p>
+                }
+            })}
+        <DataTable id="harbor-users" columns class="mt-6">
+
+            {list
+                .into_iter()
+                .map(|user| {
+                    let confirm_id = format!("confirm-user-{}", user.id);
+                    let confirm_label = format!(
+                        "Type {} to confirm removing this Harbor user",
+                        user.username,
+                    );
+                    let confirm_placeholder = format!("type {}", user.username);
+                    let user_id = user.id.to_string();
+                    view! {
+                        <tr
+                            class="harbor-user border-b border-slate-100 dark:border-slate-800"
+                            data-username=user.username.clone()
+                            data-user-id=user.id.to_string()
+                        >
+                            <td class="py-2 pr-4 font-mono">{user.username.clone()}</td>
+                            <td class="py-2 pr-4">{user.email.clone()}</td>
+                            <td class="py-2 pr-4">{user.realname.clone()}</td>
+                            <td class="py-2 pr-4">
+                                <Identity identity=user.identity.clone() />
+                            </td>
+                            <td class="last-sign-in py-2 pr-4">
+                                {user
+                                    .last_sign_in
+                                    .as_deref()
+                                    .map(short_time)
+                                    .unwrap_or_else(|| "unknown".into())}
+                            </td>
+                            <td class="py-2 pr-4">
+                                {user.created.as_deref().map(short_time).unwrap_or_default()}
+                            </td>
+                            <td class="py-2">
+                                {if user.is_admin {
+                                    view! {
+                                        <span class="text-slate-700 dark:text-slate-300">
+                                            "Harbor admin: not removable here"
+                                        </span>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! {
+                                        // Destructive: the username must be typed to
+                                        // confirm (works without JavaScript).
+                                        <form
+                                            method="post"
+                                            action=DeleteHarborUser::PATH
+                                            class="delete-user flex flex-wrap gap-2"
+                                        >
+                                            <input type="hidden" name="user_id" value=user_id />
+                                            <label class="sr-only" for=confirm_id.clone()>
+                                                {confirm_label}
+                                            </label>
+                                            <input
+                                                id=confirm_id
+                                                class=format!("{INPUT} w-36")
+                                                name="confirm"
+                                                required
+                                                autocomplete="off"
+                                                placeholder=confirm_placeholder
+                                            />
+                                            <SubmitButton
+                                                class=format!("{BUTTON} text-red-800 dark:text-red-300")
+                                                pending="Removing…"
+                                                label="Remove"
+                                            />
+                                        </form>
+                                    }
+                                        .into_any()
+                                }}
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </DataTable>
+    }
+}
+
+/// Who the identity provider says the account is; an account of another issuer is the likely stale
+/// one after a redeploy.
+#[component]
+fn Identity(identity: HarborIdentity) -> impl IntoView {
+    match identity {
+        HarborIdentity::Subject(subject) => view! {
+            <span class="identity" data-identity="subject">
+                "subject "
+                <code class="font-mono break-all">{subject}</code>
+            </span>
+        }
+        .into_any(),
+        HarborIdentity::OtherIssuer(subiss) => view! {
+            <span class="identity" data-identity="other-issuer">
+                <strong class="text-amber-800 dark:text-amber-300">"another issuer"</strong>
+                " (subject and issuer: "
+                <code class="font-mono break-all">{subiss}</code>
+                ")"
+            </span>
+        }
+        .into_any(),
+        HarborIdentity::Local => view! {
+            <span class="identity" data-identity="local">
+                "local account"
+            </span>
+        }
+        .into_any(),
+        HarborIdentity::NotRead => view! {
+            <span class="identity" data-identity="not-read">
+                "not read"
+            </span>
+        }
+        .into_any(),
+        HarborIdentity::Unreadable => view! {
+            <span class="identity" data-identity="unreadable">
+                "Harbor failed to read it"
+            </span>
+        }
+        .into_any(),
     }
 }

@@ -1,6 +1,6 @@
 use super::admin::AdminNav;
 use crate::api::platform_admin::load_system_health;
-use crate::components::{short_time, Card, ErrorNote, Loading};
+use crate::components::{col, short_time, Card, DataTable, ErrorNote, Loading};
 use crate::model::{HarborHealthView, KubernetesHealthView, ReconcilerView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -126,41 +126,28 @@ fn HarborCard(harbor: HarborHealthView) -> impl IntoView {
                 .ok()
                 .map(|(_, components)| {
                     view! {
-                        <div class="relative mt-3 overflow-x-auto" tabindex="0">
-                            <table class="w-full text-left text-sm" id="harbor-components">
-                                <thead>
-                                    <tr class="border-b border-slate-200 dark:border-slate-700">
-                                        <th scope="col" class="py-2 pr-4">
-                                            "Component"
-                                        </th>
-                                        <th scope="col" class="py-2 pr-4">
-                                            "Status"
-                                        </th>
-                                        <th scope="col" class="py-2">
-                                            "Error"
-                                        </th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {components
-                                        .into_iter()
-                                        .map(|c| {
-                                            view! {
-                                                <tr
-                                                    class="component border-b border-slate-100 dark:border-slate-800"
-                                                    data-component=c.name.clone()
-                                                    data-status=c.status.clone()
-                                                >
-                                                    <td class="py-2 pr-4">{c.name.clone()}</td>
-                                                    <td class="py-2 pr-4">{c.status.clone()}</td>
-                                                    <td class="py-2">{c.error.clone().unwrap_or_default()}</td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                        <DataTable
+                            id="harbor-components"
+                            columns=vec![col("Component"), col("Status"), col("Error")]
+                            class="mt-3"
+                        >
+                            {components
+                                .into_iter()
+                                .map(|c| {
+                                    view! {
+                                        <tr
+                                            class="component border-b border-slate-100 dark:border-slate-800"
+                                            data-component=c.name.clone()
+                                            data-status=c.status.clone()
+                                        >
+                                            <td class="py-2 pr-4">{c.name.clone()}</td>
+                                            <td class="py-2 pr-4">{c.status.clone()}</td>
+                                            <td class="py-2">{c.error.clone().unwrap_or_default()}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </DataTable>
                     }
                 })}
         </Card>

@@ -2,8 +2,8 @@ use crate::api::member::load_team;
 use crate::api::team_admin::RotateCredentials;
 use crate::api::team_admin::SetPushSecretDownload;
 use crate::components::{
-    human_bytes, human_duration, short_time, Card, CodeBlock, CopyButton, ErrorNote, FlashNote,
-    Loading, SubmitButton, BUTTON, PRIMARY,
+    col, human_bytes, human_duration, short_time, Card, CodeBlock, CopyButton, DataTable,
+    ErrorNote, FlashNote, Loading, SubmitButton, BUTTON, PRIMARY,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -310,60 +310,45 @@ fn StateFacts(state: Option<TeamState>) -> impl IntoView {
             <summary class="cursor-pointer text-sm font-medium">
                 "Each part of the team's setup"
             </summary>
-            <div class="relative mt-2 overflow-x-auto" tabindex="0">
-                <table class="w-full text-left text-sm">
-                    <thead>
-                        <tr class="border-b border-slate-200 dark:border-slate-700">
-                            <th scope="col" class="py-2 pr-4">
-                                "Part"
-                            </th>
-                            // Narrow screens: the state goes under the part's name, leaving
-                            // the width to the details.
-                            <th scope="col" class="py-2 pr-4 max-sm:hidden">
-                                "State"
-                            </th>
-                            <th scope="col" class="py-2">
-                                "Details"
-                            </th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {state
-                            .conditions
-                            .into_iter()
-                            .map(|c| {
-                                let shape = match c.status.as_str() {
-                                    "True" => "in shape",
-                                    "False" => "failing",
-                                    _ => "not checked",
-                                };
-                                view! {
-                                    <tr
-                                        class="condition border-b border-slate-100 dark:border-slate-800"
-                                        data-condition=c.kind.clone()
-                                        data-status=c.status.as_str()
-                                    >
-                                        <td class="py-2 pr-4">
-                                            {c.kind.clone()}
-                                            <span class="block text-slate-600 sm:hidden dark:text-slate-400">
-                                                {shape}
-                                            </span>
-                                        </td>
-                                        <td class="py-2 pr-4 max-sm:hidden">{shape}</td>
-                                        <td class="py-2">
-                                            {c.message.clone()}
-                                            <span class="text-slate-600 dark:text-slate-400">
-                                                " (" {c.reason.clone()} ", since " {short_time(&c.since)}
-                                                ")"
-                                            </span>
-                                        </td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            // Narrow screens: the state goes under the part's name, leaving the width to the details.
+            <DataTable
+                columns=vec![col("Part"), col("State").wide_only(), col("Details")]
+                class="mt-2"
+            >
+                {state
+                    .conditions
+                    .into_iter()
+                    .map(|c| {
+                        let shape = match c.status.as_str() {
+                            "True" => "in shape",
+                            "False" => "failing",
+                            _ => "not checked",
+                        };
+                        view! {
+                            <tr
+                                class="condition border-b border-slate-100 dark:border-slate-800"
+                                data-condition=c.kind.clone()
+                                data-status=c.status.as_str()
+                            >
+                                <td class="py-2 pr-4">
+                                    {c.kind.clone()}
+                                    <span class="block text-slate-600 sm:hidden dark:text-slate-400">
+                                        {shape}
+                                    </span>
+                                </td>
+                                <td class="py-2 pr-4 max-sm:hidden">{shape}</td>
+                                <td class="py-2">
+                                    {c.message.clone()}
+                                    <span class="text-slate-600 dark:text-slate-400">
+                                        " (" {c.reason.clone()} ", since " {short_time(&c.since)}
+                                        ")"
+                                    </span>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </DataTable>
         </details>
         <ul class="mt-3 text-sm" id="credentials">
             {state
@@ -511,121 +496,74 @@ fn ProjectFacts(project: ProjectView) -> impl IntoView {
 #[component]
 fn RobotTable(robots: Vec<RobotView>) -> impl IntoView {
     view! {
-        <div class="relative overflow-x-auto" tabindex="0">
-            <table class="w-full text-left text-sm">
-                <thead>
-                    <tr class="border-b border-slate-200 dark:border-slate-700">
-                        <th scope="col" class="py-2 pr-4">
-                            "Name"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Permissions"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Expires"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "State"
-                        </th>
-                        <th scope="col" class="py-2">
-                            "Created"
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {robots
-                        .into_iter()
-                        .map(|robot| {
-                            view! {
-                                <tr class="robot border-b border-slate-100 dark:border-slate-800">
-                                    <td class="py-2 pr-4 font-mono">{robot.name.clone()}</td>
-                                    <td class="py-2 pr-4">{robot.permissions.join(", ")}</td>
-                                    <td class="py-2 pr-4">
-                                        {match (
-                                            robot.retires.as_deref(),
-                                            robot.expires.as_deref(),
-                                        ) {
-                                            (Some(retires), _) => {
-                                                format!("retires {}", short_time(retires))
-                                            }
-                                            (None, Some(expires)) => short_time(expires),
-                                            (None, None) => "never".to_owned(),
-                                        }}
-                                    </td>
-                                    <td class="py-2 pr-4">
-                                        {if robot.disabled { "disabled" } else { "enabled" }}
-                                    </td>
-                                    <td class="py-2">
-                                        {robot
-                                            .created
-                                            .as_deref()
-                                            .map(short_time)
-                                            .unwrap_or_default()}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable columns=vec![
+            col("Name"),
+            col("Permissions"),
+            col("Expires"),
+            col("State"),
+            col("Created"),
+        ]>
+            {robots
+                .into_iter()
+                .map(|robot| {
+                    view! {
+                        <tr class="robot border-b border-slate-100 dark:border-slate-800">
+                            <td class="py-2 pr-4 font-mono">{robot.name.clone()}</td>
+                            <td class="py-2 pr-4">{robot.permissions.join(", ")}</td>
+                            <td class="py-2 pr-4">
+                                {match (robot.retires.as_deref(), robot.expires.as_deref()) {
+                                    (Some(retires), _) => format!("retires {}", short_time(retires)),
+                                    (None, Some(expires)) => short_time(expires),
+                                    (None, None) => "never".to_owned(),
+                                }}
+                            </td>
+                            <td class="py-2 pr-4">
+                                {if robot.disabled { "disabled" } else { "enabled" }}
+                            </td>
+                            <td class="py-2">
+                                {robot.created.as_deref().map(short_time).unwrap_or_default()}
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </DataTable>
     }
 }
 
 #[component]
 fn SecretTable(secrets: Vec<SecretView>) -> impl IntoView {
     view! {
-        <div class="relative overflow-x-auto" tabindex="0">
-            <table class="w-full text-left text-sm">
-                <thead>
-                    <tr class="border-b border-slate-200 dark:border-slate-700">
-                        <th scope="col" class="py-2 pr-4">
-                            "Secret"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Purpose"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "State"
-                        </th>
-                        <th scope="col" class="py-2 pr-4">
-                            "Type"
-                        </th>
-                        <th scope="col" class="py-2">
-                            "Last changed"
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {secrets
-                        .into_iter()
-                        .map(|secret| {
-                            view! {
-                                <tr
-                                    class="secret border-b border-slate-100 dark:border-slate-800"
-                                    data-secret=secret.name.clone()
-                                >
-                                    <td class="py-2 pr-4 font-mono">{secret.name.clone()}</td>
-                                    <td class="py-2 pr-4">{secret.purpose.clone()}</td>
-                                    <td class="py-2 pr-4">
-                                        {if secret.present { "present" } else { "missing" }}
-                                    </td>
-                                    <td class="py-2 pr-4 font-mono">
-                                        {secret.secret_type.clone().unwrap_or_default()}
-                                    </td>
-                                    <td class="py-2">
-                                        {secret
-                                            .last_changed
-                                            .as_deref()
-                                            .map(short_time)
-                                            .unwrap_or_default()}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable columns=vec![
+            col("Secret"),
+            col("Purpose"),
+            col("State"),
+            col("Type"),
+            col("Last changed"),
+        ]>
+            {secrets
+                .into_iter()
+                .map(|secret| {
+                    view! {
+                        <tr
+                            class="secret border-b border-slate-100 dark:border-slate-800"
+                            data-secret=secret.name.clone()
+                        >
+                            <td class="py-2 pr-4 font-mono">{secret.name.clone()}</td>
+                            <td class="py-2 pr-4">{secret.purpose.clone()}</td>
+                            <td class="py-2 pr-4">
+                                {if secret.present { "present" } else { "missing" }}
+                            </td>
+                            <td class="py-2 pr-4 font-mono">
+                                {secret.secret_type.clone().unwrap_or_default()}
+                            </td>
+                            <td class="py-2">
+                                {secret.last_changed.as_deref().map(short_time).unwrap_or_default()}
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </DataTable>
     }
 }

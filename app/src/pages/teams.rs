@@ -1,5 +1,4 @@
-use crate::api::anyone::current_user;
-use crate::api::member::list_teams;
+use crate::api::member::{list_teams, my_groups};
 use crate::components::{ErrorNote, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -70,14 +69,14 @@ pub fn TeamsPage() -> impl IntoView {
 /// quote (a team is matched by group).
 #[component]
 fn NoTeams() -> impl IntoView {
-    let user = Resource::new(|| (), |_| current_user());
+    let groups = Resource::new(|| (), |_| my_groups());
     view! {
         <p id="no-teams" class="mt-4 text-slate-600 dark:text-slate-400">
             "You are not in any team yet. Ask your platform team to add one of your groups to a team."
         </p>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let groups = user.await.ok().flatten().map(|u| u.groups).unwrap_or_default();
+                let groups = groups.await.unwrap_or_default();
                 view! {
                     <p id="your-groups" class="mt-2 text-sm">
                         {if groups.is_empty() {

@@ -110,6 +110,17 @@ struct User {
     password: Option<credentials::Hashed>,
     created: String,
     updated: String,
+    /// The `oidc_user` row an OIDC sign-in to Harbor makes.
+    oidc: Option<OidcRecord>,
+}
+
+/// Harbor's `oidc_user` row: subject and issuer as one string, the CLI secret (returned in plain
+/// text by `GET /users/{id}`), and when the row last changed (each sign-in rewrites its token).
+struct OidcRecord {
+    subiss: String,
+    cli_secret: String,
+    created: String,
+    updated: String,
 }
 
 /// What `/systeminfo` and `/health` report; tests change it through `/__fake/system`.
@@ -278,6 +289,7 @@ pub async fn router(options: Options) -> Router {
             password: Some(admin_password),
             created: now(),
             updated: now(),
+            oidc: None,
         }],
         next_user_id: 2,
         system: System {

@@ -1,11 +1,12 @@
 //! Users (src/server/v2.0/handler/user.go): the admin left out of lists, search by `q` decoded as
 //! Harbor decodes it, the caller's own account, local users with passwords stored as Harbor stores
 //! them, and OIDC users seeded by tests as a first sign-in to Harbor would make them.
+use crate::auth::AuthMode;
 use crate::auth::Caller;
 use crate::credentials::{Hashed, Kind};
 use crate::query;
 use crate::robots::valid_robot_secret;
-use crate::{error, lock, now, paged, Paging, Shared, User};
+use crate::{error, lock, now, paged, OidcRecord, Paging, Shared, User};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -88,12 +89,28 @@ pub(crate) async fn current_user(
     }
 }
 
+/// One account; in OIDC mode, for any account but the built-in admin, with its `oidc_user` row,
+/// CLI secret included. Harbor answers 500 when that row is missing (its controller wraps the
+/// lookup's not-found as an unknown error).
 pub(crate) async fn get_user(State(fake): State<Shared>, Path(id): Path<i64>) -> Response {
     let f = lock(&fake);
-    match f.users.iter().find(|u| u.id == id) {
-        Some(u) => Json(user_json(u)).into_response(),
-        None => error(StatusCode::NOT_FOUND, &format!("user {id} not found")),
+    let Some(u) = f.users.iter().find(|u| u.id == id) else {
+        return error(StatusCode::NOT_FOUND, &format!("user {id} not found"));
+    };
+    let mut body = user_json(u);
+    if f.system.auth_mode == AuthMode::Oidc && id > 1 {
+        let Some(oidc) = &u.oidc else {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "unknown: <nil>: failed to get oidc user info",
+            );
+        };
+        body["oidc_user_meta"] = json!({
+            "id": u.id, "user_id": u.id, "subiss": oidc.subiss, "secret": oidc.cli_secret,
+            "creation_time": oidc.created, "update_time": oidc.updated,
+        });
     }
+    Json(body).into_response()
 }
 
 /// Harbor marks the user deleted (its name and e-mail are freed, so the person can be onboarded
@@ -152,6 +169,7 @@ pub(crate) async fn create_user(State(fake): State<Shared>, body: Bytes) -> Resp
         password: Some(password),
         updated: created.clone(),
         created,
+        oidc: None,
     });
     (
         StatusCode::CREATED,
@@ -161,7 +179,9 @@ pub(crate) async fn create_user(State(fake): State<Shared>, body: Bytes) -> Resp
 }
 
 /// A user as Harbor records an OIDC user on first sign-in, with a chosen creation time (seeding the
-/// stale account of an identity provider that was redeployed).
+/// stale account of an identity provider that was redeployed): `subiss` (subject then issuer) makes
+/// its `oidc_user` row, `last_sign_in` the time that row last changed. With a `password` instead
+/// it is a local user.
 pub(crate) async fn seed_user(State(fake): State<Shared>, Json(req): Json<Value>) -> Response {
     let password = match req["password"].as_str() {
         Some(p) => Some(Hashed::new(Kind::UserPassword, p).await),
@@ -182,8 +202,22 @@ pub(crate) async fn seed_user(State(fake): State<Shared>, Json(req): Json<Value>
         realname: text("realname"),
         sysadmin: req["sysadmin_flag"].as_bool().unwrap_or(false),
         password,
+        oidc: req["subiss"].as_str().map(|subiss| OidcRecord {
+            subiss: subiss.to_owned(),
+            cli_secret: cli_secret(),
+            created: created.clone(),
+            updated: req["last_sign_in"]
+                .as_str()
+                .map_or_else(|| created.clone(), str::to_owned),
+        }),
         updated: created.clone(),
         created,
     });
     Json(json!({ "user_id": id })).into_response()
+}
+
+/// A CLI secret as Harbor makes one at onboarding: 32 random letters and digits.
+fn cli_secret() -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    Alphanumeric.sample_string(&mut rand::rng(), 32)
 }

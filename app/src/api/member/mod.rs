@@ -2,5 +2,7 @@
 //! answers as a missing one).
 mod list_teams;
 mod load_team;
+mod my_groups;
 pub use list_teams::*;
 pub use load_team::*;
+pub use my_groups::*;

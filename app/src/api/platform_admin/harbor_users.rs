@@ -34,9 +34,61 @@ pub async fn search_harbor_users(query: String) -> Result<Vec<HarborUserView>, A
         }
         let state = app_state()?;
         let users = state.harbor.search_users(&query).await?;
-        Ok(users.into_iter().map(view_of).collect())
+        with_identities(&state, users).await
     })
     .await
+}
+
+/// Accounts read one by one for their OIDC record; a broader search shows the rest without it.
+pub const IDENTITIES_READ: usize = 20;
+
+/// Harbor's list leaves out the OIDC record, so the first [`IDENTITIES_READ`] accounts are read
+/// one by one (four at a time). An account gone meanwhile is left out; one Harbor cannot read
+/// is shown without it (this page is for a Harbor in trouble, and one bad row must not hide it).
+#[cfg(feature = "ssr")]
+async fn with_identities(
+    state: &crate::server::state::AppState,
+    users: Vec<crate::server::harbor::HarborUser>,
+) -> Result<Vec<HarborUserView>, crate::api::call::ServerError> {
+    use crate::model::HarborIdentity;
+    use futures::stream::{self, StreamExt};
+    let issuer = state.config.oidc.issuer.as_str();
+    let views: Vec<Option<HarborUserView>> = stream::iter(users.into_iter().enumerate())
+        .map(|(index, listed)| async move {
+            if index >= IDENTITIES_READ {
+                return Some(view_of(listed, HarborIdentity::NotRead));
+            }
+            match state.harbor.get_user(listed.user_id).await {
+                Ok(None) => None,
+                Ok(Some(user)) => {
+                    let identity = identity_of(&user, issuer);
+                    Some(view_of(user, identity))
+                }
+                Err(error) => {
+                    let _logged = crate::api::call::part_failed(error);
+                    Some(view_of(listed, HarborIdentity::Unreadable))
+                }
+            }
+        })
+        .buffered(4)
+        .collect()
+        .await;
+    Ok(views.into_iter().flatten().collect())
+}
+
+#[cfg(feature = "ssr")]
+fn identity_of(
+    user: &crate::server::harbor::HarborUser,
+    issuer: &str,
+) -> crate::model::HarborIdentity {
+    use crate::model::HarborIdentity;
+    match &user.oidc_user_meta {
+        None => HarborIdentity::Local,
+        Some(meta) => match meta.subject_under(issuer) {
+            Ok(subject) => HarborIdentity::Subject(subject),
+            Err(subiss) => HarborIdentity::OtherIssuer(subiss),
+        },
+    }
 }
 
 /// Removes a Harbor account; `confirm` must repeat its username. Harbor
@@ -141,10 +193,15 @@ pub async fn delete_harbor_user(user_id: i64, confirm: String) -> Result<String,
 }
 
 #[cfg(feature = "ssr")]
-fn view_of(user: crate::server::harbor::HarborUser) -> HarborUserView {
+fn view_of(
+    user: crate::server::harbor::HarborUser,
+    identity: crate::model::HarborIdentity,
+) -> HarborUserView {
     HarborUserView {
         id: user.user_id,
         is_admin: user.sysadmin_flag || user.user_id == 1,
+        identity,
+        last_sign_in: user.oidc_user_meta.and_then(|meta| meta.update_time),
         username: user.username,
         email: user.email.unwrap_or_default(),
         realname: user.realname.unwrap_or_default(),

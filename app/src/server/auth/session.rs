@@ -48,7 +48,6 @@ impl SessionUser {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             is_platform_admin: self.is_platform_admin,
-            groups: self.groups.clone(),
         }
     }
 }

@@ -39,6 +39,36 @@ pub struct HarborUser {
     #[serde(default)]
     pub sysadmin_flag: bool,
     pub creation_time: Option<String>,
+    /// Only in `GET /users/{id}`, only in OIDC mode and for accounts other than the built-in admin.
+    #[serde(default)]
+    pub oidc_user_meta: Option<OidcUserMeta>,
+}
+
+/// Harbor's record of an OIDC account. Harbor also sends the person's CLI secret in plain text
+/// beside these fields; it is deliberately not declared, so it is dropped while parsing.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OidcUserMeta {
+    /// The subject and the issuer, concatenated without a separator, as Harbor stores them.
+    #[serde(default)]
+    pub subiss: String,
+    /// Harbor rewrites the stored token at every sign-in to its UI, which moves this time.
+    pub update_time: Option<String>,
+}
+
+impl OidcUserMeta {
+    /// Splits `subiss` with the issuer Berth trusts: `Ok(subject)` when the account came from it,
+    /// `Err(subiss)` when it came from another issuer (an identity provider since replaced).
+    pub fn subject_under(&self, issuer: &str) -> Result<String, String> {
+        let issuer = issuer.trim_end_matches('/');
+        for candidate in [issuer.to_owned(), format!("{issuer}/")] {
+            if let Some(subject) = self.subiss.strip_suffix(&candidate) {
+                if !subject.is_empty() {
+                    return Ok(subject.to_owned());
+                }
+            }
+        }
+        Err(self.subiss.clone())
+    }
 }
 
 /// Why Berth cannot work with a Harbor of this version (`v2.1.4-abc` is too old: no robot v2 API).
@@ -222,6 +252,39 @@ impl HarborClient {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn subject_is_split_off_the_trusted_issuer_only() {
+        let meta = |subiss: &str| super::OidcUserMeta {
+            subiss: subiss.into(),
+            update_time: None,
+        };
+        let issuer = "http://127.0.0.1:9090/realms/berth";
+        assert_eq!(
+            meta("f81d4fae-7dec-11d0http://127.0.0.1:9090/realms/berth").subject_under(issuer),
+            Ok("f81d4fae-7dec-11d0".into())
+        );
+        assert_eq!(
+            meta("abchttp://127.0.0.1:9090/realms/berth/").subject_under(&format!("{issuer}/")),
+            Ok("abc".into())
+        );
+        assert_eq!(
+            meta("abchttps://old.example/realms/berth").subject_under(issuer),
+            Err("abchttps://old.example/realms/berth".into())
+        );
+        assert!(meta(issuer).subject_under(issuer).is_err());
+    }
+
+    #[test]
+    fn the_cli_secret_is_not_kept() {
+        let user: super::HarborUser = serde_json::from_str(
+            r#"{"user_id":3,"username":"bob","oidc_user_meta":{"id":1,"user_id":3,
+            "subiss":"bobhttps://idp","secret":"CliSecret123",
+            "update_time":"2026-01-01T00:00:00Z"}}"#,
+        )
+        .unwrap();
+        assert!(!format!("{user:?}").contains("CliSecret123"));
+    }
+
     #[test]
     fn old_and_unreadable_versions_are_named() {
         assert_eq!(super::version_problem(Some("v2.15.2-fake")), None);

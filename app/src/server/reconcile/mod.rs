@@ -46,8 +46,6 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
     }
     let started = Instant::now();
     let api: Api<Team> = Api::all(ctx.cluster.client());
-    let adds_finalizer = !team.finalizers().iter().any(|f| f == FINALIZER)
-        && team.metadata.deletion_timestamp.is_none();
     let result = finalizer(&api, FINALIZER, team, |event| async {
         match event {
             Event::Apply(team) => steps::apply(team, ctx.clone()).await,
@@ -73,15 +71,10 @@ pub async fn reconcile(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, Rec
         started.elapsed(),
         result.as_ref().err().map(ReconcileError::reason),
     );
-    // After adding the finalizer, come back on our own rather than only on
-    // the watch event it causes.
-    result.map(|action| {
-        if adds_finalizer {
-            Action::requeue(Duration::from_secs(1))
-        } else {
-            action
-        }
-    })
+    // After adding the finalizer the pass waits for the change it made: the watch event (the
+    // finalizers are part of the filter) starts the next pass. A timer as well would start a
+    // second one, as the scheduler keeps the earlier of two requeues.
+    result
 }
 
 /// Retry soon after a failure; the status already says what failed.

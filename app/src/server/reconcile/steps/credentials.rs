@@ -24,7 +24,7 @@ pub(super) async fn ensure(
     pass: &mut Pass,
 ) -> Result<(), ReconcileError> {
     pass.step = Step::Robots;
-    let listed = team_secrets(ctx, team).await?;
+    let listed = team_secrets(ctx, team, pass).await?;
     for purpose in Purpose::ALL {
         ensure_credentials(ctx, team, purpose, &listed, pass).await?;
     }
@@ -43,10 +43,20 @@ pub(super) async fn ensure(
 
 /// One request for the team's registry and pending secrets; each purpose only writes its own. A
 /// namespace that holds them exists; only when none is found, or the list is refused, is the
-/// namespace itself read, so a missing one is reported as such.
-async fn team_secrets(ctx: &Context, team: &Team) -> Result<Vec<Secret>, ReconcileError> {
+/// namespace itself read, so a missing one is reported as such. Only a purpose with a robot of
+/// record can have a secret of Berth's whose labels were edited away, so only its secret missing
+/// from the list is read by name (a new team's onboarding reads none).
+async fn team_secrets(
+    ctx: &Context,
+    team: &Team,
+    pass: &Pass,
+) -> Result<Vec<Secret>, ReconcileError> {
     let namespace = team.namespace_name();
-    let names = Purpose::ALL.map(|p| p.secret_name(&ctx.config.secret_names));
+    let names: Vec<&str> = Purpose::ALL
+        .into_iter()
+        .filter(|p| pass.robots.contains_key(p.as_str()))
+        .map(|p| p.secret_name(&ctx.config.secret_names))
+        .collect();
     match ctx
         .cluster
         .list_team_secrets(&namespace, &team.team_name(), &names)
@@ -110,8 +120,18 @@ async fn ensure_credentials(
 
     if current.is_none() || pending.is_some() || due.is_some() {
         let rotating = due.is_some() && current.is_some();
+        // No robot of record and none in Harbor for this purpose: no token exists that anyone
+        // could hold, so there is no copy worth reading (a new team's onboarding skips the GET).
+        let nothing_issued = previous.is_none()
+            && current.is_none()
+            && r.snapshot
+                .robots_where(|name| {
+                    desired::robot_purpose(name, prefix, &team_name) == Some(purpose)
+                })
+                .is_empty();
         let kept = match pending {
             Some(_) => None,
+            None if nothing_issued => None,
             None => kept::read(r, &team_name, purpose).await?.filter(belongs),
         };
         let applied = |c: &Credentials| kept::applied(previous.as_ref(), c);

@@ -20,11 +20,11 @@ async fn harbor_refusing_robots_fails_the_robots_step_and_the_next_pass_recovers
     assert_eq!(world.condition("Robots"), "False HarborRefused");
     assert_eq!(world.condition("Secrets"), "Unknown Waiting");
     assert!(world.secret(Purpose::Pull).is_none());
-    // The token was kept before Harbor was asked, so it is used once Harbor takes it.
-    let pending = world
+    // The token was kept before Harbor was asked.
+    assert!(world
         .api
         .get(KEPT, &desired::kept_secret_name("alpha", Purpose::Pull))
-        .expect("Berth's copy");
+        .is_some());
 
     world.harbor_fault(None).await;
     world.ctx.snapshot.invalidate();
@@ -32,10 +32,16 @@ async fn harbor_refusing_robots_fails_the_robots_step_and_the_next_pass_recovers
 
     assert!(world.condition("Ready").starts_with("True "));
     assert!(world.pending_secret(Purpose::Pull).is_none());
+    // Harbor never made that robot, so nobody held its token: the next pass issued a new one
+    // without reading the old copy, and the copy now holds the token in use.
+    let kept = world
+        .api
+        .get(KEPT, &desired::kept_secret_name("alpha", Purpose::Pull))
+        .expect("Berth's copy");
     let kept = String::from_utf8(
         base64::Engine::decode(
             &base64::engine::general_purpose::STANDARD,
-            pending["data"]["password"].as_str().unwrap_or_default(),
+            kept["data"]["password"].as_str().unwrap_or_default(),
         )
         .expect("base64"),
     )

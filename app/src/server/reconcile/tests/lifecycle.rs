@@ -10,7 +10,8 @@ async fn a_new_team_gets_the_finalizer_before_anything_else() {
 
     let action = world.pass().await.expect("the finalizer is added");
 
-    assert_eq!(action, Action::requeue(Duration::from_secs(1)));
+    // The watch event of the finalizer's patch starts the next pass; no timer beside it.
+    assert_eq!(action, Action::await_change());
     let writes = world.api.writes();
     assert_eq!(writes.len(), 1, "{writes:?}");
     assert_eq!(
@@ -22,6 +23,25 @@ async fn a_new_team_gets_the_finalizer_before_anything_else() {
         Some(vec![super::super::FINALIZER.to_owned()])
     );
     assert_eq!(world.harbor_writes().await, 0, "Harbor is not touched yet");
+}
+
+#[tokio::test]
+async fn a_new_team_reads_no_copy_of_a_token_never_issued() {
+    let world = World::new().await;
+
+    world.converge().await;
+
+    let calls = world.api.calls();
+    let reads: Vec<_> = calls
+        .iter()
+        .filter(|c| c.method == Method::GET && c.path.starts_with(KEPT))
+        .collect();
+    assert!(reads.is_empty(), "{reads:?}");
+    let copies = calls
+        .iter()
+        .filter(|c| c.is_write() && c.path.starts_with(KEPT))
+        .count();
+    assert_eq!(copies, 3, "each new token is kept before Harbor learns it");
 }
 
 #[tokio::test]
