@@ -42,7 +42,7 @@ pub const READY_CONDITION: &str = "Ready";
 pub const FINALIZER: &str = "berth.dev/cleanup";
 
 /// What a team's credentials are for: one robot and one secret each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Purpose {
     Pull,
     Push,
@@ -133,9 +133,16 @@ pub fn pending_secret_name(secret_name: &str) -> String {
     format!("{secret_name}-next")
 }
 
-/// `berth-kept-<team>-<purpose>`: Berth's own copy of a purpose's newest token, in Berth's
+/// `berth-tokens-<team>`: Berth's own copy of the team's newest token of each purpose, in Berth's
 /// namespace where team members cannot reach it. New tokens wait there until Harbor has accepted
-/// them, and a registry secret that went missing is put back from it with the same token.
+/// them, and a registry secret that went missing is put back from it with the same token. (Its own
+/// prefix: no team's name can make it another team's earlier copy.)
+pub fn token_copy_name(team: &str) -> String {
+    format!("berth-tokens-{team}")
+}
+
+/// `berth-kept-<team>-<purpose>`: where the previous release kept one copy per purpose; still read
+/// for a purpose the team's copy lacks, and removed with the team.
 pub fn kept_secret_name(team: &str, purpose: Purpose) -> String {
     format!("berth-kept-{team}-{}", purpose.as_str())
 }

@@ -457,7 +457,7 @@ async fn a_deleted_secret_without_berths_copy_gets_a_new_token_and_says_so() {
     let before = credentials("it-reissue", Purpose::Push).await.unwrap();
     Api::<Secret>::namespaced(admin().await, "berth")
         .delete(
-            &desired::kept_secret_name("it-reissue", Purpose::Push),
+            &desired::token_copy_name("it-reissue"),
             &DeleteParams::default(),
         )
         .await
@@ -1233,12 +1233,12 @@ async fn kube_fault_then_convergence(name: &str, rules: serde_json::Value, reaso
     for robot in team_robots(name).await {
         let purpose = desired::robot_purpose(&robot.name, "robot$", name).expect("a team robot");
         let kept = Api::<Secret>::namespaced(admin().await, "berth")
-            .get_opt(&desired::kept_secret_name(name, purpose))
+            .get_opt(&desired::token_copy_name(name))
             .await
             .unwrap();
         assert_eq!(
             kept.as_ref()
-                .and_then(desired::pending_credentials)
+                .and_then(|copy| desired::copied_tokens(copy).remove(&purpose))
                 .map(|c| c.username),
             Some(robot.name.clone()),
             "{reason}: no robot without Berth's copy of its token"

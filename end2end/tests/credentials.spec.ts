@@ -83,7 +83,7 @@ test('a lost push secret comes back with the password people downloaded; without
     await expect(page.locator('#warnings [data-kind="reissued"]')).toHaveCount(0);
 
     // Berth's copy gone too: the only way back is a new token, and the page says so.
-    kubectl('-n', 'berth', 'delete', 'secret', `berth-kept-${team}-push`);
+    kubectl('-n', 'berth', 'delete', 'secret', `berth-tokens-${team}`);
     kubectl('-n', namespace, 'delete', 'secret', 'harbor-pushsecret');
     await expect.poll(() => secretRobot(namespace), { timeout: 30_000 }).toBe(held.username);
     await expect.poll(() => registryLogin(held.username, held.password), { timeout: 10_000 }).toBe(401);

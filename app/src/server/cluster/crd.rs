@@ -96,8 +96,8 @@ pub struct RobotStatus {
     /// The value of the Team's `berth.dev/rotate-<purpose>` annotation last acted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_handled: Option<String>,
-    /// Fingerprint of the token in Berth's own copy (`berth-kept-<team>-<purpose>` in Berth's
-    /// namespace), from which a lost secret is restored with the same token.
+    /// Fingerprint of the token in Berth's own copy (`berth-tokens-<team>` in Berth's namespace),
+    /// from which a lost secret is restored with the same token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept_fingerprint: Option<String>,
     /// RFC 3339: when the secret went missing and could not be restored with its token, so a new

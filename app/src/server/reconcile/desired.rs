@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 // `desired::...`.
 pub use crate::vocabulary::{
     kept_secret_name, pending_secret_name, robot_base_name, robot_purpose, rotated_robot_name,
-    short_robot_name, Purpose, FINGERPRINT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL,
-    PURPOSE_ANNOTATION, ROBOT_ANNOTATION, ROTATED_AT_ANNOTATION, ROTATE_ANNOTATION_PREFIX,
-    TEAM_LABEL,
+    short_robot_name, token_copy_name, Purpose, FINGERPRINT_ANNOTATION, MANAGED_BY,
+    MANAGED_BY_LABEL, PURPOSE_ANNOTATION, ROBOT_ANNOTATION, ROTATED_AT_ANNOTATION,
+    ROTATE_ANNOTATION_PREFIX, TEAM_LABEL,
 };
 
 /// What each purpose's secret holds and how Harbor grants it.
@@ -108,6 +108,16 @@ pub struct Credentials {
     pub token: SecretString,
 }
 
+impl Credentials {
+    /// A second copy (deliberately not `Clone`: every copy of a token is written out).
+    pub fn duplicate(&self) -> Self {
+        Self {
+            username: self.username.clone(),
+            token: self.token.clone(),
+        }
+    }
+}
+
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
@@ -194,45 +204,63 @@ pub fn registry_secret(spec: &SecretSpec<'_>, credentials: &Credentials) -> Secr
     }
 }
 
-/// Berth's own copy of a purpose's newest token, in Berth's namespace: written before Harbor
-/// learns a new token (so a crash in between loses nothing) and kept after, so a registry secret
-/// that goes missing comes back with the token people downloaded.
-pub fn kept_secret(
+/// Berth's own copy of the team's newest tokens ([`token_copy_name`]), in Berth's namespace: the
+/// username and token of each purpose under `<purpose>.username` and `<purpose>.password`. A new
+/// token is kept before Harbor learns it (so a crash in between loses nothing) and stays after, so
+/// a registry secret that goes missing comes back with the token people hold.
+pub fn token_copy(
     team: &str,
     own_namespace: &str,
-    purpose: Purpose,
-    credentials: &Credentials,
+    tokens: &BTreeMap<Purpose, Credentials>,
 ) -> Secret {
+    let mut data = BTreeMap::new();
+    for (purpose, credentials) in tokens {
+        let key = |field: &str| format!("{}.{field}", purpose.as_str());
+        data.insert(
+            key("username"),
+            ByteString(credentials.username.as_bytes().to_vec()),
+        );
+        data.insert(
+            key("password"),
+            ByteString(credentials.token.expose_secret().as_bytes().to_vec()),
+        );
+    }
     Secret {
         metadata: ObjectMeta {
-            name: Some(kept_secret_name(team, purpose)),
+            name: Some(token_copy_name(team)),
             namespace: Some(own_namespace.to_owned()),
             labels: Some(labels(team)),
-            annotations: Some(BTreeMap::from([
-                (
-                    PURPOSE_ANNOTATION.to_owned(),
-                    format!("{}-kept", purpose.as_str()),
-                ),
-                (
-                    FINGERPRINT_ANNOTATION.to_owned(),
-                    fingerprint(&credentials.token),
-                ),
-            ])),
             ..Default::default()
         },
         type_: Some("Opaque".into()),
-        data: Some(BTreeMap::from([
-            (
-                "username".to_owned(),
-                ByteString(credentials.username.as_bytes().to_vec()),
-            ),
-            (
-                "password".to_owned(),
-                ByteString(credentials.token.expose_secret().as_bytes().to_vec()),
-            ),
-        ])),
+        data: Some(data),
         ..Default::default()
     }
+}
+
+/// The tokens in Berth's copy ([`token_copy`]), by purpose.
+pub fn copied_tokens(secret: &Secret) -> BTreeMap<Purpose, Credentials> {
+    let Some(data) = secret.data.as_ref() else {
+        return BTreeMap::new();
+    };
+    let text = |key: String| {
+        data.get(&key)
+            .and_then(|v| String::from_utf8(v.0.clone()).ok())
+            .filter(|v| !v.is_empty())
+    };
+    Purpose::ALL
+        .into_iter()
+        .filter_map(|purpose| {
+            let field = |name: &str| text(format!("{}.{name}", purpose.as_str()));
+            Some((
+                purpose,
+                Credentials {
+                    username: field("username")?,
+                    token: SecretString::from(field("password")?),
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Whether `actual` already is what `registry_secret` would apply (type, data, Berth's labels and
@@ -333,12 +361,20 @@ mod tests {
         );
         assert_eq!(builds.type_.as_deref(), Some("Opaque"));
         assert!(builds.data.as_ref().unwrap().contains_key("config.json"));
-        let kept = kept_secret("alpha", "berth", Purpose::Pull, &creds);
-        assert_eq!(kept.metadata.name.as_deref(), Some("berth-kept-alpha-pull"));
-        assert_eq!(kept.metadata.namespace.as_deref(), Some("berth"));
-        let back = pending_credentials(&kept).unwrap();
-        assert_eq!(back.username, creds.username);
-        assert_eq!(fingerprint(&back.token), fingerprint(&creds.token));
+        let copy = token_copy(
+            "alpha",
+            "berth",
+            &BTreeMap::from([(Purpose::Pull, creds.duplicate())]),
+        );
+        assert_eq!(copy.metadata.name.as_deref(), Some("berth-tokens-alpha"));
+        assert_eq!(copy.metadata.namespace.as_deref(), Some("berth"));
+        let back = copied_tokens(&copy);
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[&Purpose::Pull].username, creds.username);
+        assert_eq!(
+            fingerprint(&back[&Purpose::Pull].token),
+            fingerprint(&creds.token)
+        );
         assert!(!format!("{creds:?}").contains("Tok3n"));
     }
 }

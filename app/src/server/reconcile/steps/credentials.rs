@@ -1,7 +1,7 @@
 //! Each purpose's credentials: the robot in Harbor and the registry secret in the team's namespace,
 //! made, repaired or replaced. A new token goes first into Berth's own copy (`kept`), so a crash
 //! never loses one, and a lost secret comes back with the token people hold.
-use super::kept;
+use super::kept::{self, TokenCopy};
 use super::robots::put_robot;
 use super::rotation::{expiry_margin, retire, rotation_due};
 use super::status::{now, Pass, Step};
@@ -25,9 +25,36 @@ pub(super) async fn ensure(
 ) -> Result<(), ReconcileError> {
     pass.step = Step::Robots;
     let listed = team_secrets(ctx, team, pass).await?;
-    for purpose in Purpose::ALL {
-        ensure_credentials(ctx, team, purpose, &listed, pass).await?;
+    let team_name = team.team_name();
+    let mut copy = TokenCopy::new(&team_name);
+    // A team with no secret, no robot of record and no robot in Harbor (a new one): its first
+    // three tokens are kept in one write, before Harbor learns any of them.
+    let prefix = ctx.config.reconcile.robot_prefix.as_str();
+    let nothing_issued = listed.is_empty()
+        && pass.robots.is_empty()
+        && ctx
+            .snapshot
+            .robots_where(|name| desired::robot_purpose(name, prefix, &team_name).is_some())
+            .is_empty();
+    if nothing_issued {
+        let first = Purpose::ALL.map(|purpose| {
+            let username = format!("{prefix}{}", desired::robot_base_name(&team_name, purpose));
+            let token = generate_robot_token();
+            (purpose, Credentials { username, token })
+        });
+        copy.start(ctx, first.into_iter().collect()).await?;
     }
+    for purpose in Purpose::ALL {
+        ensure_credentials(ctx, team, purpose, &listed, &mut copy, pass).await?;
+    }
+    let host = ctx.config.harbor.registry_host.as_str();
+    let in_use = Purpose::ALL.into_iter().filter_map(|purpose| {
+        let secret = named(&listed, purpose.secret_name(&ctx.config.secret_names))?;
+        let creds = desired::credentials_in(secret, purpose, host)?;
+        (desired::robot_purpose(&creds.username, prefix, &team_name) == Some(purpose))
+            .then_some((purpose, creds))
+    });
+    copy.fill_in(ctx, in_use).await?;
     retire(ctx, team, pass).await?;
     let names: Vec<&str> = pass.robots.values().map(|r| r.name.as_str()).collect();
     pass.ok(
@@ -42,14 +69,16 @@ pub(super) async fn ensure(
 }
 
 /// One request for the team's registry and pending secrets; each purpose only writes its own. A
-/// namespace that holds them exists; only when none is found, or the list is refused, is the
-/// namespace itself read, so a missing one is reported as such. Only a purpose with a robot of
-/// record can have a secret of Berth's whose labels were edited away, so only its secret missing
-/// from the list is read by name (a new team's onboarding reads none).
+/// namespace that holds them exists; when none is found, the `default` ServiceAccount (which the
+/// secrets step reads anyway, and then takes from the pass) tells that it exists too; only without
+/// it, or when the list is refused, is the namespace itself read, so a missing one is reported as
+/// such. Only a purpose with a robot of record can have a secret of Berth's whose labels were
+/// edited away, so only its secret missing from the list is read by name (a new team's onboarding
+/// reads none).
 async fn team_secrets(
     ctx: &Context,
     team: &Team,
-    pass: &Pass,
+    pass: &mut Pass,
 ) -> Result<Vec<Secret>, ReconcileError> {
     let namespace = team.namespace_name();
     let names: Vec<&str> = Purpose::ALL
@@ -63,18 +92,32 @@ async fn team_secrets(
         .await
     {
         Ok(listed) if !listed.is_empty() => Ok(listed),
-        outcome => {
-            if !ctx.cluster.namespace_exists(&namespace).await? {
-                return Err(ReconcileError::Waiting {
-                    reason: "NamespaceMissing",
-                    message: format!(
-                        "The namespace {namespace} does not exist; Berth writes the team's \
-                         secrets there once the platform has created it."
-                    ),
-                });
+        Ok(listed) => {
+            if let Ok(Some(account)) = ctx.cluster.get_default_service_account(&namespace).await {
+                pass.account = Some(account);
+                return Ok(listed);
             }
-            outcome.map_err(|e| ReconcileError::namespace_access(&namespace, e))
+            if !ctx.cluster.namespace_exists(&namespace).await? {
+                return Err(missing_namespace(&namespace));
+            }
+            Ok(listed)
         }
+        Err(refused) => {
+            if !ctx.cluster.namespace_exists(&namespace).await? {
+                return Err(missing_namespace(&namespace));
+            }
+            Err(ReconcileError::namespace_access(&namespace, refused))
+        }
+    }
+}
+
+fn missing_namespace(namespace: &str) -> ReconcileError {
+    ReconcileError::Waiting {
+        reason: "NamespaceMissing",
+        message: format!(
+            "The namespace {namespace} does not exist; Berth writes the team's secrets there once \
+             the platform has created it."
+        ),
     }
 }
 
@@ -83,6 +126,7 @@ async fn ensure_credentials(
     team: &Team,
     purpose: Purpose,
     listed: &[Secret],
+    copy: &mut TokenCopy,
     pass: &mut Pass,
 ) -> Result<(), ReconcileError> {
     let r = ctx;
@@ -131,18 +175,15 @@ async fn ensure_credentials(
                 .is_empty();
         let kept = match pending {
             Some(_) => None,
-            None if nothing_issued => None,
-            None => kept::read(r, &team_name, purpose).await?.filter(belongs),
+            None if nothing_issued && !copy.known() => None,
+            None => copy.get(r, purpose).await?.filter(belongs),
         };
         let applied = |c: &Credentials| kept::applied(previous.as_ref(), c);
         // A lost secret whose token Berth kept: put back as it was.
         if let (None, None, Some(previous)) = (&current, &due, previous.as_ref()) {
             if let Some(kept) = kept.as_ref().filter(|k| applied(k)) {
-                let kept = Credentials {
-                    username: kept.username.clone(),
-                    token: kept.token.clone(),
-                };
-                let (status, robot) = kept::restore(r, team, purpose, kept, previous).await?;
+                let (status, robot) =
+                    kept::restore(r, team, purpose, kept.duplicate(), previous).await?;
                 r.metrics
                     .set_robot_expiry(&team_name, &robot.name, seconds_left(&robot));
                 pass.robots.insert(purpose.as_str(), status);
@@ -182,7 +223,7 @@ async fn ensure_credentials(
                     token: generate_robot_token(),
                 };
                 // Kept before Harbor learns the token, so a crash in between loses nothing.
-                kept::write(r, &team_name, purpose, &creds).await?;
+                copy.keep(r, purpose, &creds).await?;
                 creds
             }
         };
@@ -216,7 +257,7 @@ async fn ensure_credentials(
             }
         }
         if legacy_pending {
-            kept::write(r, &team_name, purpose, &next).await?;
+            copy.keep(r, purpose, &next).await?;
             r.cluster.delete_secret(&namespace, &pending_name).await?;
             r.metrics.write("kube_secret_delete");
         }
@@ -309,7 +350,7 @@ async fn ensure_credentials(
     let fingerprint = desired::fingerprint(&creds.token);
     let kept_fingerprint = match previous.as_ref().and_then(|p| p.kept_fingerprint.clone()) {
         Some(kept) if kept == fingerprint => kept,
-        _ => kept::write(r, &team_name, purpose, &creds).await?,
+        _ => copy.keep(r, purpose, &creds).await?,
     };
     let handled = previous.as_ref().and_then(|p| p.rotation_handled.clone());
     let mut status = robot_status(purpose, &robot, &creds, &secret_name, since, handled);

@@ -3,7 +3,7 @@ use super::status::{Pass, Step};
 use super::Context;
 use crate::server::cluster::crd::Team;
 use crate::server::reconcile::ReconcileError;
-use k8s_openapi::api::core::v1::LocalObjectReference;
+use k8s_openapi::api::core::v1::{LocalObjectReference, ServiceAccount};
 
 /// The secrets step: the pull secret on the account (the secrets themselves were
 /// written with the robots).
@@ -13,7 +13,8 @@ pub(super) async fn ensure(
     pass: &mut Pass,
 ) -> Result<(), ReconcileError> {
     pass.step = Step::Secrets;
-    ensure_pull_secret_on_account(ctx, team).await?;
+    let read = pass.account.take();
+    ensure_pull_secret_on_account(ctx, team, read).await?;
     let s = &ctx.config.secret_names;
     pass.ok(
         Step::Secrets,
@@ -31,17 +32,24 @@ pub(super) async fn ensure(
 }
 
 /// The pull secret (only it) in the `default` ServiceAccount's `imagePullSecrets`; the push secrets
-/// never. Other entries stay as they are.
-async fn ensure_pull_secret_on_account(ctx: &Context, team: &Team) -> Result<(), ReconcileError> {
+/// never. Other entries stay as they are. `read`: the account as this pass already read it.
+async fn ensure_pull_secret_on_account(
+    ctx: &Context,
+    team: &Team,
+    read: Option<ServiceAccount>,
+) -> Result<(), ReconcileError> {
     let r = ctx;
     let namespace = team.namespace_name();
     let names = &r.config.secret_names;
-    let Some(account) = r
-        .cluster
-        .get_default_service_account(&namespace)
-        .await
-        .map_err(|e| ReconcileError::namespace_access(&namespace, e))?
-    else {
+    let account = match read {
+        Some(account) => Some(account),
+        None => r
+            .cluster
+            .get_default_service_account(&namespace)
+            .await
+            .map_err(|e| ReconcileError::namespace_access(&namespace, e))?,
+    };
+    let Some(account) = account else {
         return Err(ReconcileError::Waiting {
             reason: "ServiceAccountMissing",
             message: format!(

@@ -3,6 +3,7 @@ use crate::server::cluster::crd::{RetiringRobot, RobotStatus, Team, TeamConditio
 use crate::server::reconcile::desired::Purpose;
 use crate::server::reconcile::{Context, ReconcileError};
 use crate::vocabulary::{Readiness, READY_CONDITION};
+use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -53,6 +54,9 @@ pub(super) struct Pass {
     pub(super) step: Step,
     pub(super) done: BTreeMap<Step, (&'static str, String)>,
     pub(super) requeue: Option<Duration>,
+    /// The namespace's `default` ServiceAccount, when an earlier step of this pass read it (its
+    /// `resourceVersion` guards the later patch).
+    pub(super) account: Option<ServiceAccount>,
 }
 
 impl Pass {
@@ -73,6 +77,7 @@ impl Pass {
             robots,
             step: Step::HarborProject,
             done: BTreeMap::new(),
+            account: None,
             requeue: None,
         }
     }

@@ -47,7 +47,7 @@ async fn a_lost_secret_without_berths_copy_is_reissued_and_said_so() {
         .expect("the push secret");
     world
         .api
-        .remove(KEPT, &desired::kept_secret_name("alpha", Purpose::Push))
+        .remove(KEPT, &desired::token_copy_name("alpha"))
         .expect("Berth's copy");
     world.forget_requests().await;
 
@@ -66,6 +66,17 @@ async fn a_lost_secret_without_berths_copy_is_reissued_and_said_so() {
         Some(desired::fingerprint(&after.token).as_str()),
         "kept again"
     );
+    // The copy went for all three: the two tokens still in use are kept again with the new one.
+    for purpose in [Purpose::Pull, Purpose::Builds] {
+        assert_eq!(
+            world
+                .copied(purpose)
+                .expect("kept again")
+                .token
+                .expose_secret(),
+            world.credentials(purpose).token.expose_secret()
+        );
+    }
     assert_eq!(
         world.audit_records(),
         vec![("credentials-reissued".into(), "berth-reconciler".into())]
@@ -74,16 +85,11 @@ async fn a_lost_secret_without_berths_copy_is_reissued_and_said_so() {
 }
 
 #[tokio::test]
-async fn berths_copies_are_kept_in_its_own_namespace_and_written_once() {
+async fn berths_copy_is_kept_in_its_own_namespace_and_written_once() {
     let world = World::new().await;
     world.converge().await;
     for purpose in Purpose::ALL {
-        let kept = world
-            .api
-            .get(KEPT, &desired::kept_secret_name("alpha", purpose))
-            .expect("Berth's copy");
-        let kept: Secret = serde_json::from_value(kept).expect("a Secret");
-        let kept = desired::pending_credentials(&kept).expect("credentials");
+        let kept = world.copied(purpose).expect("Berth's copy");
         let current = world.credentials(purpose);
         assert_eq!(kept.username, current.username);
         assert_eq!(kept.token.expose_secret(), current.token.expose_secret());
@@ -97,6 +103,57 @@ async fn berths_copies_are_kept_in_its_own_namespace_and_written_once() {
 }
 
 #[tokio::test]
+async fn a_team_of_the_release_with_a_copy_per_purpose_gets_its_token_back() {
+    let world = World::new().await;
+    world.converge().await;
+    let before = world.credentials(Purpose::Push);
+    // As the previous release left it: one copy per purpose, none for the whole team.
+    world
+        .api
+        .remove(KEPT, &desired::token_copy_name("alpha"))
+        .expect("Berth's copy");
+    for purpose in Purpose::ALL {
+        let creds = world.credentials(purpose);
+        world.api.put(
+            KEPT,
+            earlier_copy(&desired::kept_secret_name("alpha", purpose), &creds),
+        );
+    }
+    world
+        .api
+        .remove(SECRETS, &world.secret_name(Purpose::Push))
+        .expect("the push secret");
+
+    world.converge().await;
+
+    let after = world.credentials(Purpose::Push);
+    assert_eq!(after.token.expose_secret(), before.token.expose_secret());
+    assert_eq!(
+        world.audit_records(),
+        vec![("credentials-restored".into(), "berth-reconciler".into())]
+    );
+}
+
+/// A Secret holding `username` and `password`, as the previous release kept a token (and an
+/// earlier one its pending secrets).
+fn earlier_copy(name: &str, creds: &Credentials) -> Value {
+    use base64::Engine;
+    let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {
+            "name": name,
+            "labels": { "app.kubernetes.io/managed-by": "berth", "berth.dev/team": "alpha" },
+        },
+        "type": "Opaque",
+        "data": {
+            "username": encode(&creds.username),
+            "password": encode(creds.token.expose_secret()),
+        },
+    })
+}
+
+#[tokio::test]
 async fn a_pending_secret_of_an_earlier_release_is_finished_and_removed() {
     let world = World::new().await;
     world.converge().await;
@@ -105,11 +162,10 @@ async fn a_pending_secret_of_an_earlier_release_is_finished_and_removed() {
         username: format!("robot${}", desired::robot_base_name("alpha", Purpose::Pull)),
         token: SecretString::from("Pend1ngPend1ngPend1ng"),
     };
-    let mut old = desired::kept_secret("alpha", "team-alpha", Purpose::Pull, &pending);
-    old.metadata.name = Some(desired::pending_secret_name(&name));
-    world
-        .api
-        .put(SECRETS, serde_json::to_value(&old).expect("JSON"));
+    world.api.put(
+        SECRETS,
+        earlier_copy(&desired::pending_secret_name(&name), &pending),
+    );
 
     world.converge().await;
 
@@ -118,14 +174,10 @@ async fn a_pending_secret_of_an_earlier_release_is_finished_and_removed() {
         "Pend1ngPend1ngPend1ng"
     );
     assert!(world.pending_secret(Purpose::Pull).is_none());
-    let kept = world
-        .api
-        .get(KEPT, &desired::kept_secret_name("alpha", Purpose::Pull))
-        .expect("Berth's copy");
-    let kept: Secret = serde_json::from_value(kept).expect("a Secret");
     assert_eq!(
-        desired::pending_credentials(&kept)
-            .expect("credentials")
+        world
+            .copied(Purpose::Pull)
+            .expect("Berth's copy")
             .token
             .expose_secret(),
         "Pend1ngPend1ngPend1ng"

@@ -21,10 +21,7 @@ async fn harbor_refusing_robots_fails_the_robots_step_and_the_next_pass_recovers
     assert_eq!(world.condition("Secrets"), "Unknown Waiting");
     assert!(world.secret(Purpose::Pull).is_none());
     // The token was kept before Harbor was asked.
-    assert!(world
-        .api
-        .get(KEPT, &desired::kept_secret_name("alpha", Purpose::Pull))
-        .is_some());
+    assert!(world.copied(Purpose::Pull).is_some());
 
     world.harbor_fault(None).await;
     world.ctx.snapshot.invalidate();
@@ -34,18 +31,8 @@ async fn harbor_refusing_robots_fails_the_robots_step_and_the_next_pass_recovers
     assert!(world.pending_secret(Purpose::Pull).is_none());
     // Harbor never made that robot, so nobody held its token: the next pass issued a new one
     // without reading the old copy, and the copy now holds the token in use.
-    let kept = world
-        .api
-        .get(KEPT, &desired::kept_secret_name("alpha", Purpose::Pull))
-        .expect("Berth's copy");
-    let kept = String::from_utf8(
-        base64::Engine::decode(
-            &base64::engine::general_purpose::STANDARD,
-            kept["data"]["password"].as_str().unwrap_or_default(),
-        )
-        .expect("base64"),
-    )
-    .expect("text");
+    let kept = world.copied(Purpose::Pull).expect("Berth's copy");
+    let kept = kept.token.expose_secret().to_owned();
     assert_eq!(world.credentials(Purpose::Pull).token.expose_secret(), kept);
 }
 
@@ -87,7 +74,9 @@ async fn a_namespace_that_refuses_berth_says_which_binding_is_missing() {
 #[tokio::test]
 async fn a_missing_namespace_is_waited_for() {
     let world = World::new().await;
+    // With its objects, as the apiserver removes them (the mock does not cascade).
     world.api.remove(NAMESPACES, "team-alpha");
+    world.api.remove(ACCOUNTS, "default");
 
     let error = world.pass().await.expect_err("no namespace");
 

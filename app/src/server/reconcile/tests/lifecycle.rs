@@ -26,7 +26,7 @@ async fn a_new_team_gets_the_finalizer_before_anything_else() {
 }
 
 #[tokio::test]
-async fn a_new_team_reads_no_copy_of_a_token_never_issued() {
+async fn a_new_team_reads_no_copy_and_keeps_its_tokens_in_one_write() {
     let world = World::new().await;
 
     world.converge().await;
@@ -41,7 +41,23 @@ async fn a_new_team_reads_no_copy_of_a_token_never_issued() {
         .iter()
         .filter(|c| c.is_write() && c.path.starts_with(KEPT))
         .count();
-    assert_eq!(copies, 3, "each new token is kept before Harbor learns it");
+    assert_eq!(copies, 1, "the three first tokens are kept in one write");
+    // The ServiceAccount, read once, also tells that the namespace exists.
+    let gets = |path: &str| {
+        calls
+            .iter()
+            .filter(|c| c.method == Method::GET && c.path == path)
+            .count()
+    };
+    assert_eq!(gets("/api/v1/namespaces/team-alpha"), 0);
+    assert_eq!(gets(&format!("{ACCOUNTS}/default")), 1);
+    for purpose in Purpose::ALL {
+        let kept = world.copied(purpose).expect("Berth's copy");
+        assert_eq!(
+            kept.token.expose_secret(),
+            world.credentials(purpose).token.expose_secret()
+        );
+    }
 }
 
 #[tokio::test]
@@ -130,14 +146,14 @@ async fn a_deleted_team_is_offboarded_and_its_finalizer_removed() {
     assert_eq!(action, Action::await_change());
     for purpose in Purpose::ALL {
         assert!(world.secret(purpose).is_none(), "{purpose:?} secret gone");
-        assert!(
-            world
-                .api
-                .get(KEPT, &desired::kept_secret_name("alpha", purpose))
-                .is_none(),
-            "Berth's copy of the {purpose:?} token gone"
-        );
     }
+    assert!(
+        world
+            .api
+            .get(KEPT, &desired::token_copy_name("alpha"))
+            .is_none(),
+        "Berth's copy of the tokens gone"
+    );
     assert_eq!(world.robot_names().await, Vec::<String>::new());
     assert_eq!(
         world.pull_secrets_on_account(),

@@ -177,6 +177,13 @@ impl World {
         )
     }
 
+    /// The token Berth's own copy holds for `purpose`.
+    fn copied(&self, purpose: Purpose) -> Option<Credentials> {
+        let copy = self.api.get(KEPT, &desired::token_copy_name("alpha"))?;
+        let copy: Secret = serde_json::from_value(copy).expect("a Secret");
+        desired::copied_tokens(&copy).remove(&purpose)
+    }
+
     fn credentials(&self, purpose: Purpose) -> Credentials {
         let secret = self.secret(purpose).expect("the secret");
         desired::credentials_in(&secret, purpose, &self.ctx.config.harbor.registry_host)
