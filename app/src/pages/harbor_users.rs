@@ -149,7 +149,7 @@ fn UserTable(list: Vec<HarborUserView>) -> impl IntoView {
                             <td class="py-2 pr-4 font-mono">{user.username.clone()}</td>
                             <td class="py-2 pr-4">{user.email.clone()}</td>
                             <td class="py-2 pr-4">{user.realname.clone()}</td>
-                            <td class="py-2 pr-4">
+                            <td class="min-w-56 py-2 pr-4">
                                 <Identity identity=user.identity.clone() />
                             </td>
                             <td class="last-sign-in py-2 pr-4">
@@ -213,40 +213,26 @@ fn UserTable(list: Vec<HarborUserView>) -> impl IntoView {
 /// one after a redeploy.
 #[component]
 fn Identity(identity: HarborIdentity) -> impl IntoView {
-    match identity {
-        HarborIdentity::Subject(subject) => view! {
-            <span class="identity" data-identity="subject">
-                "subject "
-                <code class="font-mono break-all">{subject}</code>
-            </span>
-        }
-        .into_any(),
-        HarborIdentity::OtherIssuer(subiss) => view! {
-            <span class="identity" data-identity="other-issuer">
-                <strong class="text-amber-800 dark:text-amber-300">"another issuer"</strong>
-                " (subject and issuer: "
-                <code class="font-mono break-all">{subiss}</code>
-                ")"
-            </span>
-        }
-        .into_any(),
-        HarborIdentity::Local => view! {
-            <span class="identity" data-identity="local">
-                "local account"
-            </span>
-        }
-        .into_any(),
-        HarborIdentity::NotRead => view! {
-            <span class="identity" data-identity="not-read">
-                "not read"
-            </span>
-        }
-        .into_any(),
-        HarborIdentity::Unreadable => view! {
-            <span class="identity" data-identity="unreadable">
-                "Harbor failed to read it"
-            </span>
-        }
-        .into_any(),
+    let (kind, said, code) = match identity {
+        HarborIdentity::Subject(subject) => ("subject", "subject ", Some(subject)),
+        HarborIdentity::OtherIssuer(subiss) => ("other-issuer", "", Some(subiss)),
+        HarborIdentity::Local => ("local", "local account", None),
+        HarborIdentity::NotRead => ("not-read", "not read", None),
+        HarborIdentity::Unreadable => ("unreadable", "Harbor failed to read it", None),
+    };
+    let other = kind == "other-issuer";
+    view! {
+        <span class="identity" data-identity=kind>
+            {other
+                .then(|| {
+                    view! {
+                        <strong class="text-amber-800 dark:text-amber-300">"another issuer"</strong>
+                        " (subject and issuer: "
+                    }
+                })}
+            {said}
+            {code.map(|code| view! { <code class="font-mono break-all">{code}</code> })}
+            {other.then_some(")")}
+        </span>
     }
 }
