@@ -189,11 +189,7 @@ impl Audit {
         let now = Timestamp::now();
         let event = Event {
             metadata: ObjectMeta {
-                name: Some(format!(
-                    "{}.{:x}",
-                    if team.is_empty() { "berth" } else { team },
-                    now.as_nanosecond()
-                )),
+                name: Some(event_name(team, now)),
                 namespace: Some(self.events_namespace.clone()),
                 // Labels too, so `kubectl get events -l berth.dev/action=rotation` works.
                 labels: Some(BTreeMap::from([
@@ -242,10 +238,36 @@ impl Audit {
             reporting_instance: Some(self.instance.clone()),
             ..Default::default()
         };
-        Api::<Event>::namespaced(self.client.clone(), &self.events_namespace)
-            .create(&PostParams::default(), &event)
-            .await
+        let api = Api::<Event>::namespaced(self.client.clone(), &self.events_namespace);
+        match api.create(&PostParams::default(), &event).await {
+            // The name is unique to this record, so "already exists" means the create landed and
+            // its answer was lost (seen under load: the apiserver's store retried the write).
+            // The stored Event is ours when it says what this one says.
+            Err(kube::Error::Api(status)) if status.code == 409 => {
+                let name = event.metadata.name.as_deref().unwrap_or_default();
+                let stored = api.get(name).await?;
+                if stored.metadata.annotations == event.metadata.annotations
+                    && stored.involved_object == event.involved_object
+                {
+                    Ok(stored)
+                } else {
+                    Err(kube::Error::Api(status))
+                }
+            }
+            other => other,
+        }
     }
+}
+
+/// `<team>.<nanoseconds><random>` in hex: time-ordered like the apiserver's own Event names,
+/// and unique across replicas writing in the same nanosecond.
+fn event_name(team: &str, now: Timestamp) -> String {
+    format!(
+        "{}.{:x}{:08x}",
+        if team.is_empty() { "berth" } else { team },
+        now.as_nanosecond(),
+        rand::random::<u32>()
+    )
 }
 
 /// An audit record read back from its Event; `None` for Events that are not Berth's audit
@@ -350,5 +372,74 @@ mod tests {
         assert!(entry_from_event(&event("toggle", "allowed")).is_none());
         assert!(entry_from_event(&event("rotation", "maybe")).is_none());
         assert!(entry_from_event(&Event::default()).is_none());
+    }
+
+    /// An apiserver that stores the first create and answers it with 409, as when the write
+    /// landed and its answer was lost; `tamper` changes what it stores (another writer's Event).
+    async fn create_answered_409(tamper: bool) -> (Result<(), AuditError>, Vec<String>) {
+        use http::{Method, Request, Response};
+        use kube::client::Body;
+        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+        let server = tokio::spawn(async move {
+            let (mut stored, mut seen) = (serde_json::Value::Null, Vec::new());
+            while let Some((request, respond)) = handle.next_request().await {
+                let (parts, body) = request.into_parts();
+                seen.push(format!("{} {}", parts.method, parts.uri.path()));
+                let (status, answer) = if parts.method == Method::POST {
+                    stored = serde_json::from_slice(&body.collect_bytes().await.unwrap()).unwrap();
+                    if tamper {
+                        stored["metadata"]["annotations"][AUDIT_ACTOR] = "mallory".into();
+                    }
+                    let status = serde_json::json!({"kind": "Status", "apiVersion": "v1",
+                        "status": "Failure", "reason": "AlreadyExists", "code": 409,
+                        "message": "events already exists"});
+                    (409, status)
+                } else {
+                    (200, stored.clone())
+                };
+                respond.send_response(
+                    Response::builder()
+                        .status(status)
+                        .body(Body::from(serde_json::to_vec(&answer).unwrap()))
+                        .unwrap(),
+                );
+            }
+            seen
+        });
+        let audit = Audit::new(Client::new(service, "default"), "default".into());
+        let record = AuditRecord::new(
+            "alice",
+            AuditAction::HarborUserDelete,
+            "dave".into(),
+            AuditResult::Allowed,
+        );
+        let result = audit.record_harbor_user("dave", record).await;
+        drop(audit);
+        (result, server.await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_create_whose_answer_was_lost_is_recognised_by_what_it_stored() {
+        let (result, seen) = create_answered_409(false).await;
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(seen.len(), 2);
+        assert!(seen[0].starts_with("POST ") && seen[1].starts_with("GET "));
+    }
+
+    #[tokio::test]
+    async fn another_writers_event_under_the_name_is_still_a_failure() {
+        let (result, _) = create_answered_409(true).await;
+        assert_eq!(result.unwrap_err().reason(), "audit-store-failed");
+    }
+
+    #[test]
+    fn event_names_are_unique_within_one_nanosecond() {
+        let now = Timestamp::now();
+        let names: std::collections::BTreeSet<_> =
+            (0..64).map(|_| event_name("alpha", now)).collect();
+        assert_eq!(names.len(), 64);
+        assert!(names
+            .iter()
+            .all(|n| n.starts_with("alpha.") && n.len() <= 253));
     }
 }
