@@ -46,8 +46,26 @@ enum Command {
     Settings,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Leptos renders a page as one deeply nested future; some (a refused `/admin/health`) need more
+/// stack than the 2 MiB tokio gives its worker threads by default, and a thread that runs out
+/// aborts the whole process. Every thread of the runtime gets the main thread's 8 MiB.
+const THREAD_STACK: usize = 8 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(THREAD_STACK)
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("berth: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     // A usage error exits 2 with clap's message; --help and --version exit 0.
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
