@@ -1,6 +1,6 @@
 //! Data the server functions hand to the pages. Nothing here ever holds secret material.
 use crate::error::AppError;
-use crate::vocabulary::{AuditAction, AuditResult, Readiness, WarningKind};
+use crate::vocabulary::{AuditAction, AuditResult, Delivery, Readiness, WarningKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +17,8 @@ pub struct TeamSummary {
     pub harbor_project: String,
     pub groups: Vec<String>,
     pub push_secret_download: bool,
+    /// The further namespaces the pull secret goes to (`spec.namespaces`).
+    pub namespaces: Vec<String>,
     /// Whether the signed-in user belongs to the team (platform admins see teams they are not in).
     pub is_member: bool,
     /// What the reconciler last reported; `None` before its first pass.
@@ -39,6 +41,17 @@ pub struct TeamState {
     pub next_expiry: Option<String>,
     /// Rotated-out robots still working through their grace period.
     pub retiring: Vec<RetiringView>,
+    /// The further namespaces and whether the pull secret is in each.
+    pub namespaces: Vec<NamespaceView>,
+}
+
+/// The pull secret in one of the team's further namespaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceView {
+    pub name: String,
+    pub state: Delivery,
+    /// What is wrong and the commands that fix it, when it is not delivered.
+    pub message: String,
 }
 
 /// A rotated-out robot and when it stops working.

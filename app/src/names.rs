@@ -61,6 +61,18 @@ pub fn valid_team_name(name: &str) -> bool {
         })
 }
 
+/// Whether `name` is a DNS label, as Kubernetes names namespaces: a-z, 0-9 and `-`, at most 63,
+/// starting and ending with a letter or digit.
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
 impl TeamName {
     /// Checks a name that came from outside. An invalid name is echoed back shortened, so a long
     /// input never makes a long message.

@@ -314,6 +314,53 @@ impl Readiness {
     }
 }
 
+/// What became of the pull secret in a namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub enum Delivery {
+    /// The pull secret is there and on the `default` ServiceAccount.
+    Delivered,
+    /// The namespace does not exist (Berth never creates namespaces).
+    Missing,
+    /// No RoleBinding lets Berth manage secrets there.
+    NoAccess,
+    /// The namespace has no `default` ServiceAccount to carry the pull secret.
+    NoDefaultAccount,
+    /// Another Team holds the namespace.
+    Claimed,
+    /// A secret of that name that Berth did not write is there; Berth leaves it alone.
+    NameTaken,
+    /// Left the list; Berth could not clear it yet.
+    Leaving,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Delivered => "Delivered",
+            Delivery::Missing => "Missing",
+            Delivery::NoAccess => "NoAccess",
+            Delivery::NoDefaultAccount => "NoDefaultAccount",
+            Delivery::Claimed => "Claimed",
+            Delivery::NameTaken => "NameTaken",
+            Delivery::Leaving => "Leaving",
+        }
+    }
+
+    /// The state in a few words, for the team page.
+    pub fn words(self) -> &'static str {
+        match self {
+            Delivery::Delivered => "delivered",
+            Delivery::Missing => "namespace missing",
+            Delivery::NoAccess => "Berth not allowed in",
+            Delivery::NoDefaultAccount => "no default ServiceAccount",
+            Delivery::Claimed => "held by another team",
+            Delivery::NameTaken => "name taken by another secret",
+            Delivery::Leaving => "being cleared",
+        }
+    }
+}
+
 /// What a team-page warning is about (the page marks each with it, as `data-kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -805,6 +805,11 @@ async fn the_apiserver_refuses_bad_teams_and_says_what_to_change() {
             "spec.namespace must be a Kubernetes namespace name",
         ),
         (
+            "cel-namespaces",
+            serde_json::json!({ "namespaces": ["web", "Bad_NS"] }),
+            "each of spec.namespaces must be a Kubernetes namespace name",
+        ),
+        (
             "cel-groups",
             serde_json::json!({ "groups": [] }),
             "spec.groups names at least one group",
@@ -835,7 +840,7 @@ async fn the_apiserver_refuses_bad_teams_and_says_what_to_change() {
                 "cel-good",
                 serde_json::json!({
                     "harborProject": "shared.base_images", "namespace": "apps-1",
-                    "groups": ["/teams/x"]
+                    "groups": ["/teams/x"], "namespaces": ["apps-2", "jobs"]
                 }),
             ),
         )

@@ -233,7 +233,14 @@ fn kubernetes_writes_by_berth() -> usize {
 async fn onboarding_from_zero() {
     create_team("it-onboard", &["it-onboard-devs"]).await;
     let status = wait_ready("it-onboard").await;
-    for condition in ["Ready", "HarborProject", "Members", "Robots", "Secrets"] {
+    for condition in [
+        "Ready",
+        "HarborProject",
+        "Members",
+        "Robots",
+        "Secrets",
+        "Namespaces",
+    ] {
         assert_eq!(
             status.condition(condition).map(|c| c.status.as_str()),
             Some("True"),
@@ -797,6 +804,208 @@ async fn offboarding_removes_robots_and_secrets_and_keeps_the_project() {
         "the project is kept by default"
     );
     assert_eq!(audit_events("it-offboard", "offboard").await.len(), 1);
+}
+
+/// A namespace with a `default` ServiceAccount carrying somebody else's pull secret; with Berth's
+/// RoleBinding when `bound`.
+async fn create_namespace(ns: &str, bound: bool) {
+    let client = admin().await;
+    let pp = PatchParams::apply("reconcile-test").force();
+    let namespace: Namespace = serde_json::from_value(
+        serde_json::json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": ns } }),
+    )
+    .unwrap();
+    Api::<Namespace>::all(client.clone())
+        .patch(ns, &pp, &Patch::Apply(&namespace))
+        .await
+        .unwrap();
+    let account: ServiceAccount = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "ServiceAccount",
+        "metadata": { "name": "default", "namespace": ns },
+        "imagePullSecrets": [{ "name": "someone-elses-secret" }],
+    }))
+    .unwrap();
+    Api::<ServiceAccount>::namespaced(client, ns)
+        .patch("default", &pp, &Patch::Apply(&account))
+        .await
+        .unwrap();
+    if bound {
+        grant_namespace_access(ns).await;
+    }
+}
+
+async fn list_namespaces(team: &str, namespaces: &[&str]) {
+    let patch = serde_json::json!({ "spec": { "namespaces": namespaces } });
+    Api::<Team>::all(admin().await)
+        .patch(team, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+}
+
+/// Waits until the Team reports exactly these namespace states (`"web Delivered"`, sorted).
+async fn wait_namespace_states(team_name: &str, wanted: &[&str]) -> TeamStatus {
+    let wanted: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
+    wait_for(
+        &format!("{team_name}'s namespaces {wanted:?}"),
+        PATIENCE,
+        || async {
+            let status = team(team_name).await?.status?;
+            let states: Vec<String> = status
+                .namespaces
+                .iter()
+                .map(|n| format!("{} {}", n.name, n.state.as_str()))
+                .collect();
+            (states == wanted).then_some(status)
+        },
+    )
+    .await
+}
+
+async fn pull_entries(ns: &str) -> Vec<String> {
+    let account = Api::<ServiceAccount>::namespaced(admin().await, ns)
+        .get("default")
+        .await
+        .unwrap();
+    account
+        .image_pull_secrets
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.name)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_team_over_several_namespaces_and_a_namespace_two_teams_name() {
+    create_team("it-spread", &["it-spread-devs"]).await;
+    for (ns, bound) in [
+        ("it-spread-web", true),
+        ("it-spread-jobs", true),
+        ("it-spread-locked", false),
+    ] {
+        create_namespace(ns, bound).await;
+    }
+    wait_ready("it-spread").await;
+    list_namespaces(
+        "it-spread",
+        &["it-spread-web", "it-spread-jobs", "it-spread-locked"],
+    )
+    .await;
+
+    // Without Berth's RoleBinding: reported with the command that grants it; the rest delivered.
+    let status = wait_namespace_states(
+        "it-spread",
+        &[
+            "it-spread-jobs Delivered",
+            "it-spread-locked NoAccess",
+            "it-spread-web Delivered",
+        ],
+    )
+    .await;
+    let locked = status
+        .namespaces
+        .iter()
+        .find(|n| n.name == "it-spread-locked")
+        .unwrap();
+    assert!(
+        locked
+            .message
+            .contains("kubectl -n it-spread-locked create rolebinding berth"),
+        "{locked:?}"
+    );
+    assert_eq!(
+        status.condition("Ready").unwrap().reason,
+        "NamespacesIncomplete"
+    );
+    let home = secret("team-it-spread", "harbor-pullsecret").await.unwrap();
+    for ns in ["it-spread-web", "it-spread-jobs"] {
+        let copy = secret(ns, "harbor-pullsecret")
+            .await
+            .expect("the pull secret");
+        assert_eq!(copy.data, home.data, "{ns}");
+        let creds = desired::credentials_in(&copy, Purpose::Pull, &env("BERTH_REGISTRY_HOST"))
+            .expect("a login");
+        assert!(
+            registry_accepts(&creds).await,
+            "{ns}: the registry takes its login"
+        );
+        assert_eq!(
+            pull_entries(ns).await,
+            ["someone-elses-secret", "harbor-pullsecret"]
+        );
+        for push in ["harbor-pushsecret", "harbor-pushsecret-builds"] {
+            assert!(secret(ns, push).await.is_none(), "{push} stays home");
+        }
+    }
+
+    // The platform binds Berth there: delivered on a later pass, and the team is Ready.
+    grant_namespace_access("it-spread-locked").await;
+    wait_namespace_states(
+        "it-spread",
+        &[
+            "it-spread-jobs Delivered",
+            "it-spread-locked Delivered",
+            "it-spread-web Delivered",
+        ],
+    )
+    .await;
+    wait_ready("it-spread").await;
+
+    // One namespace leaves the list: the secret and its entry go, the other entry stays.
+    list_namespaces("it-spread", &["it-spread-jobs", "it-spread-locked"]).await;
+    wait_namespace_states(
+        "it-spread",
+        &["it-spread-jobs Delivered", "it-spread-locked Delivered"],
+    )
+    .await;
+    assert!(secret("it-spread-web", "harbor-pullsecret").await.is_none());
+    assert_eq!(
+        pull_entries("it-spread-web").await,
+        ["someone-elses-secret"]
+    );
+
+    // One is deleted: reported as missing.
+    Api::<Namespace>::all(admin().await)
+        .delete("it-spread-jobs", &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_namespace_states(
+        "it-spread",
+        &["it-spread-jobs Missing", "it-spread-locked Delivered"],
+    )
+    .await;
+
+    // A later Team naming it-spread-locked: refused there, the secret stays it-spread's.
+    create_team("it-rival", &["it-rival-devs"]).await;
+    list_namespaces("it-rival", &["it-spread-locked"]).await;
+    let rival = wait_namespace_states("it-rival", &["it-spread-locked Claimed"]).await;
+    assert!(
+        rival.namespaces[0].message.contains("team it-spread holds"),
+        "{rival:?}"
+    );
+    assert_eq!(rival.condition("Ready").unwrap().status, "False");
+    let kept = secret("it-spread-locked", "harbor-pullsecret")
+        .await
+        .unwrap();
+    assert_eq!(kept.metadata.labels.unwrap()["berth.dev/team"], "it-spread");
+
+    // Offboarding takes the pull secret out of the further namespaces too.
+    for name in ["it-rival", "it-spread"] {
+        Api::<Team>::all(admin().await)
+            .delete(name, &DeleteParams::default())
+            .await
+            .unwrap();
+    }
+    wait_for("both Teams gone", PATIENCE, || async {
+        (team("it-rival").await.is_none() && team("it-spread").await.is_none()).then_some(())
+    })
+    .await;
+    assert!(secret("it-spread-locked", "harbor-pullsecret")
+        .await
+        .is_none());
+    assert_eq!(
+        pull_entries("it-spread-locked").await,
+        ["someone-elses-secret"]
+    );
 }
 
 #[tokio::test]

@@ -228,7 +228,7 @@ test.describe('every door checks what comes in', () => {
   const functions: Array<{ endpoint: string; fields: string[]; names: string[] }> = [
     { endpoint: 'set_push_secret_download', fields: ['team', 'enabled'], names: ['team'] },
     { endpoint: 'rotate_credentials', fields: ['team', 'purpose'], names: ['team'] },
-    { endpoint: 'create_team', fields: ['name', 'groups', 'push_secret_download'], names: ['name'] },
+    { endpoint: 'create_team', fields: ['name', 'groups', 'push_secret_download', 'namespaces'], names: ['name'] },
     { endpoint: 'delete_team', fields: ['team', 'confirm'], names: ['team'] },
     { endpoint: 'load_team', fields: ['name'], names: ['name'] },
     { endpoint: 'load_audit_log', fields: ['team', 'action'], names: ['team'] },

@@ -20,7 +20,7 @@ function auditRecords(team: string, action: string, actor?: string): any[] {
 test('the team page shows what the reconciler reports and which robot each secret holds', async ({ page }) => {
   await signIn(page, 'bob', '/teams/alpha');
   await expect(page.locator('#state-ready')).toHaveAttribute('data-ready', 'True');
-  for (const part of ['HarborProject', 'Members', 'Robots', 'Secrets']) {
+  for (const part of ['HarborProject', 'Members', 'Robots', 'Secrets', 'Namespaces']) {
     await expect(page.locator(`#status tr[data-condition="${part}"]`)).toHaveAttribute('data-status', 'True');
   }
   await expect(page.locator('#credentials .credential')).toHaveCount(3);

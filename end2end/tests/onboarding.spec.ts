@@ -63,6 +63,57 @@ test('onboarding a team whose namespace does not exist prints the commands that 
   }
 });
 
+test('a team over several namespaces: the form takes them, the team page says where the pull secret is and why not', async ({ page }, info) => {
+  const team = `spread-${info.project.name}`;
+  const home = `team-${team}`;
+  const web = `${team}-web`;
+  try { kubectl('delete', 'team', team, '--wait=true', '--timeout=60s'); } catch { /* not left over */ }
+  for (const ns of [home, web]) {
+    try { kubectl('create', 'namespace', ns); } catch { /* left over */ }
+    try {
+      kubectl('-n', ns, 'create', 'rolebinding', 'berth', '--clusterrole', 'berth-team-namespace', '--serviceaccount', 'berth:berth');
+    } catch { /* left over */ }
+  }
+  try {
+    await signIn(page, 'alice', '/admin');
+    await page.fill('#create-team input[name="name"]', team);
+    await page.fill('#create-team input[name="groups"]', `${team}-devs`);
+    // beta's home namespace, one of its own, and one that does not exist.
+    await page.fill('#create-team input[name="namespaces"]', `${web}, team-beta, ${team}-gone`);
+    await page.click('#create-team button[type="submit"]');
+    await expect(page.locator('#create-result')).toHaveClass(/success-note/);
+    expect(kubectl('get', 'team', team, '-o', 'jsonpath={.spec.namespaces}')).toBe(`["${web}","team-beta","${team}-gone"]`);
+
+    const item = (ns: string) => page.locator(`#namespaces li[data-namespace="${ns}"]`);
+    await expect.poll(async () => {
+      await page.goto(`/teams/${team}`);
+      return item(web).getAttribute('data-state');
+    }, { timeout: 60_000 }).toBe('Delivered');
+    await expect(item(home)).toContainText('home: the pull, push and builds secrets');
+    await expect(item(web)).toContainText('pull secret delivered');
+    await expect(item('team-beta')).toHaveAttribute('data-state', 'Claimed');
+    await expect(item('team-beta')).toContainText('team beta holds team-beta');
+    await expect(item(`${team}-gone`)).toHaveAttribute('data-state', 'Missing');
+    await expect(item(`${team}-gone`)).toContainText(`kubectl create namespace ${team}-gone`);
+    await expect(page.locator('#state-ready')).toHaveAttribute('data-reason', 'NamespacesIncomplete');
+    // Only the pull secret travels, and beta's own is untouched.
+    expect(kubectl('-n', web, 'get', 'secrets', '-l', `berth.dev/team=${team}`, '-o', 'jsonpath={.items[*].metadata.name}')).toBe('harbor-pullsecret');
+    expect(kubectl('-n', 'team-beta', 'get', 'secret', 'harbor-pullsecret', '-o', 'jsonpath={.metadata.labels.berth\\.dev/team}')).toBe('beta');
+    if (jsOn(info)) {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        await page.locator('#namespaces').screenshot({ path: info.outputPath(`namespaces-${colorScheme}.png`) });
+      }
+    }
+  } finally {
+    try { kubectl('delete', 'team', team, '--wait=true', '--timeout=60s'); } catch { /* gone */ }
+    for (const ns of [home, web]) {
+      try { kubectl('delete', 'namespace', ns, '--wait=false'); } catch { /* gone */ }
+    }
+  }
+  expect(kubectl('get', 'secret', '-n', 'team-beta', 'harbor-pullsecret', '-o', 'name').trim()).toBe('secret/harbor-pullsecret');
+});
+
 test('a typo in the delete confirmation leaves a clean address that does not repeat the error', async ({ page }) => {
   await signIn(page, 'alice', '/admin');
   const row = page.locator('#admin-teams tr[data-team="beta"]');

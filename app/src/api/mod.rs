@@ -14,7 +14,7 @@ pub fn expected_arguments(endpoint: &str) -> Option<&'static str> {
         "rotate_credentials" => "it takes team (a team name) and purpose (pull, push or builds).",
         "create_team" => {
             "it takes name (a team name), groups (comma-separated, may be empty) and optionally \
-             push_secret_download (on)."
+             push_secret_download (on) and namespaces (further namespaces, comma-separated)."
         }
         "delete_team" => "it takes team (a team name) and confirm (the same name, typed again).",
         "delete_harbor_user" => {

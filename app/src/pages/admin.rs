@@ -74,6 +74,15 @@ pub fn AdminPage() -> impl IntoView {
                                         />
                                     </label>
                                     <label class="text-sm">
+                                        "Further namespaces for the pull secret (comma-separated; optional)"
+                                        <br />
+                                        <input
+                                            class=input
+                                            name="namespaces"
+                                            placeholder="payments-web, payments-jobs"
+                                        />
+                                    </label>
+                                    <label class="text-sm">
                                         <input type="checkbox" name="push_secret_download" />
                                         " Members may download the push secret"
                                     </label>

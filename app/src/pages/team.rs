@@ -7,10 +7,11 @@ use crate::components::{
 };
 use crate::error::AppError;
 use crate::model::{
-    DownloadFormat, ProjectView, RobotView, SecretView, TeamDetail, TeamState, TeamWarning,
+    DownloadFormat, NamespaceView, ProjectView, RobotView, SecretView, TeamDetail, TeamState,
+    TeamWarning,
 };
 use crate::pages::not_found::NotFoundBody;
-use crate::vocabulary::Readiness;
+use crate::vocabulary::{Delivery, Readiness};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -56,6 +57,19 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
                 download=team.push_secret_download
                 grace=detail.rotation_grace_secs
             />
+        }
+    });
+    let found = team
+        .state
+        .as_ref()
+        .map(|s| s.namespaces.clone())
+        .unwrap_or_default();
+    let (home, listed) = (team.namespace.clone(), team.namespaces.clone());
+    let namespaces = (!listed.is_empty() || !found.is_empty()).then(|| {
+        view! {
+            <Card title="Namespaces" id="namespaces">
+                <NamespaceList home listed found />
+            </Card>
         }
     });
     let usage_howto = detail.usage_howto.clone();
@@ -129,6 +143,7 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
                         .collect_view()}
                 </div>
             </Card>
+            {namespaces}
             {manage}
             <Card title="State" id="status">
                 <StateFacts state=team.state.clone() />
@@ -175,6 +190,65 @@ fn TeamView(detail: TeamDetail) -> impl IntoView {
                 }}
             </Card>
         </div>
+    }
+}
+
+/// Where the team's secrets are: all three at home, the pull secret in each further namespace
+/// (with what keeps it out of one, and the remedy).
+#[component]
+fn NamespaceList(home: String, listed: Vec<String>, found: Vec<NamespaceView>) -> impl IntoView {
+    // Listed but not reported yet: Berth's next pass gets to it.
+    let mut rows: Vec<(String, Option<NamespaceView>)> = listed
+        .iter()
+        .map(|name| {
+            (
+                name.clone(),
+                found.iter().find(|f| &f.name == name).cloned(),
+            )
+        })
+        .collect();
+    rows.extend(
+        found
+            .iter()
+            .filter(|f| !listed.contains(&f.name))
+            .map(|f| (f.name.clone(), Some(f.clone()))),
+    );
+    view! {
+        <ul class="grid grid-cols-1 gap-2 text-sm">
+            <li class="namespace" data-namespace=home.clone() data-state="home">
+                <code class="font-mono">{home.clone()}</code>
+                " · home: the pull, push and builds secrets"
+            </li>
+            {rows
+                .into_iter()
+                .map(|(name, view)| {
+                    let (state, words, message) = match view {
+                        Some(v) => (v.state.as_str(), v.state.words(), v.message),
+                        None => ("Pending", "not set up yet", String::new()),
+                    };
+                    let delivered = state == Delivery::Delivered.as_str();
+                    view! {
+                        <li class="namespace" data-namespace=name.clone() data-state=state>
+                            <code class="font-mono">{name.clone()}</code>
+                            " · pull secret "
+                            <span class=if delivered {
+                                "text-emerald-800 dark:text-emerald-300"
+                            } else {
+                                "font-medium text-amber-800 dark:text-amber-300"
+                            }>{words}</span>
+                            {(!message.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <span class="block break-words text-slate-600 dark:text-slate-400">
+                                            {message}
+                                        </span>
+                                    }
+                                })}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 

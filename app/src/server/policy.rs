@@ -1,6 +1,7 @@
 //! Who may see and do what with a team. Every server function and route asks these rules.
 use crate::model::{
-    ConditionView, CredentialView, RetiringView, SecretView, TeamState, TeamSummary, TeamWarning,
+    ConditionView, CredentialView, NamespaceView, RetiringView, SecretView, TeamState, TeamSummary,
+    TeamWarning,
 };
 use crate::server::auth::groups::any_matches;
 use crate::server::auth::session::SessionUser;
@@ -101,6 +102,15 @@ pub fn state(team: &Team) -> Option<TeamState> {
                 name: r.name.clone(),
                 purpose: r.purpose.clone(),
                 until: r.delete_after.clone(),
+            })
+            .collect(),
+        namespaces: status
+            .namespaces
+            .iter()
+            .map(|n| NamespaceView {
+                name: n.name.clone(),
+                state: n.state,
+                message: n.message.clone(),
             })
             .collect(),
     })
@@ -283,6 +293,7 @@ pub fn summary(user: &SessionUser, team: &Team, mode: GroupMatch) -> TeamSummary
         harbor_project: team.harbor_project(),
         groups: team.groups(),
         push_secret_download: team.spec.push_secret_download,
+        namespaces: team.delivery_namespaces(),
         is_member: is_member(user, team, mode),
         state: state(team),
         deleting: team.metadata.deletion_timestamp.is_some(),

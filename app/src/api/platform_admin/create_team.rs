@@ -12,6 +12,7 @@ pub async fn create_team(
     name: String,
     groups: String,
     push_secret_download: Option<String>,
+    namespaces: Option<String>,
 ) -> Result<Onboarded, AppError> {
     crate::server::views::flash::after_with_commands(
         "create-result",
@@ -54,6 +55,20 @@ pub async fn create_team(
                 ))
                 .into());
             }
+            let namespaces: Vec<String> = namespaces
+                .unwrap_or_default()
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if let Some(bad) = namespaces.iter().find(|n| !crate::names::is_dns_label(n)) {
+                return Err(AppError::BadRequest(format!(
+                    "Each further namespace is a Kubernetes namespace name (a-z, 0-9 and -, at \
+                     most 63 characters); {:?} is not.",
+                    bad.chars().take(70).collect::<String>()
+                ))
+                .into());
+            }
             let download = match push_secret_download.as_deref() {
                 None | Some("") | Some("off") | Some("false") => false,
                 Some("on") | Some("true") => true,
@@ -67,6 +82,7 @@ pub async fn create_team(
             let spec = TeamSpec {
                 groups: groups.clone(),
                 push_secret_download: download,
+                namespaces,
                 ..Default::default()
             };
             // No audit, no change: the record (about the Team about to be made) is stored first.
@@ -76,9 +92,13 @@ pub async fn create_team(
                     &user.username,
                     AuditAction::TeamCreate,
                     format!(
-                        "groups {}; push-secret download {}",
+                        "groups {}; push-secret download {}{}",
                         planned.groups().join(", "),
-                        if download { "on" } else { "off" }
+                        if download { "on" } else { "off" },
+                        match planned.delivery_namespaces() {
+                            further if further.is_empty() => String::new(),
+                            further => format!("; pull secret also in {}", further.join(", ")),
+                        }
                     ),
                     result,
                 )

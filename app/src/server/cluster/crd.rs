@@ -3,6 +3,8 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::vocabulary::Delivery;
+
 #[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(
     group = "berth.dev",
@@ -31,6 +33,10 @@ pub struct TeamSpec {
     /// Whether members may download the push secret.
     #[serde(default)]
     pub push_secret_download: bool,
+    /// More namespaces the team deploys to: each gets the pull secret, on its `default`
+    /// ServiceAccount. The push secrets stay in `namespace`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
 }
 
 /// What the reconciler last saw and did. Written only when it changes, so a pass with nothing to do
@@ -40,7 +46,7 @@ pub struct TeamSpec {
 pub struct TeamStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// `Ready`, `HarborProject`, `Members`, `Robots`, `Secrets`.
+    /// `Ready`, `HarborProject`, `Members`, `Robots`, `Secrets`, `Namespaces`.
     #[serde(default)]
     pub conditions: Vec<TeamCondition>,
     /// The robot behind each secret (pull, push, builds).
@@ -58,6 +64,21 @@ pub struct TeamStatus {
     /// The earliest robot expiry (RFC 3339); absent when no robot expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_expiry: Option<String>,
+    /// Each namespace of `spec.namespaces`, and each one Berth still has to clear after it left
+    /// the list: whether the pull secret is there, and if not, why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<NamespaceStatus>,
+}
+
+/// The pull secret in one of the team's further namespaces.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceStatus {
+    pub name: String,
+    pub state: Delivery,
+    /// What is wrong and what to run, when it is not delivered.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -142,6 +163,26 @@ impl Team {
             .clone()
             .unwrap_or_else(|| self.derived())
     }
+    /// The namespaces beside the home one that get the pull secret, sorted, each once.
+    pub fn delivery_namespaces(&self) -> Vec<String> {
+        let home = self.namespace_name();
+        let mut names: Vec<String> = self
+            .spec
+            .namespaces
+            .iter()
+            .filter(|n| **n != home)
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+    /// Every namespace the Team claims: its home and the delivery namespaces.
+    pub fn claimed_namespaces(&self) -> Vec<String> {
+        let mut names = self.delivery_namespaces();
+        names.insert(0, self.namespace_name());
+        names
+    }
     pub fn harbor_project(&self) -> String {
         self.spec
             .harbor_project
@@ -223,6 +264,12 @@ fn validate_spec(
         if let Some(namespace) = properties.get_mut("namespace") {
             namespace.max_length = Some(63);
         }
+        if let Some(namespaces) = properties.get_mut("namespaces") {
+            namespaces.max_items = Some(64);
+            if let Some(JSONSchemaPropsOrArray::Schema(item)) = namespaces.items.as_mut() {
+                item.max_length = Some(63);
+            }
+        }
         if let Some(groups) = properties.get_mut("groups") {
             groups.max_items = Some(64);
             if let Some(JSONSchemaPropsOrArray::Schema(item)) = groups.items.as_mut() {
@@ -245,6 +292,13 @@ fn validate_spec(
             "spec.namespace must be a Kubernetes namespace name: lower-case letters, digits and \
              '-', starting and ending with a letter or digit, at most 63 characters",
             ".namespace",
+        ),
+        rule(
+            "!has(self.namespaces) || \
+             self.namespaces.all(n, n.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'))",
+            "each of spec.namespaces must be a Kubernetes namespace name: lower-case letters, \
+             digits and '-', starting and ending with a letter or digit, at most 63 characters",
+            ".namespaces",
         ),
         rule(
             "!has(self.groups) || (size(self.groups) > 0 && self.groups.all(g, size(g) > 0))",
@@ -277,9 +331,12 @@ mod tests {
                 groups: vec!["/org/alpha".into()],
                 harbor_project: Some("alpha-images".into()),
                 push_secret_download: true,
+                namespaces: vec!["web".into(), "apps".into(), "jobs".into(), "web".into()],
             },
         );
         assert_eq!(team.namespace_name(), "apps");
+        assert_eq!(team.delivery_namespaces(), vec!["jobs", "web"]);
+        assert_eq!(team.claimed_namespaces(), vec!["apps", "jobs", "web"]);
         assert_eq!(team.harbor_project(), "alpha-images");
         assert_eq!(team.groups(), vec!["/org/alpha"]);
     }

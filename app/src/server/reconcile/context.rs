@@ -8,6 +8,7 @@ use crate::server::cluster::Cluster;
 use crate::server::config::Config;
 use crate::server::harbor::HarborClient;
 use crate::server::metrics::Metrics;
+use kube::runtime::reflector::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -47,8 +48,10 @@ impl Reconciler {
     }
 
     /// The context of one leadership term; Harbor's view and the memory are shared with the next.
-    pub fn context(&self) -> Context {
+    /// `teams`: the term's watch cache of Teams.
+    pub fn context(&self, teams: Store<Team>) -> Context {
         Context {
+            teams,
             harbor: self.harbor.clone(),
             cluster: self.cluster.clone(),
             config: self.config.clone(),
@@ -64,6 +67,9 @@ impl Reconciler {
 /// secrets only in the namespaces that grant it the ClusterRole `berth-team-namespace`, so
 /// it cannot watch them all).
 pub struct Context {
+    /// Every Team Berth reconciles, as the watch last delivered them (which Team holds a
+    /// namespace several name).
+    pub teams: Store<Team>,
     pub harbor: HarborClient,
     pub cluster: Cluster,
     pub config: Arc<Config>,

@@ -11,6 +11,9 @@ pub enum ReconcileError {
     /// The Team asks for something that cannot work; retrying will not help until it is edited.
     #[error("{0}")]
     Invalid(String),
+    /// Another Team holds the Team's home namespace; nothing is made until one of them changes.
+    #[error("{0}")]
+    Claimed(String),
     /// Something Berth does not create is missing (e.g. the namespace's default ServiceAccount).
     #[error("{message}")]
     Waiting {
@@ -40,6 +43,7 @@ impl ReconcileError {
             ReconcileError::Harbor(HarborError::Decode { .. }) => "HarborBadAnswer",
             ReconcileError::Cluster(e) => e.reason(),
             ReconcileError::Invalid(_) => "InvalidSpec",
+            ReconcileError::Claimed(_) => "NamespaceClaimed",
             ReconcileError::Waiting { reason, .. } => reason,
             ReconcileError::Finalizer { .. } => "FinalizerFailed",
         }

@@ -7,6 +7,7 @@
 //! live in its namespace (Berth holds no cluster-wide right on secrets, so it cannot watch
 //! them); Harbor from a shared view checked with two probe requests. A pass over teams that
 //! did not drift writes nothing.
+mod claims;
 mod context;
 pub mod desired;
 mod error;
@@ -90,7 +91,14 @@ pub fn error_policy(team: Arc<Team>, error: &ReconcileError, ctx: Arc<Context>) 
         ctx.snapshot.invalidate();
     }
     match error {
-        ReconcileError::Invalid(_) => Action::requeue(ctx.config.reconcile.resync),
+        ReconcileError::Invalid(_) | ReconcileError::Claimed(_) => {
+            Action::requeue(ctx.config.reconcile.resync)
+        }
+        // A namespace the platform has yet to create or bind: soon, but not in a tight loop.
+        ReconcileError::Waiting {
+            reason: steps::NAMESPACES_INCOMPLETE,
+            ..
+        } => Action::requeue(ctx.config.reconcile.resync.min(Duration::from_secs(30))),
         _ => Action::requeue(Duration::from_secs(5)),
     }
 }
@@ -124,8 +132,8 @@ pub async fn run_controller(
                 .combine(predicates::labels),
             Default::default(),
         );
+    let ctx = Arc::new(shared.context(reader.clone()));
     let controller = Controller::for_stream(changes, reader);
-    let ctx = Arc::new(shared.context());
     controller
         .with_config(kube::runtime::controller::Config::default().concurrency(16))
         .graceful_shutdown_on(stop)

@@ -1,6 +1,6 @@
 //! Offboarding a deleted Team: the pull secret off the ServiceAccount, Berth's secrets (its kept
-//! copies too), the team's robots; the project only when configured. Secrets go before robots, so
-//! no secret is ever left naming a deleted robot.
+//! copies too, and the pull secret in the further namespaces), the team's robots; the project only
+//! when configured. Secrets go before robots, so no secret is ever left naming a deleted robot.
 use super::service_account;
 use super::Context;
 use crate::server::audit::{AuditAction, AuditRecord, AuditResult};
@@ -23,14 +23,38 @@ pub(in crate::server::reconcile) async fn cleanup(
     } else {
         0
     };
+    let mut further: Vec<String> = team.delivery_namespaces();
+    further.extend(
+        team.status
+            .iter()
+            .flat_map(|s| s.namespaces.iter().map(|n| n.name.clone())),
+    );
+    further.sort();
+    further.dedup();
+    let mut left_behind = Vec::new();
+    for namespace in &further {
+        // Berth lost its access there: the secret stays, and the record says where.
+        if super::delivery::withdraw(&ctx, &team, namespace)
+            .await?
+            .is_some()
+        {
+            left_behind.push(namespace.as_str());
+        }
+    }
     let deleted_secrets = deleted_secrets + super::kept::delete_all(&ctx, &team_name).await?;
     let deleted_robots = delete_robots(&ctx, &team).await?;
     let project_note = offboard_project(&ctx, &team).await?;
     ctx.metrics.forget_team(&team_name);
     ctx.memory.forget(&team);
-    let detail = format!(
+    let mut detail = format!(
         "{deleted_robots} robot(s) and {deleted_secrets} secret(s) deleted; {project_note}"
     );
+    if !left_behind.is_empty() {
+        detail.push_str(&format!(
+            "; the pull secret left in {} (Berth may no longer delete it there)",
+            left_behind.join(", ")
+        ));
+    }
     tracing::info!(team = %team_name, %detail, "team offboarded");
     ctx.audit
         .note(

@@ -1,8 +1,9 @@
-//! One team's reconcile, a step at a time: project, members, robots with Berth's tokens
-//! and their secrets, the pull secret on the `default` ServiceAccount; and its clean-up
-//! when the Team is deleted.
+//! One team's reconcile, a step at a time: the namespace claim, project, members, robots with
+//! Berth's tokens and their secrets, the pull secret on the `default` ServiceAccount and in the
+//! team's further namespaces; and its clean-up when the Team is deleted.
 mod cleanup;
 mod credentials;
+mod delivery;
 mod kept;
 mod members;
 mod project;
@@ -14,6 +15,7 @@ mod status;
 mod validation;
 
 pub(super) use cleanup::cleanup;
+pub(super) use delivery::NAMESPACES_INCOMPLETE;
 
 use super::{Context, ReconcileError};
 use crate::server::cluster::crd::Team;
@@ -38,12 +40,14 @@ pub(super) async fn apply(team: Arc<Team>, ctx: Arc<Context>) -> Result<Action, 
 
 async fn converge(team: &Team, ctx: &Context, pass: &mut Pass) -> Result<(), ReconcileError> {
     validation::validate(team)?;
+    delivery::check_home(ctx, team)?;
     let created = project::ensure(ctx, team, pass).await?;
     // A membership that cannot be made never keeps the robots and secrets from being made: its
     // error is the pass's outcome once they are done.
     let members = members::ensure(ctx, team, created, pass).await;
     credentials::ensure(ctx, team, pass).await?;
     service_account::ensure(ctx, team, pass).await?;
+    delivery::ensure(ctx, team, pass).await?;
     if members.is_err() {
         pass.step = Step::Members;
     }

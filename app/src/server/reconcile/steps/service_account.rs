@@ -2,6 +2,7 @@
 use super::status::{Pass, Step};
 use super::Context;
 use crate::server::cluster::crd::Team;
+use crate::server::cluster::ClusterError;
 use crate::server::reconcile::ReconcileError;
 use k8s_openapi::api::core::v1::{LocalObjectReference, ServiceAccount};
 
@@ -38,25 +39,35 @@ async fn ensure_pull_secret_on_account(
     team: &Team,
     read: Option<ServiceAccount>,
 ) -> Result<(), ReconcileError> {
-    let r = ctx;
     let namespace = team.namespace_name();
-    let names = &r.config.secret_names;
-    let account = match read {
-        Some(account) => Some(account),
-        None => r
-            .cluster
-            .get_default_service_account(&namespace)
-            .await
-            .map_err(|e| ReconcileError::namespace_access(&namespace, e))?,
-    };
-    let Some(account) = account else {
-        return Err(ReconcileError::Waiting {
+    match add_pull_secret(ctx, &namespace, read).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ReconcileError::Waiting {
             reason: "ServiceAccountMissing",
             message: format!(
                 "The namespace {namespace} has no default ServiceAccount yet (the \
                  controller-manager creates it); the pull secret is added when it appears."
             ),
-        });
+        }),
+        Err(e) => Err(ReconcileError::namespace_access(&namespace, e)),
+    }
+}
+
+/// The pull secret on `namespace`'s `default` ServiceAccount (the push secrets taken off it; other
+/// entries stay); false when the namespace has no such account. `read`: the account as this pass
+/// already read it.
+pub(super) async fn add_pull_secret(
+    ctx: &Context,
+    namespace: &str,
+    read: Option<ServiceAccount>,
+) -> Result<bool, ClusterError> {
+    let names = &ctx.config.secret_names;
+    let account = match read {
+        Some(account) => Some(account),
+        None => ctx.cluster.get_default_service_account(namespace).await?,
+    };
+    let Some(account) = account else {
+        return Ok(false);
     };
     let current = account.image_pull_secrets.clone().unwrap_or_default();
     let mut wanted: Vec<LocalObjectReference> = current
@@ -70,21 +81,23 @@ async fn ensure_pull_secret_on_account(
         });
     }
     if wanted != current {
-        r.cluster.set_image_pull_secrets(&account, wanted).await?;
-        r.metrics.write("kube_serviceaccount_patch");
+        ctx.cluster.set_image_pull_secrets(&account, wanted).await?;
+        ctx.metrics.write("kube_serviceaccount_patch");
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Offboarding: the pull secret off the account (other entries stay).
 pub(super) async fn remove_pull_secret(ctx: &Context, team: &Team) -> Result<(), ReconcileError> {
     let namespace = team.namespace_name();
-    let account = ctx
-        .cluster
-        .get_default_service_account(&namespace)
+    drop_pull_secret(ctx, &namespace)
         .await
-        .map_err(|e| ReconcileError::namespace_access(&namespace, e))?;
-    let Some(account) = account else {
+        .map_err(|e| ReconcileError::namespace_access(&namespace, e))
+}
+
+/// The pull secret's entry off `namespace`'s `default` ServiceAccount (other entries stay).
+pub(super) async fn drop_pull_secret(ctx: &Context, namespace: &str) -> Result<(), ClusterError> {
+    let Some(account) = ctx.cluster.get_default_service_account(namespace).await? else {
         return Ok(());
     };
     let current = account.image_pull_secrets.clone().unwrap_or_default();

@@ -1,5 +1,7 @@
 //! What one pass found and did, and the Team status it becomes: a condition per step and `Ready`.
-use crate::server::cluster::crd::{RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus};
+use crate::server::cluster::crd::{
+    NamespaceStatus, RetiringRobot, RobotStatus, Team, TeamCondition, TeamStatus,
+};
 use crate::server::reconcile::desired::Purpose;
 use crate::server::reconcile::{Context, ReconcileError};
 use crate::vocabulary::{Readiness, READY_CONDITION};
@@ -14,14 +16,16 @@ pub(super) enum Step {
     Members,
     Robots,
     Secrets,
+    Namespaces,
 }
 
 impl Step {
-    pub(super) const ALL: [Step; 4] = [
+    pub(super) const ALL: [Step; 5] = [
         Step::HarborProject,
         Step::Members,
         Step::Robots,
         Step::Secrets,
+        Step::Namespaces,
     ];
     fn condition(self) -> &'static str {
         match self {
@@ -29,6 +33,7 @@ impl Step {
             Step::Members => "Members",
             Step::Robots => "Robots",
             Step::Secrets => "Secrets",
+            Step::Namespaces => "Namespaces",
         }
     }
 }
@@ -57,6 +62,9 @@ pub(super) struct Pass {
     /// The namespace's `default` ServiceAccount, when an earlier step of this pass read it (its
     /// `resourceVersion` guards the later patch).
     pub(super) account: Option<ServiceAccount>,
+    /// The further namespaces and what became of the pull secret in each (the last pass's until
+    /// the namespaces step runs).
+    pub(super) namespaces: Vec<NamespaceStatus>,
 }
 
 impl Pass {
@@ -72,6 +80,7 @@ impl Pass {
         Self {
             retiring: previous.retiring.clone(),
             member_groups: previous.member_groups.clone(),
+            namespaces: previous.namespaces.clone(),
             project_id: previous.harbor_project_id,
             previous,
             robots,
@@ -169,6 +178,7 @@ impl Pass {
             member_groups: self.member_groups.clone(),
             harbor_project_id: self.project_id,
             next_expiry,
+            namespaces: self.namespaces.clone(),
         }
     }
 }

@@ -4,14 +4,7 @@ use crate::server::reconcile::ReconcileError;
 
 /// Harbor's and Kubernetes' naming rules, checked before anything is written.
 pub(super) fn validate(team: &Team) -> Result<(), ReconcileError> {
-    let dns_label = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 63
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !s.starts_with('-')
-            && !s.ends_with('-')
-    };
+    let dns_label = crate::names::is_dns_label;
     let name = team.team_name();
     if !dns_label(&name) {
         return Err(ReconcileError::Invalid(format!(
@@ -22,6 +15,11 @@ pub(super) fn validate(team: &Team) -> Result<(), ReconcileError> {
     if !dns_label(&namespace) {
         return Err(ReconcileError::Invalid(format!(
             "spec.namespace {namespace:?} is not a valid namespace name"
+        )));
+    }
+    if let Some(bad) = team.spec.namespaces.iter().find(|n| !dns_label(n)) {
+        return Err(ReconcileError::Invalid(format!(
+            "spec.namespaces holds {bad:?}, which is not a valid namespace name"
         )));
     }
     let project = team.harbor_project();

@@ -1,8 +1,8 @@
 //! A fake apiserver behind a `tower-test` mock service: the requests Berth's `kube::Client`
 //! sends are answered from an in-memory store of objects, as the apiserver would (404s as
-//! `Status`, server-side apply, JSON and merge patches, label selectors), and each one is
-//! logged so a test can check exactly what was read and written. Namespaces can be made to
-//! refuse everything with a 403.
+//! `Status`, server-side apply, JSON and merge patches, label selectors, nothing made in a
+//! namespace that does not exist), and each one is logged so a test can check exactly what was
+//! read and written. Namespaces can be made to refuse everything with a 403.
 use http::{Method, Request, Response, StatusCode};
 use kube::client::Body;
 use serde_json::{json, Value};
@@ -107,6 +107,15 @@ impl ApiServer {
         self.lock().forbidden.insert(namespace.to_owned());
     }
 
+    /// Every object of a collection.
+    pub fn list(&self, collection: &str) -> Vec<Value> {
+        self.lock()
+            .objects
+            .get(collection)
+            .map(|o| o.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
     }
@@ -137,6 +146,23 @@ impl ApiServer {
             _ => (path.to_owned(), String::new()),
         };
         let mut store = self.lock();
+        // As the apiserver: nothing is made in a namespace that does not exist.
+        let creates = call.method == Method::POST
+            || (call.method == Method::PATCH
+                && content_type.starts_with("application/apply-patch")
+                && !store
+                    .objects
+                    .get(&collection)
+                    .is_some_and(|o| o.contains_key(&name)));
+        if let Some(namespace) = namespace.filter(|_| creates) {
+            let exists = store
+                .objects
+                .get("/api/v1/namespaces")
+                .is_some_and(|n| n.contains_key(namespace));
+            if !exists {
+                return not_found(&format!("namespaces \"{namespace}\""));
+            }
+        }
         match (&call.method, name.is_empty()) {
             (&Method::GET, true) => {
                 let wanted = labels(&call.query);

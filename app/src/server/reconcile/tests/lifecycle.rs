@@ -111,7 +111,14 @@ async fn the_first_pass_makes_the_project_members_robots_and_secrets() {
     assert_eq!(status.harbor_project_id, Some(project.project_id));
     assert_eq!(status.robots.len(), 3);
     assert_eq!(status.observed_generation, Some(1));
-    for condition in ["Ready", "HarborProject", "Members", "Robots", "Secrets"] {
+    for condition in [
+        "Ready",
+        "HarborProject",
+        "Members",
+        "Robots",
+        "Secrets",
+        "Namespaces",
+    ] {
         let found = world.condition(condition);
         assert!(found.starts_with("True "), "{condition}: {found}");
     }

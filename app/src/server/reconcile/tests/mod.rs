@@ -6,6 +6,7 @@ mod apiserver;
 mod changes;
 mod faults;
 mod lifecycle;
+mod namespaces;
 mod stopping;
 
 use super::desired::{self, Credentials, Purpose};
@@ -44,6 +45,8 @@ struct World {
     harbor: HarborClient,
     http: reqwest::Client,
     ctx: Arc<Context>,
+    /// The controller's watch cache of Teams, as `team()` last filled it.
+    cache: std::sync::Mutex<kube::runtime::reflector::store::Writer<Team>>,
 }
 
 impl World {
@@ -77,12 +80,15 @@ impl World {
         let config = Arc::new(Config::from_lookup(|k| vars.get(k).cloned()).expect("settings"));
 
         let api = ApiServer::default();
-        api.put(
-            NAMESPACES,
-            json!({
-                "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "team-alpha" }
-            }),
-        );
+        // The team's, Berth's own (its copies of the tokens) and the audit Events'.
+        for namespace in ["team-alpha", "berth", "default"] {
+            api.put(
+                NAMESPACES,
+                json!({
+                    "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": namespace }
+                }),
+            );
+        }
         api.put(
             ACCOUNTS,
             json!({ "apiVersion": "v1", "kind": "ServiceAccount",
@@ -106,18 +112,32 @@ impl World {
             Audit::new(client, "default".into()),
             Arc::new(Metrics::default()),
         );
+        let (teams, cache) = kube::runtime::reflector::store();
         World {
             api,
             harbor_url,
             harbor,
             http: reqwest::Client::new(),
-            ctx: Arc::new(reconciler.context()),
+            ctx: Arc::new(reconciler.context(teams)),
+            cache: std::sync::Mutex::new(cache),
         }
     }
 
-    /// The Team as the watch would deliver it now.
+    /// The Team as the watch would deliver it now (and every Team, into the watch cache).
     fn team(&self) -> Arc<Team> {
-        let value = self.api.get(TEAMS, "alpha").expect("the Team");
+        self.team_named("alpha")
+    }
+
+    fn team_named(&self, name: &str) -> Arc<Team> {
+        use kube::runtime::watcher::Event;
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.apply_watcher_event(&Event::Init);
+        for value in self.api.list(TEAMS) {
+            let team: Team = serde_json::from_value(value).expect("a Team");
+            cache.apply_watcher_event(&Event::InitApply(team));
+        }
+        cache.apply_watcher_event(&Event::InitDone);
+        let value = self.api.get(TEAMS, name).expect("the Team");
         Arc::new(serde_json::from_value(value).expect("a Team"))
     }
 
