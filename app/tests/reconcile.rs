@@ -35,30 +35,8 @@ async fn create_team_with_access(name: &str, groups: &[&str], bound: bool) {
 }
 
 async fn create_team_with_label(name: &str, groups: &[&str], bound: bool, label: Option<&str>) {
+    create_namespace(&format!("team-{name}"), bound).await;
     let client = admin().await;
-    let ns = format!("team-{name}");
-    let pp = PatchParams::apply("reconcile-test").force();
-    let namespace: Namespace = serde_json::from_value(
-        serde_json::json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": ns } }),
-    )
-    .unwrap();
-    Api::<Namespace>::all(client.clone())
-        .patch(&ns, &pp, &Patch::Apply(&namespace))
-        .await
-        .unwrap();
-    let account: ServiceAccount = serde_json::from_value(serde_json::json!({
-        "apiVersion": "v1", "kind": "ServiceAccount",
-        "metadata": { "name": "default", "namespace": ns },
-        "imagePullSecrets": [{ "name": "someone-elses-secret" }],
-    }))
-    .unwrap();
-    Api::<ServiceAccount>::namespaced(client.clone(), &ns)
-        .patch("default", &pp, &Patch::Apply(&account))
-        .await
-        .unwrap();
-    if bound {
-        grant_namespace_access(&ns).await;
-    }
     let spec = TeamSpec {
         groups: groups.iter().map(|g| g.to_string()).collect(),
         ..Default::default()

@@ -211,9 +211,15 @@ impl World {
     }
 
     fn pull_secrets_on_account(&self) -> Vec<String> {
+        self.pull_secrets_on_account_in("team-alpha")
+    }
+
+    /// The `imagePullSecrets` of `namespace`'s `default` ServiceAccount, by name.
+    fn pull_secrets_on_account_in(&self, namespace: &str) -> Vec<String> {
+        let accounts = format!("/api/v1/namespaces/{namespace}/serviceaccounts");
         let value = self
             .api
-            .get(ACCOUNTS, "default")
+            .get(&accounts, "default")
             .expect("the ServiceAccount");
         let account: ServiceAccount = serde_json::from_value(value).expect("a ServiceAccount");
         account

@@ -35,20 +35,6 @@ fn pull_secret_in(world: &World, namespace: &str) -> Option<Secret> {
     Some(serde_json::from_value(value).expect("a Secret"))
 }
 
-fn entries_on_account(world: &World, namespace: &str) -> Vec<String> {
-    let value = world
-        .api
-        .get(&accounts(namespace), "default")
-        .expect("the account");
-    let account: ServiceAccount = serde_json::from_value(value).expect("a ServiceAccount");
-    account
-        .image_pull_secrets
-        .unwrap_or_default()
-        .into_iter()
-        .map(|s| s.name)
-        .collect()
-}
-
 /// Each further namespace's state, as `"web Delivered"`.
 fn states(world: &World) -> Vec<String> {
     world
@@ -88,7 +74,7 @@ async fn the_pull_secret_reaches_every_listed_namespace_and_only_the_pull_secret
             Some("kubernetes.io/dockerconfigjson")
         );
         assert_eq!(
-            entries_on_account(&world, ns),
+            world.pull_secrets_on_account_in(ns),
             vec![
                 OTHERS_PULL_SECRET.to_owned(),
                 world.secret_name(Purpose::Pull)
@@ -142,7 +128,7 @@ async fn a_namespace_that_leaves_the_list_is_cleared_and_others_entries_stay() {
 
     assert!(pull_secret_in(&world, "web").is_none());
     assert_eq!(
-        entries_on_account(&world, "web"),
+        world.pull_secrets_on_account_in("web"),
         vec![OTHERS_PULL_SECRET.to_owned()]
     );
     assert!(pull_secret_in(&world, "jobs").is_some());
@@ -153,7 +139,7 @@ async fn a_namespace_that_leaves_the_list_is_cleared_and_others_entries_stay() {
     world.converge().await;
     assert!(pull_secret_in(&world, "jobs").is_none());
     assert_eq!(
-        entries_on_account(&world, "jobs"),
+        world.pull_secrets_on_account_in("jobs"),
         vec![OTHERS_PULL_SECRET.to_owned()]
     );
 }
